@@ -1,0 +1,151 @@
+# profbufd — one Makefile drives everything.
+#
+#   make deps      install every Debian package needed to build, test and run
+#   make           build build/profbufd
+#   make test      build and run every test (unit + end-to-end; e2e needs root)
+#   make bench     build and run the benchmarks
+#   make clean
+#
+#   make test SANITIZE=thread|address   unit tests under TSan / ASan
+#
+# Sources are found by wildcard: every userspace/**/*.cpp except main.cpp goes into
+# the library, every tests/userspace/**/*_test.cpp into the unit-test binary,
+# every tests/e2e/**/*_test.cpp into the end-to-end binary, tests/bench/*.cpp into
+# the benchmark binary.
+
+VERSION := 0.1.0
+
+# Packages needed to build, test and run. One per line in the recipe below.
+DEB_PACKAGES := \
+	bpftool clang llvm libbpf-dev libelf-dev libdw-dev zlib1g-dev pkg-config \
+	g++ make nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev \
+	golang-go
+
+SANITIZE ?=
+ifeq ($(SANITIZE),)
+  BUILD ?= build
+  SAN_FLAGS :=
+else ifeq ($(SANITIZE),thread)
+  BUILD ?= build/tsan
+  SAN_FLAGS := -fsanitize=thread
+else ifeq ($(SANITIZE),address)
+  BUILD ?= build/asan
+  SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all
+else
+  $(error SANITIZE must be thread or address, not '$(SANITIZE)')
+endif
+
+CXX ?= g++
+CLANG ?= clang
+BPFTOOL ?= bpftool
+GEN := build/gen
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+CXXFLAGS ?= -O2 -g
+CXXFLAGS += -std=c++20 -Wall -Wextra -Werror -fno-omit-frame-pointer $(SAN_FLAGS) \
+	-Iuserspace -Ibpf -I$(GEN) -MMD -MP -DPROFBUFD_VERSION='"$(VERSION)"'
+LDFLAGS += $(SAN_FLAGS)
+LDLIBS := -lbpf -ldw -lelf -lz -lpthread
+
+LIB_SRCS := $(shell find userspace -name '*.cpp' ! -name main.cpp | sort)
+UNIT_SRCS := $(shell find tests/userspace -name '*_test.cpp' 2>/dev/null | sort)
+E2E_SRCS := $(shell find tests/e2e -name '*.cpp' 2>/dev/null | sort)
+BENCH_SRCS := $(shell find tests/bench -name '*.cpp' 2>/dev/null | sort)
+# Small programs the tests build and run (workloads, ELF fixtures); one binary each.
+TESTPROG_SRCS := $(shell find tests/programs -name '*.c' -o -name '*.cpp' 2>/dev/null | sort)
+
+LIB_OBJS := $(LIB_SRCS:%.cpp=$(BUILD)/obj/%.o)
+UNIT_OBJS := $(UNIT_SRCS:%.cpp=$(BUILD)/obj/%.o)
+E2E_OBJS := $(E2E_SRCS:%.cpp=$(BUILD)/obj/%.o)
+BENCH_OBJS := $(BENCH_SRCS:%.cpp=$(BUILD)/obj/%.o)
+TESTPROGS := $(patsubst tests/programs/%,$(BUILD)/tests/programs/%,$(basename $(TESTPROG_SRCS)))
+
+DEPS_STAMP := build/.deps-installed
+SKEL := $(GEN)/profbufd.skel.h
+
+.PHONY: all deps test test-unit test-e2e bench clean testprogs
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/profbufd
+
+# --- dependencies ----------------------------------------------------------------
+# Idempotent: asks dpkg what is missing and installs only that. apt-get update runs
+# only when something is missing. Needs root (CI runs as root; users run sudo make).
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): Makefile
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${db:Status-Status}\n' $$p 2>/dev/null | grep -qx installed || echo $$p; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing:" $$missing; \
+	  if [ "$$(id -u)" != 0 ]; then echo "profbufd: make deps: installing packages needs root (run: sudo make deps)" >&2; exit 1; fi; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -q && apt-get install -y -q --no-install-recommends $$missing || exit 1; \
+	fi
+	@mkdir -p $(@D) && touch $@
+
+# --- BPF: vmlinux.h, object, skeleton ---------------------------------------------
+$(GEN)/vmlinux.h: | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@test -r /sys/kernel/btf/vmlinux || { echo "profbufd: build: /sys/kernel/btf/vmlinux is missing: this kernel has no BTF (build on a kernel with CONFIG_DEBUG_INFO_BTF=y)" >&2; exit 1; }
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(GEN)/profbufd.bpf.o: bpf/profbufd.bpf.c bpf/profbufd.h $(GEN)/vmlinux.h
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(GEN) -Ibpf -Wall -Werror -c $< -o $@
+
+$(SKEL): $(GEN)/profbufd.bpf.o
+	$(BPFTOOL) gen skeleton $< name profbufd_bpf > $@.tmp && mv $@.tmp $@
+
+# --- C++ ---------------------------------------------------------------------------
+$(BUILD)/obj/%.o: %.cpp | $(DEPS_STAMP) $(SKEL)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) -c $< -o $@
+
+$(BUILD)/libprofbufd.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/profbufd: $(BUILD)/obj/userspace/main.o $(BUILD)/libprofbufd.a
+	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/unit_tests: $(UNIT_OBJS) $(BUILD)/libprofbufd.a
+	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -lgmock -lgtest -lgtest_main -o $@
+
+$(BUILD)/e2e_tests: $(E2E_OBJS) $(BUILD)/libprofbufd.a
+	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -lgtest -lgtest_main -o $@
+
+$(BUILD)/benchmarks: $(BENCH_OBJS) $(BUILD)/libprofbufd.a
+	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -lbenchmark -lbenchmark_main -o $@
+
+# Test programs: built with frame pointers and symbols so stacks are walkable and
+# symbolizable; position-independent (PIE) as Debian builds everything.
+$(BUILD)/tests/programs/%: tests/programs/%.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	gcc -O1 -g -fno-omit-frame-pointer -fno-inline -fPIE -pie -pthread $< -o $@
+$(BUILD)/tests/programs/%: tests/programs/%.cpp | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CXX) -std=c++20 -O1 -g -fno-omit-frame-pointer -fno-inline -fPIE -pie -pthread $< -o $@
+
+testprogs: $(TESTPROGS)
+
+# --- running -----------------------------------------------------------------------
+# GTEST_FILTER narrows both binaries, e.g. make test SANITIZE=thread GTEST_FILTER='ProfBuf*'
+GTEST_FILTER ?= *
+
+test: test-unit test-e2e
+
+test-unit: $(BUILD)/unit_tests $(TESTPROGS)
+	PROFBUFD_BUILD=$(BUILD) tests/run-gtest.sh $(BUILD)/unit_tests '$(GTEST_FILTER)'
+
+# End-to-end tests load the real BPF program. Without root or BTF they skip with the
+# reason; with CI=true (or PROFBUFD_REQUIRE_BPF=1) such a skip is a failure.
+test-e2e: $(BUILD)/e2e_tests $(BUILD)/profbufd $(TESTPROGS)
+	PROFBUFD_BUILD=$(BUILD) tests/run-gtest.sh $(BUILD)/e2e_tests '$(GTEST_FILTER)'
+
+bench: $(BUILD)/benchmarks
+	$(BUILD)/benchmarks $(BENCH_ARGS)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
