@@ -1,0 +1,49 @@
+// Snapshots of /proc/PID/maps, taken the first time the reader sees a pid, so a
+// process that exits before its window closes can still be symbolized.
+//
+// Bounded: at most `capacity` pids are remembered; the least recently seen is
+// forgotten first. Windows hold their own references to the snapshots they use,
+// so eviction here never takes a snapshot away from an open window.
+// Used by the reader thread only; not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+namespace profbufd {
+
+class ProcessMaps;
+
+class ProcessTable {
+ public:
+  struct Stats {
+    std::uint64_t snapshots = 0;  // maps files read
+    std::uint64_t vanished = 0;   // pids gone before their maps could be read
+    std::uint64_t evicted = 0;
+  };
+
+  explicit ProcessTable(std::string procfs_root = "/proc", std::size_t capacity = 4096);
+
+  // The snapshot for pid, reading /proc/PID/maps if it is new. Null when the
+  // process had already exited (or pid is 0, the idle task, which has no maps).
+  std::shared_ptr<const ProcessMaps> get(std::uint32_t pid);
+
+  std::size_t size() const { return entries_.size(); }
+  const Stats& stats() const { return stats_; }
+
+ private:
+  struct Entry {
+    std::shared_ptr<const ProcessMaps> maps;
+    std::list<std::uint32_t>::iterator lru;
+  };
+  std::string procfs_root_;
+  std::size_t capacity_;
+  std::unordered_map<std::uint32_t, Entry> entries_;
+  std::list<std::uint32_t> lru_;  // front = most recently seen
+  Stats stats_;
+};
+
+}  // namespace profbufd
