@@ -1,0 +1,146 @@
+#include "app/profiler.h"
+
+#include <signal.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "aggregate/process_table.h"
+#include "aggregate/reader.h"
+#include "app/window_sink.h"
+#include "capture/bpf_capture.h"
+#include "cli/progress.h"
+#include "common/log.h"
+#include "symbolize/symbolizer.h"
+
+namespace profbufd {
+namespace {
+
+std::int64_t realtime_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000LL + ts.tv_nsec;
+}
+
+ProfileContext make_context(const cli::Options& o, std::size_t ncpus) {
+  ProfileContext c;
+  c.version = PROFBUFD_VERSION;
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) == 0) c.host = host;
+  utsname u{};
+  if (uname(&u) == 0) c.kernel = u.release;
+  c.frequency_hz = o.frequency_hz;
+  c.cpus = static_cast<std::uint32_t>(ncpus);
+  return c;
+}
+
+}  // namespace
+
+Result<ExitCode> run_profiler(const cli::Options& options) {
+  capture::CaptureOptions co;
+  co.frequency_hz = options.frequency_hz;
+  co.pids = options.pids;
+  co.no_idle = options.no_idle;
+  co.ringbuf_bytes = options.ringbuf_bytes;
+  auto opened = capture::Capture::open(co);
+  if (!opened.ok()) return opened.error();
+  capture::Capture& capture = *opened.value();
+
+  const std::vector<int>& cpus = capture.cpus();
+  const std::size_t nslots = cpus.empty() ? 0 : static_cast<std::size_t>(cpus.back()) + 1;
+  std::vector<ProfBuf*> buffers(nslots, nullptr);
+  for (int cpu : cpus) buffers[static_cast<std::size_t>(cpu)] = &capture.buffer(cpu);
+
+  Symbolizer symbolizer;
+  WindowSink sink({options.output_dir, options.formats, options.keep},
+                  make_context(options, cpus.size()), symbolizer);
+  ProcessTable processes;
+  Reader reader(
+      buffers, processes, [&capture] { return capture.stats().total_drops(); }, {});
+
+  auto on_closed = [&sink](std::shared_ptr<Window> w) { sink.push(std::move(w)); };
+  const std::uint64_t start_ns = Reader::monotonic_ns();
+  const std::int64_t start_unix = realtime_ns();
+  auto current = std::make_shared<Window>(start_ns, kOpenEnded, nslots);
+  current->start_unix_ns = start_unix;
+  // The first window takes everything the ring held from before this moment
+  // (sampling began when the program was attached).
+  current->absorb_earlier = true;
+  reader.open_window(current, on_closed);
+
+  reader.start();
+  capture.start();
+  log::info("sampling " + std::to_string(cpus.size()) + " CPUs at " +
+            std::to_string(options.frequency_hz) + " Hz");
+
+  using std::chrono::nanoseconds;
+  const auto ns = [](nanoseconds d) { return static_cast<std::uint64_t>(d.count()); };
+  const std::uint64_t deadline =
+      options.duration ? start_ns + ns(*options.duration) : UINT64_MAX;
+  std::uint64_t next_rotate =
+      options.interval ? start_ns + ns(*options.interval) : UINT64_MAX;
+
+  cli::ProgressLine progress(STDERR_FILENO);
+  const std::uint64_t tick = progress.enabled() ? 250'000'000ULL : UINT64_MAX;
+
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+
+  for (;;) {
+    const std::uint64_t now = Reader::monotonic_ns();
+    if (now >= deadline) break;
+    while (now >= next_rotate) {
+      auto next = std::make_shared<Window>(next_rotate, kOpenEnded, nslots);
+      next->start_unix_ns = start_unix + static_cast<std::int64_t>(next_rotate - start_ns);
+      reader.rotate(current, next, next_rotate, on_closed);
+      current = std::move(next);
+      next_rotate += ns(*options.interval);
+    }
+    if (progress.enabled()) {
+      cli::Progress p;
+      p.elapsed = nanoseconds(now - start_ns);
+      p.total = options.duration;
+      p.samples = reader.samples();
+      p.lost = reader.lost();
+      progress.update(p);
+    }
+    const std::uint64_t wake = std::min({deadline, next_rotate, now + tick});
+    const std::uint64_t wait = wake - now;
+    timespec ts{static_cast<time_t>(wait / 1'000'000'000ULL),
+                static_cast<long>(wait % 1'000'000'000ULL)};
+    const int sig = sigtimedwait(&stop_signals, nullptr, &ts);
+    if (sig == SIGINT || sig == SIGTERM) {
+      progress.finish();
+      log::info(std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
+                ": writing the current window");
+      break;
+    }
+  }
+
+  // Stop sampling, let the loader drain the ring and close the buffers, let the
+  // reader take everything to EOF, then end the last window now: every sample
+  // captured has a time before this point.
+  capture.stop();
+  reader.finish(Reader::monotonic_ns());
+  sink.finish();
+  progress.finish();
+
+  const auto stats = capture.stats();
+  log::info("done: " + std::to_string(reader.samples()) + " samples, " +
+            std::to_string(reader.lost()) + " lost, " +
+            std::to_string(sink.profiles_written()) + " profiles written");
+  if (auto err = sink.last_error()) {
+    return ExitCode::kWriteFailed;
+  }
+  (void)stats;
+  return ExitCode::kOk;
+}
+
+}  // namespace profbufd
