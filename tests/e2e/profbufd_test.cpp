@@ -1,0 +1,285 @@
+// End-to-end: the real profbufd binary, the real BPF program and kernel, real
+// workloads, and real consumers (go tool pprof) of what it writes.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "gate.h"
+#include "subprocess.h"
+
+namespace profbufd::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string profbufd_bin() { return build_dir() + "/profbufd"; }
+std::string spin_bin() { return build_dir() + "/tests/programs/spin_chain"; }
+
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+struct TempDir {
+  TempDir() {
+    char tmpl[] = "/tmp/profbufd-e2e-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  fs::path path;
+};
+
+std::vector<fs::path> files_with(const fs::path& dir, const std::string& ext) {
+  std::vector<fs::path> v;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() > ext.size() && name.compare(name.size() - ext.size(), ext.size(), ext) == 0)
+      v.push_back(e.path());
+  }
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+// A workload started for one test; prints "pid N" once its threads run.
+struct Workload {
+  explicit Workload(std::vector<std::string> args) : proc([&] {
+    std::vector<std::string> argv{spin_bin()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+  }()) {
+    const std::string line = proc.read_line();
+    EXPECT_EQ(line.rfind("pid ", 0), 0u) << "workload did not start: " << line;
+  }
+  Subprocess proc;
+};
+
+// `go tool pprof` with HOME/GOCACHE pointing somewhere writable.
+RunResult pprof(std::vector<std::string> args) {
+  std::vector<std::string> argv{"/usr/bin/go", "tool", "pprof"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run(argv, {"HOME=/tmp", "GOCACHE=/tmp/profbufd-e2e-gocache", "PPROF_TMPDIR=/tmp"});
+}
+
+// Frames of a JSON stack, leaf first: (function, kind).
+std::vector<std::pair<std::string, std::string>> frames_of(const json& stack) {
+  std::vector<std::pair<std::string, std::string>> v;
+  for (const auto& f : stack["frames"]) v.emplace_back(f["function"], f["kind"]);
+  return v;
+}
+
+// Index of `fn` among user frames, or -1.
+int index_of(const std::vector<std::pair<std::string, std::string>>& frames,
+             const std::string& fn) {
+  for (std::size_t i = 0; i < frames.size(); ++i)
+    if (frames[i].first == fn) return static_cast<int>(i);
+  return -1;
+}
+
+class ProfbufdE2E : public ::testing::Test {
+ protected:
+  void SetUp() override { PROFBUFD_REQUIRE_BPF_OR_SKIP(); }
+};
+
+// The main job: profile the machine for a few seconds while known workloads run,
+// and check every output against the workloads and against each other.
+TEST_F(ProfbufdE2E, ProfilesTheMachineIntoPprofJsonAndFolded) {
+  Workload cpu({"--threads", "1", "--seconds", "20"});
+  Workload sys({"--threads", "1", "--seconds", "20", "--syscalls"});
+  TempDir out;
+  const auto r = run({profbufd_bin(), "--duration", "4s", "--frequency", "99", "--output",
+                      out.path.string(), "--format", "pprof,json,folded"});
+  ASSERT_EQ(r.status, 0) << r.err;
+
+  const auto jsons = files_with(out.path, ".json");
+  const auto pprofs = files_with(out.path, ".pb.gz");
+  const auto foldeds = files_with(out.path, ".folded");
+  ASSERT_EQ(jsons.size(), 1u);
+  ASSERT_EQ(pprofs.size(), 1u);
+  ASSERT_EQ(foldeds.size(), 1u);
+
+  const json doc = json::parse(slurp(jsons[0]));
+  EXPECT_EQ(doc["schema"], "profbufd/profile");
+  const json& md = doc["metadata"];
+  const double seconds = md["duration_ns"].get<double>() / 1e9;
+  const double expected = 99.0 * md["cpus"].get<double>() * seconds;
+  const auto total = md["total_samples"].get<std::uint64_t>();
+  EXPECT_NEAR(static_cast<double>(total), expected, expected * 0.15)
+      << "duration " << seconds << " s, cpus " << md["cpus"];
+  EXPECT_EQ(md["lost_samples"].value("ringbuf_full", 0), 0);
+  EXPECT_EQ(md["lost_samples"].value("profbuf_overflow", 0), 0);
+
+  // The CPU-bound chain, caller -> callee, under the workload's pid and comm.
+  std::uint64_t chain_samples = 0, syscall_kernel_samples = 0, sum = 0;
+  for (const auto& s : doc["stacks"]) {
+    sum += s["count"].get<std::uint64_t>();
+    const auto fr = frames_of(s);
+    const int c = index_of(fr, "spin_c"), b = index_of(fr, "spin_b"), a = index_of(fr, "spin_a");
+    if (s["pid"] == cpu.proc.pid() && c >= 0) {
+      EXPECT_EQ(s["comm"], "spin_chain");
+      EXPECT_TRUE(b == c + 1 && a == b + 1) << s.dump();
+      chain_samples += s["count"].get<std::uint64_t>();
+    }
+    if (s["pid"] == sys.proc.pid() && !fr.empty() && fr[0].second == "kernel" && c >= 0) {
+      syscall_kernel_samples += s["count"].get<std::uint64_t>();
+    }
+  }
+  EXPECT_EQ(sum, total);  // nothing lost, so no synthetic stacks
+  // One thread spinning on one of two CPUs: about half the samples.
+  EXPECT_GT(chain_samples, expected * 0.25);
+  EXPECT_GT(syscall_kernel_samples, 10u) << "no kernel frames under the syscall loop";
+
+  // go tool pprof reads the pprof and sees the same functions and total.
+  const auto top = pprof({"-top", "-sample_index=samples", pprofs[0].string()});
+  ASSERT_EQ(top.status, 0) << top.err;
+  for (const char* fn : {"spin_a", "spin_b", "spin_c"})
+    EXPECT_NE(top.out.find(fn), std::string::npos) << fn << " missing:\n" << top.out;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(top.out, m, std::regex(R"(of (\d+) total)"))) << top.out;
+  EXPECT_EQ(std::stoull(m[1]), total);
+
+  const auto traces = pprof({"-traces", pprofs[0].string()});
+  ASSERT_EQ(traces.status, 0) << traces.err;
+  EXPECT_NE(traces.out.find("comm:[spin_chain]"), std::string::npos) << traces.out.substr(0, 2000);
+  EXPECT_NE(traces.out.find("pid:[" + std::to_string(cpu.proc.pid()) + "]"), std::string::npos);
+
+  const auto raw = pprof({"-raw", pprofs[0].string()});
+  ASSERT_EQ(raw.status, 0) << raw.err;
+  EXPECT_NE(raw.out.find("spin_chain"), std::string::npos);
+  EXPECT_NE(raw.out.find("[kernel.kallsyms]"), std::string::npos);
+
+  // Folded agrees with JSON: same total, and the chain as one line root-first.
+  std::istringstream folded(slurp(foldeds[0]));
+  std::string line;
+  std::uint64_t folded_total = 0, folded_chain = 0;
+  while (std::getline(folded, line)) {
+    const auto sp = line.rfind(' ');
+    ASSERT_NE(sp, std::string::npos) << line;
+    const std::uint64_t n = std::stoull(line.substr(sp + 1));
+    folded_total += n;
+    if (line.rfind("spin_chain;", 0) == 0 && line.find(";spin_a;spin_b;spin_c") != std::string::npos)
+      folded_chain += n;
+  }
+  EXPECT_EQ(folded_total, total);
+  EXPECT_GE(folded_chain, chain_samples);  // folded merges both workloads' chains
+}
+
+TEST_F(ProfbufdE2E, PidFilterKeepsOnlyThatProcess) {
+  Workload target({"--threads", "1", "--seconds", "20"});
+  Workload other({"--threads", "1", "--seconds", "20"});
+  TempDir out;
+  const auto r = run({profbufd_bin(), "--duration", "2s", "--pid",
+                      std::to_string(target.proc.pid()), "--output", out.path.string(),
+                      "--format", "json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto jsons = files_with(out.path, ".json");
+  ASSERT_EQ(jsons.size(), 1u);
+  const json doc = json::parse(slurp(jsons[0]));
+  std::uint64_t n = 0;
+  for (const auto& s : doc["stacks"]) {
+    EXPECT_EQ(s["pid"], target.proc.pid()) << s.dump();
+    n += s["count"].get<std::uint64_t>();
+  }
+  EXPECT_GT(n, 50u);  // ~99 Hz x 2 s of one busy thread
+}
+
+TEST_F(ProfbufdE2E, SigintWritesTheCurrentWindowAndExitsZero) {
+  TempDir out;
+  Subprocess p({profbufd_bin(), "--output", out.path.string(), "--format", "json"});
+  ASSERT_TRUE(p.started());
+  // Wait until sampling runs, then interrupt.
+  for (int i = 0; i < 100 && p.err().find("sampling") == std::string::npos; ++i) {
+    p.wait(std::chrono::milliseconds(0));
+    usleep(50'000);
+  }
+  sleep(1);
+  p.signal(SIGINT);
+  ASSERT_EQ(p.wait(), 0) << p.err();
+  const auto jsons = files_with(out.path, ".json");
+  ASSERT_EQ(jsons.size(), 1u);
+  const json doc = json::parse(slurp(jsons[0]));
+  EXPECT_GT(doc["metadata"]["total_samples"].get<std::uint64_t>(), 50u);
+}
+
+TEST_F(ProfbufdE2E, IntervalWritesWindowsAndKeepsTheNewest) {
+  TempDir out;
+  const auto r = run({profbufd_bin(), "--duration", "3500ms", "--interval", "1s", "--keep",
+                      "2", "--output", out.path.string(), "--format", "json,folded"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto jsons = files_with(out.path, ".json");
+  ASSERT_EQ(jsons.size(), 2u);
+  EXPECT_EQ(files_with(out.path, ".folded").size(), 2u);
+  EXPECT_TRUE(files_with(out.path, ".pb.gz").empty());
+  // Names sort by time, and the windows tile time without overlap.
+  const json a = json::parse(slurp(jsons[0])), b = json::parse(slurp(jsons[1]));
+  const auto a_start = a["metadata"]["start_unix_ns"].get<std::int64_t>();
+  const auto b_start = b["metadata"]["start_unix_ns"].get<std::int64_t>();
+  EXPECT_LT(a_start, b_start);
+  EXPECT_EQ(a_start + a["metadata"]["duration_ns"].get<std::int64_t>(), b_start);
+  EXPECT_NEAR(a["metadata"]["duration_ns"].get<double>(), 1e9, 1e6);
+}
+
+// Bad input: one clear line and a distinct exit code, checked before profiling.
+TEST(ProfbufdErrors, UsageErrorExitsTwo) {
+  const auto r = run({profbufd_bin(), "--frequency", "abc"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_EQ(r.err.rfind("profbufd: --frequency", 0), 0u) << r.err;
+}
+
+TEST(ProfbufdErrors, HelpAndVersion) {
+  const auto h = run({profbufd_bin(), "--help"});
+  EXPECT_EQ(h.status, 0);
+  EXPECT_NE(h.out.find("--duration"), std::string::npos);
+  const auto v = run({profbufd_bin(), "--version"});
+  EXPECT_EQ(v.status, 0);
+  EXPECT_EQ(v.out.rfind("profbufd ", 0), 0u) << v.out;
+}
+
+TEST(ProfbufdErrors, UnwritableOutputExitsFive) {
+  PROFBUFD_REQUIRE_BPF_OR_SKIP();  // the privilege check comes first
+  TempDir out;
+  const std::string not_a_dir = (out.path / "file").string();
+  std::ofstream(not_a_dir) << "x";
+  const auto r = run({profbufd_bin(), "--duration", "1s", "--output", not_a_dir});
+  EXPECT_EQ(r.status, 5) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+TEST(ProfbufdErrors, FrequencyAboveKernelLimitExitsSix) {
+  PROFBUFD_REQUIRE_BPF_OR_SKIP();
+  std::ifstream f("/proc/sys/kernel/perf_event_max_sample_rate");
+  unsigned long max = 0;
+  f >> max;
+  ASSERT_GT(max, 0u);
+  const auto r = run({profbufd_bin(), "--duration", "1s", "--frequency", std::to_string(max + 1)});
+  EXPECT_EQ(r.status, 6) << r.err;
+  EXPECT_NE(r.err.find("perf_event_max_sample_rate"), std::string::npos) << r.err;
+}
+
+TEST(ProfbufdErrors, WithoutPrivilegeExitsThreeAndSaysSudo) {
+  PROFBUFD_REQUIRE_BPF_OR_SKIP();  // root is needed to drop to nobody
+  const auto r = run({"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                      "--inh-caps=-all", "--bounding-set=-all", profbufd_bin(), "--duration",
+                      "1s", "--output", "/tmp"});
+  EXPECT_EQ(r.status, 3) << r.err;
+  EXPECT_NE(r.err.find("CAP_BPF"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("sudo"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace profbufd::e2e
