@@ -1,0 +1,235 @@
+#include "symbolize/elf_symbols.h"
+
+#include <elf.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <mutex>
+
+namespace profbufd::symbolize {
+namespace {
+
+void init_libelf() {
+  static std::once_flag once;
+  std::call_once(once, [] { elf_version(EV_CURRENT); });
+}
+
+Error elf_error(std::string_view name, std::string_view why) {
+  return make_error(ExitCode::kRuntime, "reading ELF file " + std::string(name), std::string(why));
+}
+
+std::string hex(const unsigned char* p, std::size_t n) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string s;
+  s.reserve(2 * n);
+  for (std::size_t i = 0; i < n; ++i) {
+    s.push_back(kDigits[p[i] >> 4]);
+    s.push_back(kDigits[p[i] & 0xf]);
+  }
+  return s;
+}
+
+std::size_t leading_underscores(std::string_view s) {
+  const auto n = s.find_first_not_of('_');
+  return n == std::string_view::npos ? s.size() : n;
+}
+
+}  // namespace
+
+// Reads one Elf handle into an ElfSymbols; lives only during load_fd().
+class ElfReader {
+ public:
+  ElfReader(Elf* elf, std::string_view name) : elf_(elf), name_(name) {}
+
+  Result<ElfSymbols> read() && {
+    if (elf_kind(elf_) != ELF_K_ELF) return elf_error(name_, "not an ELF file");
+    if (auto s = read_segments(); !s) return s.error();
+    read_build_id_from_segments();
+    Elf_Scn* scn = nullptr;
+    while ((scn = elf_nextscn(elf_, scn)) != nullptr) {
+      GElf_Shdr shdr;
+      if (gelf_getshdr(scn, &shdr) == nullptr) continue;
+      if (shdr.sh_type == SHT_SYMTAB || shdr.sh_type == SHT_DYNSYM) {
+        read_symbols(scn, shdr);
+      } else if (shdr.sh_type == SHT_NOTE && out_.build_id_.empty()) {
+        // Separate debug files carry the note in a section only.
+        read_build_id(elf_getdata(scn, nullptr));
+      }
+    }
+    finish_symbols();
+    return std::move(out_);
+  }
+
+ private:
+  struct Candidate {
+    std::uint64_t start;
+    std::uint64_t size;
+    std::uint32_t name;         // offset into names_
+    std::uint8_t binding_rank;  // global 0, weak 1, local 2
+  };
+
+  Status read_segments() {
+    std::size_t n = 0;
+    if (elf_getphdrnum(elf_, &n) != 0) return elf_error(name_, elf_errmsg(-1));
+    for (std::size_t i = 0; i < n; ++i) {
+      GElf_Phdr ph;
+      if (gelf_getphdr(elf_, static_cast<int>(i), &ph) == nullptr) continue;
+      if (ph.p_type == PT_LOAD) {
+        out_.segments_.push_back(
+            LoadSegment{ph.p_offset, ph.p_vaddr, ph.p_filesz, (ph.p_flags & PF_X) != 0});
+      }
+    }
+    return ok_status();
+  }
+
+  void read_build_id_from_segments() {
+    std::size_t n = 0;
+    if (elf_getphdrnum(elf_, &n) != 0) return;
+    for (std::size_t i = 0; i < n && out_.build_id_.empty(); ++i) {
+      GElf_Phdr ph;
+      if (gelf_getphdr(elf_, static_cast<int>(i), &ph) == nullptr || ph.p_type != PT_NOTE) continue;
+      // Notes aligned to 8 use the 8-byte padding rules (ELF_T_NHDR8).
+      Elf_Data* data = elf_getdata_rawchunk(elf_, static_cast<int64_t>(ph.p_offset), ph.p_filesz,
+                                            ph.p_align == 8 ? ELF_T_NHDR8 : ELF_T_NHDR);
+      read_build_id(data);
+    }
+  }
+
+  void read_build_id(Elf_Data* data) {
+    if (data == nullptr) return;
+    std::size_t pos = 0;
+    GElf_Nhdr nhdr;
+    std::size_t name_at = 0, desc_at = 0;
+    while (pos < data->d_size) {
+      const std::size_t next = gelf_getnote(data, pos, &nhdr, &name_at, &desc_at);
+      if (next == 0) return;
+      const auto* base = static_cast<const unsigned char*>(data->d_buf);
+      if (nhdr.n_type == NT_GNU_BUILD_ID && nhdr.n_namesz == 4 &&
+          std::memcmp(base + name_at, "GNU", 4) == 0 && nhdr.n_descsz > 0) {
+        out_.build_id_ = hex(base + desc_at, nhdr.n_descsz);
+        return;
+      }
+      pos = next;
+    }
+  }
+
+  void read_symbols(Elf_Scn* scn, const GElf_Shdr& shdr) {
+    Elf_Data* data = elf_getdata(scn, nullptr);
+    if (data == nullptr || shdr.sh_entsize == 0) return;
+    const std::size_t count = shdr.sh_size / shdr.sh_entsize;
+    for (std::size_t i = 0; i < count; ++i) {
+      GElf_Sym sym;
+      if (gelf_getsym(data, static_cast<int>(i), &sym) == nullptr) continue;
+      const int type = GELF_ST_TYPE(sym.st_info);
+      if (type != STT_FUNC && type != STT_GNU_IFUNC) continue;
+      if (sym.st_shndx == SHN_UNDEF || sym.st_value == 0) continue;
+      const char* name = elf_strptr(elf_, shdr.sh_link, sym.st_name);
+      if (name == nullptr || *name == '\0') continue;
+      const int bind = GELF_ST_BIND(sym.st_info);
+      const std::uint8_t rank = bind == STB_GLOBAL ? 0 : bind == STB_WEAK ? 1 : 2;
+      candidates_.push_back(Candidate{sym.st_value, sym.st_size, names_.add(name), rank});
+    }
+  }
+
+  // True if a should name the address rather than b (same start).
+  bool better(const Candidate& a, const Candidate& b) const {
+    if ((a.size != 0) != (b.size != 0)) return a.size != 0;
+    if (a.binding_rank != b.binding_rank) return a.binding_rank < b.binding_rank;
+    const std::string_view an = names_.get(a.name), bn = names_.get(b.name);
+    const auto au = leading_underscores(an), bu = leading_underscores(bn);
+    if (au != bu) return au < bu;
+    return an.size() < bn.size();
+  }
+
+  void finish_symbols() {
+    std::stable_sort(candidates_.begin(), candidates_.end(),
+                     [](const Candidate& a, const Candidate& b) { return a.start < b.start; });
+    auto& syms = out_.symbols_;
+    const Candidate* best = nullptr;
+    std::uint64_t widest = 0;  // aliases may disagree on size; keep the widest
+    auto flush = [&] {
+      if (best == nullptr) return;
+      syms.push_back(ElfSymbols::Symbol{
+          best->start, static_cast<std::uint32_t>(std::min<std::uint64_t>(widest, UINT32_MAX)),
+          out_.arena_.add(names_.get(best->name))});
+    };
+    for (const Candidate& c : candidates_) {
+      if (best != nullptr && c.start == best->start) {
+        widest = std::max(widest, c.size);
+        if (better(c, *best)) best = &c;
+        continue;
+      }
+      flush();
+      best = &c;
+      widest = c.size;
+    }
+    flush();
+    syms.shrink_to_fit();
+    out_.arena_.shrink_to_fit();
+    out_.segments_.shrink_to_fit();
+  }
+
+  Elf* elf_;
+  std::string_view name_;
+  ElfSymbols out_;
+  std::vector<Candidate> candidates_;  // .symtab and .dynsym together (duplicates merge)
+  StringArena names_;                  // every candidate name; survivors are copied
+};
+
+Result<ElfSymbols> ElfSymbols::load_fd(int fd, std::string_view name) {
+  init_libelf();
+  std::unique_ptr<Elf, decltype(&elf_end)> elf(elf_begin(fd, ELF_C_READ_MMAP, nullptr), &elf_end);
+  if (!elf) return elf_error(name, elf_errmsg(-1));
+  return ElfReader(elf.get(), name).read();
+}
+
+Result<ElfSymbols> ElfSymbols::load(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return elf_error(path, std::strerror(errno));
+  auto result = load_fd(fd, path);
+  ::close(fd);
+  return result;
+}
+
+std::optional<std::uint64_t> ElfSymbols::file_offset_to_vaddr(std::uint64_t file_offset) const {
+  for (const bool want_exec : {true, false}) {
+    for (const LoadSegment& s : segments_) {
+      if (s.exec != want_exec) continue;
+      if (file_offset >= s.offset && file_offset - s.offset < s.filesz) {
+        return file_offset - s.offset + s.vaddr;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<ElfSymbol> ElfSymbols::find(std::uint64_t vaddr) const {
+  const auto it = std::upper_bound(symbols_.begin(), symbols_.end(), vaddr,
+                                   [](std::uint64_t a, const Symbol& s) { return a < s.start; });
+  if (it == symbols_.begin()) return std::nullopt;
+  const Symbol& s = *std::prev(it);
+  const std::uint64_t offset = vaddr - s.start;
+  if (s.size != 0 && offset >= s.size) return std::nullopt;
+  if (s.size == 0) {
+    // An unsized symbol reaches up to the next symbol, but not past the end of
+    // its segment: otherwise "_fini" would claim everything after the code.
+    const bool same_segment = std::any_of(
+        segments_.begin(), segments_.end(),
+        [&](const LoadSegment& g) { return s.start >= g.vaddr && vaddr < g.vaddr + g.filesz; });
+    if (!same_segment) return std::nullopt;
+  }
+  return ElfSymbol{arena_.get(s.name), s.start, s.size, offset};
+}
+
+std::size_t ElfSymbols::memory_bytes() const {
+  return sizeof(*this) + symbols_.capacity() * sizeof(Symbol) +
+         segments_.capacity() * sizeof(LoadSegment) + build_id_.capacity() + arena_.bytes();
+}
+
+}  // namespace profbufd::symbolize

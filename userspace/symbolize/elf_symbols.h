@@ -1,0 +1,83 @@
+// Function symbols, load segments and the GNU build ID of one ELF file, read with
+// elfutils libelf and then held in compact form (the ELF file is closed again).
+//
+// Symbols: STT_FUNC and STT_GNU_IFUNC entries of .symtab and .dynsym, merged (a
+// stripped library only has .dynsym), defined (not SHN_UNDEF) and non-zero. Among
+// aliases at one address one name is kept: a sized symbol over an unsized one,
+// then global over weak over local, then fewer leading underscores, then the
+// shorter name. Names are kept mangled in one string arena and demangled by the
+// caller, once per unique address.
+//
+// Address translation: a process maps file offsets, not ELF addresses. For a
+// runtime address in a mapping [start, end) of file offset `offset`,
+//   file_offset = addr - start + offset
+//   elf_vaddr   = file_offset - seg.p_offset + seg.p_vaddr
+// where seg is the PT_LOAD segment holding that file offset. This is right for
+// PIE executables, shared libraries and non-PIE executables alike.
+//
+// Invariants: symbols_ sorted by start, starts unique; segments_ in file order.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.h"
+#include "symbolize/string_arena.h"
+
+namespace profbufd::symbolize {
+
+struct LoadSegment {
+  std::uint64_t offset = 0;  // p_offset
+  std::uint64_t vaddr = 0;   // p_vaddr
+  std::uint64_t filesz = 0;  // p_filesz
+  bool exec = false;         // PF_X
+};
+
+struct ElfSymbol {
+  std::string_view name;     // mangled; valid while the ElfSymbols lives
+  std::uint64_t start = 0;   // ELF virtual address
+  std::uint64_t size = 0;    // 0 if the symbol table gave none
+  std::uint64_t offset = 0;  // looked-up address - start
+};
+
+class ElfSymbols {
+ public:
+  // Reads the ELF file open at `fd` (not closed; the caller owns it). `name` only
+  // labels errors. Errors (kRuntime) for non-ELF input or a corrupt file; a
+  // valid ELF file without symbols is not an error (lookups then miss).
+  static Result<ElfSymbols> load_fd(int fd, std::string_view name);
+  static Result<ElfSymbols> load(const std::string& path);
+
+  // The ELF virtual address that `file_offset` holds, or nullopt if no PT_LOAD
+  // segment covers it. Executable segments are preferred where old layouts let a
+  // page belong to two segments.
+  std::optional<std::uint64_t> file_offset_to_vaddr(std::uint64_t file_offset) const;
+
+  // The function containing `vaddr`: the symbol with the greatest start <= vaddr,
+  // if vaddr < start + size, or, for a symbol of size 0, if vaddr is still inside
+  // the load segment holding the symbol (the nearest preceding symbol).
+  std::optional<ElfSymbol> find(std::uint64_t vaddr) const;
+
+  const std::string& build_id() const { return build_id_; }  // lowercase hex or ""
+  const std::vector<LoadSegment>& segments() const { return segments_; }
+  std::size_t size() const { return symbols_.size(); }
+  std::size_t memory_bytes() const;
+
+ private:
+  struct Symbol {
+    std::uint64_t start;
+    std::uint32_t size;  // functions are far below 4 GiB; larger is clamped
+    std::uint32_t name;  // arena offset
+  };
+  friend class ElfReader;
+
+  std::vector<Symbol> symbols_;
+  std::vector<LoadSegment> segments_;
+  std::string build_id_;
+  StringArena arena_;
+};
+
+}  // namespace profbufd::symbolize

@@ -1,0 +1,281 @@
+#include "symbolize/symbolizer.h"
+
+#include <cstdio>
+#include <functional>
+#include <utility>
+
+#include "symbolize/binary_path.h"
+#include "symbolize/demangle.h"
+
+namespace profbufd {
+
+using symbolize::ElfSymbols;
+using symbolize::KernelSymbols;
+using symbolize::LruCache;
+
+namespace {
+
+constexpr std::string_view kUnknownModule = "[unknown]";
+constexpr std::string_view kAnonModule = "[anon]";
+// AddressKey::dev of kernel addresses; no device has major and minor all ones.
+constexpr std::uint64_t kKernelDev = UINT64_MAX;
+
+std::string with_offset(std::string_view module, std::uint64_t offset) {
+  char hex[24];
+  std::snprintf(hex, sizeof hex, "+0x%llx", static_cast<unsigned long long>(offset));
+  return std::string(module) + hex;
+}
+
+std::string_view basename(std::string_view path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+std::size_t mix(std::size_t seed, std::size_t v) {
+  // boost::hash_combine's constant: spreads v's bits before folding it in.
+  return seed ^ (v + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2));
+}
+
+}  // namespace
+
+struct Symbolizer::ModuleInfo {
+  std::string name;
+  std::string build_id;
+};
+
+struct Symbolizer::CachedFrame {
+  std::string function;
+  std::shared_ptr<const ModuleInfo> module;  // never null
+  std::uint64_t offset = 0;
+  bool resolved = false;
+};
+
+struct Symbolizer::BinaryKey {
+  std::uint32_t dev_major = 0, dev_minor = 0;
+  std::uint64_t inode = 0;
+  std::string path;
+  bool operator==(const BinaryKey&) const = default;
+};
+
+struct Symbolizer::BinaryKeyHash {
+  std::size_t operator()(const BinaryKey& k) const {
+    std::size_t h = std::hash<std::string>()(k.path);
+    h = mix(h, (std::size_t{k.dev_major} << 32) | k.dev_minor);
+    return mix(h, k.inode);
+  }
+};
+
+struct Symbolizer::BinaryEntry {
+  std::optional<ElfSymbols> symbols;  // nullopt: loading failed
+  std::shared_ptr<const ModuleInfo> module;
+  std::uint32_t failed_pid = 0;  // the process through which loading failed
+  std::string error;             // why, for debugging
+};
+
+// (file identity, file offset) for user code: processes mapping one file share
+// entries. Kernel: dev = inode = kKernelDev, offset = the address.
+struct Symbolizer::AddressKey {
+  std::uint64_t dev = 0;
+  std::uint64_t inode = 0;
+  std::size_t path_hash = 0;
+  std::uint64_t offset = 0;
+  bool operator==(const AddressKey&) const = default;
+};
+
+struct Symbolizer::AddressKeyHash {
+  std::size_t operator()(const AddressKey& k) const {
+    return mix(mix(mix(std::hash<std::uint64_t>()(k.offset), k.inode), k.dev), k.path_hash);
+  }
+};
+
+Symbolizer::Symbolizer(Options options)
+    : options_(std::move(options)),
+      binaries_(std::make_unique<LruCache<BinaryKey, BinaryEntry, BinaryKeyHash>>(
+          options_.max_binaries, options_.max_binary_bytes)),
+      addresses_(std::make_unique<LruCache<AddressKey, CachedFrame, AddressKeyHash>>(
+          options_.max_addresses, options_.max_address_bytes)) {}
+
+Symbolizer::~Symbolizer() = default;
+
+SymbolizedFrame Symbolizer::kernel(std::uint64_t addr) {
+  std::lock_guard lock(mu_);
+  const AddressKey key{kKernelDev, kKernelDev, 0, addr};
+  if (const CachedFrame* c = addresses_->get(key)) {
+    ++stats_.cache_hits;
+    SymbolizedFrame f = finish_locked(*c);
+    f.path = symbolize::kKernelModule;
+    return f;
+  }
+  ++stats_.cache_misses;
+  SymbolizedFrame f = finish_locked(remember_locked(key, symbolize_kernel_locked(addr)));
+  f.path = symbolize::kKernelModule;
+  return f;
+}
+
+SymbolizedFrame Symbolizer::user(std::uint32_t pid, const ProcessMaps& maps, std::uint64_t addr) {
+  std::lock_guard lock(mu_);
+  const MapEntry* m = maps.find(addr);
+  if (m == nullptr) {
+    ++stats_.misses;
+    SymbolizedFrame f;
+    f.function = with_offset(kUnknownModule, addr);
+    f.module = kUnknownModule;
+    f.offset = addr;
+    return f;
+  }
+
+  SymbolizedFrame f;
+  if (!m->is_file()) {
+    // [vdso], JIT code and other anonymous text: no file to read symbols from.
+    ++stats_.misses;
+    f.module = m->path.empty() ? std::string(kAnonModule) : m->path;
+    f.offset = addr - m->start;
+    f.function = with_offset(f.module, f.offset);
+  } else {
+    const std::uint64_t file_offset = addr - m->start + m->offset;
+    const AddressKey key{(std::uint64_t{m->dev_major} << 32) | m->dev_minor, m->inode,
+                         std::hash<std::string>()(m->path), file_offset};
+    if (const CachedFrame* cached = addresses_->get(key)) {
+      ++stats_.cache_hits;
+      f = finish_locked(*cached);
+    } else {
+      ++stats_.cache_misses;
+      auto [computed, binary_loaded] = symbolize_file_locked(pid, *m, file_offset);
+      f = finish_locked(computed);
+      // A failed load is not cached per address: another process mapping the
+      // same file may still be able to open it (its /proc/<pid>/root exists).
+      if (binary_loaded) remember_locked(key, std::move(computed));
+    }
+  }
+  f.path = m->path;
+  f.map_start = m->start;
+  f.map_limit = m->end;
+  f.map_offset = m->offset;
+  return f;
+}
+
+Symbolizer::Stats Symbolizer::stats() const {
+  std::lock_guard lock(mu_);
+  Stats s = stats_;
+  s.addresses_evicted = addresses_->evictions();
+  s.addresses_cached = addresses_->size();
+  s.address_bytes = addresses_->weight();
+  s.binaries_evicted = binaries_->evictions();
+  s.binaries_cached = binaries_->size();
+  s.binary_bytes = binaries_->weight();
+  s.kernel_symbols = kernel_ ? kernel_->size() : 0;
+  s.kernel_bytes = kernel_ ? kernel_->memory_bytes() : 0;
+  return s;
+}
+
+std::optional<Error> Symbolizer::kernel_error() const {
+  std::lock_guard lock(mu_);
+  return kernel_error_;
+}
+
+void Symbolizer::load_kernel_locked() {
+  if (kernel_tried_) return;
+  kernel_tried_ = true;
+  auto loaded = KernelSymbols::load(options_.procfs_root + "/kallsyms");
+  if (loaded) {
+    kernel_.emplace(std::move(loaded).value());
+  } else {
+    kernel_error_ = loaded.error();
+  }
+}
+
+std::shared_ptr<const Symbolizer::ModuleInfo> Symbolizer::kernel_module_locked(
+    std::string_view name) {
+  auto& slot = kernel_modules_[std::string(name)];
+  if (!slot) slot = std::make_shared<const ModuleInfo>(ModuleInfo{std::string(name), {}});
+  return slot;
+}
+
+Symbolizer::CachedFrame Symbolizer::symbolize_kernel_locked(std::uint64_t addr) {
+  load_kernel_locked();
+  CachedFrame c;
+  c.offset = addr;
+  if (kernel_) {
+    if (const auto sym = kernel_->find(addr)) {
+      c.function = std::string(sym->name);
+      c.module = kernel_module_locked(sym->module);
+      c.resolved = true;
+      return c;
+    }
+  }
+  c.module = kernel_module_locked(symbolize::kKernelModule);
+  c.function = with_offset(symbolize::kKernelModule, addr);
+  return c;
+}
+
+const Symbolizer::BinaryEntry& Symbolizer::binary_locked(std::uint32_t pid, const MapEntry& m) {
+  BinaryKey key{m.dev_major, m.dev_minor, m.inode, m.path};
+  if (const BinaryEntry* e = binaries_->get(key)) {
+    // A failure through one process is retried through another.
+    if (e->symbols || e->failed_pid == pid) return *e;
+  }
+  BinaryEntry entry;
+  std::string build_id;
+  std::size_t weight = sizeof(BinaryEntry) + m.path.size();
+  auto fd = symbolize::open_mapped_file(options_.procfs_root, pid, m);
+  Result<ElfSymbols> loaded =
+      fd ? ElfSymbols::load_fd(fd->get(), m.path) : Result<ElfSymbols>(fd.error());
+  if (loaded) {
+    ++stats_.binaries_loaded;
+    build_id = loaded->build_id();
+    weight += loaded->memory_bytes();
+    entry.symbols.emplace(std::move(loaded).value());
+  } else {
+    ++stats_.binary_load_failures;
+    entry.failed_pid = pid;
+    entry.error = loaded.error().line();
+  }
+  entry.module = std::make_shared<const ModuleInfo>(
+      ModuleInfo{std::string(basename(m.path)), std::move(build_id)});
+  return binaries_->put(std::move(key), std::move(entry), weight);
+}
+
+std::pair<Symbolizer::CachedFrame, bool> Symbolizer::symbolize_file_locked(
+    std::uint32_t pid, const MapEntry& m, std::uint64_t file_offset) {
+  const BinaryEntry& b = binary_locked(pid, m);
+  const bool loaded = b.symbols.has_value();
+  CachedFrame c;
+  c.module = b.module;
+  c.offset = file_offset;  // what we can say without the ELF headers
+  if (b.symbols) {
+    if (const auto vaddr = b.symbols->file_offset_to_vaddr(file_offset)) {
+      c.offset = *vaddr;
+      if (const auto sym = b.symbols->find(*vaddr)) {
+        c.function = symbolize::demangle(sym->name);
+        c.resolved = true;
+        return {std::move(c), loaded};
+      }
+    }
+  }
+  c.function = with_offset(c.module->name, c.offset);
+  return {std::move(c), loaded};
+}
+
+const Symbolizer::CachedFrame& Symbolizer::remember_locked(const AddressKey& key, CachedFrame c) {
+  // What one entry costs on the heap (libstdc++): a list node holding key, value
+  // and weight; a hash node holding the key again and an iterator; a bucket
+  // pointer; and the name when it does not fit the string's inline buffer.
+  constexpr std::size_t kEntryBytes = 16 + sizeof(AddressKey) + sizeof(CachedFrame) +
+                                      sizeof(std::size_t) + 16 + sizeof(AddressKey) + 8 + 8 + 8;
+  constexpr std::size_t kInlineChars = 15;
+  const std::size_t name = c.function.size() > kInlineChars ? c.function.capacity() + 1 : 0;
+  return addresses_->put(key, std::move(c), kEntryBytes + name);
+}
+
+SymbolizedFrame Symbolizer::finish_locked(const CachedFrame& c) {
+  ++(c.resolved ? stats_.hits : stats_.misses);
+  SymbolizedFrame f;
+  f.function = c.function;
+  f.module = c.module->name;
+  f.offset = c.offset;
+  f.build_id = c.module->build_id;
+  f.resolved = c.resolved;
+  return f;
+}
+
+}  // namespace profbufd

@@ -1,0 +1,143 @@
+// The symbolization stage: turns the kernel and user addresses of captured stacks
+// into function names, modules, offsets and build IDs, at window close.
+//
+//   kernel(addr) --> address cache --miss--> KernelSymbols (kallsyms, loaded on
+//                                             first use, kept for the run)
+//   user(pid, maps, addr) --> ProcessMaps::find --> address cache --miss-->
+//       binary cache (LRU of ElfSymbols, keyed by device, inode and path;
+//       opened via procfs_root/<pid>/root or map_files) --> ELF vaddr --> symbol
+//
+// Cost is per unique address, not per sample: results are kept in a bounded LRU
+// keyed by (file identity, file offset) for user code, so all processes mapping
+// one library share entries, and by address for the kernel. Loaded binaries are
+// kept in a second LRU bounded by count and by heap bytes, since processes churn.
+// A binary that failed to load is remembered too, so a missing file costs one
+// open per process rather than one per address.
+//
+// Never fails: an address without a symbol comes back unresolved, named
+// "<module>+0x<offset>" (offset: the ELF virtual address if the binary could be
+// read, else the file offset; for the kernel, the raw address), and counted in
+// Stats::misses.
+//
+// Addresses are looked up as given. Stack frames other than the leaf hold return
+// addresses, which can point just past a call at the end of a function (into
+// the next one); a caller that wants the calling function passes addr - 1 for
+// those frames.
+//
+// Thread-safety: every public method takes one mutex, so the reader thread and
+// HTTP handler threads may share one Symbolizer; calls are serialized.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include "common/error.h"
+#include "symbolize/elf_symbols.h"
+#include "symbolize/kallsyms.h"
+#include "symbolize/lru_cache.h"
+#include "symbolize/proc_maps.h"
+
+namespace profbufd {
+
+// The result for one address.
+struct SymbolizedFrame {
+  std::string function;      // demangled symbol name, or "module+0xOFF" when unresolved
+  std::string module;        // basename of the binary; "[kernel.kallsyms]"; a kernel module
+                             // in brackets ("[nf_tables]"); "[vdso]", "[anon]", "[unknown]"
+  std::uint64_t offset = 0;  // user: the ELF virtual address of the frame (file offset
+                             // if the binary was unreadable); kernel: the raw address
+  std::string path;          // user: the mapping's path as in maps; kernel: "[kernel.kallsyms]"
+  std::string build_id;      // lowercase hex or empty
+  std::uint64_t map_start = 0, map_limit = 0, map_offset = 0;  // the executable mapping
+                                                               // holding the address; 0 for kernel
+  bool resolved = false;
+};
+
+class Symbolizer {
+ public:
+  struct Options {
+    std::string procfs_root = "/proc";  // "" : open mapped paths directly (tests)
+    std::size_t max_binaries = 64;      // loaded (or failed) binaries kept
+    // Memory bounds, sized for the 20 MB RSS budget of a whole run (kallsyms adds
+    // 2-5 MB on top): the binary cache by symbol-table bytes, the address cache
+    // by entries and by estimated bytes (~200 per entry plus a long name).
+    std::size_t max_binary_bytes = 8u << 20;
+    std::size_t max_addresses = 1u << 16;
+    std::size_t max_address_bytes = 4u << 20;
+  };
+
+  // Counters since construction. hits + misses == frames returned.
+  struct Stats {
+    std::uint64_t hits = 0;        // frames returned resolved
+    std::uint64_t misses = 0;      // frames returned unresolved
+    std::uint64_t cache_hits = 0;  // answered from the address cache
+    std::uint64_t cache_misses = 0;
+    std::uint64_t addresses_evicted = 0;
+    std::uint64_t binaries_loaded = 0;       // ELF files read successfully
+    std::uint64_t binary_load_failures = 0;  // ELF files that could not be opened or read
+    std::uint64_t binaries_evicted = 0;
+    std::size_t addresses_cached = 0;
+    std::size_t address_bytes = 0;  // estimated heap bytes of the address cache
+    std::size_t binaries_cached = 0;
+    std::size_t binary_bytes = 0;    // heap bytes of cached symbol tables
+    std::size_t kernel_symbols = 0;  // 0 until loaded, or if unavailable
+    std::size_t kernel_bytes = 0;
+  };
+
+  Symbolizer() : Symbolizer(Options{}) {}
+  explicit Symbolizer(Options options);
+  ~Symbolizer();
+  Symbolizer(const Symbolizer&) = delete;
+  Symbolizer& operator=(const Symbolizer&) = delete;
+
+  // Kernel: loads procfs_root + "/kallsyms" on first use.
+  SymbolizedFrame kernel(std::uint64_t addr);
+
+  // User: `maps` is the snapshot taken when pid was first seen; pid is used to
+  // open the binary through procfs_root/<pid>/root or map_files when possible.
+  SymbolizedFrame user(std::uint32_t pid, const ProcessMaps& maps, std::uint64_t addr);
+
+  Stats stats() const;
+
+  // Why kernel symbols are unavailable, once kernel() tried to load them; nullopt
+  // if they loaded or were not needed yet. KernelSymbols::is_hidden(error) tells
+  // a kptr_restrict failure apart.
+  std::optional<Error> kernel_error() const;
+
+ private:
+  struct ModuleInfo;   // module name and build ID, shared by cached frames
+  struct CachedFrame;  // one address-cache value
+  struct BinaryKey;    // device, inode, path
+  struct BinaryKeyHash;
+  struct BinaryEntry;  // loaded symbols or a remembered failure
+  struct AddressKey;
+  struct AddressKeyHash;
+
+  void load_kernel_locked();
+  CachedFrame symbolize_kernel_locked(std::uint64_t addr);
+  // The frame, and whether the binary's symbols were available (else the frame
+  // is not cached: another process may be able to open the file).
+  std::pair<CachedFrame, bool> symbolize_file_locked(std::uint32_t pid, const MapEntry& m,
+                                                     std::uint64_t file_offset);
+  const BinaryEntry& binary_locked(std::uint32_t pid, const MapEntry& m);
+  std::shared_ptr<const ModuleInfo> kernel_module_locked(std::string_view name);
+  SymbolizedFrame finish_locked(const CachedFrame& c);
+  const CachedFrame& remember_locked(const AddressKey& key, CachedFrame c);
+
+  const Options options_;
+  mutable std::mutex mu_;  // guards everything below
+  bool kernel_tried_ = false;
+  std::optional<symbolize::KernelSymbols> kernel_;
+  std::optional<Error> kernel_error_;
+  std::unordered_map<std::string, std::shared_ptr<const ModuleInfo>> kernel_modules_;
+  std::unique_ptr<symbolize::LruCache<BinaryKey, BinaryEntry, BinaryKeyHash>> binaries_;
+  std::unique_ptr<symbolize::LruCache<AddressKey, CachedFrame, AddressKeyHash>> addresses_;
+  Stats stats_;  // counters only; sizes are filled in by stats()
+};
+
+}  // namespace profbufd
