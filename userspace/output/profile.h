@@ -60,7 +60,11 @@ struct ProfileMetadata {
   std::int64_t duration_ns = 0;
   std::uint32_t frequency_hz = 0;
   std::uint32_t cpus = 0;          // CPUs sampled
-  std::uint64_t total_samples = 0; // captured samples (excluding lost)
+  std::uint64_t total_samples = 0; // samples in the profile, lost excluded
+                                   // (idle_accounted_samples included)
+  // Samples of idle CPUs the sampler could not see, accounted from the kernel's
+  // per-CPU idle time (see capture/cpu_idle.h); part of total_samples.
+  std::uint64_t idle_accounted_samples = 0;
   std::map<std::string, std::uint64_t> lost_samples;  // reason -> count
 };
 

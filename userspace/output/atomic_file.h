@@ -1,0 +1,31 @@
+// Atomic file replacement: readers of DIR/NAME see either the old file or the
+// complete new one, never a prefix, and a failed write leaves nothing behind.
+//
+// Protocol: create a temporary file in the same directory (same file system,
+// so rename(2) is atomic) with O_CREAT|O_EXCL, write everything, fsync it,
+// rename it over DIR/NAME, fsync the directory so the rename itself survives
+// a crash. Any failure before the rename unlinks the temporary file.
+//
+// Temporary names start with '.' (".NAME.tmp.<pid>.<n>"), so no pattern for
+// finished files ("profbufd-*") can ever match a write in progress. A process
+// killed mid-write leaves its temporary file; nothing removes those
+// automatically, because another live process may own one.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/error.h"
+
+namespace profbufd {
+
+// Writes `bytes` to dir/name atomically with mode 0644 & ~umask. `name` must be
+// a plain file name (no '/'). On failure returns an Error with
+// ExitCode::kWriteFailed naming the file and the errno text, and dir/name is
+// unchanged — except when only the final directory fsync fails: the new file
+// is then complete and in place but its durability is not guaranteed, which
+// is still reported as an error.
+Status write_file_atomically(const std::string& dir, std::string_view name,
+                             std::string_view bytes);
+
+}  // namespace profbufd
