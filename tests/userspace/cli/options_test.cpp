@@ -1,0 +1,400 @@
+#include "cli/options.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "cli/byte_size.h"
+
+namespace profbufd::cli {
+namespace {
+
+using namespace std::chrono_literals;
+
+Result<Options> parse(std::vector<std::string_view> args) {
+  return parse_options(std::span<const std::string_view>(args));
+}
+
+// The one-line message of a failed parse; fails the test if it parsed.
+std::string error_line(std::vector<std::string_view> args) {
+  auto r = parse(args);
+  if (r.ok()) {
+    ADD_FAILURE() << "parsed, expected a usage error";
+    return {};
+  }
+  EXPECT_EQ(r.error().code, ExitCode::kUsage);
+  return r.error().line();
+}
+
+std::uint64_t page_size() { return static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE)); }
+
+TEST(ParseOptions, Defaults) {
+  auto r = parse({});
+  ASSERT_TRUE(r.ok()) << r.error().line();
+  const Options& o = *r;
+  EXPECT_FALSE(o.duration.has_value());
+  EXPECT_EQ(o.frequency_hz, 99u);
+  EXPECT_EQ(o.output_dir, ".");
+  EXPECT_EQ(o.formats, (std::vector<OutputFormat>{OutputFormat::kPprof, OutputFormat::kJson}));
+  EXPECT_FALSE(o.interval.has_value());
+  EXPECT_EQ(o.keep, 0u);
+  EXPECT_TRUE(o.pids.empty());
+  EXPECT_FALSE(o.no_idle);
+  EXPECT_FALSE(o.ringbuf_bytes.has_value());
+  EXPECT_FALSE(o.help);
+  EXPECT_FALSE(o.version);
+}
+
+TEST(ParseOptions, EveryFlagSeparateValue) {
+  const std::string page = std::to_string(page_size());
+  auto r = parse({"--duration", "1h30m", "--frequency", "199", "--output", "/var/lib/profbufd",
+                  "--format", "folded,pprof", "--interval", "5m", "--keep", "12", "--pid", "1",
+                  "--pid", "4194304", "--no-idle", "--ringbuf-size", "16M"});
+  ASSERT_TRUE(r.ok()) << r.error().line();
+  const Options& o = *r;
+  EXPECT_EQ(o.duration, std::chrono::nanoseconds(90min));
+  EXPECT_EQ(o.frequency_hz, 199u);
+  EXPECT_EQ(o.output_dir, "/var/lib/profbufd");
+  EXPECT_EQ(o.formats, (std::vector<OutputFormat>{OutputFormat::kFolded, OutputFormat::kPprof}));
+  EXPECT_EQ(o.interval, std::chrono::nanoseconds(5min));
+  EXPECT_EQ(o.keep, 12u);
+  EXPECT_EQ(o.pids, (std::vector<std::uint32_t>{1, 4194304}));
+  EXPECT_TRUE(o.no_idle);
+  EXPECT_EQ(o.ringbuf_bytes, 16ULL << 20);
+}
+
+TEST(ParseOptions, EveryFlagEqualsForm) {
+  auto r = parse({"--duration=30s", "--frequency=49", "--output=out dir", "--format=json",
+                  "--interval=10s", "--keep=3", "--pid=42", "--ringbuf-size=1M"});
+  ASSERT_TRUE(r.ok()) << r.error().line();
+  EXPECT_EQ(r->duration, std::chrono::nanoseconds(30s));
+  EXPECT_EQ(r->frequency_hz, 49u);
+  EXPECT_EQ(r->output_dir, "out dir");
+  EXPECT_EQ(r->formats, (std::vector<OutputFormat>{OutputFormat::kJson}));
+  EXPECT_EQ(r->interval, std::chrono::nanoseconds(10s));
+  EXPECT_EQ(r->keep, 3u);
+  EXPECT_EQ(r->pids, (std::vector<std::uint32_t>{42}));
+  EXPECT_EQ(r->ringbuf_bytes, 1ULL << 20);
+}
+
+TEST(ParseOptions, EqualsFormKeepsEverythingAfterTheFirstEquals) {
+  auto r = parse({"--output=/tmp/a=b"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->output_dir, "/tmp/a=b");
+}
+
+TEST(ParseOptions, SingleDashValuesAreValuesNotFlags) {
+  // "-x" after a flag is its value (and then judged as one); only "--x" is
+  // treated as a forgotten value.
+  EXPECT_EQ(error_line({"--duration", "-5s"}),
+            "profbufd: --duration -5s: negative durations are not allowed "
+            "(units are ns, us, ms, s, m, h; e.g. --duration 30s)");
+  auto r = parse({"--output", "-dir"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->output_dir, "-dir");
+}
+
+TEST(ParseOptions, LastScalarWins) {
+  auto r = parse({"--frequency", "49", "--frequency", "199", "--format", "json", "--format",
+                  "folded", "--output", "a", "--output", "b"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->frequency_hz, 199u);
+  EXPECT_EQ(r->formats, (std::vector<OutputFormat>{OutputFormat::kFolded}));
+  EXPECT_EQ(r->output_dir, "b");
+}
+
+TEST(ParseOptions, AllThreeFormatsInAnyOrder) {
+  auto r = parse({"--format", "json,folded,pprof"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->formats, (std::vector<OutputFormat>{OutputFormat::kJson, OutputFormat::kFolded,
+                                                   OutputFormat::kPprof}));
+}
+
+TEST(ParseOptions, HelpAndVersion) {
+  for (std::string_view flag : {"--help", "-h"}) {
+    auto r = parse({flag});
+    ASSERT_TRUE(r.ok()) << flag;
+    EXPECT_TRUE(r->help);
+    EXPECT_FALSE(r->version);
+  }
+  auto v = parse({"--version"});
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->version);
+  EXPECT_FALSE(v->help);
+}
+
+TEST(ParseOptions, HelpStopsParsingButEarlierErrorsStand) {
+  auto r = parse({"--frequency", "50", "--help", "--bogus", "positional"});
+  ASSERT_TRUE(r.ok()) << r.error().line();
+  EXPECT_TRUE(r->help);
+  EXPECT_EQ(r->frequency_hz, 50u);
+  EXPECT_EQ(error_line({"--bogus", "--help"}),
+            "profbufd: --bogus: unknown flag (see profbufd --help)");
+}
+
+TEST(ParseOptions, DoubleDashEndsFlags) {
+  EXPECT_TRUE(parse({"--no-idle", "--"}).ok());
+  EXPECT_EQ(error_line({"--", "--no-idle"}),
+            "profbufd: --no-idle: unexpected argument "
+            "(profbufd takes only flags; see profbufd --help)");
+}
+
+TEST(ParseOptions, PositionalArguments) {
+  EXPECT_EQ(error_line({"30s"}),
+            "profbufd: 30s: unexpected argument (profbufd takes only flags; see profbufd --help)");
+  EXPECT_EQ(error_line({"--duration", "30s", "extra"}),
+            "profbufd: extra: unexpected argument "
+            "(profbufd takes only flags; see profbufd --help)");
+  EXPECT_EQ(error_line({"-"}),
+            "profbufd: -: unexpected argument (profbufd takes only flags; see profbufd --help)");
+}
+
+TEST(ParseOptions, UnknownFlags) {
+  EXPECT_EQ(error_line({"--frequncy", "99"}),
+            "profbufd: --frequncy: unknown flag (did you mean --frequency? see profbufd --help)");
+  EXPECT_EQ(error_line({"-duration=30s"}),
+            "profbufd: -duration: unknown flag (did you mean --duration? see profbufd --help)");
+  EXPECT_EQ(error_line({"--pids=1"}),
+            "profbufd: --pids: unknown flag (did you mean --pid? see profbufd --help)");
+  EXPECT_EQ(error_line({"--http-listen", ":8080"}),
+            "profbufd: --http-listen: unknown flag (see profbufd --help)");
+  EXPECT_EQ(error_line({"-d"}), "profbufd: -d: unknown flag (see profbufd --help)");
+}
+
+TEST(ParseOptions, MissingValues) {
+  EXPECT_EQ(error_line({"--duration"}), "profbufd: --duration: needs a value (e.g. --duration 30s)");
+  EXPECT_EQ(error_line({"--frequency"}),
+            "profbufd: --frequency: needs a value (e.g. --frequency 99)");
+  EXPECT_EQ(error_line({"--output", "--format", "json"}),
+            "profbufd: --output: needs a value (e.g. --output /var/lib/profbufd)");
+  EXPECT_EQ(error_line({"--format"}), "profbufd: --format: needs a value (e.g. --format pprof,json)");
+  EXPECT_EQ(error_line({"--interval"}), "profbufd: --interval: needs a value (e.g. --interval 1m)");
+  EXPECT_EQ(error_line({"--keep"}), "profbufd: --keep: needs a value (e.g. --keep 10)");
+  EXPECT_EQ(error_line({"--pid"}), "profbufd: --pid: needs a value (e.g. --pid 1234)");
+  EXPECT_EQ(error_line({"--ringbuf-size"}),
+            "profbufd: --ringbuf-size: needs a value (e.g. --ringbuf-size 8M)");
+}
+
+TEST(ParseOptions, BooleanFlagsTakeNoValue) {
+  EXPECT_EQ(error_line({"--no-idle=true"}),
+            "profbufd: --no-idle=true: takes no value (write --no-idle alone)");
+  EXPECT_EQ(error_line({"--help=1"}), "profbufd: --help=1: takes no value (write --help alone)");
+  EXPECT_EQ(error_line({"--version="}),
+            "profbufd: --version=: takes no value (write --version alone)");
+}
+
+TEST(ParseOptions, DurationErrors) {
+  EXPECT_EQ(error_line({"--duration", "30"}),
+            "profbufd: --duration 30: missing unit "
+            "(units are ns, us, ms, s, m, h; e.g. --duration 30s)");
+  EXPECT_EQ(error_line({"--duration=30 s"}),
+            "profbufd: --duration 30 s: unknown unit \" s\" "
+            "(units are ns, us, ms, s, m, h; e.g. --duration 30s)");
+  EXPECT_EQ(error_line({"--duration="}),
+            "profbufd: --duration '': empty duration "
+            "(units are ns, us, ms, s, m, h; e.g. --duration 30s)");
+  EXPECT_EQ(error_line({"--duration", "0"}),
+            "profbufd: --duration 0: must be longer than 0 "
+            "(leave --duration out to profile until Ctrl-C)");
+  EXPECT_EQ(error_line({"--duration", "0s"}),
+            "profbufd: --duration 0s: must be longer than 0 "
+            "(leave --duration out to profile until Ctrl-C)");
+  EXPECT_EQ(error_line({"--duration", "3000000h"}),
+            "profbufd: --duration 3000000h: too large: the longest is 2562047h47m16.854775807s "
+            "(units are ns, us, ms, s, m, h; e.g. --duration 30s)");
+  auto tiny = parse({"--duration", "1ns"});
+  ASSERT_TRUE(tiny.ok());
+  EXPECT_EQ(tiny->duration, std::chrono::nanoseconds(1));
+}
+
+TEST(ParseOptions, FrequencyErrors) {
+  EXPECT_EQ(error_line({"--frequency", "abc"}),
+            "profbufd: --frequency abc: not a whole number of hertz (try --frequency 99)");
+  for (std::string_view bad : {"-1", "+5", "9.5", "99Hz", " 99", "0x10"}) {
+    auto r = parse({"--frequency", bad});
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().why, "not a whole number of hertz") << bad;
+  }
+  EXPECT_EQ(error_line({"--frequency="}),
+            "profbufd: --frequency '': not a whole number of hertz (try --frequency 99)");
+  EXPECT_EQ(error_line({"--frequency", "0"}),
+            "profbufd: --frequency 0: must be at least 1 Hz (try --frequency 99)");
+  EXPECT_EQ(error_line({"--frequency", "2147483648"}),
+            "profbufd: --frequency 2147483648: above 2147483647 Hz (try --frequency 99)");
+  EXPECT_EQ(error_line({"--frequency", "99999999999999999999999"}),
+            "profbufd: --frequency 99999999999999999999999: above 2147483647 Hz "
+            "(try --frequency 99)");
+  auto edge = parse({"--frequency", "2147483647"});
+  ASSERT_TRUE(edge.ok());
+  EXPECT_EQ(edge->frequency_hz, 2147483647u);
+  auto one = parse({"--frequency", "1"});
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one->frequency_hz, 1u);
+}
+
+TEST(ParseOptions, OutputErrors) {
+  EXPECT_EQ(error_line({"--output="}),
+            "profbufd: --output '': empty directory name (try --output /var/lib/profbufd)");
+}
+
+TEST(ParseOptions, FormatErrors) {
+  EXPECT_EQ(error_line({"--format", "pdf"}),
+            "profbufd: --format pdf: unknown format \"pdf\" "
+            "(choose from pprof, json, folded, e.g. --format pprof,folded)");
+  EXPECT_EQ(error_line({"--format", "pprof,PPROF"}),
+            "profbufd: --format pprof,PPROF: unknown format \"PPROF\" "
+            "(choose from pprof, json, folded, e.g. --format pprof,folded)");
+  EXPECT_EQ(error_line({"--format", "pprof, json"}),
+            "profbufd: --format pprof, json: unknown format \" json\" "
+            "(choose from pprof, json, folded, e.g. --format pprof,folded)");
+  EXPECT_EQ(error_line({"--format", "pprof,json,pprof"}),
+            "profbufd: --format pprof,json,pprof: \"pprof\" listed twice (list each format once)");
+  for (std::string_view bad : {"", ",", "pprof,", ",json", "pprof,,json"}) {
+    auto r = parse({"--format", bad});
+    ASSERT_FALSE(r.ok()) << "'" << bad << "'";
+    EXPECT_EQ(r.error().why, "empty entry in the format list") << "'" << bad << "'";
+  }
+}
+
+TEST(ParseOptions, IntervalErrors) {
+  EXPECT_EQ(error_line({"--interval", "0"}),
+            "profbufd: --interval 0: shorter than the minimum interval of 100ms "
+            "(try --interval 1m)");
+  EXPECT_EQ(error_line({"--interval", "99ms"}),
+            "profbufd: --interval 99ms: shorter than the minimum interval of 100ms "
+            "(try --interval 1m)");
+  EXPECT_EQ(error_line({"--interval", "1x"}),
+            "profbufd: --interval 1x: unknown unit \"x\" "
+            "(units are ns, us, ms, s, m, h; e.g. --interval 1m)");
+  auto r = parse({"--interval", "100ms"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->interval, std::chrono::nanoseconds(100ms));
+}
+
+TEST(ParseOptions, IntervalAgainstDuration) {
+  // Order on the command line does not matter: checked after all flags.
+  EXPECT_EQ(error_line({"--interval", "10m", "--duration", "5m"}),
+            "profbufd: --interval 10m0s: longer than --duration 5m0s, so no window would ever be "
+            "complete (use an --interval no longer than --duration, or leave --interval out)");
+  EXPECT_FALSE(parse({"--duration", "5m", "--interval", "5m1s"}).ok());
+  auto equal = parse({"--duration", "5m", "--interval", "5m"});
+  ASSERT_TRUE(equal.ok());
+  EXPECT_EQ(*equal->interval, *equal->duration);
+  // Not a multiple: allowed, the last window is shorter.
+  EXPECT_TRUE(parse({"--duration", "5m", "--interval", "2m"}).ok());
+  // No duration: runs until stopped, a window every interval.
+  EXPECT_TRUE(parse({"--interval", "24h"}).ok());
+}
+
+TEST(ParseOptions, KeepErrors) {
+  EXPECT_EQ(error_line({"--interval", "1m", "--keep", "0"}),
+            "profbufd: --keep 0: must be at least 1 (leave --keep out to keep every window)");
+  EXPECT_EQ(error_line({"--interval", "1m", "--keep", "ten"}),
+            "profbufd: --keep ten: not a whole number of windows (try --keep 10)");
+  EXPECT_EQ(error_line({"--interval", "1m", "--keep", "-1"}),
+            "profbufd: --keep -1: not a whole number of windows (try --keep 10)");
+  EXPECT_EQ(error_line({"--interval", "1m", "--keep", "4294967296"}),
+            "profbufd: --keep 4294967296: too large (try --keep 10)");
+  EXPECT_EQ(error_line({"--keep", "5"}),
+            "profbufd: --keep 5: needs --interval: without it profbufd writes a single profile "
+            "(add --interval, e.g. --interval 1m --keep 5)");
+  auto r = parse({"--keep", "4294967295", "--interval", "1m"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->keep, 4294967295u);
+}
+
+TEST(ParseOptions, PidErrors) {
+  EXPECT_EQ(error_line({"--pid", "0"}),
+            "profbufd: --pid 0: pid 0 is the kernel's idle task, not a process "
+            "(use --no-idle to leave idle time out, or name real processes)");
+  EXPECT_EQ(error_line({"--pid", "abc"}),
+            "profbufd: --pid abc: not a process id, which is a positive whole number "
+            "(try --pid 1234)");
+  for (std::string_view bad : {"-1", "+1", "1.0", "", " 1", "self"}) {
+    auto r = parse({"--pid", bad});
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().why, "not a process id, which is a positive whole number") << bad;
+  }
+  EXPECT_EQ(error_line({"--pid", "4194305"}),
+            "profbufd: --pid 4194305: above the largest process id a kernel can have, 4194304 "
+            "(try --pid 1234)");
+  EXPECT_EQ(error_line({"--pid", "7", "--pid", "8", "--pid", "7"}),
+            "profbufd: --pid 7: given twice (list each process once)");
+}
+
+TEST(ParseOptions, AtMost32Pids) {
+  std::vector<std::string> storage;
+  for (int pid = 1; pid <= 33; ++pid) {
+    storage.push_back("--pid");
+    storage.push_back(std::to_string(pid));
+  }
+  std::vector<std::string_view> args(storage.begin(), storage.end());
+  auto r32 = parse(std::vector<std::string_view>(args.begin(), args.begin() + 64));
+  ASSERT_TRUE(r32.ok()) << r32.error().line();
+  EXPECT_EQ(r32->pids.size(), 32u);
+  EXPECT_EQ(r32->pids.front(), 1u);
+  EXPECT_EQ(r32->pids.back(), 32u);
+  EXPECT_EQ(error_line(args),
+            "profbufd: --pid 33: more than 32 --pid flags "
+            "(profile fewer processes, or the whole system without --pid)");
+}
+
+TEST(ParseOptions, PidWithNoIdleIsAllowed) {
+  auto r = parse({"--pid", "5", "--no-idle"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->no_idle);
+  EXPECT_EQ(r->pids, (std::vector<std::uint32_t>{5}));
+}
+
+TEST(ParseOptions, RingbufSize) {
+  const std::uint64_t page = page_size();
+  auto exact_page = parse({"--ringbuf-size", std::to_string(page)});
+  ASSERT_TRUE(exact_page.ok()) << exact_page.error().line();
+  EXPECT_EQ(exact_page->ringbuf_bytes, page);
+  auto max = parse({"--ringbuf-size", "2G"});
+  ASSERT_TRUE(max.ok());
+  EXPECT_EQ(max->ringbuf_bytes, 1ULL << 31);
+  auto lower = parse({"--ringbuf-size=256k"});
+  ASSERT_TRUE(lower.ok());
+  EXPECT_EQ(lower->ringbuf_bytes, 256ULL << 10);
+
+  const std::string p = format_byte_size(page);
+  EXPECT_EQ(error_line({"--ringbuf-size", "1024"}),
+            "profbufd: --ringbuf-size 1024: smaller than the page size, " + p +
+                " (try --ringbuf-size " + p + " or more)");
+  EXPECT_EQ(error_line({"--ringbuf-size", "0"}),
+            "profbufd: --ringbuf-size 0: smaller than the page size, " + p +
+                " (try --ringbuf-size " + p + " or more)");
+  EXPECT_EQ(error_line({"--ringbuf-size", "6M"}),
+            "profbufd: --ringbuf-size 6M: not a power of two (try --ringbuf-size 4M or 8M)");
+  EXPECT_EQ(error_line({"--ringbuf-size", "1000000"}),
+            "profbufd: --ringbuf-size 1000000: not a power of two "
+            "(try --ringbuf-size 512K or 1M)");
+  EXPECT_EQ(error_line({"--ringbuf-size", "4G"}),
+            "profbufd: --ringbuf-size 4G: above the kernel's limit of 2G "
+            "(try --ringbuf-size 2G or less)");
+  EXPECT_EQ(error_line({"--ringbuf-size", "8MB"}),
+            "profbufd: --ringbuf-size 8MB: not a number of bytes (try --ringbuf-size 8M)");
+}
+
+TEST(ParseOptions, ArgcArgvSkipsProgramName) {
+  const char* argv[] = {"/usr/bin/profbufd", "--duration", "2s", "--no-idle", nullptr};
+  auto r = parse_options(4, argv);
+  ASSERT_TRUE(r.ok()) << r.error().line();
+  EXPECT_EQ(r->duration, std::chrono::nanoseconds(2s));
+  EXPECT_TRUE(r->no_idle);
+
+  char prog[] = "profbufd";
+  char bad[] = "oops";
+  char* mutable_argv[] = {prog, bad, nullptr};
+  auto e = parse_options(2, mutable_argv);
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.error().what, "oops");
+  EXPECT_TRUE(parse_options(1, mutable_argv).ok());
+}
+
+}  // namespace
+}  // namespace profbufd::cli

@@ -1,0 +1,333 @@
+#include "cli/options.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <limits>
+#include <stdexcept>
+
+#include "cli/byte_size.h"
+#include "cli/duration.h"
+
+namespace profbufd::cli {
+namespace {
+
+enum class Flag {
+  kDuration, kFrequency, kOutput, kFormat, kInterval, kKeep, kPid, kNoIdle,
+  kRingbufSize, kHelp, kVersion,
+};
+
+struct FlagSpec {
+  std::string_view name;
+  Flag flag;
+  bool takes_value;
+  std::string_view example;  // a valid value, used in "try ..." hints
+};
+
+constexpr std::array<FlagSpec, 11> kFlags = {{
+    {"--duration", Flag::kDuration, true, "30s"},
+    {"--frequency", Flag::kFrequency, true, "99"},
+    {"--output", Flag::kOutput, true, "/var/lib/profbufd"},
+    {"--format", Flag::kFormat, true, "pprof,json"},
+    {"--interval", Flag::kInterval, true, "1m"},
+    {"--keep", Flag::kKeep, true, "10"},
+    {"--pid", Flag::kPid, true, "1234"},
+    {"--no-idle", Flag::kNoIdle, false, ""},
+    {"--ringbuf-size", Flag::kRingbufSize, true, "8M"},
+    {"--help", Flag::kHelp, false, ""},
+    {"--version", Flag::kVersion, false, ""},
+}};
+
+constexpr std::array<OutputFormat, 3> kAllFormats = {OutputFormat::kPprof, OutputFormat::kJson,
+                                                      OutputFormat::kFolded};
+
+const FlagSpec* find_flag(std::string_view name) {
+  for (const FlagSpec& f : kFlags) {
+    if (f.name == name) return &f;
+  }
+  if (name == "-h") return find_flag("--help");
+  return nullptr;
+}
+
+// "--flag value", with an empty value shown as '' so the message still says
+// which value was wrong.
+std::string flag_text(std::string_view flag, std::string_view value) {
+  return std::string(flag) + " " + (value.empty() ? std::string("''") : std::string(value));
+}
+
+Error usage(std::string what, std::string why, std::string hint) {
+  return make_error(ExitCode::kUsage, std::move(what), std::move(why), std::move(hint));
+}
+
+Error bad_value(const FlagSpec& f, std::string_view value, std::string why) {
+  return usage(flag_text(f.name, value), std::move(why),
+               "try " + std::string(f.name) + " " + std::string(f.example));
+}
+
+// Edit distance, for "did you mean" on a mistyped flag. Flag names are short,
+// so the quadratic table is tiny.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t subst = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, subst});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+Error unknown_flag(std::string_view name) {
+  const FlagSpec* best = nullptr;
+  std::size_t best_distance = 3;  // suggest only close matches (<= 2 edits)
+  for (const FlagSpec& f : kFlags) {
+    const std::size_t d = edit_distance(name, f.name);
+    if (d < best_distance) {
+      best = &f;
+      best_distance = d;
+    }
+  }
+  std::string hint = best ? "did you mean " + std::string(best->name) + "? " : "";
+  hint += "see profbufd --help";
+  return usage(std::string(name), "unknown flag", std::move(hint));
+}
+
+// A whole decimal number: digits only (no sign, no spaces), at most `max`.
+struct WholeNumber {
+  std::uint64_t value = 0;
+  bool is_number = false;
+  bool too_large = false;
+};
+
+WholeNumber parse_whole(std::string_view text, std::uint64_t max) {
+  WholeNumber n;
+  if (text.empty()) return n;
+  for (char c : text) {
+    if (c < '0' || c > '9') return n;
+    const auto d = static_cast<std::uint64_t>(c - '0');
+    if (n.too_large || n.value > (max - d) / 10) {
+      n.too_large = true;
+    } else {
+      n.value = n.value * 10 + d;
+    }
+  }
+  n.is_number = true;
+  return n;
+}
+
+Result<std::chrono::nanoseconds> parse_duration_flag(const FlagSpec& f, std::string_view value) {
+  auto d = parse_duration(value);
+  if (!d) {
+    return usage(flag_text(f.name, value), d.error().why,
+                 std::string(kDurationHint) + std::string(f.name) + " " + std::string(f.example));
+  }
+  return d;
+}
+
+Status apply(Options& o, const FlagSpec& f, std::string_view value) {
+  switch (f.flag) {
+    case Flag::kDuration: {
+      auto d = parse_duration_flag(f, value);
+      if (!d) return d.error();
+      if (d->count() == 0) {
+        return usage(flag_text(f.name, value), "must be longer than 0",
+                     "leave --duration out to profile until Ctrl-C");
+      }
+      o.duration = *d;
+      return ok_status();
+    }
+    case Flag::kInterval: {
+      auto d = parse_duration_flag(f, value);
+      if (!d) return d.error();
+      if (*d < kMinInterval) {
+        return bad_value(f, value,
+                         "shorter than the minimum interval of " + format_duration(kMinInterval));
+      }
+      o.interval = *d;
+      return ok_status();
+    }
+    case Flag::kFrequency: {
+      const WholeNumber n = parse_whole(value, kMaxFrequencyHz);
+      if (!n.is_number) return bad_value(f, value, "not a whole number of hertz");
+      if (n.too_large) {
+        return bad_value(f, value, "above " + std::to_string(kMaxFrequencyHz) + " Hz");
+      }
+      if (n.value == 0) return bad_value(f, value, "must be at least 1 Hz");
+      o.frequency_hz = static_cast<unsigned>(n.value);
+      return ok_status();
+    }
+    case Flag::kOutput:
+      if (value.empty()) return bad_value(f, value, "empty directory name");
+      o.output_dir = std::string(value);
+      return ok_status();
+    case Flag::kFormat: {
+      std::vector<OutputFormat> formats;
+      std::string_view rest = value;
+      while (true) {
+        const std::size_t comma = rest.find(',');
+        const std::string_view item = rest.substr(0, comma);
+        if (item.empty()) return bad_value(f, value, "empty entry in the format list");
+        const auto known = std::find_if(kAllFormats.begin(), kAllFormats.end(),
+                                        [&](OutputFormat k) { return format_name(k) == item; });
+        if (known == kAllFormats.end()) {
+          return usage(flag_text(f.name, value), "unknown format \"" + std::string(item) + "\"",
+                       "choose from pprof, json, folded, e.g. --format pprof,folded");
+        }
+        if (std::find(formats.begin(), formats.end(), *known) != formats.end()) {
+          return usage(flag_text(f.name, value), "\"" + std::string(item) + "\" listed twice",
+                       "list each format once");
+        }
+        formats.push_back(*known);
+        if (comma == std::string_view::npos) break;
+        rest.remove_prefix(comma + 1);
+      }
+      o.formats = std::move(formats);
+      return ok_status();
+    }
+    case Flag::kKeep: {
+      const WholeNumber n = parse_whole(value, std::numeric_limits<unsigned>::max());
+      if (!n.is_number) return bad_value(f, value, "not a whole number of windows");
+      if (n.too_large) return bad_value(f, value, "too large");
+      if (n.value == 0) {
+        return usage(flag_text(f.name, value), "must be at least 1",
+                     "leave --keep out to keep every window");
+      }
+      o.keep = static_cast<unsigned>(n.value);
+      return ok_status();
+    }
+    case Flag::kPid: {
+      const WholeNumber n = parse_whole(value, kMaxPid);
+      if (!n.is_number) return bad_value(f, value, "not a process id, which is a positive whole number");
+      if (n.too_large) {
+        return bad_value(f, value,
+                         "above the largest process id a kernel can have, " +
+                             std::to_string(kMaxPid));
+      }
+      if (n.value == 0) {
+        // The idle task is not a process one can select; the useful request
+        // behind "--pid 0" is usually about idle samples, which --no-idle covers.
+        return usage(flag_text(f.name, value), "pid 0 is the kernel's idle task, not a process",
+                     "use --no-idle to leave idle time out, or name real processes");
+      }
+      const auto pid = static_cast<std::uint32_t>(n.value);
+      if (std::find(o.pids.begin(), o.pids.end(), pid) != o.pids.end()) {
+        return usage(flag_text(f.name, value), "given twice", "list each process once");
+      }
+      if (o.pids.size() == kMaxPids) {
+        return usage(flag_text(f.name, value),
+                     "more than " + std::to_string(kMaxPids) + " --pid flags",
+                     "profile fewer processes, or the whole system without --pid");
+      }
+      o.pids.push_back(pid);
+      return ok_status();
+    }
+    case Flag::kRingbufSize: {
+      auto bytes = parse_byte_size(value);
+      if (!bytes) return bad_value(f, value, bytes.error().why);
+      const auto page = static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+      if (*bytes < page) {
+        return usage(flag_text(f.name, value),
+                     "smaller than the page size, " + format_byte_size(page),
+                     "try --ringbuf-size " + format_byte_size(page) + " or more");
+      }
+      if (*bytes > kMaxRingbufBytes) {
+        return usage(flag_text(f.name, value),
+                     "above the kernel's limit of " + format_byte_size(kMaxRingbufBytes),
+                     "try --ringbuf-size " + format_byte_size(kMaxRingbufBytes) + " or less");
+      }
+      // Rejected rather than rounded: silently locking twice the memory asked
+      // for is a surprise; the hint names the nearest valid sizes instead.
+      if (!std::has_single_bit(*bytes)) {
+        const std::uint64_t up = std::bit_ceil(*bytes);
+        const std::uint64_t down = up >> 1;
+        return usage(flag_text(f.name, value), "not a power of two",
+                     "try --ringbuf-size " + format_byte_size(down) + " or " +
+                         format_byte_size(up));
+      }
+      o.ringbuf_bytes = *bytes;
+      return ok_status();
+    }
+    case Flag::kNoIdle:
+      o.no_idle = true;
+      return ok_status();
+    case Flag::kHelp:
+      o.help = true;
+      return ok_status();
+    case Flag::kVersion:
+      o.version = true;
+      return ok_status();
+  }
+  throw std::logic_error("parse_options: flag table and switch out of step");
+}
+
+// Checks that involve more than one flag.
+Status validate(const Options& o) {
+  if (o.interval && o.duration && *o.interval > *o.duration) {
+    return usage(flag_text("--interval", format_duration(*o.interval)),
+                 "longer than --duration " + format_duration(*o.duration) +
+                     ", so no window would ever be complete",
+                 "use an --interval no longer than --duration, or leave --interval out");
+  }
+  if (o.keep != 0 && !o.interval) {
+    return usage(flag_text("--keep", std::to_string(o.keep)),
+                 "needs --interval: without it profbufd writes a single profile",
+                 "add --interval, e.g. --interval 1m --keep " + std::to_string(o.keep));
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+Result<Options> parse_options(std::span<const std::string_view> args) {
+  Options o;
+  bool flags_ended = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string_view arg = args[i];
+    if (flags_ended || !arg.starts_with('-') || arg == "-") {
+      return usage(std::string(arg), "unexpected argument",
+                   "profbufd takes only flags; see profbufd --help");
+    }
+    if (arg == "--") {
+      flags_ended = true;
+      continue;
+    }
+    const std::size_t eq = arg.find('=');
+    const std::string_view name = arg.substr(0, eq);
+    const FlagSpec* f = find_flag(name);
+    if (f == nullptr) return unknown_flag(name);
+
+    std::string_view value;
+    if (eq != std::string_view::npos) {
+      if (!f->takes_value) {
+        return usage(std::string(arg), "takes no value",
+                     "write " + std::string(f->name) + " alone");
+      }
+      value = arg.substr(eq + 1);
+    } else if (f->takes_value) {
+      // A following flag is not taken as the value: "--output --format json"
+      // is a forgotten value, not a directory named "--format".
+      if (i + 1 == args.size() || args[i + 1].starts_with("--")) {
+        return usage(std::string(f->name), "needs a value",
+                     "e.g. " + std::string(f->name) + " " + std::string(f->example));
+      }
+      value = args[++i];
+    }
+    if (auto s = apply(o, *f, value); !s) return s.error();
+    if (o.help || o.version) return o;
+  }
+  if (auto s = validate(o); !s) return s.error();
+  return o;
+}
+
+Result<Options> parse_options(int argc, const char* const* argv) {
+  std::vector<std::string_view> args;
+  for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
+  return parse_options(std::span<const std::string_view>(args));
+}
+
+}  // namespace profbufd::cli

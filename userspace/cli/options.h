@@ -1,0 +1,74 @@
+// The profbufd command line: what the user asked for, validated, before anything
+// touches the kernel. Kernel- and filesystem-dependent checks (privilege, BTF,
+// the sample-rate limit, a writable --output) are preflight's job, not this one.
+//
+// Flag rules (also in usage_text()):
+// - every flag is long: "--flag value" or "--flag=value"; "-h" is --help;
+// - "--" ends the flags; profbufd takes no positional arguments at all;
+// - a flag given twice: the last one wins (so a systemd unit can append
+//   overrides to defaults), except --pid, which accumulates;
+// - --help and --version stop parsing where they appear: later arguments are
+//   not looked at, earlier errors are still reported.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.h"
+#include "output/format.h"
+
+namespace profbufd::cli {
+
+inline constexpr unsigned kDefaultFrequencyHz = 99;
+// perf_event_max_sample_rate is an int sysctl: no kernel accepts more.
+inline constexpr unsigned kMaxFrequencyHz = 2'147'483'647;
+// --pid filters live in a fixed-size BPF map.
+inline constexpr std::size_t kMaxPids = 32;
+// PID_MAX_LIMIT on 64-bit kernels: /proc/sys/kernel/pid_max cannot go higher.
+inline constexpr std::uint32_t kMaxPid = 4 * 1024 * 1024;
+// A window shorter than this holds a handful of samples at the default rate and
+// floods --output with files; treated as a typo (e.g. "10ms" for "10m").
+inline constexpr std::chrono::nanoseconds kMinInterval = std::chrono::milliseconds(100);
+// BPF ring buffer max_entries is a u32 and must be a power of two.
+inline constexpr std::uint64_t kMaxRingbufBytes = 1ULL << 31;
+
+struct Options {
+  // Profile for this long, then write and exit. Unset: until SIGINT/SIGTERM.
+  std::optional<std::chrono::nanoseconds> duration;
+  unsigned frequency_hz = kDefaultFrequencyHz;
+  std::string output_dir = ".";
+  // Never empty, no duplicates, in the order given.
+  std::vector<OutputFormat> formats = {OutputFormat::kPprof, OutputFormat::kJson};
+  // Start a new window (and file set) every interval. Unset: one window for the
+  // whole run. Invariant: > 0, >= kMinInterval, and <= *duration when both are
+  // set; the last window ends with the run and may be shorter.
+  std::optional<std::chrono::nanoseconds> interval;
+  // Keep the newest `keep` windows in output_dir; 0 = keep all. Non-zero only
+  // together with interval.
+  unsigned keep = 0;
+  // Only sample these processes (tgids). Empty: every process. Each in
+  // 1..kMaxPid, no duplicates, at most kMaxPids.
+  std::vector<std::uint32_t> pids;
+  // Leave samples of the idle task (pid 0) out.
+  bool no_idle = false;
+  // Override of the BPF ring buffer size. Invariant: a power of two, at least
+  // the page size, at most kMaxRingbufBytes.
+  std::optional<std::uint64_t> ringbuf_bytes;
+  bool help = false;
+  bool version = false;
+};
+
+// `args` are the arguments after the program name. Every failure is an Error
+// with ExitCode::kUsage whose line() reads
+// "profbufd: <flag and value>: <why> (<what to do>)".
+Result<Options> parse_options(std::span<const std::string_view> args);
+
+// argv[0] is the program name and is skipped.
+Result<Options> parse_options(int argc, const char* const* argv);
+
+}  // namespace profbufd::cli
