@@ -117,14 +117,16 @@ $(BUILD)/e2e_tests: $(E2E_OBJS) $(BUILD)/libprofbufd.a
 $(BUILD)/benchmarks: $(BENCH_OBJS) $(BUILD)/libprofbufd.a
 	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -lbenchmark -lbenchmark_main -o $@
 
-# Test programs: built with frame pointers and symbols so stacks are walkable and
+# Test programs: built at -O0 with frame pointers, so that every function, leaf or not,
+# has a frame from its first instruction on (gcc -O1 still omits frames in leaf and
+# shrink-wrapped functions) and symbols, so stacks are walkable and
 # symbolizable; position-independent (PIE) as Debian builds everything.
 $(BUILD)/tests/programs/%: tests/programs/%.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	gcc -O1 -g -fno-omit-frame-pointer -fno-inline -fPIE -pie -pthread $< -o $@
+	gcc -O0 -g -fno-omit-frame-pointer -fPIE -pie -pthread $< -o $@
 $(BUILD)/tests/programs/%: tests/programs/%.cpp | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CXX) -std=c++20 -O1 -g -fno-omit-frame-pointer -fno-inline -fPIE -pie -pthread $< -o $@
+	$(CXX) -std=c++20 -O0 -g -fno-omit-frame-pointer -fPIE -pie -pthread $< -o $@
 
 testprogs: $(TESTPROGS)
 

@@ -139,8 +139,9 @@ TEST_F(ProfbufdE2E, ProfilesTheMachineIntoPprofJsonAndFolded) {
     }
   }
   EXPECT_EQ(sum, total);  // nothing lost, so no synthetic stacks
-  // One thread spinning on one of two CPUs: about half the samples.
-  EXPECT_GT(chain_samples, expected * 0.25);
+  // One of two busy workload threads on two CPUs: up to half the samples, less
+  // when other work competes for the CPUs (the test runner, profbufd itself).
+  EXPECT_GT(chain_samples, expected * 0.15);
   EXPECT_GT(syscall_kernel_samples, 10u) << "no kernel frames under the syscall loop";
 
   // go tool pprof reads the pprof and sees the same functions and total.
@@ -154,8 +155,11 @@ TEST_F(ProfbufdE2E, ProfilesTheMachineIntoPprofJsonAndFolded) {
 
   const auto traces = pprof({"-traces", pprofs[0].string()});
   ASSERT_EQ(traces.status, 0) << traces.err;
-  EXPECT_NE(traces.out.find("comm:[spin_chain]"), std::string::npos) << traces.out.substr(0, 2000);
-  EXPECT_NE(traces.out.find("pid:[" + std::to_string(cpu.proc.pid()) + "]"), std::string::npos);
+  // Labels print as "comm:  spin_chain" / "pid:  1234" above each trace.
+  EXPECT_TRUE(std::regex_search(traces.out, std::regex(R"(comm:\s+spin_chain)")))
+      << traces.out.substr(0, 2000);
+  EXPECT_TRUE(std::regex_search(
+      traces.out, std::regex("pid:\\s+" + std::to_string(cpu.proc.pid()) + "\n")));
 
   const auto raw = pprof({"-raw", pprofs[0].string()});
   ASSERT_EQ(raw.status, 0) << raw.err;
@@ -202,10 +206,7 @@ TEST_F(ProfbufdE2E, SigintWritesTheCurrentWindowAndExitsZero) {
   Subprocess p({profbufd_bin(), "--output", out.path.string(), "--format", "json"});
   ASSERT_TRUE(p.started());
   // Wait until sampling runs, then interrupt.
-  for (int i = 0; i < 100 && p.err().find("sampling") == std::string::npos; ++i) {
-    p.wait(std::chrono::milliseconds(0));
-    usleep(50'000);
-  }
+  ASSERT_TRUE(p.wait_for_stderr("sampling")) << p.err();
   sleep(1);
   p.signal(SIGINT);
   ASSERT_EQ(p.wait(), 0) << p.err();

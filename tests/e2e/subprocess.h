@@ -76,6 +76,17 @@ class Subprocess {
 
   void signal(int sig) { kill(pid_, sig); }
 
+  // Reads stderr until it contains `text` or `timeout` passes; true if found.
+  bool wait_for_stderr(const std::string& text,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    while (err_.find(text) == std::string::npos) {
+      if (std::chrono::steady_clock::now() > until) return false;
+      pump(err_fd_, err_, 50);
+    }
+    return true;
+  }
+
   // Waits for exit, reading all output; returns the exit status (128 + signal
   // if killed), or -1 on timeout (the process is then killed).
   int wait(std::chrono::milliseconds timeout = std::chrono::seconds(60)) {

@@ -167,6 +167,7 @@ void Reader::add_sample(std::size_t cpu, std::uint64_t time,
     Window& w = *o.window;
     if (!w.contains(time)) continue;
     ++w.samples_by_cpu[cpu];
+    if (pid == 0) ++w.idle_sampled_by_cpu[cpu];
     if (w.stacks.add(key_) && pid != 0 && !w.maps.contains(pid))
       w.maps.emplace(pid, processes_.get(pid));
   }

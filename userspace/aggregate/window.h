@@ -23,6 +23,7 @@ inline constexpr std::uint64_t kOpenEnded = std::numeric_limits<std::uint64_t>::
 struct Window {
   Window(std::uint64_t start_ns, std::uint64_t end_ns, std::size_t ncpus)
       : start_ns(start_ns), end_ns(end_ns), samples_by_cpu(ncpus, 0),
+        idle_sampled_by_cpu(ncpus, 0),
         profbuf_overflow_by_cpu(ncpus, 0) {}
 
   // A sample at time t belongs here. `absorb_earlier` makes the window also take
@@ -40,6 +41,12 @@ struct Window {
 
   StackTable stacks;
   std::vector<std::uint64_t> samples_by_cpu;
+  std::vector<std::uint64_t> idle_sampled_by_cpu;  // samples of pid 0 (idle task)
+  // Idle nanoseconds of each CPU over the window (capture/cpu_idle.h), set by
+  // whoever ends the window, before handing it to the reader to close; empty
+  // when not measured.
+  std::vector<std::uint64_t> idle_ns_by_cpu;
+  std::vector<std::uint64_t> idle_at_start;  // raw counters when it opened
   std::vector<std::uint64_t> profbuf_overflow_by_cpu;  // discarded by a full ProfBuf
   std::uint64_t ringbuf_full = 0;                       // BPF reservations that failed
   // The /proc/PID/maps snapshot of every process with a sample here, taken when

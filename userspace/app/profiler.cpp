@@ -14,6 +14,7 @@
 #include "aggregate/reader.h"
 #include "app/window_sink.h"
 #include "capture/bpf_capture.h"
+#include "capture/cpu_idle.h"
 #include "cli/progress.h"
 #include "common/log.h"
 #include "symbolize/symbolizer.h"
@@ -36,7 +37,25 @@ ProfileContext make_context(const cli::Options& o, std::size_t ncpus) {
   if (uname(&u) == 0) c.kernel = u.release;
   c.frequency_hz = o.frequency_hz;
   c.cpus = static_cast<std::uint32_t>(ncpus);
+  c.account_idle = !o.no_idle && o.pids.empty();
   return c;
+}
+
+// Idle-time bookkeeping of a window (see capture/cpu_idle.h). Best effort: a
+// /proc/stat that cannot be read leaves the window without idle accounting.
+void mark_idle_start(Window& w) {
+  if (auto t = capture::read_cpu_idle(); t.ok()) w.idle_at_start = std::move(t).value();
+}
+
+void mark_idle_end(Window& w) {
+  if (w.idle_at_start.empty()) return;
+  auto t = capture::read_cpu_idle();
+  if (!t.ok()) return;
+  const auto& end = t.value();
+  w.idle_ns_by_cpu.assign(std::min(end.size(), w.samples_by_cpu.size()), 0);
+  for (std::size_t cpu = 0; cpu < w.idle_ns_by_cpu.size(); ++cpu)
+    if (cpu < w.idle_at_start.size() && end[cpu] >= w.idle_at_start[cpu])
+      w.idle_ns_by_cpu[cpu] = end[cpu] - w.idle_at_start[cpu];
 }
 
 }  // namespace
@@ -71,6 +90,7 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
   // The first window takes everything the ring held from before this moment
   // (sampling began when the program was attached).
   current->absorb_earlier = true;
+  mark_idle_start(*current);
   reader.open_window(current, on_closed);
 
   reader.start();
@@ -99,6 +119,10 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
     while (now >= next_rotate) {
       auto next = std::make_shared<Window>(next_rotate, kOpenEnded, nslots);
       next->start_unix_ns = start_unix + static_cast<std::int64_t>(next_rotate - start_ns);
+      // Set before rotate(): the reader's mutex orders these writes before the
+      // window is handed to the sink.
+      mark_idle_end(*current);
+      mark_idle_start(*next);
       reader.rotate(current, next, next_rotate, on_closed);
       current = std::move(next);
       next_rotate += ns(*options.interval);
@@ -111,7 +135,8 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
       p.lost = reader.lost();
       progress.update(p);
     }
-    const std::uint64_t wake = std::min({deadline, next_rotate, now + tick});
+    const std::uint64_t next_tick = tick > UINT64_MAX - now ? UINT64_MAX : now + tick;
+    const std::uint64_t wake = std::min({deadline, next_rotate, next_tick});
     const std::uint64_t wait = wake - now;
     timespec ts{static_cast<time_t>(wait / 1'000'000'000ULL),
                 static_cast<long>(wait % 1'000'000'000ULL)};
@@ -127,6 +152,7 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
   // Stop sampling, let the loader drain the ring and close the buffers, let the
   // reader take everything to EOF, then end the last window now: every sample
   // captured has a time before this point.
+  mark_idle_end(*current);
   capture.stop();
   reader.finish(Reader::monotonic_ns());
   sink.finish();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <string_view>
 #include <tuple>
 #include <unordered_map>
@@ -50,6 +51,17 @@ class Builder {
                               std::uint64_t addr) {
     // Same binary mapped at the same place in two processes: same location.
     const MapEntry* m = maps ? maps->find(addr) : nullptr;
+    if (m == nullptr) {
+      // Mapped after the snapshot (dlopen, or the snapshot caught the process
+      // inside the dynamic loader): look again, once per process per window,
+      // if the process is still there.
+      if (const ProcessMaps* fresh = refreshed(pid)) {
+        if (const MapEntry* fm = fresh->find(addr)) {
+          maps = fresh;
+          m = fm;
+        }
+      }
+    }
     UserKey key{m ? m->path : std::string(), m ? m->start : 0, m ? 0u : pid, addr};
     auto [it, fresh] = user_locs_.try_emplace(std::move(key), 0);
     if (!fresh) return it->second;
@@ -90,6 +102,15 @@ class Builder {
   }
 
  private:
+  const ProcessMaps* refreshed(std::uint32_t pid) {
+    auto [it, fresh] = refreshed_.try_emplace(pid);
+    if (fresh) {
+      if (auto r = ProcessMaps::read(static_cast<int>(pid)); r.ok())
+        it->second = std::make_unique<ProcessMaps>(std::move(r).value());
+    }
+    return it->second.get();
+  }
+
   using UserKey = std::tuple<std::string, std::uint64_t, std::uint32_t, std::uint64_t>;
 
   static std::string hex(std::uint64_t v) {
@@ -147,6 +168,7 @@ class Builder {
   std::map<std::tuple<std::string, std::uint64_t, std::uint64_t, std::uint64_t>,
            std::uint32_t>
       mappings_;
+  std::unordered_map<std::uint32_t, std::unique_ptr<ProcessMaps>> refreshed_;
   std::uint32_t kernel_mapping_ = kNoMapping;
   std::uint64_t kernel_lo_ = UINT64_MAX, kernel_hi_ = 0;
 };
@@ -208,6 +230,27 @@ Profile build_profile(const Window& window, Symbolizer& symbolizer,
       s.locations.push_back(b.synthetic(why));
     p.samples.push_back(std::move(s));
   });
+
+  // Idle CPU time the sampler did not see (see capture/cpu_idle.h): the part of
+  // each CPU's idle time not already covered by sampled idle-task ticks.
+  const std::int64_t period = p.period_ns();
+  if (context.account_idle && period > 0) {
+    for (std::size_t cpu = 0; cpu < window.idle_ns_by_cpu.size(); ++cpu) {
+      const std::uint64_t expected =
+          (window.idle_ns_by_cpu[cpu] + static_cast<std::uint64_t>(period) / 2) /
+          static_cast<std::uint64_t>(period);
+      const std::uint64_t sampled =
+          cpu < window.idle_sampled_by_cpu.size() ? window.idle_sampled_by_cpu[cpu] : 0;
+      if (expected <= sampled) continue;
+      Sample s;
+      s.comm = "swapper/" + std::to_string(cpu);
+      s.count = expected - sampled;
+      s.locations.push_back(b.synthetic("[idle]"));
+      md.idle_accounted_samples += s.count;
+      md.total_samples += s.count;
+      p.samples.push_back(std::move(s));
+    }
+  }
 
   // Lost samples become samples on a frame that names the reason, so that every
   // consumer's totals include them.

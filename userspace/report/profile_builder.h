@@ -19,6 +19,9 @@ struct ProfileContext {
   std::string kernel;
   std::uint32_t frequency_hz = 0;
   std::uint32_t cpus = 0;
+  // Turn idle time the sampler missed into "[idle]" samples (off with
+  // --no-idle and with --pid, where idle is not part of the question).
+  bool account_idle = false;
 };
 
 // Names of the lost-sample reasons, as they appear in profiles and metrics.

@@ -167,5 +167,36 @@ TEST_F(ProfileBuilderTest, NamesMissingStacksAndUnknownProcesses) {
   EXPECT_EQ(p.metadata.lost_samples.at(kLostRingbufFull), 0u);
 }
 
+TEST_F(ProfileBuilderTest, AccountsIdleTimeTheSamplerMissed) {
+  std::strcpy(task_.comm.data(), "swapper/0");
+  Window w(0, 10, 2);
+  StackInfo idle;
+  idle.kernel_frames = 1;
+  idle.user_status = PROFBUFD_STACK_NOT_COLLECTED;
+  add(w, task_, 0, 0, idle, {0xffffffff81100020}, 4);
+  w.idle_sampled_by_cpu = {4, 0};
+  // 100 Hz: a sample is 10 ms. CPU 0 idled 100 ms (10 samples, 4 seen),
+  // CPU 1 idled 54 ms (5 samples after rounding, none seen).
+  w.idle_ns_by_cpu = {100'000'000, 54'000'000};
+  Symbolizer sym(sym_options());
+  ProfileContext ctx;
+  ctx.frequency_hz = 100;
+  ctx.account_idle = true;
+  const Profile p = build_profile(w, sym, ctx);
+  ASSERT_EQ(p.samples.size(), 3u);
+  EXPECT_EQ(p.samples[1].comm, "swapper/0");
+  EXPECT_EQ(p.samples[1].count, 6u);
+  EXPECT_EQ(loc(p, p.samples[1], 0).function, "[idle]");
+  EXPECT_EQ(p.samples[2].comm, "swapper/1");
+  EXPECT_EQ(p.samples[2].count, 5u);
+  EXPECT_EQ(p.metadata.idle_accounted_samples, 11u);
+  EXPECT_EQ(p.metadata.total_samples, 15u);
+
+  ctx.account_idle = false;  // --no-idle, --pid
+  const Profile q = build_profile(w, sym, ctx);
+  EXPECT_EQ(q.samples.size(), 1u);
+  EXPECT_EQ(q.metadata.total_samples, 4u);
+}
+
 }  // namespace
 }  // namespace profbufd
