@@ -2,6 +2,7 @@
 #
 #   make deps      install every Debian package needed to build, test and run
 #   make           build build/profbufd
+#   make run       build, then profile this machine (ARGS, default --duration 30s)
 #   make test      build and run every test (unit + end-to-end; e2e needs root)
 #   make bench     build and run the benchmarks
 #   make clean
@@ -63,7 +64,7 @@ TESTPROGS := $(patsubst tests/programs/%,$(BUILD)/tests/programs/%,$(basename $(
 DEPS_STAMP := build/.deps-installed
 SKEL := $(GEN)/profbufd.skel.h
 
-.PHONY: all deps test test-unit test-e2e bench clean testprogs
+.PHONY: all deps run test test-unit test-e2e bench clean testprogs
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/profbufd
@@ -143,6 +144,12 @@ test-unit: $(BUILD)/unit_tests $(TESTPROGS)
 # reason; with CI=true (or PROFBUFD_REQUIRE_BPF=1) such a skip is a failure.
 test-e2e: $(BUILD)/e2e_tests $(BUILD)/profbufd $(TESTPROGS)
 	PROFBUFD_BUILD=$(BUILD) tests/run-gtest.sh $(BUILD)/e2e_tests '$(GTEST_FILTER)'
+
+# The main job: profile the whole machine, writing profiles into the current
+# directory. Needs root (CAP_BPF + CAP_PERFMON).
+ARGS ?= --duration 30s
+run: $(BUILD)/profbufd
+	$(BUILD)/profbufd $(ARGS)
 
 bench: $(BUILD)/benchmarks
 	$(BUILD)/benchmarks $(BENCH_ARGS)
