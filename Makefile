@@ -16,6 +16,10 @@
 
 VERSION := 0.1.0
 
+# Build on every core by default; the test runs themselves stay sequential
+# (see `test`).
+MAKEFLAGS += -j$(shell nproc)
+
 # Packages needed to build, test and run. One per line in the recipe below.
 DEB_PACKAGES := \
 	bpftool clang llvm libbpf-dev libelf-dev libdw-dev zlib1g-dev pkg-config \
@@ -135,7 +139,11 @@ testprogs: $(TESTPROGS)
 # GTEST_FILTER narrows both binaries, e.g. make test SANITIZE=thread GTEST_FILTER='ProfBuf*'
 GTEST_FILTER ?= *
 
-test: test-unit test-e2e
+# Unit tests first, then end-to-end, one after the other (never in parallel: the
+# end-to-end tests measure sampling rates and must not compete with other tests).
+test:
+	$(MAKE) test-unit
+	$(MAKE) test-e2e
 
 test-unit: $(BUILD)/unit_tests $(TESTPROGS)
 	PROFBUFD_BUILD=$(BUILD) tests/run-gtest.sh $(BUILD)/unit_tests '$(GTEST_FILTER)'
