@@ -10,33 +10,13 @@
 #include <cstring>
 
 #include "cli/capabilities.h"
+#include "common/fd.h"
 
 namespace profbufd::cli {
 namespace {
 
 std::string errno_text(int err) { return std::strerror(err); }
 
-// Closes the descriptor on every path out of the caller.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  // Closes now and reports the result (some file systems report write errors
-  // only at close).
-  int close() {
-    const int r = ::close(fd_);
-    fd_ = -1;
-    return r;
-  }
-
- private:
-  int fd_;
-};
 
 // Reads a small file whole. errno-style failures come back as the errno value.
 struct FileText {
@@ -155,7 +135,7 @@ Status check_output_dir(const std::string& dir) {
                       hint);
   }
   int err = write_all(fd.get(), "p", 1);
-  if (err == 0 && fd.close() != 0) err = errno;
+  if (int close_err = fd.close(); err == 0) err = close_err;
   const std::string write_failure = err != 0 ? "not writable: " + errno_text(err) : "";
   if (::unlink(probe.c_str()) != 0) {
     return make_error(ExitCode::kOutputUnwritable, what,

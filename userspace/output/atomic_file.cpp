@@ -1,4 +1,5 @@
 #include "output/atomic_file.h"
+#include "common/fd.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -36,27 +37,6 @@ Error write_error(const std::string& dir, const std::string& path,
                     hint_for(err, dir));
 }
 
-// Closes an fd exactly once, on every path out of the function.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  // Returns close(2)'s errno (0 on success): on NFS and some others, close is
-  // where a deferred write error surfaces.
-  int close() {
-    const int rc = ::close(fd_);
-    fd_ = -1;
-    return rc == 0 ? 0 : errno;
-  }
-
- private:
-  int fd_;
-};
 
 int write_all(int fd, std::string_view bytes) {
   while (!bytes.empty()) {
