@@ -18,7 +18,9 @@ VERSION := 0.1.0
 
 # Build on every core by default; the test runs themselves stay sequential
 # (see `test`).
-MAKEFLAGS += -j$(shell nproc)
+ifeq ($(MAKELEVEL),0)
+  MAKEFLAGS += -j$(shell nproc)
+endif
 
 # Packages needed to build, test and run. One per line in the recipe below.
 DEB_PACKAGES := \
@@ -126,10 +128,10 @@ $(BUILD)/benchmarks: $(BENCH_OBJS) $(BUILD)/libprofbufd.a
 # has a frame from its first instruction on (gcc -O1 still omits frames in leaf and
 # shrink-wrapped functions) and symbols, so stacks are walkable and
 # symbolizable; position-independent (PIE) as Debian builds everything.
-$(BUILD)/tests/programs/%: tests/programs/%.c | $(DEPS_STAMP)
+$(BUILD)/tests/programs/%: tests/programs/%.c Makefile | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	gcc -O0 -g -fno-omit-frame-pointer -fPIE -pie -pthread $< -o $@
-$(BUILD)/tests/programs/%: tests/programs/%.cpp | $(DEPS_STAMP)
+$(BUILD)/tests/programs/%: tests/programs/%.cpp Makefile | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CXX) -std=c++20 -O0 -g -fno-omit-frame-pointer -fPIE -pie -pthread $< -o $@
 
