@@ -36,7 +36,8 @@ std::uint64_t Reader::monotonic_ns() {
 }
 
 void Reader::start() {
-  if (drops_) drops_seen_ = drops_();
+  // drops_seen_ starts at 0: the counters are new with the BPF program, and
+  // sampling (hence dropping) began at attach, before this thread existed.
   thread_ = std::thread([this] { run(); });
 }
 
@@ -103,6 +104,17 @@ void Reader::rotate(const std::shared_ptr<Window>& current, std::shared_ptr<Wind
     }
   }
   open_.push_back(Open{std::move(next), std::move(on_closed), nullptr});
+}
+
+bool Reader::update_open_window(const std::shared_ptr<Window>& w,
+                                const std::function<void(Window&)>& f) {
+  std::lock_guard lock(mu_);
+  for (Open& o : open_)
+    if (o.window == w) {
+      f(*w);
+      return true;
+    }
+  return false;
 }
 
 void Reader::end_window(const std::shared_ptr<Window>& w, std::uint64_t at_ns) {

@@ -59,6 +59,12 @@ class Reader {
   // handed over are taken by `next`.
   void rotate(const std::shared_ptr<Window>& current, std::shared_ptr<Window> next,
               std::uint64_t at_ns, OnClosed on_closed);
+  // Runs f(*w) under the reader's lock if `w` is still open (not yet handed
+  // over); returns whether it ran. For fields the reader does not touch but the
+  // consumer of the closed window reads (idle times): the lock orders the write
+  // before the hand-over.
+  bool update_open_window(const std::shared_ptr<Window>& w,
+                          const std::function<void(Window&)>& f);
   // Ends `w` at `at_ns` (it is handed over after the grace period).
   void end_window(const std::shared_ptr<Window>& w, std::uint64_t at_ns);
 

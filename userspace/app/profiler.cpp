@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
+#include <utility>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -41,21 +43,29 @@ ProfileContext make_context(const cli::Options& o, std::size_t ncpus) {
   return c;
 }
 
-// Idle-time bookkeeping of a window (see capture/cpu_idle.h). Best effort: a
-// /proc/stat that cannot be read leaves the window without idle accounting.
-void mark_idle_start(Window& w) {
-  if (auto t = capture::read_cpu_idle(); t.ok()) w.idle_at_start = std::move(t).value();
+// Idle-time bookkeeping of windows (see capture/cpu_idle.h). Best effort: a
+// /proc/stat that cannot be read leaves a window without idle accounting.
+capture::CpuIdleTimes read_idle() {
+  auto t = capture::read_cpu_idle();
+  return t.ok() ? std::move(t).value() : capture::CpuIdleTimes{};
 }
 
-void mark_idle_end(Window& w) {
-  if (w.idle_at_start.empty()) return;
-  auto t = capture::read_cpu_idle();
-  if (!t.ok()) return;
-  const auto& end = t.value();
+void set_idle_end(Window& w, const capture::CpuIdleTimes& end) {
+  if (w.idle_at_start.empty() || end.empty()) return;
   w.idle_ns_by_cpu.assign(std::min(end.size(), w.samples_by_cpu.size()), 0);
   for (std::size_t cpu = 0; cpu < w.idle_ns_by_cpu.size(); ++cpu)
     if (cpu < w.idle_at_start.size() && end[cpu] >= w.idle_at_start[cpu])
       w.idle_ns_by_cpu[cpu] = end[cpu] - w.idle_at_start[cpu];
+}
+
+// At a window boundary: one reading ends the idle books of the window that just
+// ended and opens those of the one that just began. Both are shared with the
+// reader, hence the update under its lock.
+void close_idle_books(Reader& reader, const std::shared_ptr<Window>& ended,
+                      const std::shared_ptr<Window>& begun) {
+  const capture::CpuIdleTimes now = read_idle();
+  reader.update_open_window(ended, [&](Window& w) { set_idle_end(w, now); });
+  if (begun) reader.update_open_window(begun, [&](Window& w) { w.idle_at_start = now; });
 }
 
 }  // namespace
@@ -90,7 +100,7 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
   // The first window takes everything the ring held from before this moment
   // (sampling began when the program was attached).
   current->absorb_earlier = true;
-  mark_idle_start(*current);
+  current->idle_at_start = read_idle();
   reader.open_window(current, on_closed);
 
   reader.start();
@@ -102,8 +112,14 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
   const auto ns = [](nanoseconds d) { return static_cast<std::uint64_t>(d.count()); };
   const std::uint64_t deadline =
       options.duration ? start_ns + ns(*options.duration) : UINT64_MAX;
+  // The next window boundary. It is booked with the reader `lead` ahead of time:
+  // a sample is timestamped when taken, so none at or past the boundary can have
+  // been routed into the current window yet, and windows tile time exactly.
   std::uint64_t next_rotate =
       options.interval ? start_ns + ns(*options.interval) : UINT64_MAX;
+  constexpr std::uint64_t lead = 20'000'000;  // 20 ms
+  std::shared_ptr<Window> ended;              // booked to end at `boundary`
+  std::uint64_t boundary = UINT64_MAX;
 
   cli::ProgressLine progress(STDERR_FILENO);
   const std::uint64_t tick = progress.enabled() ? 250'000'000ULL : UINT64_MAX;
@@ -116,16 +132,20 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
   for (;;) {
     const std::uint64_t now = Reader::monotonic_ns();
     if (now >= deadline) break;
-    while (now >= next_rotate) {
+    // A boundary at or past the deadline is not booked: the last window ends
+    // with the run instead of leaving a sliver of a window behind it.
+    if (!ended && next_rotate < deadline && now + lead >= next_rotate) {
       auto next = std::make_shared<Window>(next_rotate, kOpenEnded, nslots);
       next->start_unix_ns = start_unix + static_cast<std::int64_t>(next_rotate - start_ns);
-      // Set before rotate(): the reader's mutex orders these writes before the
-      // window is handed to the sink.
-      mark_idle_end(*current);
-      mark_idle_start(*next);
       reader.rotate(current, next, next_rotate, on_closed);
-      current = std::move(next);
+      ended = std::exchange(current, std::move(next));
+      boundary = next_rotate;
       next_rotate += ns(*options.interval);
+    }
+    if (ended && now >= boundary) {
+      close_idle_books(reader, ended, current);
+      ended.reset();
+      continue;  // a late main thread catches up one boundary per pass
     }
     if (progress.enabled()) {
       cli::Progress p;
@@ -136,7 +156,9 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
       progress.update(p);
     }
     const std::uint64_t next_tick = tick > UINT64_MAX - now ? UINT64_MAX : now + tick;
-    const std::uint64_t wake = std::min({deadline, next_rotate, next_tick});
+    const std::uint64_t next_event =
+        ended ? boundary : (next_rotate < deadline ? next_rotate - lead : UINT64_MAX);
+    const std::uint64_t wake = std::max(now, std::min({deadline, next_event, next_tick}));
     const std::uint64_t wait = wake - now;
     timespec ts{static_cast<time_t>(wait / 1'000'000'000ULL),
                 static_cast<long>(wait % 1'000'000'000ULL)};
@@ -152,7 +174,8 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
   // Stop sampling, let the loader drain the ring and close the buffers, let the
   // reader take everything to EOF, then end the last window now: every sample
   // captured has a time before this point.
-  mark_idle_end(*current);
+  if (ended) close_idle_books(reader, ended, current);
+  close_idle_books(reader, current, nullptr);
   capture.stop();
   reader.finish(Reader::monotonic_ns());
   sink.finish();
@@ -162,10 +185,18 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
   log::info("done: " + std::to_string(reader.samples()) + " samples, " +
             std::to_string(reader.lost()) + " lost, " +
             std::to_string(sink.profiles_written()) + " profiles written");
-  if (auto err = sink.last_error()) {
-    return ExitCode::kWriteFailed;
-  }
-  (void)stats;
+  // Never expected; said out loud if it happens, since these records reached no
+  // window.
+  if (stats.malformed_records + stats.misrouted_records > 0)
+    log::warning(std::to_string(stats.malformed_records) + " malformed and " +
+                 std::to_string(stats.misrouted_records) +
+                 " misrouted BPF records were discarded");
+  if (stats.loader_errno != 0)
+    return make_error(ExitCode::kRuntime, "loader thread",
+                      std::string("stopped draining the ring buffer: ") +
+                          std::strerror(stats.loader_errno),
+                      "samples after that point were counted as ringbuf_full");
+  if (sink.last_error()) return ExitCode::kWriteFailed;
   return ExitCode::kOk;
 }
 

@@ -84,9 +84,11 @@ Result<PerfEventSet> PerfEventSet::open(bpf_program* prog, const std::vector<int
 }
 
 void PerfEventSet::detach() {
-  // Links first: bpf_link__destroy disables the event before the fd goes.
+  // Once attached, the perf event fd belongs to its link: bpf_link__destroy
+  // disables the event and closes that fd itself (libbpf's perf link detach).
+  // Closing it again here would close whatever file another thread (reader,
+  // sink) has meanwhile been given under the same number.
   for (bpf_link* l : links_) bpf_link__destroy(l);
-  for (int fd : fds_) ::close(fd);
   links_.clear();
   fds_.clear();
   cpus_.clear();

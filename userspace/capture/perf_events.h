@@ -37,7 +37,7 @@ class PerfEventSet {
 
  private:
   std::vector<int> cpus_;
-  std::vector<int> fds_;           // parallel to cpus_
+  std::vector<int> fds_;           // parallel to cpus_; owned by links_, not closed here
   std::vector<bpf_link*> links_;   // parallel to cpus_
 };
 

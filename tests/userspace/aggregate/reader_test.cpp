@@ -153,7 +153,7 @@ TEST(Reader, ProfBufOverflowBecomesLostCountOfItsCpu) {
 TEST(Reader, RingbufDropsAreChargedToTheOpenWindow) {
   Harness h(1);
   h.close_all();
-  std::atomic<std::uint64_t> drops{5};  // seen before start: not charged
+  std::atomic<std::uint64_t> drops{5};  // before start: charged too (sampling ran)
   Reader r(h.ptrs(), h.processes, [&] { return drops.load() + 7; }, {});
   auto w = std::make_shared<Window>(0, kOpenEnded, 1);
   r.open_window(w, h.collect());
@@ -161,8 +161,24 @@ TEST(Reader, RingbufDropsAreChargedToTheOpenWindow) {
   drops = 12;
   r.finish(Reader::monotonic_ns() + 1);
   // The reader's last pass runs after finish() was called, so it sees 12 + 7.
-  EXPECT_EQ(w->ringbuf_full, 7u);
-  EXPECT_EQ(r.lost(), 7u);
+  EXPECT_EQ(w->ringbuf_full, 19u);
+  EXPECT_EQ(r.lost(), 19u);
+}
+
+TEST(Reader, UpdatesOnlyWindowsStillOpen) {
+  Harness h(1);
+  h.close_all();
+  Reader r(h.ptrs(), h.processes, nullptr, {});
+  auto w = std::make_shared<Window>(0, kOpenEnded, 1);
+  r.open_window(w, h.collect());
+  EXPECT_TRUE(r.update_open_window(w, [](Window& x) { x.idle_ns_by_cpu = {42}; }));
+  r.start();
+  r.finish(10);
+  ASSERT_EQ(h.closed.size(), 1u);
+  EXPECT_EQ(h.closed[0]->idle_ns_by_cpu, (std::vector<std::uint64_t>{42}));
+  // Handed over: no longer the reader's to change.
+  EXPECT_FALSE(r.update_open_window(w, [](Window& x) { x.idle_ns_by_cpu = {7}; }));
+  EXPECT_EQ(w->idle_ns_by_cpu, (std::vector<std::uint64_t>{42}));
 }
 
 TEST(Reader, SnapshotsMapsOfNewPidsOnly) {
