@@ -247,6 +247,39 @@ TEST_F(ProfbufdE2E, IntervalWritesWindowsAndKeepsTheNewest) {
   EXPECT_NEAR(a["metadata"]["duration_ns"].get<double>(), 1e9, 1e6);
 }
 
+TEST_F(ProfbufdE2E, FullDiskExitsEightAndLeavesNoPartialFile) {
+  TempDir dir;
+  const std::string mnt = (dir.path / "tiny").string();
+  fs::create_directory(mnt);
+  ASSERT_EQ(run({"/bin/mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt}).status, 0);
+  struct Unmount {
+    std::string path;
+    ~Unmount() { run({"/bin/umount", path}); }
+  } unmount{mnt};
+  // 15 of 16 pages used: the preflight probe file fits (so this is the failure
+  // of a write at the end, not at start), the first profile file takes the last
+  // page and the next one finds the disk full.
+  {
+    std::ofstream fill(mnt + "/fill", std::ios::binary);
+    fill << std::string(60 * 1024, 'x');
+  }
+  const auto r = run({profbufd_bin(), "--duration", "1s", "--output", mnt, "--format",
+                      "pprof,json,folded"});
+  EXPECT_EQ(r.status, 8) << r.err;
+  EXPECT_NE(r.err.find("No space left on device"), std::string::npos) << r.err;
+  std::size_t profiles = 0;
+  for (const auto& e : fs::directory_iterator(mnt)) {
+    const std::string name = e.path().filename();
+    EXPECT_NE(name.front(), '.') << "temporary file left behind: " << name;
+    if (name.ends_with(".pb.gz")) {
+      ++profiles;  // written whole before the disk filled: go tool pprof reads it
+      EXPECT_EQ(pprof({"-top", e.path().string()}).status, 0);
+    }
+    EXPECT_FALSE(name.ends_with(".json")) << "the JSON cannot have fit";
+  }
+  EXPECT_LE(profiles, 1u);
+}
+
 // Bad input: one clear line and a distinct exit code, checked before profiling.
 TEST(ProfbufdErrors, UsageErrorExitsTwo) {
   const auto r = run({profbufd_bin(), "--frequency", "abc"});

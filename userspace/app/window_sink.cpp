@@ -7,6 +7,16 @@
 #include "symbolize/symbolizer.h"
 
 namespace profbufd {
+namespace {
+
+// Error::line() without its "profbufd: ", which the logger adds itself.
+std::string without_prefix(const Error& e) {
+  const std::string line = e.line();
+  constexpr std::string_view kPrefix = "profbufd: ";
+  return line.rfind(kPrefix, 0) == 0 ? line.substr(kPrefix.size()) : line;
+}
+
+}  // namespace
 
 WindowSink::WindowSink(Options options, ProfileContext context, Symbolizer& symbolizer)
     : options_(std::move(options)), context_(std::move(context)), symbolizer_(symbolizer) {
@@ -64,21 +74,26 @@ void WindowSink::run() {
 void WindowSink::write_one(const Window& w) {
   const Profile profile = build_profile(w, symbolizer_, context_);
   auto written = write_window(options_.output_dir, profile, options_.formats);
-  std::lock_guard lock(mu_);
+  {
+    // Only the counters under the lock: push() on the reader thread waits on it.
+    std::lock_guard lock(mu_);
+    if (written.ok()) {
+      ++written_;
+      last_error_.reset();
+    } else {
+      ++errors_;
+      last_error_ = written.error();
+    }
+  }
   if (!written.ok()) {
-    ++errors_;
-    last_error_ = written.error();
-    log::error(written.error().line().substr(std::string("profbufd: ").size()) +
-               " — window of " + std::to_string(profile.metadata.total_samples) +
-               " samples not written; sampling continues");
+    log::error(without_prefix(written.error()) + " — window of " + std::to_string(profile.metadata.total_samples) +
+               " samples not written");
     return;
   }
-  ++written_;
-  last_error_.reset();
   for (const std::string& path : written.value()) log::info("wrote " + path);
   if (options_.keep > 0) {
     auto pruned = prune_windows(options_.output_dir, options_.keep);
-    if (!pruned.ok()) log::warning(pruned.error().line());
+    if (!pruned.ok()) log::warning(without_prefix(pruned.error()));
   }
 }
 
