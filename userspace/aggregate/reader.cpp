@@ -178,6 +178,8 @@ void Reader::add_sample(std::size_t cpu, std::uint64_t time,
   for (Open& o : open_) {
     Window& w = *o.window;
     if (!w.contains(time)) continue;
+    if (!w.pids.empty() && std::find(w.pids.begin(), w.pids.end(), pid) == w.pids.end())
+      continue;
     ++w.samples_by_cpu[cpu];
     if (pid == 0) ++w.idle_sampled_by_cpu[cpu];
     if (w.stacks.add(key_) && pid != 0 && !w.maps.contains(pid))

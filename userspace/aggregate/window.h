@@ -36,6 +36,9 @@ struct Window {
   std::uint64_t start_ns;
   std::uint64_t end_ns;  // kOpenEnded until it is given an end
   bool absorb_earlier = false;
+  // Only samples of these processes (tgids); empty: every process. For
+  // requests that ask for one process (HTTP ?pid=).
+  std::vector<std::uint32_t> pids;
   std::int64_t start_unix_ns = 0;  // wall clock at start, for the profile
   std::int64_t end_unix_ns = 0;    // wall clock when it ended
 

@@ -1,0 +1,34 @@
+// What the HTTP endpoints need from the running profiler. The application
+// implements it over the reader's windows; tests fake it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+#include "common/error.h"
+#include "output/profile.h"
+
+namespace profbufd {
+
+class ProfileSource {
+ public:
+  virtual ~ProfileSource() = default;
+
+  struct Request {
+    std::chrono::seconds duration{30};
+    std::vector<std::uint32_t> pids;  // empty: every process
+  };
+
+  // Opens a new window now, waits `duration` (blocking the calling thread),
+  // then returns the symbolized profile of that window. Each call gets its own
+  // window; calls may run concurrently. Fails (ExitCode::kRuntime) when
+  // sampling stops before the window is complete (shutdown): the handler
+  // answers 503.
+  virtual Result<Profile> collect(const Request& request) = 0;
+
+  // True while sampling runs (BPF attached, loader and reader alive).
+  virtual bool healthy() const = 0;
+};
+
+}  // namespace profbufd
