@@ -166,6 +166,10 @@ void Reader::add_sample(std::size_t cpu, std::uint64_t time,
                         std::span<const std::uint64_t> hdr,
                         std::span<const std::uint64_t> stack, const void* tag) {
   samples_.fetch_add(1, std::memory_order_relaxed);
+  const StackInfo info = StackInfo::unpack(hdr[3]);
+  if (info.kernel_status == PROFBUFD_STACK_ERROR || info.user_status == PROFBUFD_STACK_ERROR ||
+      (info.user_status == PROFBUFD_STACK_EMPTY && hdr[0] != 0))
+    stack_unavailable_.fetch_add(1, std::memory_order_relaxed);
   // Key: pid, tid, task identity, stack info, frames. The CPU is left out so the
   // same stack on two CPUs aggregates.
   key_.clear();
@@ -189,6 +193,7 @@ void Reader::add_sample(std::size_t cpu, std::uint64_t time,
 
 void Reader::add_overflow(std::size_t cpu, std::uint64_t time, std::uint64_t count) {
   lost_.fetch_add(count, std::memory_order_relaxed);
+  profbuf_overflow_.fetch_add(count, std::memory_order_relaxed);
   for (Open& o : open_)
     if (o.window->contains(time)) o.window->profbuf_overflow_by_cpu[cpu] += count;
 }
@@ -200,6 +205,7 @@ void Reader::account_drops(std::uint64_t now) {
   const std::uint64_t delta = total - drops_seen_;
   drops_seen_ = total;
   lost_.fetch_add(delta, std::memory_order_relaxed);
+  ringbuf_full_.fetch_add(delta, std::memory_order_relaxed);
   // A failed reservation has no timestamp: it is charged to the windows open now.
   bool charged = false;
   for (Open& o : open_)

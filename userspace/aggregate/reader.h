@@ -72,6 +72,14 @@ class Reader {
   // reader thread, read anywhere (no ordering with other data is implied).
   std::uint64_t samples() const { return samples_.load(std::memory_order_relaxed); }
   std::uint64_t lost() const { return lost_.load(std::memory_order_relaxed); }
+  std::uint64_t ringbuf_full() const { return ringbuf_full_.load(std::memory_order_relaxed); }
+  std::uint64_t profbuf_overflow() const {
+    return profbuf_overflow_.load(std::memory_order_relaxed);
+  }
+  // Samples kept, but whose kernel or user stack could not be walked.
+  std::uint64_t stack_unavailable() const {
+    return stack_unavailable_.load(std::memory_order_relaxed);
+  }
 
   static std::uint64_t monotonic_ns();
 
@@ -112,7 +120,10 @@ class Reader {
   std::uint64_t drops_seen_ = 0;
 
   std::atomic<std::uint64_t> samples_{0};
-  std::atomic<std::uint64_t> lost_{0};
+  std::atomic<std::uint64_t> lost_{0};  // ringbuf_full_ + profbuf_overflow_
+  std::atomic<std::uint64_t> ringbuf_full_{0};
+  std::atomic<std::uint64_t> profbuf_overflow_{0};
+  std::atomic<std::uint64_t> stack_unavailable_{0};
 };
 
 }  // namespace profbufd

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <sys/utsname.h>
+#include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 
 #include "aggregate/process_table.h"
 #include "aggregate/reader.h"
+#include "app/idle_books.h"
 #include "app/window_sink.h"
 #include "capture/bpf_capture.h"
 #include "capture/cpu_idle.h"
@@ -41,31 +43,6 @@ ProfileContext make_context(const cli::Options& o, std::size_t ncpus) {
   c.cpus = static_cast<std::uint32_t>(ncpus);
   c.account_idle = !o.no_idle && o.pids.empty();
   return c;
-}
-
-// Idle-time bookkeeping of windows (see capture/cpu_idle.h). Best effort: a
-// /proc/stat that cannot be read leaves a window without idle accounting.
-capture::CpuIdleTimes read_idle() {
-  auto t = capture::read_cpu_idle();
-  return t.ok() ? std::move(t).value() : capture::CpuIdleTimes{};
-}
-
-void set_idle_end(Window& w, const capture::CpuIdleTimes& end) {
-  if (w.idle_at_start.empty() || end.empty()) return;
-  w.idle_ns_by_cpu.assign(std::min(end.size(), w.samples_by_cpu.size()), 0);
-  for (std::size_t cpu = 0; cpu < w.idle_ns_by_cpu.size(); ++cpu)
-    if (cpu < w.idle_at_start.size() && end[cpu] >= w.idle_at_start[cpu])
-      w.idle_ns_by_cpu[cpu] = end[cpu] - w.idle_at_start[cpu];
-}
-
-// At a window boundary: one reading ends the idle books of the window that just
-// ended and opens those of the one that just began. Both are shared with the
-// reader, hence the update under its lock.
-void close_idle_books(Reader& reader, const std::shared_ptr<Window>& ended,
-                      const std::shared_ptr<Window>& begun) {
-  const capture::CpuIdleTimes now = read_idle();
-  reader.update_open_window(ended, [&](Window& w) { set_idle_end(w, now); });
-  if (begun) reader.update_open_window(begun, [&](Window& w) { w.idle_at_start = now; });
 }
 
 }  // namespace
@@ -105,8 +82,12 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
 
   reader.start();
   capture.start();
-  log::info("sampling " + std::to_string(cpus.size()) + " CPUs at " +
-            std::to_string(options.frequency_hz) + " Hz");
+  const std::string status = "sampling " + std::to_string(cpus.size()) + " CPUs at " +
+                             std::to_string(options.frequency_hz) + " Hz";
+  log::info(status);
+  // systemd (Type=notify): ready once the BPF program is attached and the
+  // pipeline runs. A no-op outside systemd (NOTIFY_SOCKET unset).
+  sd_notify(0, ("READY=1\nSTATUS=" + status).c_str());
 
   using std::chrono::nanoseconds;
   const auto ns = [](nanoseconds d) { return static_cast<std::uint64_t>(d.count()); };
@@ -164,6 +145,7 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
                 static_cast<long>(wait % 1'000'000'000ULL)};
     const int sig = sigtimedwait(&stop_signals, nullptr, &ts);
     if (sig == SIGINT || sig == SIGTERM) {
+      sd_notify(0, "STOPPING=1\nSTATUS=writing the current window");
       progress.finish();
       log::info(std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
                 ": writing the current window");

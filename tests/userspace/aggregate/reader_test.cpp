@@ -147,6 +147,8 @@ TEST(Reader, ProfBufOverflowBecomesLostCountOfItsCpu) {
   EXPECT_EQ(w->profbuf_overflow_by_cpu[1], 100u - kept);
   EXPECT_EQ(w->lost(), 100u - kept);
   EXPECT_EQ(r.lost(), 100u - kept);
+  EXPECT_EQ(r.profbuf_overflow(), 100u - kept);
+  EXPECT_EQ(r.ringbuf_full(), 0u);
   EXPECT_EQ(r.samples(), kept);
 }
 
@@ -163,6 +165,33 @@ TEST(Reader, RingbufDropsAreChargedToTheOpenWindow) {
   // The reader's last pass runs after finish() was called, so it sees 12 + 7.
   EXPECT_EQ(w->ringbuf_full, 19u);
   EXPECT_EQ(r.lost(), 19u);
+  EXPECT_EQ(r.ringbuf_full(), 19u);
+  EXPECT_EQ(r.profbuf_overflow(), 0u);
+}
+
+TEST(Reader, CountsSamplesWithoutAStackAndFiltersByPid) {
+  Harness h(1);
+  const TaskIdentity t = task("t");
+  StackInfo broken;
+  broken.kernel_frames = 1;
+  broken.user_status = PROFBUFD_STACK_ERROR;
+  broken.user_errno = 14;
+  const std::uint64_t hdr[kSampleHeaderWords] = {5, 5, 0, broken.pack()};
+  const std::uint64_t stk[] = {0x1};
+  h.bufs[0]->write(&t, 10, hdr, stk);
+  write_sample(*h.bufs[0], t, 11, 6, 6, 0, {0x1}, {0x2});
+  h.close_all();
+  Reader r(h.ptrs(), h.processes, nullptr, {});
+  auto all = std::make_shared<Window>(0, kOpenEnded, 1);
+  auto only6 = std::make_shared<Window>(0, kOpenEnded, 1);
+  only6->pids = {6};
+  r.open_window(all, h.collect());
+  r.open_window(only6, h.collect());
+  r.start();
+  r.finish(100);
+  EXPECT_EQ(r.stack_unavailable(), 1u);
+  EXPECT_EQ(all->stacks.total(), 2u);
+  EXPECT_EQ(only6->stacks.total(), 1u);
 }
 
 TEST(Reader, UpdatesOnlyWindowsStillOpen) {
