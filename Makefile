@@ -5,6 +5,7 @@
 #   make run       build, then profile this machine (ARGS, default --duration 30s)
 #   make test      build and run every test (unit + end-to-end; e2e needs root)
 #   make bench     build and run the benchmarks
+#   make deb       build build/profbufd_<version>_<arch>.deb
 #   make clean
 #
 #   make test SANITIZE=thread|address   unit tests under TSan / ASan
@@ -26,7 +27,8 @@ endif
 DEB_PACKAGES := \
 	bpftool clang llvm libbpf-dev libelf-dev libdw-dev zlib1g-dev pkg-config \
 	g++ make nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev \
-	golang-go libcpp-httplib-dev libsystemd-dev prometheus lintian dpkg-dev fakeroot
+	golang-go libcpp-httplib-dev libsystemd-dev prometheus lintian dpkg-dev fakeroot \
+	systemd
 
 SANITIZE ?=
 ifeq ($(SANITIZE),)
@@ -146,6 +148,12 @@ GTEST_FILTER ?= *
 test:
 	$(MAKE) test-unit
 	$(MAKE) test-e2e
+	$(if $(SANITIZE),,$(MAKE) test-packaging)
+
+# The unit (systemd-analyze verify/security) and the package (lintian, dpkg).
+.PHONY: test-packaging
+test-packaging: deb
+	tests/packaging/run.sh $(BUILD) $(VERSION)
 
 test-unit: $(BUILD)/unit_tests $(TESTPROGS)
 	PROFBUFD_BUILD=$(BUILD) tests/run-gtest.sh $(BUILD)/unit_tests '$(GTEST_FILTER)'
@@ -166,5 +174,7 @@ bench: $(BUILD)/benchmarks
 
 clean:
 	rm -rf build
+
+include packaging/deb.mk
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -10,16 +10,22 @@
 #include <cstring>
 #include <utility>
 #include <chrono>
+#include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "aggregate/process_table.h"
 #include "aggregate/reader.h"
 #include "app/idle_books.h"
+#include "app/pipeline_metrics.h"
+#include "app/window_profile_source.h"
 #include "app/window_sink.h"
 #include "capture/bpf_capture.h"
 #include "capture/cpu_idle.h"
 #include "cli/progress.h"
+#include "http/server.h"
+#include "metrics/registry.h"
 #include "common/log.h"
 #include "symbolize/symbolizer.h"
 
@@ -69,19 +75,47 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
   Reader reader(
       buffers, processes, [&capture] { return capture.stats().total_drops(); }, {});
 
+  // HTTP: each profile request is a window of its own; /metrics reads the
+  // pipeline's counters at scrape time.
+  std::atomic<bool> sampling{false};
+  WindowProfileSource source(reader, symbolizer, make_context(options, cpus.size()), nslots,
+                             [&sampling, &capture] {
+                               return sampling.load(std::memory_order_relaxed) &&
+                                      capture.stats().loader_errno == 0;
+                             });
+  metrics::Registry registry;
+  metrics::CounterFamily& http_requests = http_requests_family(registry);
+  register_pipeline_metrics(registry, capture, reader, symbolizer, sink);
+  std::optional<http::Server> server;
+  if (options.http_listen) {
+    server.emplace(
+        *options.http_listen, source, [&registry] { return registry.render(); },
+        [&http_requests](std::string_view endpoint, int code) {
+          http_requests.labels({std::string(endpoint), std::to_string(code)}).inc();
+        });
+    if (auto st = server->start(); !st.ok()) return st.error();
+  }
+
+  // File windows: always for a one-shot run; as a service only with --interval
+  // (an HTTP-only daemon keeps no ever-growing window of its own).
+  const bool file_windows = !options.http_listen || options.interval || options.duration;
   auto on_closed = [&sink](std::shared_ptr<Window> w) { sink.push(std::move(w)); };
   const std::uint64_t start_ns = Reader::monotonic_ns();
   const std::int64_t start_unix = realtime_ns();
-  auto current = std::make_shared<Window>(start_ns, kOpenEnded, nslots);
-  current->start_unix_ns = start_unix;
-  // The first window takes everything the ring held from before this moment
-  // (sampling began when the program was attached).
-  current->absorb_earlier = true;
-  current->idle_at_start = read_idle();
-  reader.open_window(current, on_closed);
+  std::shared_ptr<Window> current;
+  if (file_windows) {
+    current = std::make_shared<Window>(start_ns, kOpenEnded, nslots);
+    current->start_unix_ns = start_unix;
+    // The first window takes everything the ring held from before this moment
+    // (sampling began when the program was attached).
+    current->absorb_earlier = true;
+    current->idle_at_start = read_idle();
+    reader.open_window(current, on_closed);
+  }
 
   reader.start();
   capture.start();
+  sampling = true;
   const std::string status = "sampling " + std::to_string(cpus.size()) + " CPUs at " +
                              std::to_string(options.frequency_hz) + " Hz";
   log::info(status);
@@ -97,7 +131,7 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
   // a sample is timestamped when taken, so none at or past the boundary can have
   // been routed into the current window yet, and windows tile time exactly.
   std::uint64_t next_rotate =
-      options.interval ? start_ns + ns(*options.interval) : UINT64_MAX;
+      file_windows && options.interval ? start_ns + ns(*options.interval) : UINT64_MAX;
   constexpr std::uint64_t lead = 20'000'000;  // 20 ms
   std::shared_ptr<Window> ended;              // booked to end at `boundary`
   std::uint64_t boundary = UINT64_MAX;
@@ -145,7 +179,6 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
                 static_cast<long>(wait % 1'000'000'000ULL)};
     const int sig = sigtimedwait(&stop_signals, nullptr, &ts);
     if (sig == SIGINT || sig == SIGTERM) {
-      sd_notify(0, "STOPPING=1\nSTATUS=writing the current window");
       progress.finish();
       log::info(std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
                 ": writing the current window");
@@ -156,8 +189,13 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
   // Stop sampling, let the loader drain the ring and close the buffers, let the
   // reader take everything to EOF, then end the last window now: every sample
   // captured has a time before this point.
+  sampling = false;
+  sd_notify(0, "STOPPING=1");
+  // In-flight HTTP profile requests answer 503; then the pipeline drains.
+  source.shutdown();
+  if (server) server->stop();
   if (ended) close_idle_books(reader, ended, current);
-  close_idle_books(reader, current, nullptr);
+  if (current) close_idle_books(reader, current, nullptr);
   capture.stop();
   reader.finish(Reader::monotonic_ns());
   sink.finish();

@@ -47,6 +47,11 @@ std::uint64_t WindowSink::profiles_written() const {
   return written_;
 }
 
+std::uint64_t WindowSink::last_unique_stacks() const {
+  std::lock_guard lock(mu_);
+  return last_unique_stacks_;
+}
+
 std::uint64_t WindowSink::write_errors() const {
   std::lock_guard lock(mu_);
   return errors_;
@@ -77,6 +82,7 @@ void WindowSink::write_one(const Window& w) {
   {
     // Only the counters under the lock: push() on the reader thread waits on it.
     std::lock_guard lock(mu_);
+    last_unique_stacks_ = w.stacks.size();
     if (written.ok()) {
       ++written_;
       last_error_.reset();

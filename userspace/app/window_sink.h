@@ -46,6 +46,8 @@ class WindowSink {
   void finish();
 
   std::uint64_t profiles_written() const;
+  // Distinct stacks in the last window built (written or not).
+  std::uint64_t last_unique_stacks() const;
   std::uint64_t write_errors() const;
   // The most recent write failure, if the last window failed.
   std::optional<Error> last_error() const;
@@ -63,6 +65,7 @@ class WindowSink {
   std::deque<std::shared_ptr<Window>> queue_;  // guarded by mu_
   bool finishing_ = false;                     // guarded by mu_
   std::uint64_t written_ = 0, errors_ = 0;     // guarded by mu_
+  std::uint64_t last_unique_stacks_ = 0;       // guarded by mu_
   std::optional<Error> last_error_;            // guarded by mu_
   std::thread thread_;
 };

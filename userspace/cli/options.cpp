@@ -16,7 +16,7 @@ namespace {
 
 enum class Flag {
   kDuration, kFrequency, kOutput, kFormat, kInterval, kKeep, kPid, kNoIdle,
-  kRingbufSize, kHelp, kVersion,
+  kRingbufSize, kHttpListen, kHttpAllowRemote, kHelp, kVersion,
 };
 
 struct FlagSpec {
@@ -26,7 +26,7 @@ struct FlagSpec {
   std::string_view example;  // a valid value, used in "try ..." hints
 };
 
-constexpr std::array<FlagSpec, 11> kFlags = {{
+constexpr std::array<FlagSpec, 13> kFlags = {{
     {"--duration", Flag::kDuration, true, "30s"},
     {"--frequency", Flag::kFrequency, true, "99"},
     {"--output", Flag::kOutput, true, "/var/lib/profbufd"},
@@ -36,6 +36,8 @@ constexpr std::array<FlagSpec, 11> kFlags = {{
     {"--pid", Flag::kPid, true, "1234"},
     {"--no-idle", Flag::kNoIdle, false, ""},
     {"--ringbuf-size", Flag::kRingbufSize, true, "8M"},
+    {"--http-listen", Flag::kHttpListen, true, "127.0.0.1:6060"},
+    {"--http-allow-remote", Flag::kHttpAllowRemote, false, ""},
     {"--help", Flag::kHelp, false, ""},
     {"--version", Flag::kVersion, false, ""},
 }};
@@ -252,6 +254,17 @@ Status apply(Options& o, const FlagSpec& f, std::string_view value) {
       o.ringbuf_bytes = *bytes;
       return ok_status();
     }
+    case Flag::kHttpListen: {
+      // Only the form here; whether the host is loopback is checked once all
+      // flags are in (--http-allow-remote may come later).
+      auto a = http::parse_listen_address(value);
+      if (!a) return usage(flag_text(f.name, value), a.error().why, a.error().hint);
+      o.http_listen = std::move(a).value();
+      return ok_status();
+    }
+    case Flag::kHttpAllowRemote:
+      o.http_allow_remote = true;
+      return ok_status();
     case Flag::kNoIdle:
       o.no_idle = true;
       return ok_status();
@@ -277,6 +290,20 @@ Status validate(const Options& o) {
     return usage(flag_text("--keep", std::to_string(o.keep)),
                  "needs --interval: without it profbufd writes a single profile",
                  "add --interval, e.g. --interval 1m --keep " + std::to_string(o.keep));
+  }
+  if (o.http_allow_remote && !o.http_listen) {
+    return usage("--http-allow-remote", "needs --http-listen: without it there is no HTTP server",
+                 "add --http-listen, e.g. --http-listen 0.0.0.0:6060 --http-allow-remote");
+  }
+  // Profiles and metrics name every process on the host: serving them beyond
+  // this machine must be asked for, never the result of a typo or a name that
+  // resolves somewhere unexpected.
+  if (o.http_listen && !o.http_allow_remote) {
+    if (auto s = http::require_loopback(*o.http_listen); !s) {
+      Error e = s.error();
+      e.what = flag_text("--http-listen", e.what);
+      return e;
+    }
   }
   return ok_status();
 }

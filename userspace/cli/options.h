@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "http/listen_address.h"
 #include "output/format.h"
 
 namespace profbufd::cli {
@@ -36,6 +37,9 @@ inline constexpr std::uint32_t kMaxPid = 4 * 1024 * 1024;
 inline constexpr std::chrono::nanoseconds kMinInterval = std::chrono::milliseconds(100);
 // BPF ring buffer max_entries is a u32 and must be a power of two.
 inline constexpr std::uint64_t kMaxRingbufBytes = 1ULL << 31;
+
+// --http-listen HOST:PORT: host (an address or a name) and port.
+using HttpListen = http::ListenAddress;
 
 struct Options {
   // Profile for this long, then write and exit. Unset: until SIGINT/SIGTERM.
@@ -59,6 +63,13 @@ struct Options {
   // Override of the BPF ring buffer size. Invariant: a power of two, at least
   // the page size, at most kMaxRingbufBytes.
   std::optional<std::uint64_t> ringbuf_bytes;
+  // Serve /metrics, /debug/pprof/profile, /healthz and / here. Unset: no HTTP
+  // server. Invariant: unless http_allow_remote, every address the host
+  // resolves to is loopback; port 0 means a free port chosen at bind time.
+  std::optional<HttpListen> http_listen;
+  // Accept a non-loopback --http-listen address. Only together with
+  // http_listen.
+  bool http_allow_remote = false;
   bool help = false;
   bool version = false;
 };

@@ -2,6 +2,9 @@
 
 #include "cli/options.h"
 #include "common/error.h"
+#include "http/endpoints.h"
+#include "http/profile_query.h"
+#include "http/server.h"
 
 // The Makefile defines it from its VERSION; a build outside it still compiles.
 #ifndef PROFBUFD_VERSION
@@ -16,6 +19,12 @@ std::string code(ExitCode c) { return std::to_string(static_cast<int>(c)); }
 }  // namespace
 
 std::string usage_text() {
+  const std::string max_seconds = std::to_string(http::kMaxProfileSeconds.count());
+  const std::string default_seconds = std::to_string(http::kDefaultProfileSeconds.count());
+  const std::string max_profiles = std::to_string(http::kMaxConcurrentProfiles);
+  const std::string max_body = std::to_string(http::kMaxBodyBytes);
+  const std::string read_timeout = std::to_string(http::kReadTimeout.count());
+  const std::string workers = std::to_string(http::kWorkerThreads);
   std::string t;
   t += "Usage: profbufd [flags]\n";
   t += "\n";
@@ -50,8 +59,31 @@ std::string usage_text() {
   t += "                      K, M or G (1K = 1024); a power of two, at least the page\n";
   t += "                      size. Default: room for one second of samples from every\n";
   t += "                      CPU.\n";
+  t += "  --http-listen A:P   serve HTTP (endpoints below) on address A, port P, e.g.\n";
+  t += "                      127.0.0.1:6060, [::1]:6060, localhost:6060, or :6060\n";
+  t += "                      (127.0.0.1). Loopback only unless --http-allow-remote.\n";
+  t += "                      Port 0 picks a free port (logged). Default: no HTTP.\n";
+  t += "  --http-allow-remote accept a --http-listen address that is not loopback\n";
+  t += "                      (e.g. 0.0.0.0:6060): profiles reveal every process on\n";
+  t += "                      this host, so serving them elsewhere is opt-in.\n";
   t += "  -h, --help          print this help and exit.\n";
   t += "  --version           print the version and exit.\n";
+  t += "\n";
+  t += "HTTP endpoints (with --http-listen; GET only, other methods get 405):\n";
+  t += "  /                   the list of endpoints.\n";
+  t += "  /metrics            Prometheus metrics of profbufd.\n";
+  t += "  /debug/pprof/profile?seconds=N\n";
+  t += "                      CPU profile of the next N seconds (1 to " + max_seconds +
+       ", default " + default_seconds + ")\n";
+  t += "                      as gzipped pprof, like Go's net/http/pprof; add &pid=P\n";
+  t += "                      (repeatable) to select processes, &format=json or\n";
+  t += "                      &format=folded for the other formats. At most " + max_profiles +
+       " at\n";
+  t += "                      once; more get 503.\n";
+  t += "  /healthz            200 while sampling runs, 503 otherwise.\n";
+  t += "  Limits: request body at most " + max_body + " bytes (GET needs none), header\n";
+  t += "  lines at most 8 KiB, " + read_timeout + " s to send a request, " + workers +
+       " connections served at once.\n";
   t += "\n";
   t += "Exit codes:\n";
   t += "  " + code(ExitCode::kOk) + "  success\n";
@@ -70,6 +102,8 @@ std::string usage_text() {
   t += "  sudo profbufd --duration 30s\n";
   t += "  sudo profbufd --interval 1m --keep 60 --output /var/lib/profbufd\n";
   t += "  sudo profbufd --duration 10s --pid 1234 --format folded\n";
+  t += "  sudo profbufd --http-listen 127.0.0.1:6060\n";
+  t += "  go tool pprof http://127.0.0.1:6060/debug/pprof/profile?seconds=30\n";
   return t;
 }
 

@@ -38,7 +38,6 @@ double SampleValue::as_double() const {
 }
 
 std::string SampleValue::text() const {
-  if (const double* d = std::get_if<double>(&v_)) return format_double(*d);
   return std::visit(
       [](auto v) -> std::string {
         if constexpr (std::is_same_v<decltype(v), double>)

@@ -44,6 +44,8 @@ TEST(ParseOptions, Defaults) {
   EXPECT_TRUE(o.pids.empty());
   EXPECT_FALSE(o.no_idle);
   EXPECT_FALSE(o.ringbuf_bytes.has_value());
+  EXPECT_FALSE(o.http_listen.has_value());
+  EXPECT_FALSE(o.http_allow_remote);
   EXPECT_FALSE(o.help);
   EXPECT_FALSE(o.version);
 }
@@ -159,8 +161,10 @@ TEST(ParseOptions, UnknownFlags) {
             "profbufd: -duration: unknown flag (did you mean --duration? see profbufd --help)");
   EXPECT_EQ(error_line({"--pids=1"}),
             "profbufd: --pids: unknown flag (did you mean --pid? see profbufd --help)");
-  EXPECT_EQ(error_line({"--http-listen", ":8080"}),
-            "profbufd: --http-listen: unknown flag (see profbufd --help)");
+  EXPECT_EQ(error_line({"--http-listn", ":8080"}),
+            "profbufd: --http-listn: unknown flag (did you mean --http-listen? see profbufd --help)");
+  EXPECT_EQ(error_line({"--listen", ":8080"}),
+            "profbufd: --listen: unknown flag (see profbufd --help)");
   EXPECT_EQ(error_line({"-d"}), "profbufd: -d: unknown flag (see profbufd --help)");
 }
 
@@ -176,6 +180,8 @@ TEST(ParseOptions, MissingValues) {
   EXPECT_EQ(error_line({"--pid"}), "profbufd: --pid: needs a value (e.g. --pid 1234)");
   EXPECT_EQ(error_line({"--ringbuf-size"}),
             "profbufd: --ringbuf-size: needs a value (e.g. --ringbuf-size 8M)");
+  EXPECT_EQ(error_line({"--http-listen", "--http-allow-remote"}),
+            "profbufd: --http-listen: needs a value (e.g. --http-listen 127.0.0.1:6060)");
 }
 
 TEST(ParseOptions, BooleanFlagsTakeNoValue) {
@@ -184,6 +190,8 @@ TEST(ParseOptions, BooleanFlagsTakeNoValue) {
   EXPECT_EQ(error_line({"--help=1"}), "profbufd: --help=1: takes no value (write --help alone)");
   EXPECT_EQ(error_line({"--version="}),
             "profbufd: --version=: takes no value (write --version alone)");
+  EXPECT_EQ(error_line({"--http-listen", ":6060", "--http-allow-remote=yes"}),
+            "profbufd: --http-allow-remote=yes: takes no value (write --http-allow-remote alone)");
 }
 
 TEST(ParseOptions, DurationErrors) {
@@ -378,6 +386,97 @@ TEST(ParseOptions, RingbufSize) {
             "(try --ringbuf-size 2G or less)");
   EXPECT_EQ(error_line({"--ringbuf-size", "8MB"}),
             "profbufd: --ringbuf-size 8MB: not a number of bytes (try --ringbuf-size 8M)");
+}
+
+TEST(ParseOptions, HttpListenOnLoopback) {
+  const std::vector<std::pair<std::string_view, HttpListen>> cases = {
+      {"127.0.0.1:6060", {"127.0.0.1", 6060}},
+      {":6060", {"127.0.0.1", 6060}},  // no host: loopback, not every interface
+      {"[::1]:6060", {"::1", 6060}},
+      {"localhost:6060", {"localhost", 6060}},
+      {"127.8.9.10:1", {"127.8.9.10", 1}},
+      {"[::ffff:127.0.0.1]:80", {"::ffff:127.0.0.1", 80}},
+      {"127.0.0.1:65535", {"127.0.0.1", 65535}},
+      {"127.0.0.1:0", {"127.0.0.1", 0}},  // a free port, chosen at bind time
+  };
+  for (const auto& [text, want] : cases) {
+    auto r = parse({"--http-listen", text});
+    ASSERT_TRUE(r.ok()) << text << ": " << r.error().line();
+    ASSERT_TRUE(r->http_listen.has_value()) << text;
+    EXPECT_EQ(*r->http_listen, want) << text;
+    EXPECT_FALSE(r->http_allow_remote);
+  }
+  auto eq = parse({"--http-listen=[::1]:7070"});
+  ASSERT_TRUE(eq.ok()) << eq.error().line();
+  EXPECT_EQ(*eq->http_listen, (HttpListen{"::1", 7070}));
+  // Given twice, the last wins (a unit's default overridden by an extra flag).
+  auto last = parse({"--http-listen", "127.0.0.1:6060", "--http-listen", ":7070"});
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(*last->http_listen, (HttpListen{"127.0.0.1", 7070}));
+}
+
+TEST(ParseOptions, HttpListenElsewhereNeedsAllowRemote) {
+  EXPECT_EQ(error_line({"--http-listen", "0.0.0.0:6060"}),
+            "profbufd: --http-listen 0.0.0.0:6060: not a loopback address, and profiles reveal "
+            "every process on this host (listen on 127.0.0.1 or [::1], or add "
+            "--http-allow-remote to serve other machines)");
+  for (std::string_view remote :
+       {"0.0.0.0:6060", "[::]:6060", "192.168.1.10:6060", "10.0.0.1:80", "[::ffff:10.0.0.1]:6060",
+        "[2001:db8::1]:6060", "128.0.0.1:6060"}) {
+    auto refused = parse({"--http-listen", remote});
+    ASSERT_FALSE(refused.ok()) << remote;
+    EXPECT_EQ(refused.error().code, ExitCode::kUsage) << remote;
+    EXPECT_NE(refused.error().why.find("not a loopback address"), std::string::npos) << remote;
+
+    // Allowed when asked for, whichever order the two flags come in.
+    auto after = parse({"--http-listen", remote, "--http-allow-remote"});
+    ASSERT_TRUE(after.ok()) << remote << ": " << after.error().line();
+    EXPECT_TRUE(after->http_allow_remote);
+    auto before = parse({"--http-allow-remote", "--http-listen", remote});
+    ASSERT_TRUE(before.ok()) << remote;
+    EXPECT_EQ(before->http_listen, after->http_listen);
+  }
+  // Loopback with --http-allow-remote is fine too.
+  EXPECT_TRUE(parse({"--http-listen", ":6060", "--http-allow-remote"}).ok());
+}
+
+TEST(ParseOptions, HttpAllowRemoteNeedsHttpListen) {
+  EXPECT_EQ(error_line({"--http-allow-remote"}),
+            "profbufd: --http-allow-remote: needs --http-listen: without it there is no HTTP "
+            "server (add --http-listen, e.g. --http-listen 0.0.0.0:6060 --http-allow-remote)");
+}
+
+TEST(ParseOptions, HttpListenErrors) {
+  const std::string hint = " (e.g. 127.0.0.1:6060, [::1]:6060, localhost:6060 or :6060)";
+  EXPECT_EQ(error_line({"--http-listen", "6060"}),
+            "profbufd: --http-listen 6060: missing :PORT" + hint);
+  EXPECT_EQ(error_line({"--http-listen="}), "profbufd: --http-listen '': empty address" + hint);
+  EXPECT_EQ(error_line({"--http-listen", "127.0.0.1:"}),
+            "profbufd: --http-listen 127.0.0.1:: missing port number" + hint);
+  EXPECT_EQ(error_line({"--http-listen", "127.0.0.1:65536"}),
+            "profbufd: --http-listen 127.0.0.1:65536: port 65536 is above 65535" + hint);
+  EXPECT_EQ(error_line({"--http-listen", "127.0.0.1:99999999999999999999"}),
+            "profbufd: --http-listen 127.0.0.1:99999999999999999999: port 99999999999999999999 "
+            "is above 65535" + hint);
+  EXPECT_EQ(error_line({"--http-listen", "127.0.0.1:http"}),
+            "profbufd: --http-listen 127.0.0.1:http: port \"http\" is not a whole number" + hint);
+  EXPECT_EQ(error_line({"--http-listen", "127.0.0.1:-1"}),
+            "profbufd: --http-listen 127.0.0.1:-1: port \"-1\" is not a whole number" + hint);
+  EXPECT_EQ(error_line({"--http-listen", "::1:6060"}),
+            "profbufd: --http-listen ::1:6060: an IPv6 address needs brackets, as in [::1]:6060" +
+                hint);
+  EXPECT_EQ(error_line({"--http-listen", "[::1]6060"}),
+            "profbufd: --http-listen [::1]6060: missing :PORT after the address" + hint);
+  EXPECT_EQ(error_line({"--http-listen", "[::1:6060"}),
+            "profbufd: --http-listen [::1:6060: no ']' after the IPv6 address" + hint);
+  EXPECT_EQ(error_line({"--http-listen", "[127.0.0.1]:6060"}),
+            "profbufd: --http-listen [127.0.0.1]:6060: \"127.0.0.1\" in brackets is not an IPv6 "
+            "address" + hint);
+  EXPECT_EQ(error_line({"--http-listen", "local host:6060"}),
+            "profbufd: --http-listen local host:6060: \"local host\" is not a host name or "
+            "address" + hint);
+  EXPECT_EQ(error_line({"--http-listen", "http://127.0.0.1:6060"}),
+            "profbufd: --http-listen http://127.0.0.1:6060: a URL; give only HOST:PORT" + hint);
 }
 
 TEST(ParseOptions, ArgcArgvSkipsProgramName) {

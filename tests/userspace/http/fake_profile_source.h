@@ -1,0 +1,86 @@
+// Test double for ProfileSource: returns a fixed Profile after the requested
+// duration, or holds every window until released, and records the requests.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <vector>
+
+#include "http/profile_source.h"
+
+namespace profbufd::testing {
+
+class FakeProfileSource : public ProfileSource {
+ public:
+  explicit FakeProfileSource(Profile profile) : profile_(std::move(profile)) {}
+
+  Result<Profile> collect(const Request& request) override {
+    std::unique_lock lock(mu_);
+    requests_.push_back(request);
+    ++in_flight_;
+    cv_.notify_all();
+    if (hold_) {
+      cv_.wait(lock, [&] { return !hold_ || stopped_; });
+    } else {
+      cv_.wait_for(lock, request.duration, [&] { return stopped_; });
+    }
+    --in_flight_;
+    cv_.notify_all();
+    if (stopped_ || fail_) {
+      return make_error(ExitCode::kRuntime, "collecting a window", "sampling stopped");
+    }
+    return profile_;
+  }
+
+  bool healthy() const override { return healthy_.load(); }
+
+  // Windows opened from now on wait for release() instead of their duration.
+  void hold() {
+    std::lock_guard lock(mu_);
+    hold_ = true;
+  }
+  void release() {
+    std::lock_guard lock(mu_);
+    hold_ = false;
+    cv_.notify_all();
+  }
+  // Sampling stopped: open and future windows fail at once.
+  void stop_sampling() {
+    std::lock_guard lock(mu_);
+    stopped_ = true;
+    cv_.notify_all();
+  }
+  void set_fail(bool fail) {
+    std::lock_guard lock(mu_);
+    fail_ = fail;
+  }
+  void set_healthy(bool h) { healthy_.store(h); }
+
+  // Waits (up to `timeout`) until exactly `n` windows are open.
+  bool wait_in_flight(std::size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] { return in_flight_ == n; });
+  }
+
+  std::vector<Request> requests() const {
+    std::lock_guard lock(mu_);
+    return requests_;
+  }
+
+ private:
+  const Profile profile_;
+  // Written by tests, read by server worker threads; no ordering with other
+  // data is needed, so the default (seq_cst) load/store pair is plenty.
+  std::atomic<bool> healthy_{true};
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool hold_ = false;
+  bool stopped_ = false;
+  bool fail_ = false;
+  std::size_t in_flight_ = 0;
+  std::vector<Request> requests_;
+};
+
+}  // namespace profbufd::testing

@@ -1,0 +1,438 @@
+// The real server on 127.0.0.1 (kernel-chosen port), a fake profile source and
+// metrics page, and real clients: cpp-httplib's and `go tool pprof`.
+#include "http/server.h"
+
+#include <gtest/gtest.h>
+#include "http/cpp_httplib.h"
+#include <sys/socket.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <future>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "../output/gunzip.h"
+#include "../output/run_command.h"
+#include "../output/test_profile.h"
+#include "fake_profile_source.h"
+#include "http/endpoints.h"
+#include "output/pprof.h"
+#include "output/render.h"
+
+namespace profbufd::http {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::FakeProfileSource;
+using testing::sample_profile;
+
+constexpr const char* kMetricsText =
+    "# HELP profbufd_samples_total Samples captured.\n"
+    "# TYPE profbufd_samples_total counter\n"
+    "profbufd_samples_total 42\n";
+
+constexpr const char* kProfileUrl = "/debug/pprof/profile";
+
+// Checks the one-line error body convention; returns the line for matching.
+std::string expect_one_line(const httplib::Result& r) {
+  if (!r) {
+    ADD_FAILURE() << "no response: " << httplib::to_string(r.error());
+    return {};
+  }
+  const std::string& b = r->body;
+  EXPECT_FALSE(b.empty());
+  EXPECT_EQ(b.find('\n'), b.size() - 1) << "not one line: " << b;
+  EXPECT_EQ(b.rfind("profbufd: ", 0), 0u) << b;
+  EXPECT_EQ(r->get_header_value("Content-Type"), "text/plain; charset=utf-8");
+  return b;
+}
+
+class HttpServer : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = std::make_unique<Server>(
+        ListenAddress{"127.0.0.1", 0}, source_,
+        [this] {
+          ++metrics_calls_;
+          return std::string(kMetricsText);
+        },
+        [this](std::string_view endpoint, int code) {
+          std::lock_guard lock(hook_mu_);
+          hook_.emplace_back(std::string(endpoint), code);
+        });
+    auto st = server_->start();
+    ASSERT_TRUE(st.ok()) << st.error().line();
+    port_ = server_->port();
+    ASSERT_NE(port_, 0);
+  }
+
+  void TearDown() override {
+    // The documented order: sampling stops, then the server goes.
+    source_.stop_sampling();
+    server_.reset();
+  }
+
+  httplib::Client client() const {
+    httplib::Client c("127.0.0.1", port_);
+    c.set_read_timeout(60, 0);
+    return c;
+  }
+  httplib::Result get(const std::string& path) const { return client().Get(path.c_str()); }
+
+  // The hook runs after the response is written, so the client may see the
+  // response first: wait for the hook to catch up.
+  std::vector<std::pair<std::string, int>> hook_calls(std::size_t at_least) {
+    for (int i = 0; i < 1000; ++i) {
+      {
+        std::lock_guard lock(hook_mu_);
+        if (hook_.size() >= at_least) return hook_;
+      }
+      std::this_thread::sleep_for(5ms);
+    }
+    std::lock_guard lock(hook_mu_);
+    return hook_;
+  }
+
+  FakeProfileSource source_{sample_profile()};
+  std::unique_ptr<Server> server_;
+  std::uint16_t port_ = 0;
+  std::atomic<int> metrics_calls_{0};  // written by workers, read by the test
+  std::mutex hook_mu_;
+  std::vector<std::pair<std::string, int>> hook_;
+};
+
+TEST_F(HttpServer, IndexListsEveryEndpoint) {
+  auto r = get("/");
+  ASSERT_TRUE(r) << httplib::to_string(r.error());
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_EQ(r->body, index_page());
+  for (std::string_view p : {"/metrics", "/debug/pprof/profile", "/healthz"}) {
+    EXPECT_NE(r->body.find(p), std::string::npos) << p;
+  }
+  EXPECT_EQ(r->get_header_value("X-Content-Type-Options"), "nosniff");
+}
+
+TEST_F(HttpServer, MetricsServesTheCallbackPage) {
+  auto r = get("/metrics");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_EQ(r->body, kMetricsText);
+  EXPECT_EQ(metrics_calls_.load(), 1);
+  // Fresh on every scrape, not cached.
+  ASSERT_TRUE(get("/metrics"));
+  EXPECT_EQ(metrics_calls_.load(), 2);
+}
+
+TEST_F(HttpServer, HealthzFollowsTheSource) {
+  auto ok = get("/healthz");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+  EXPECT_EQ(ok->body, "ok\n");
+  source_.set_healthy(false);
+  auto down = get("/healthz");
+  ASSERT_TRUE(down);
+  EXPECT_EQ(down->status, 503);
+  EXPECT_EQ(expect_one_line(down), "profbufd: not sampling\n");
+  source_.set_healthy(true);
+  EXPECT_EQ(get("/healthz")->status, 200);
+}
+
+TEST_F(HttpServer, ProfileIsGzipPprofLikeGo) {
+  auto r = get(std::string(kProfileUrl) + "?seconds=1");
+  ASSERT_TRUE(r) << httplib::to_string(r.error());
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("Content-Type"), "application/octet-stream");
+  EXPECT_EQ(r->get_header_value("Content-Disposition"), "attachment; filename=\"profile\"");
+  ASSERT_GE(r->body.size(), 2u);
+  EXPECT_EQ(static_cast<unsigned char>(r->body[0]), 0x1f);  // gzip magic
+  EXPECT_EQ(static_cast<unsigned char>(r->body[1]), 0x8b);
+  EXPECT_EQ(testing::gunzip(r->body), encode_pprof_proto(sample_profile()));
+
+  const auto reqs = source_.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].duration, 1s);
+  EXPECT_TRUE(reqs[0].pids.empty());
+}
+
+TEST_F(HttpServer, ProfileDefaultsToThirtySeconds) {
+  source_.hold();
+  auto pending = std::async(std::launch::async, [this] { return get(kProfileUrl); });
+  ASSERT_TRUE(source_.wait_in_flight(1));
+  const auto reqs = source_.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].duration, 30s);
+  source_.release();
+  auto r = pending.get();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+}
+
+TEST_F(HttpServer, ProfileInJsonAndFolded) {
+  const Profile p = sample_profile();
+  auto json = get(std::string(kProfileUrl) + "?seconds=1&format=json");
+  ASSERT_TRUE(json);
+  EXPECT_EQ(json->status, 200);
+  EXPECT_EQ(json->get_header_value("Content-Type"), "application/json");
+  EXPECT_FALSE(json->has_header("Content-Disposition"));
+  EXPECT_EQ(json->body, *render(p, OutputFormat::kJson));
+
+  auto folded = get(std::string(kProfileUrl) + "?format=folded&seconds=1");
+  ASSERT_TRUE(folded);
+  EXPECT_EQ(folded->status, 200);
+  EXPECT_EQ(folded->get_header_value("Content-Type"), "text/plain");
+  EXPECT_EQ(folded->body, *render(p, OutputFormat::kFolded));
+}
+
+TEST_F(HttpServer, ProfilePidFilterReachesTheSource) {
+  auto r = get(std::string(kProfileUrl) + "?seconds=1&pid=42&pid=7&debug=1");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  const auto reqs = source_.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].pids, (std::vector<std::uint32_t>{42, 7}));
+}
+
+TEST_F(HttpServer, ProfileBadQueriesAre400WithAReason) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"seconds=0", "seconds=0: must be at least 1"},
+      {"seconds=-1", "seconds=-1: not a whole number of seconds"},
+      {"seconds=abc", "seconds=abc: not a whole number of seconds"},
+      {"seconds=99999", "seconds=99999: above the maximum of 300"},
+      {"seconds=301", "seconds=301: above the maximum of 300"},
+      {"seconds=", "seconds=: not a whole number of seconds"},
+      {"seconds=1&seconds=2", "seconds: given more than once"},
+      {"pid=x", "pid=x: not a process id"},
+      {"pid=0", "pid=0: not a process id"},
+      {"format=pdf", "format=pdf: unknown format"},
+  };
+  for (const auto& [query, reason] : cases) {
+    auto r = get(std::string(kProfileUrl) + "?" + query);
+    ASSERT_TRUE(r) << query;
+    EXPECT_EQ(r->status, 400) << query;
+    EXPECT_NE(expect_one_line(r).find(reason), std::string::npos) << query << ": " << r->body;
+  }
+  EXPECT_TRUE(source_.requests().empty()) << "a bad query must not open a window";
+}
+
+TEST_F(HttpServer, UnknownPathsAre404) {
+  for (const char* path : {"/nope", "/metrics/", "/debug/pprof/", "/debug/pprof/heap"}) {
+    auto r = get(path);
+    ASSERT_TRUE(r) << path;
+    EXPECT_EQ(r->status, 404) << path;
+    EXPECT_EQ(expect_one_line(r), "profbufd: no such endpoint (GET / lists them)\n") << path;
+  }
+  auto post = client().Post("/nope", "x", "text/plain");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 404);
+}
+
+TEST_F(HttpServer, OtherMethodsAre405) {
+  httplib::Client c = client();
+  auto post = c.Post("/metrics", "a=b", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 405);
+  EXPECT_EQ(post->get_header_value("Allow"), "GET");
+  EXPECT_EQ(expect_one_line(post), "profbufd: method POST not allowed (use GET)\n");
+  // Same connection: the body was consumed, the next request parses.
+  auto after = c.Get("/healthz");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 200);
+
+  auto put = c.Put(kProfileUrl, "", "text/plain");
+  ASSERT_TRUE(put);
+  EXPECT_EQ(put->status, 405);
+  auto del = c.Delete("/");
+  ASSERT_TRUE(del);
+  EXPECT_EQ(del->status, 405);
+  auto options = c.Options("/healthz");
+  ASSERT_TRUE(options);
+  EXPECT_EQ(options->status, 405);
+  auto head = c.Head("/healthz");
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 405);
+  EXPECT_EQ(head->get_header_value("Allow"), "GET");
+  EXPECT_TRUE(source_.requests().empty());
+}
+
+TEST_F(HttpServer, RequestBodiesAreBounded) {
+  auto r = client().Post("/metrics", std::string(kMaxBodyBytes + 1, 'x'), "text/plain");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+  expect_one_line(r);
+}
+
+TEST_F(HttpServer, OverlongRequestLineIs414) {
+  auto r = get("/" + std::string(9000, 'a'));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 414);
+  expect_one_line(r);
+}
+
+TEST_F(HttpServer, BeyondTheConcurrencyBoundIs503AtOnce) {
+  source_.hold();
+  std::vector<std::future<httplib::Result>> held;
+  for (std::size_t i = 0; i < kMaxConcurrentProfiles; ++i) {
+    held.push_back(std::async(std::launch::async, [this] {
+      return get(std::string(kProfileUrl) + "?seconds=1");
+    }));
+  }
+  ASSERT_TRUE(source_.wait_in_flight(kMaxConcurrentProfiles));
+  // Every window is held until release(): this answer cannot come from a
+  // completed window, only from the bound.
+  auto refused = get(std::string(kProfileUrl) + "?seconds=1");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_NE(expect_one_line(refused).find("4 profiles are being collected already"),
+            std::string::npos)
+      << refused->body;
+  // Other endpoints still answer while the profile slots are taken.
+  EXPECT_EQ(get("/metrics")->status, 200);
+
+  source_.release();
+  for (auto& f : held) {
+    auto r = f.get();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+  }
+  // Slots are free again.
+  EXPECT_EQ(get(std::string(kProfileUrl) + "?seconds=1")->status, 200);
+  EXPECT_EQ(source_.requests().size(), kMaxConcurrentProfiles + 1);
+}
+
+TEST_F(HttpServer, FailedCollectionIs503) {
+  source_.set_fail(true);
+  auto r = get(std::string(kProfileUrl) + "?seconds=1");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(expect_one_line(r), "profbufd: collecting a window: sampling stopped\n");
+}
+
+TEST_F(HttpServer, StopReturnsPromptlyWithAProfileInFlight) {
+  source_.hold();  // the window would never end on its own
+  auto pending = std::async(std::launch::async, [this] { return get(kProfileUrl); });
+  ASSERT_TRUE(source_.wait_in_flight(1));
+
+  auto stopped = std::async(std::launch::async, [this] { server_->stop(); });
+  const bool prompt = stopped.wait_for(10s) == std::future_status::ready;
+  if (!prompt) source_.stop_sampling();  // unblock everything before failing
+  ASSERT_TRUE(prompt) << "stop() waited for a held profile window";
+
+  auto r = pending.get();
+  ASSERT_TRUE(r) << httplib::to_string(r.error());
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(expect_one_line(r), "profbufd: profile: profbufd is shutting down "
+                                "(retry once it runs again)\n");
+  // Nothing listens any more.
+  EXPECT_FALSE(get("/healthz"));
+  server_->stop();  // idempotent
+}
+
+TEST_F(HttpServer, HookCountsEveryResponseByEndpointAndCode) {
+  ASSERT_TRUE(get("/"));
+  ASSERT_TRUE(get("/metrics"));
+  ASSERT_TRUE(get("/nope"));
+  ASSERT_TRUE(client().Post("/metrics", "", "text/plain"));
+  ASSERT_TRUE(get(std::string(kProfileUrl) + "?seconds=abc"));
+  ASSERT_TRUE(get(std::string(kProfileUrl) + "?seconds=1"));
+  source_.set_healthy(false);
+  ASSERT_TRUE(get("/healthz"));
+  ASSERT_TRUE(get("/" + std::string(9000, 'a')));  // rejected by the library itself
+
+  const std::vector<std::pair<std::string, int>> want = {
+      {"/", 200},          {"/metrics", 200},
+      {"other", 404},      {"/metrics", 405},
+      {kProfileUrl, 400},  {kProfileUrl, 200},
+      {"/healthz", 503},   {"other", 414},
+  };
+  EXPECT_EQ(hook_calls(want.size()), want);
+}
+
+TEST_F(HttpServer, StartTwiceFails) {
+  auto st = server_->start();
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, ExitCode::kRuntime);
+}
+
+TEST_F(HttpServer, PortInUseIsAClearError) {
+  FakeProfileSource other_source(sample_profile());
+  Server other(ListenAddress{"127.0.0.1", port_}, other_source, [] { return std::string(); },
+               nullptr);
+  auto st = other.start();
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, ExitCode::kRuntime);
+  EXPECT_EQ(st.error().line(),
+            "profbufd: http: listening on 127.0.0.1:" + std::to_string(port_) +
+                ": address already in use (another program listens there; choose another "
+                "port with --http-listen)");
+  EXPECT_EQ(other.port(), 0);
+}
+
+TEST(HttpServerBind, AddressOfAnotherHostIsAClearError) {
+  FakeProfileSource source(sample_profile());
+  // 192.0.2.0/24 is TEST-NET-1 (RFC 5737): never an address of this machine.
+  Server s(ListenAddress{"192.0.2.1", 0}, source, [] { return std::string(); }, nullptr);
+  auto st = s.start();
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().line(),
+            "profbufd: http: listening on 192.0.2.1:0: not an address of this host "
+            "(use an address of a local interface with --http-listen)");
+}
+
+TEST(HttpServerBind, StopWithoutStartAndDestroyAfterStop) {
+  FakeProfileSource source(sample_profile());
+  Server s(ListenAddress{"127.0.0.1", 0}, source, [] { return std::string(); }, nullptr);
+  s.stop();
+  EXPECT_FALSE(s.start().ok()) << "a stopped server does not start again";
+}
+
+TEST(HttpServerBind, ServesOnIpv6Loopback) {
+  FakeProfileSource source(sample_profile());
+  Server s(ListenAddress{"::1", 0}, source, [] { return std::string("x 1\n"); }, nullptr);
+  auto st = s.start();
+  if (!st.ok()) GTEST_SKIP() << "no IPv6 loopback here: " << st.error().line();
+  httplib::Client c("::1", s.port());
+  auto r = c.Get("/metrics");
+  ASSERT_TRUE(r) << httplib::to_string(r.error());
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "x 1\n");
+}
+
+// The real consumer: go tool pprof fetching the profile over HTTP, as it does
+// from a Go program's net/http/pprof.
+TEST_F(HttpServer, GoToolPprofReadsTheProfile) {
+  if (!testing::find_in_path("go")) {
+    if (testing::running_under_ci()) FAIL() << "go is not installed but CI=true (make deps)";
+    GTEST_SKIP() << "go is not installed (apt-get install golang-go)";
+  }
+  char tmpl[] = "/tmp/profbufd-http-test-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  const std::string url =
+      "http://127.0.0.1:" + std::to_string(port_) + kProfileUrl + "?seconds=1";
+  // pprof saves every fetched profile under $PPROF_TMPDIR (default
+  // $HOME/pprof); keep that in the scratch directory.
+  const testing::CommandResult r =
+      testing::run_command({"env", "HOME=" + dir, "PPROF_TMPDIR=" + dir, "GOCACHE=" + dir + "/gocache",
+                            "go", "tool", "pprof", "-top", "-sample_index=samples", url});
+  std::filesystem::remove_all(dir);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("Fetching profile over HTTP from " + url), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Type: samples"), std::string::npos) << r.out;
+  // Functions of sample_profile(), the lost-samples frame included.
+  for (const char* fn : {"main", "compute", "do_syscall_64", "[lost: ringbuf_full]"}) {
+    EXPECT_NE(r.out.find(fn), std::string::npos) << fn << "\n" << r.out;
+  }
+  const auto reqs = source_.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].duration, 1s);
+}
+
+}  // namespace
+}  // namespace profbufd::http

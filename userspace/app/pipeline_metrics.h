@@ -1,0 +1,26 @@
+// The /metrics page's profbufd_* series: numbers the pipeline already keeps,
+// read at scrape time (no bookkeeping on the sampling path).
+#pragma once
+
+#include "metrics/registry.h"
+
+namespace profbufd {
+
+class Reader;
+class Symbolizer;
+class WindowSink;
+namespace capture {
+class Capture;
+}
+
+// Adds a collector for capture, reader, symbolizer and sink numbers, plus
+// profbufd_build_info and the process_* metrics. Every argument must outlive
+// the collector (remove it with the returned ids before they go).
+std::vector<metrics::Registry::CollectorId> register_pipeline_metrics(
+    metrics::Registry& registry, const capture::Capture& capture, const Reader& reader,
+    const Symbolizer& symbolizer, const WindowSink& sink);
+
+// The counter the HTTP server's response hook increments.
+metrics::CounterFamily& http_requests_family(metrics::Registry& registry);
+
+}  // namespace profbufd

@@ -1,0 +1,49 @@
+#include "http/endpoints.h"
+
+#include <algorithm>
+
+#include "http/profile_query.h"
+
+namespace profbufd::http {
+namespace {
+
+std::string one_line(std::string s) {
+  std::replace_if(s.begin(), s.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+  return s + "\n";
+}
+
+}  // namespace
+
+std::string_view endpoint_label(std::string_view path) {
+  for (std::string_view p : kEndpointPaths) {
+    if (p == path) return p;
+  }
+  return kOtherEndpoint;
+}
+
+std::string index_page() {
+  const std::string max_seconds = std::to_string(kMaxProfileSeconds.count());
+  std::string t;
+  t += "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>profbufd</title></head>\n";
+  t += "<body>\n<h1>profbufd</h1>\n<p>System-wide CPU profiler. Endpoints (GET only):</p>\n<ul>\n";
+  t += "<li><a href=\"/metrics\">/metrics</a>: Prometheus metrics of the profiler.</li>\n";
+  t += "<li><a href=\"/debug/pprof/profile?seconds=" + std::to_string(kDefaultProfileSeconds.count()) +
+       "\">/debug/pprof/profile?seconds=N</a>: CPU profile of every process for the next N "
+       "seconds (default " +
+       std::to_string(kDefaultProfileSeconds.count()) + ", 1 to " + max_seconds +
+       "), gzipped pprof as Go's net/http/pprof serves it; optional pid=P (repeatable) and "
+       "format=pprof|json|folded; at most " +
+       std::to_string(kMaxConcurrentProfiles) + " at once, then 503.</li>\n";
+  t += "<li><a href=\"/healthz\">/healthz</a>: 200 while sampling runs, 503 otherwise.</li>\n";
+  t += "<li><a href=\"/\">/</a>: this page.</li>\n";
+  t += "</ul>\n</body></html>\n";
+  return t;
+}
+
+std::string error_body(const Error& e) { return one_line(e.line()); }
+
+std::string error_body(std::string_view reason) {
+  return one_line("profbufd: " + std::string(reason));
+}
+
+}  // namespace profbufd::http

@@ -1,0 +1,47 @@
+// The endpoints profbufd serves, what the index page says about them, and the
+// fixed set of names the request counter is labelled with.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "common/error.h"
+
+namespace profbufd::http {
+
+inline constexpr std::string_view kIndexPath = "/";
+inline constexpr std::string_view kMetricsPath = "/metrics";
+inline constexpr std::string_view kProfilePath = "/debug/pprof/profile";
+inline constexpr std::string_view kHealthzPath = "/healthz";
+
+inline constexpr std::array<std::string_view, 4> kEndpointPaths = {kIndexPath, kMetricsPath,
+                                                                   kProfilePath, kHealthzPath};
+
+// Label for requests to any other path (and for requests too malformed to have
+// one), so that a scanner probing random URLs cannot grow the number of
+// profbufd_http_requests_total series.
+inline constexpr std::string_view kOtherEndpoint = "other";
+
+// Concurrent /debug/pprof/profile windows; the next request gets 503 at once.
+inline constexpr std::size_t kMaxConcurrentProfiles = 4;
+
+// The Prometheus text exposition content type, version 0.0.4.
+inline constexpr std::string_view kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+// `path` when it is one of kEndpointPaths, otherwise kOtherEndpoint.
+std::string_view endpoint_label(std::string_view path);
+
+// The page GET / returns (HTML): each endpoint with a one-line description
+// and the limits that apply to it.
+std::string index_page();
+
+// A response body for an error: e.line() without line breaks, then "\n", so
+// every error body is exactly one line of text.
+std::string error_body(const Error& e);
+
+// The same for a plain reason: "profbufd: <reason>\n".
+std::string error_body(std::string_view reason);
+
+}  // namespace profbufd::http

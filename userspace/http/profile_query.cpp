@@ -1,0 +1,94 @@
+#include "http/profile_query.h"
+
+#include <algorithm>
+#include <array>
+#include <string_view>
+
+namespace profbufd::http {
+namespace {
+
+Error bad(const std::string& name, const std::string& value, std::string why, std::string hint) {
+  // The value is echoed into the response; keep the line one line and short
+  // whatever the client sent.
+  std::string shown = value.size() > 32 ? value.substr(0, 32) + "..." : value;
+  std::replace_if(shown.begin(), shown.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }, '?');
+  return make_error(ExitCode::kUsage, name + "=" + shown, std::move(why), std::move(hint));
+}
+
+// Digits only, no sign, no spaces; false when not a number or above `max`.
+bool parse_bounded(std::string_view text, std::uint64_t max, std::uint64_t& out) {
+  if (text.empty()) return false;
+  std::uint64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<std::uint64_t>(c - '0');
+    if (v > max) return false;
+  }
+  out = v;
+  return true;
+}
+
+Status once(const std::multimap<std::string, std::string>& params, const std::string& name) {
+  if (params.count(name) > 1) {
+    return make_error(ExitCode::kUsage, name, "given more than once", "give " + name + "= once");
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+Result<ProfileQuery> parse_profile_query(const std::multimap<std::string, std::string>& params) {
+  ProfileQuery q;
+  const std::string seconds_range = "1 to " + std::to_string(kMaxProfileSeconds.count());
+
+  if (auto s = once(params, "seconds"); !s) return s.error();
+  if (auto it = params.find("seconds"); it != params.end()) {
+    std::uint64_t n = 0;
+    const bool number = !it->second.empty() &&
+                        std::all_of(it->second.begin(), it->second.end(),
+                                    [](char c) { return c >= '0' && c <= '9'; });
+    if (!number) {
+      return bad("seconds", it->second, "not a whole number of seconds",
+                 "use " + seconds_range + ", e.g. seconds=30");
+    }
+    if (!parse_bounded(it->second, static_cast<std::uint64_t>(kMaxProfileSeconds.count()), n)) {
+      return bad("seconds", it->second,
+                 "above the maximum of " + std::to_string(kMaxProfileSeconds.count()),
+                 "use " + seconds_range);
+    }
+    if (n == 0) return bad("seconds", it->second, "must be at least 1", "use " + seconds_range);
+    q.duration = std::chrono::seconds(n);
+  }
+
+  const auto [first, last] = params.equal_range("pid");
+  for (auto it = first; it != last; ++it) {
+    std::uint64_t n = 0;
+    if (!parse_bounded(it->second, kMaxQueryPid, n) || n == 0) {
+      return bad("pid", it->second, "not a process id",
+                 "use a whole number from 1 to " + std::to_string(kMaxQueryPid));
+    }
+    const auto pid = static_cast<std::uint32_t>(n);
+    if (std::find(q.pids.begin(), q.pids.end(), pid) != q.pids.end()) continue;
+    if (q.pids.size() == kMaxQueryPids) {
+      return bad("pid", it->second, "more than " + std::to_string(kMaxQueryPids) + " processes",
+                 "ask for fewer processes, or leave pid= out for all of them");
+    }
+    q.pids.push_back(pid);
+  }
+
+  if (auto s = once(params, "format"); !s) return s.error();
+  if (auto it = params.find("format"); it != params.end()) {
+    constexpr std::array<OutputFormat, 3> kFormats = {OutputFormat::kPprof, OutputFormat::kJson,
+                                                      OutputFormat::kFolded};
+    const auto known = std::find_if(kFormats.begin(), kFormats.end(),
+                                    [&](OutputFormat f) { return format_name(f) == it->second; });
+    if (known == kFormats.end()) {
+      return bad("format", it->second, "unknown format", "use pprof, json or folded");
+    }
+    q.format = *known;
+  }
+  return q;
+}
+
+}  // namespace profbufd::http

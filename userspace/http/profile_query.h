@@ -1,0 +1,43 @@
+// The query of GET /debug/pprof/profile, read the way Go's net/http/pprof reads
+// it (seconds=N, default 30) so that go tool pprof, Parca and Grafana Alloy's
+// pyroscope.scrape need nothing special, plus profbufd's own pid= and format=.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "output/format.h"
+
+namespace profbufd::http {
+
+inline constexpr std::chrono::seconds kDefaultProfileSeconds{30};
+// Longest window one request may ask for. It holds a worker thread and a
+// concurrency slot for that long; five minutes covers every scraper's default
+// (Parca and Alloy ask for 10-15 s, go tool pprof for 30 s).
+inline constexpr std::chrono::seconds kMaxProfileSeconds{300};
+// Distinct pid= filters one request may carry.
+inline constexpr std::size_t kMaxQueryPids = 32;
+// PID_MAX_LIMIT on 64-bit kernels.
+inline constexpr std::uint32_t kMaxQueryPid = 4 * 1024 * 1024;
+
+struct ProfileQuery {
+  std::chrono::seconds duration = kDefaultProfileSeconds;
+  std::vector<std::uint32_t> pids;  // empty: every process; distinct, in query order
+  OutputFormat format = OutputFormat::kPprof;
+};
+
+// `params` is the decoded query (name -> value, a name may repeat), as
+// cpp-httplib's Request::params holds it.
+// - seconds: a whole number 1..kMaxProfileSeconds, at most once; default 30.
+// - pid: a whole number 1..kMaxQueryPid; may repeat to select several
+//   processes (up to kMaxQueryPids distinct ones; a repeated pid counts once).
+// - format: pprof (default), json or folded, at most once.
+// - other names are ignored, as Go's handler ignores them.
+// Errors are ExitCode::kUsage; Error::line() is the one-line reason for the 400.
+Result<ProfileQuery> parse_profile_query(const std::multimap<std::string, std::string>& params);
+
+}  // namespace profbufd::http

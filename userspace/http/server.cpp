@@ -1,0 +1,249 @@
+#include "http/server.h"
+
+#include "http/cpp_httplib.h"
+#include <sys/socket.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <utility>
+
+#include "common/log.h"
+#include "http/endpoints.h"
+#include "http/profile_query.h"
+#include "output/render.h"
+
+namespace profbufd::http {
+namespace {
+
+constexpr const char* kTextContentType = "text/plain; charset=utf-8";
+
+void reply_error(httplib::Response& res, int status, const std::string& body) {
+  res.status = status;
+  res.set_content(body, kTextContentType);
+}
+
+// Methods routed to catch-all handlers, so cpp-httplib reads (and bounds) any
+// body before the 405: an unread body would be parsed as the next request on
+// a kept-alive connection. GET has its own handlers; the rest (HEAD, TRACE,
+// CONNECT, PRI) carry no body and are answered before routing.
+bool has_catch_all(const std::string& method) {
+  return method == "GET" || method == "POST" || method == "PUT" || method == "PATCH" ||
+         method == "DELETE" || method == "OPTIONS";
+}
+
+void method_not_allowed(const httplib::Request& req, httplib::Response& res) {
+  if (endpoint_label(req.path) == kOtherEndpoint) {
+    reply_error(res, 404, error_body("no such endpoint (GET / lists them)"));
+    return;
+  }
+  res.set_header("Allow", "GET");
+  reply_error(res, 405, error_body("method " + req.method + " not allowed (use GET)"));
+}
+
+// Bodies for the errors cpp-httplib produces itself (no route, malformed
+// request, limits), which arrive with an empty body.
+std::string library_error_body(int status) {
+  switch (status) {
+    case 400: return error_body("bad request");
+    case 404: return error_body("no such endpoint (GET / lists them)");
+    case 413: return error_body("request body too large (GET requests have none)");
+    case 414: return error_body("request line too long");
+    default: return error_body("HTTP error " + std::to_string(status));
+  }
+}
+
+Error bind_error(const ListenAddress& a, int err) {
+  const std::string what = "http: listening on " + format_listen_address(a);
+  switch (err) {
+    case EADDRINUSE:
+      return make_error(ExitCode::kRuntime, what, "address already in use",
+                        "another program listens there; choose another port with --http-listen");
+    case EADDRNOTAVAIL:
+      return make_error(ExitCode::kRuntime, what, "not an address of this host",
+                        "use an address of a local interface with --http-listen");
+    case EACCES:
+      return make_error(ExitCode::kRuntime, what, "permission denied",
+                        "ports below 1024 need CAP_NET_BIND_SERVICE; use a higher port");
+    case 0:
+      return make_error(ExitCode::kRuntime, what, "cannot bind",
+                        "check the address given to --http-listen");
+    default:
+      return make_error(ExitCode::kRuntime, what, std::strerror(err),
+                        "check the address given to --http-listen");
+  }
+}
+
+}  // namespace
+
+Server::Server(ListenAddress address, ProfileSource& source, MetricsPage metrics,
+               ResponseHook on_response)
+    : address_(std::move(address)),
+      source_(source),
+      metrics_(std::move(metrics)),
+      on_response_(std::move(on_response)),
+      collections_(source, kMaxConcurrentProfiles),
+      http_(std::make_unique<httplib::Server>()) {
+  route();
+}
+
+Server::~Server() { stop(); }
+
+void Server::route() {
+  httplib::Server& s = *http_;
+  s.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
+  s.set_read_timeout(kReadTimeout);
+  s.set_write_timeout(kWriteTimeout);
+  s.set_keep_alive_timeout(kKeepAliveTimeout.count());
+  s.set_keep_alive_max_count(kKeepAliveMaxRequests);
+  s.set_payload_max_length(kMaxBodyBytes);
+  s.set_default_headers({{"X-Content-Type-Options", "nosniff"}});
+  // SO_REUSEADDR only: a restart binds again while old connections sit in
+  // TIME_WAIT. cpp-httplib's default adds SO_REUSEPORT, which would let a
+  // second profbufd (or any process of the same user) bind the same port and
+  // take half the scrapes, instead of failing with "address already in use".
+  s.set_socket_options([](socket_t sock) {
+    const int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
+
+  s.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (has_catch_all(req.method)) return httplib::Server::HandlerResponse::Unhandled;
+    method_not_allowed(req, res);
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  // GET handlers also receive HEAD in cpp-httplib; HEAD is answered above.
+  s.Get(std::string(kIndexPath), [this](const auto& req, auto& res) { serve_index(req, res); });
+  s.Get(std::string(kMetricsPath), [this](const auto& req, auto& res) { serve_metrics(req, res); });
+  s.Get(std::string(kProfilePath), [this](const auto& req, auto& res) { serve_profile(req, res); });
+  s.Get(std::string(kHealthzPath), [this](const auto& req, auto& res) { serve_healthz(req, res); });
+  s.Post(".*", method_not_allowed);
+  s.Put(".*", method_not_allowed);
+  s.Patch(".*", method_not_allowed);
+  s.Delete(".*", method_not_allowed);
+  s.Options(".*", method_not_allowed);
+
+  // Called for every response with status >= 400, including ours: fill in
+  // only what the library left empty.
+  s.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (res.body.empty()) res.set_content(library_error_body(res.status), kTextContentType);
+  });
+  s.set_exception_handler(
+      [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "unknown exception";
+        try {
+          std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        log::error("http: " + req.method + " " + std::string(endpoint_label(req.path)) +
+                   ": internal error: " + what);
+        reply_error(res, 500, error_body("internal error"));
+      });
+  // The logger runs once per response written, library errors included.
+  s.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    if (on_response_) on_response_(endpoint_label(req.path), res.status);
+  });
+}
+
+Status Server::start() {
+  std::lock_guard lock(mu_);
+  if (started_ || stopped_) {
+    return make_error(ExitCode::kRuntime, "http: start", "the server was started before");
+  }
+  errno = 0;
+  int port = -1;
+  if (address_.port == 0) {
+    port = http_->bind_to_any_port(address_.host);
+  } else if (http_->bind_to_port(address_.host, address_.port)) {
+    port = address_.port;
+  }
+  // cpp-httplib reports only success; errno still holds the failed bind's
+  // cause (nothing after it in the library touches errno on success paths).
+  const int err = errno;
+  if (port < 0) return bind_error(address_, err);
+  port_ = static_cast<std::uint16_t>(port);
+  started_ = true;
+
+  // Written by the listener thread (release) when the accept loop returns;
+  // read below (acquire) so a loop that failed at once is not waited for.
+  auto listener_done = std::make_shared<std::atomic<bool>>(false);
+  listener_ = std::thread([this, listener_done] {
+    http_->listen_after_bind();
+    listener_done->store(true, std::memory_order_release);
+  });
+  // httplib::Server::stop() does nothing until the accept loop runs: wait for
+  // it, so that a stop() right after start() is never lost.
+  while (!http_->is_running() && !listener_done->load(std::memory_order_acquire)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  log::info("http: listening on " + format_listen_address({address_.host, port_}));
+  return ok_status();
+}
+
+std::uint16_t Server::port() const {
+  std::lock_guard lock(mu_);
+  return port_;
+}
+
+void Server::stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_) return;
+    stopped_ = true;
+  }
+  // First release the workers waiting for profile windows (503), so that the
+  // pool below can join them; then close the listening socket, which ends the
+  // accept loop and idle keep-alive connections.
+  collections_.shutdown();
+  http_->stop();
+  if (listener_.joinable()) listener_.join();
+}
+
+void Server::serve_index(const httplib::Request&, httplib::Response& res) {
+  res.set_content(index_page(), "text/html; charset=utf-8");
+}
+
+void Server::serve_metrics(const httplib::Request&, httplib::Response& res) {
+  res.set_content(metrics_(), std::string(kMetricsContentType));
+}
+
+void Server::serve_healthz(const httplib::Request&, httplib::Response& res) {
+  if (source_.healthy()) {
+    res.set_content("ok\n", kTextContentType);
+  } else {
+    reply_error(res, 503, error_body("not sampling"));
+  }
+}
+
+void Server::serve_profile(const httplib::Request& req, httplib::Response& res) {
+  auto query = parse_profile_query(req.params);
+  if (!query) {
+    reply_error(res, 400, error_body(query.error()));
+    return;
+  }
+  ProfileSource::Request request;
+  request.duration = query->duration;
+  request.pids = query->pids;
+  Collections::Outcome outcome = collections_.collect(request);
+  if (outcome.failure != Collections::Failure::kNone) {
+    reply_error(res, 503, error_body(outcome.error));
+    return;
+  }
+  auto bytes = render(*outcome.profile, query->format);
+  if (!bytes) {
+    log::error(bytes.error().line());
+    reply_error(res, 500, error_body(bytes.error()));
+    return;
+  }
+  // As Go's net/http/pprof names its download; json and folded display inline.
+  if (query->format == OutputFormat::kPprof) {
+    res.set_header("Content-Disposition", "attachment; filename=\"profile\"");
+  }
+  res.set_header("Content-Type", std::string(content_type(query->format)));
+  res.body = std::move(*bytes);
+}
+
+}  // namespace profbufd::http

@@ -1,0 +1,110 @@
+// profbufd's HTTP server (cpp-httplib): /metrics for Prometheus,
+// /debug/pprof/profile for go tool pprof, Parca and Grafana Alloy, /healthz and
+// an index page. Read-only: no endpoint writes a file or runs anything.
+//
+// Limits (constants below and in endpoints.h / profile_query.h):
+// - GET only (others 405); request body at most kMaxBodyBytes; the request
+//   line and each header line at most 8 KiB (cpp-httplib's compiled-in limit,
+//   414 / 400 beyond);
+// - kWorkerThreads connections are served at once, each connection for at
+//   most kKeepAliveMaxRequests requests and kKeepAliveTimeout idle; more
+//   connections wait in the accept queue;
+// - a request must arrive within kReadTimeout; every send may wait at most
+//   kWriteTimeout for the client. Unlike Go's WriteTimeout these count per
+//   read/write, not per request, so the profile window (up to
+//   kMaxProfileSeconds) happens before the clock of the first write starts;
+// - at most kMaxConcurrentProfiles profile windows at once, then 503 at once.
+//
+// Threads: start() runs the accept loop on a thread of its own; requests run
+// on cpp-httplib's worker pool; each profile window on a thread of its own
+// (see collections.h). stop() (or the destructor) answers 503 to profile
+// requests still waiting, closes the listening socket, lets workers finish
+// the response they are writing (bounded by kWriteTimeout) and joins them.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "common/error.h"
+#include "http/collections.h"
+#include "http/listen_address.h"
+#include "http/profile_source.h"
+
+namespace httplib {
+class Server;
+struct Request;
+struct Response;
+}  // namespace httplib
+
+namespace profbufd::http {
+
+inline constexpr std::size_t kWorkerThreads = 16;
+inline constexpr std::chrono::seconds kReadTimeout{5};
+inline constexpr std::chrono::seconds kWriteTimeout{5};
+inline constexpr std::chrono::seconds kKeepAliveTimeout{5};
+inline constexpr std::size_t kKeepAliveMaxRequests = 100;
+inline constexpr std::size_t kMaxBodyBytes = 1024;
+
+class Server {
+ public:
+  // Returns the Prometheus text page. Called on a worker thread, possibly on
+  // several at once.
+  using MetricsPage = std::function<std::string()>;
+  // Called once for every response written, with endpoint_label(path) and
+  // the status code. Called on worker threads, possibly on several at once.
+  using ResponseHook = std::function<void(std::string_view endpoint, int code)>;
+
+  // `source` must outlive the Server. Nothing is bound before start().
+  Server(ListenAddress address, ProfileSource& source, MetricsPage metrics,
+         ResponseHook on_response);
+  // stop(), then waits for profile windows still open in the source: stop
+  // sampling before destroying the Server (the source then ends them).
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and starts serving. Fails (ExitCode::kRuntime) when the address
+  // cannot be bound (in use, not an address of this host, no permission for
+  // a port below 1024) or when called twice.
+  Status start();
+
+  // The bound port once start() succeeded (the kernel's choice for port 0),
+  // else 0.
+  std::uint16_t port() const;
+
+  // Stops accepting and serving; returns within about kWriteTimeout even with
+  // profile requests in flight (they get 503). Idempotent; safe from any
+  // thread except a request handler's.
+  void stop();
+
+ private:
+  void route();
+  void serve_index(const httplib::Request& req, httplib::Response& res);
+  void serve_metrics(const httplib::Request& req, httplib::Response& res);
+  void serve_profile(const httplib::Request& req, httplib::Response& res);
+  void serve_healthz(const httplib::Request& req, httplib::Response& res);
+
+  const ListenAddress address_;
+  ProfileSource& source_;
+  const MetricsPage metrics_;
+  const ResponseHook on_response_;
+  Collections collections_;
+  std::unique_ptr<httplib::Server> http_;
+
+  // Guards the lifecycle fields below; start() and stop() may race (a signal
+  // thread stopping while main still starts).
+  mutable std::mutex mu_;
+  bool started_ = false;
+  bool stopped_ = false;
+  std::uint16_t port_ = 0;
+  std::thread listener_;
+};
+
+}  // namespace profbufd::http
