@@ -72,7 +72,7 @@ TESTPROGS := $(patsubst tests/programs/%,$(BUILD)/tests/programs/%,$(basename $(
 DEPS_STAMP := build/.deps-installed
 SKEL := $(GEN)/profbufd.skel.h
 
-.PHONY: all deps run test test-unit test-e2e bench clean testprogs
+.PHONY: all deps run test test-unit test-profbuf test-e2e bench clean testprogs
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/profbufd
@@ -120,6 +120,12 @@ $(BUILD)/profbufd: $(BUILD)/obj/userspace/main.o $(BUILD)/libprofbufd.a
 $(BUILD)/unit_tests: $(UNIT_OBJS) $(BUILD)/libprofbufd.a
 	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -lgmock -lgtest -lgtest_main -o $@
 
+# ProfBuf's own tests, linked without the rest of the library: CI runs them under
+# ThreadSanitizer without building everything else with it.
+PROFBUF_TEST_OBJS := $(filter $(BUILD)/obj/tests/userspace/profbuf%,$(UNIT_OBJS))
+$(BUILD)/profbuf_tests: $(PROFBUF_TEST_OBJS) $(BUILD)/obj/userspace/profbuf.o
+	$(CXX) $(LDFLAGS) $^ -lpthread -lgmock -lgtest -lgtest_main -o $@
+
 $(BUILD)/e2e_tests: $(E2E_OBJS) $(BUILD)/libprofbufd.a
 	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -lgtest -lgtest_main -o $@
 
@@ -157,6 +163,9 @@ test-packaging: deb
 
 test-unit: $(BUILD)/unit_tests $(TESTPROGS)
 	PROFBUFD_BUILD=$(BUILD) tests/run-gtest.sh $(BUILD)/unit_tests '$(GTEST_FILTER)'
+
+test-profbuf: $(BUILD)/profbuf_tests
+	tests/run-gtest.sh $(BUILD)/profbuf_tests '$(GTEST_FILTER)'
 
 # End-to-end tests load the real BPF program. Without root or BTF they skip with the
 # reason; with CI=true (or PROFBUFD_REQUIRE_BPF=1) such a skip is a failure.
