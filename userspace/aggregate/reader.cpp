@@ -162,14 +162,25 @@ void Reader::consume(std::size_t cpu, const ProfBuf::ReadResult& r) {
   }
 }
 
+namespace {
+
+// The reader thread is the only writer of its counters: a relaxed load and store
+// avoid a locked read-modify-write per sample. Readers elsewhere only need some
+// recent value.
+void bump(std::atomic<std::uint64_t>& counter, std::uint64_t n = 1) {
+  counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+
+}  // namespace
+
 void Reader::add_sample(std::size_t cpu, std::uint64_t time,
                         std::span<const std::uint64_t> hdr,
                         std::span<const std::uint64_t> stack, const void* tag) {
-  samples_.fetch_add(1, std::memory_order_relaxed);
+  bump(samples_);
   const StackInfo info = StackInfo::unpack(hdr[3]);
   if (info.kernel_status == PROFBUFD_STACK_ERROR || info.user_status == PROFBUFD_STACK_ERROR ||
       (info.user_status == PROFBUFD_STACK_EMPTY && hdr[0] != 0))
-    stack_unavailable_.fetch_add(1, std::memory_order_relaxed);
+    bump(stack_unavailable_);
   // Key: pid, tid, task identity, stack info, frames. The CPU is left out so the
   // same stack on two CPUs aggregates.
   key_.clear();
@@ -192,8 +203,8 @@ void Reader::add_sample(std::size_t cpu, std::uint64_t time,
 }
 
 void Reader::add_overflow(std::size_t cpu, std::uint64_t time, std::uint64_t count) {
-  lost_.fetch_add(count, std::memory_order_relaxed);
-  profbuf_overflow_.fetch_add(count, std::memory_order_relaxed);
+  bump(lost_, count);
+  bump(profbuf_overflow_, count);
   for (Open& o : open_)
     if (o.window->contains(time)) o.window->profbuf_overflow_by_cpu[cpu] += count;
 }
@@ -204,8 +215,8 @@ void Reader::account_drops(std::uint64_t now) {
   if (total <= drops_seen_) return;
   const std::uint64_t delta = total - drops_seen_;
   drops_seen_ = total;
-  lost_.fetch_add(delta, std::memory_order_relaxed);
-  ringbuf_full_.fetch_add(delta, std::memory_order_relaxed);
+  bump(lost_, delta);
+  bump(ringbuf_full_, delta);
   // A failed reservation has no timestamp: it is charged to the windows open now.
   bool charged = false;
   for (Open& o : open_)
