@@ -6,6 +6,7 @@
 #   make test      build and run every test (unit + end-to-end; e2e needs root)
 #   make bench     build and run the benchmarks
 #   make deb       build build/profbufd_<version>_<arch>.deb
+#   make bench-overhead   profbufd vs perf record vs bpftrace, end to end (root)
 #   make clean
 #
 #   make test SANITIZE=thread|address   unit tests under TSan / ASan
@@ -28,7 +29,7 @@ DEB_PACKAGES := \
 	bpftool clang llvm libbpf-dev libelf-dev libdw-dev zlib1g-dev pkg-config \
 	g++ make nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev \
 	golang-go libcpp-httplib-dev libsystemd-dev prometheus lintian dpkg-dev fakeroot \
-	systemd
+	systemd python3
 
 SANITIZE ?=
 ifeq ($(SANITIZE),)
@@ -155,6 +156,7 @@ test:
 	$(MAKE) test-unit
 	$(MAKE) test-e2e
 	$(if $(SANITIZE),,$(MAKE) test-packaging)
+	$(MAKE) test-bench-overhead
 
 # The unit (systemd-analyze verify/security) and the package (lintian, dpkg).
 .PHONY: test-packaging
@@ -185,5 +187,6 @@ clean:
 	rm -rf build
 
 include packaging/deb.mk
+include tests/bench/overhead/overhead.mk
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
