@@ -107,7 +107,18 @@ $(SKEL): $(GEN)/profbufd.bpf.o
 	$(BPFTOOL) gen skeleton $< name profbufd_bpf > $@.tmp && mv $@.tmp $@
 
 # --- C++ ---------------------------------------------------------------------------
-$(BUILD)/obj/%.o: %.cpp | $(DEPS_STAMP) $(SKEL)
+# The kernel types the BPF object relocates against, cut out of this kernel's BTF
+# (BTFGen), with the size and CRC-32 of the BTF it came from. At run time, on the
+# same kernel, libbpf reads these few bytes instead of parsing all of
+# /sys/kernel/btf/vmlinux (about 9 MB of peak RSS); on any other kernel it
+# falls back to the full BTF. See userspace/capture/core_btf.h.
+MIN_BTF_H := $(GEN)/min_core_btf.h
+$(GEN)/profbufd.min.btf: $(GEN)/profbufd.bpf.o
+	$(BPFTOOL) gen min_core_btf /sys/kernel/btf/vmlinux $@ $<
+$(MIN_BTF_H): $(GEN)/profbufd.min.btf bpf/min_btf_header.py
+	python3 bpf/min_btf_header.py /sys/kernel/btf/vmlinux $< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/%.o: %.cpp | $(DEPS_STAMP) $(SKEL) $(MIN_BTF_H)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) -c $< -o $@
 

@@ -149,6 +149,9 @@ TEST(CaptureE2ETest, ProfilesACpuBoundWorkloadFilteredToItsPid) {
   o.pids = {static_cast<std::uint32_t>(w.pid())};
   auto c = Capture::open(o);
   ASSERT_TRUE(c.ok()) << c.error().line();
+  // Built and run on this kernel: CO-RE used the embedded minimized BTF, and the
+  // samples below show its relocations (task->mm) were right.
+  EXPECT_TRUE((*c)->used_minimized_btf());
   const double cpu_before = w.cpu_seconds();
   const auto t0 = std::chrono::steady_clock::now();
   CaptureRun run = capture_for(**c, 2000ms);

@@ -1,4 +1,5 @@
 #include "capture/bpf_capture.h"
+#include "capture/core_btf.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -93,7 +94,13 @@ Status Capture::load(const CaptureOptions& o) {
                       "above the 2 GiB the kernel accepts");
 
   // open -> configure .rodata and map sizes -> load (verifier) -> fill maps.
-  skel_.reset(profbufd_bpf__open());
+  // Relocate against the build's minimized BTF when this is the build's kernel
+  // (core_btf.h); it must stay open until the load below.
+  const std::optional<CoreBtf> core_btf = CoreBtf::for_running_kernel();
+  used_minimized_btf_ = core_btf.has_value();
+  LIBBPF_OPTS(bpf_object_open_opts, open_opts,
+              .btf_custom_path = core_btf ? core_btf->path().c_str() : nullptr);
+  skel_.reset(profbufd_bpf__open_opts(&open_opts));
   if (!skel_) return bpf_error("opening the BPF object", errno, log);
   skel_->rodata->filter_pids = !o.pids.empty();
   skel_->rodata->no_idle = o.no_idle;

@@ -93,6 +93,9 @@ class Capture {
   ProfBuf& buffer(int cpu);
   const ProfBufSize& profbuf_size() const { return profbuf_size_; }
   std::uint64_t ringbuf_bytes() const { return ringbuf_bytes_; }
+  // Whether CO-RE relocation used the build's minimized BTF (capture/core_btf.h)
+  // rather than the kernel's full BTF.
+  bool used_minimized_btf() const { return used_minimized_btf_; }
 
   void start();
   void stop();  // idempotent
@@ -118,6 +121,7 @@ class Capture {
   std::unique_ptr<RingbufLoader> loader_;
   PerfEventSet events_;
   bool stopped_ = false;
+  bool used_minimized_btf_ = false;
 };
 
 }  // namespace profbufd::capture
