@@ -5,7 +5,7 @@
 
 namespace profbufd {
 
-StackTable::StackTable() : map_(64, Hash{}, Eq{&arena_}) {}
+StackTable::StackTable() : slots_(64) {}
 
 std::uint64_t StackTable::hash_words(std::span<const std::uint64_t> key) {
   // Multiply-xorshift per word: frames are addresses whose low and high bits both
@@ -19,32 +19,44 @@ std::uint64_t StackTable::hash_words(std::span<const std::uint64_t> key) {
   return h;
 }
 
-bool StackTable::Eq::operator()(const Slot& a, const Slot& b) const {
-  return a.len == b.len &&
-         std::equal(arena->begin() + a.off, arena->begin() + a.off + a.len,
-                    arena->begin() + b.off);
-}
-
-bool StackTable::Eq::operator()(const Probe& p, const Slot& s) const {
-  return p.key.size() == s.len &&
-         std::equal(p.key.begin(), p.key.end(), arena->begin() + s.off);
-}
-
 bool StackTable::add(std::span<const std::uint64_t> key, std::uint64_t n) {
   total_ += n;
-  const Probe probe{key, hash_words(key)};
-  if (auto it = map_.find(probe); it != map_.end()) {
-    it->second += n;
-    return false;
+  const std::uint64_t h = hash_words(key);
+  const auto tag = static_cast<std::uint32_t>(h >> 32);
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+    Slot& s = slots_[i];
+    if (s.entry_plus_one == 0) {
+      if (arena_.size() + key.size() > UINT32_MAX || entries_.size() >= UINT32_MAX - 1)
+        throw std::length_error("StackTable: more than 2^32 words or entries");
+      entries_.push_back(Stored{h, static_cast<std::uint32_t>(arena_.size()),
+                                static_cast<std::uint32_t>(key.size()), n});
+      arena_.insert(arena_.end(), key.begin(), key.end());
+      s.entry_plus_one = static_cast<std::uint32_t>(entries_.size());
+      s.tag = tag;
+      if (entries_.size() * 2 > slots_.size()) grow();
+      return true;
+    }
+    if (s.tag != tag) continue;
+    Stored& e = entries_[s.entry_plus_one - 1];
+    if (e.len == key.size() &&
+        std::equal(key.begin(), key.end(), arena_.begin() + e.off)) {
+      e.count += n;
+      return false;
+    }
   }
-  if (arena_.size() + key.size() > UINT32_MAX)
-    throw std::length_error("StackTable: arena exceeds 2^32 words");
-  const Slot slot{static_cast<std::uint32_t>(arena_.size()),
-                  static_cast<std::uint32_t>(key.size()), probe.hash};
-  arena_.insert(arena_.end(), key.begin(), key.end());
-  auto [it, inserted] = map_.emplace(slot, n);
-  order_.push_back(&*it);
-  return inserted;
+}
+
+void StackTable::grow() {
+  std::vector<Slot> bigger(slots_.size() * 2);
+  const std::size_t mask = bigger.size() - 1;
+  for (std::size_t idx = 0; idx < entries_.size(); ++idx) {
+    const std::uint64_t h = entries_[idx].hash;
+    std::size_t i = h & mask;
+    while (bigger[i].entry_plus_one != 0) i = (i + 1) & mask;
+    bigger[i] = Slot{static_cast<std::uint32_t>(idx + 1), static_cast<std::uint32_t>(h >> 32)};
+  }
+  slots_.swap(bigger);
 }
 
 void StackTable::merge(const StackTable& other) {

@@ -1,14 +1,19 @@
 // Aggregates identical samples: a map from a key of words
 // (pid, tid, task, stack info, frames...) to a count.
 //
-// Keys live back to back in one arena of words, so inserting a new stack costs
-// one append (amortized) and counting a known one costs a hash plus a compare;
-// nothing is allocated per counted sample.
+// Keys live back to back in one arena of words; an open-addressing table of
+// (entry index, hash tag) slots finds them. Counting a known stack costs one hash
+// over its words, usually one slot probe and one compare against the arena;
+// inserting a new one appends to the arena. Nothing is allocated per counted
+// sample, and there are no per-entry nodes to chase.
+//
+// Invariants: slots_.size() is a power of two and at most half full; every
+// non-empty slot names an entry whose key hashes to a probe sequence passing
+// through it (linear probing, no deletions).
 #pragma once
 
 #include <cstdint>
 #include <span>
-#include <unordered_map>
 #include <vector>
 
 namespace profbufd {
@@ -27,8 +32,6 @@ class StackTable {
   StackTable();
   StackTable(const StackTable&) = delete;
   StackTable& operator=(const StackTable&) = delete;
-  StackTable(StackTable&&) = delete;
-  StackTable& operator=(StackTable&&) = delete;
 
   // Adds `n` to the count of `key` (inserting it if new). Returns true when the
   // key was new.
@@ -37,54 +40,35 @@ class StackTable {
   // Adds every entry of `other`.
   void merge(const StackTable& other);
 
-  std::size_t size() const { return map_.size(); }
+  std::size_t size() const { return entries_.size(); }
   std::uint64_t total() const { return total_; }
   std::size_t arena_words() const { return arena_.size(); }
 
   // Visits entries in insertion order (deterministic).
   template <typename F>
   void for_each(F&& f) const {
-    for (const auto* node : order_) {
-      f(Entry{std::span<const std::uint64_t>(arena_.data() + node->first.off,
-                                             node->first.len),
-              node->second});
-    }
+    for (const Stored& e : entries_)
+      f(Entry{std::span<const std::uint64_t>(arena_.data() + e.off, e.len), e.count});
   }
 
  private:
-  // Where a key is in the arena.
-  struct Slot {
-    std::uint32_t off;
+  struct Stored {
+    std::uint64_t hash;
+    std::uint32_t off;  // into arena_
     std::uint32_t len;
-    std::uint64_t hash;
+    std::uint64_t count;
   };
-  struct Probe {
-    std::span<const std::uint64_t> key;
-    std::uint64_t hash;
+  struct Slot {
+    std::uint32_t entry_plus_one = 0;  // 0: empty
+    std::uint32_t tag = 0;             // high half of the hash: most misses stop here
   };
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(const Slot& s) const { return s.hash; }
-    std::size_t operator()(const Probe& p) const { return p.hash; }
-  };
-  // Compares through the arena; holds a pointer to it, hence the table is
-  // neither copyable nor movable.
-  struct Eq {
-    using is_transparent = void;
-    const std::vector<std::uint64_t>* arena;
-    bool operator()(const Slot& a, const Slot& b) const;
-    bool operator()(const Probe& p, const Slot& s) const;
-    bool operator()(const Slot& s, const Probe& p) const { return (*this)(p, s); }
-  };
-  using Map = std::unordered_map<Slot, std::uint64_t, Hash, Eq>;
 
   static std::uint64_t hash_words(std::span<const std::uint64_t> key);
+  void grow();
 
   std::vector<std::uint64_t> arena_;
-  Map map_;
-  // Insertion order, for deterministic output. Node pointers of an
-  // unordered_map stay valid across rehashing.
-  std::vector<const Map::value_type*> order_;
+  std::vector<Stored> entries_;  // insertion order
+  std::vector<Slot> slots_;
   std::uint64_t total_ = 0;
 };
 
