@@ -17,6 +17,7 @@
 
 #include "gate.h"
 #include "subprocess.h"
+#include "tools.h"
 
 namespace profbufd::e2e {
 namespace {
@@ -33,15 +34,6 @@ std::string slurp(const fs::path& p) {
   ss << f.rdbuf();
   return ss.str();
 }
-
-struct TempDir {
-  TempDir() {
-    char tmpl[] = "/tmp/profbufd-e2e-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  fs::path path;
-};
 
 std::vector<fs::path> files_with(const fs::path& dir, const std::string& ext) {
   std::vector<fs::path> v;
@@ -66,13 +58,6 @@ struct Workload {
   }
   Subprocess proc;
 };
-
-// `go tool pprof` with HOME/GOCACHE pointing somewhere writable.
-RunResult pprof(std::vector<std::string> args) {
-  std::vector<std::string> argv{"/usr/bin/go", "tool", "pprof"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return run(argv, {"HOME=/tmp", "GOCACHE=/tmp/profbufd-e2e-gocache", "PPROF_TMPDIR=/tmp"});
-}
 
 // Whether `go tool pprof -traces` output has a line "<key>: <value>" (any spacing).
 bool has_label(const std::string& traces, const std::string& key, const std::string& value) {
@@ -157,7 +142,7 @@ TEST_F(ProfbufdE2E, ProfilesTheMachineIntoPprofJsonAndFolded) {
   EXPECT_GT(syscall_kernel_samples, 10u) << "no kernel frames under the syscall loop";
 
   // go tool pprof reads the pprof and sees the same functions and total.
-  const auto top = pprof({"-top", "-sample_index=samples", pprofs[0].string()});
+  const auto top = go_pprof({"-top", "-sample_index=samples", pprofs[0].string()});
   ASSERT_EQ(top.status, 0) << top.err;
   for (const char* fn : {"spin_a", "spin_b", "spin_c"})
     EXPECT_NE(top.out.find(fn), std::string::npos) << fn << " missing:\n" << top.out;
@@ -168,13 +153,13 @@ TEST_F(ProfbufdE2E, ProfilesTheMachineIntoPprofJsonAndFolded) {
   ASSERT_NE(start, std::string::npos) << top.out;
   EXPECT_EQ(std::stoull(top.out.substr(start + 3, of - start - 3)), total) << top.out;
 
-  const auto traces = pprof({"-traces", pprofs[0].string()});
+  const auto traces = go_pprof({"-traces", pprofs[0].string()});
   ASSERT_EQ(traces.status, 0) << traces.err;
   // Labels print as "comm:  spin_chain" / "pid:  1234" above each trace.
   EXPECT_TRUE(has_label(traces.out, "comm", "spin_chain")) << traces.out.substr(0, 2000);
   EXPECT_TRUE(has_label(traces.out, "pid", std::to_string(cpu.proc.pid())));
 
-  const auto raw = pprof({"-raw", pprofs[0].string()});
+  const auto raw = go_pprof({"-raw", pprofs[0].string()});
   ASSERT_EQ(raw.status, 0) << raw.err;
   EXPECT_NE(raw.out.find("spin_chain"), std::string::npos);
   EXPECT_NE(raw.out.find("[kernel.kallsyms]"), std::string::npos);
@@ -273,7 +258,7 @@ TEST_F(ProfbufdE2E, FullDiskExitsEightAndLeavesNoPartialFile) {
     EXPECT_NE(name.front(), '.') << "temporary file left behind: " << name;
     if (name.ends_with(".pb.gz")) {
       ++profiles;  // written whole before the disk filled: go tool pprof reads it
-      EXPECT_EQ(pprof({"-top", e.path().string()}).status, 0);
+      EXPECT_EQ(go_pprof({"-top", e.path().string()}).status, 0);
     }
     EXPECT_FALSE(name.ends_with(".json")) << "the JSON cannot have fit";
   }

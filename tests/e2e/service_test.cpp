@@ -18,6 +18,7 @@
 
 #include "gate.h"
 #include "subprocess.h"
+#include "tools.h"
 
 namespace profbufd::e2e {
 namespace {
@@ -39,15 +40,6 @@ int free_port() {
   close(s);
   return ntohs(a.sin_port);
 }
-
-struct TempDir {
-  TempDir() {
-    char tmpl[] = "/tmp/profbufd-svc-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  fs::path path;
-};
 
 // The daemon as the unit runs it: HTTP on loopback, a window every interval.
 struct Daemon {
@@ -73,12 +65,6 @@ struct Daemon {
   Subprocess proc;
   bool ready = false;
 };
-
-RunResult go_pprof(std::vector<std::string> args) {
-  std::vector<std::string> argv{"/usr/bin/go", "tool", "pprof"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return run(argv, {"HOME=/tmp", "GOCACHE=/tmp/profbufd-e2e-gocache", "PPROF_TMPDIR=/tmp"});
-}
 
 class ServiceE2E : public ::testing::Test {
  protected:
