@@ -7,16 +7,29 @@ namespace profbufd {
 
 StackTable::StackTable() : slots_(64) {}
 
+namespace {
+
+constexpr std::uint64_t mix(std::uint64_t h) {
+  h *= 0xbf58476d1ce4e5b9ULL;
+  return h ^ (h >> 31);
+}
+
+}  // namespace
+
 std::uint64_t StackTable::hash_words(std::span<const std::uint64_t> key) {
   // Multiply-xorshift per word: frames are addresses whose low and high bits both
-  // vary, so a cheap mix over every word spreads well and costs ~1 ns a word.
-  std::uint64_t h = 0x9e3779b97f4a7c15ULL ^ key.size();
-  for (std::uint64_t w : key) {
-    h ^= w;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    h ^= h >> 31;
+  // vary, so a cheap mix over every word spreads well. Two independent lanes
+  // (even and odd words) halve the dependency chain of multiplies: a 34-word key
+  // is hashed in about half the latency of one lane.
+  std::uint64_t a = 0x9e3779b97f4a7c15ULL ^ key.size();
+  std::uint64_t b = 0x94d049bb133111ebULL;
+  std::size_t i = 0;
+  for (; i + 1 < key.size(); i += 2) {
+    a = mix(a ^ key[i]);
+    b = mix(b ^ key[i + 1]);
   }
-  return h;
+  if (i < key.size()) a = mix(a ^ key[i]);
+  return mix(a ^ ((b << 32) | (b >> 32)));
 }
 
 bool StackTable::add(std::span<const std::uint64_t> key, std::uint64_t n) {
