@@ -38,6 +38,7 @@
 
 #include "aggregate/process_table.h"
 #include "aggregate/reader.h"
+#include "common/clock.h"
 #include "aggregate/stack_table.h"
 #include "aggregate/window.h"
 #include "bench_support.h"
@@ -151,7 +152,7 @@ void BM_ReaderDrain(benchmark::State& state) {
 
     const auto t0 = Clock::now();
     reader.start();
-    reader.finish(Reader::monotonic_ns() + 1'000'000'000'000ULL);
+    reader.finish(monotonic_ns() + 1'000'000'000'000ULL);
     const auto t1 = Clock::now();
     state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
 

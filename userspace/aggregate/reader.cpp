@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "capture/sample_record.h"
+#include "common/clock.h"
 
 namespace profbufd {
 
@@ -26,13 +27,6 @@ Reader::~Reader() {
     stop_cv_.notify_all();
     thread_.join();
   }
-}
-
-std::uint64_t Reader::monotonic_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ULL +
-         static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
 void Reader::start() {

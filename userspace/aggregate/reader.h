@@ -81,7 +81,6 @@ class Reader {
     return stack_unavailable_.load(std::memory_order_relaxed);
   }
 
-  static std::uint64_t monotonic_ns();
 
  private:
   struct Open {

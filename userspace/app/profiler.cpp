@@ -7,13 +7,13 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstring>
-#include <utility>
-#include <chrono>
 #include <atomic>
+#include <chrono>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "aggregate/process_table.h"
 #include "aggregate/reader.h"
@@ -22,21 +22,15 @@
 #include "app/window_profile_source.h"
 #include "app/window_sink.h"
 #include "capture/bpf_capture.h"
-#include "capture/cpu_idle.h"
 #include "cli/progress.h"
+#include "common/clock.h"
+#include "common/log.h"
 #include "http/server.h"
 #include "metrics/registry.h"
-#include "common/log.h"
 #include "symbolize/symbolizer.h"
 
 namespace profbufd {
 namespace {
-
-std::int64_t realtime_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000LL + ts.tv_nsec;
-}
 
 ProfileContext make_context(const cli::Options& o, std::size_t ncpus) {
   ProfileContext c;
@@ -100,7 +94,7 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
   // (an HTTP-only daemon keeps no ever-growing window of its own).
   const bool file_windows = !options.http_listen || options.interval || options.duration;
   auto on_closed = [&sink](std::shared_ptr<Window> w) { sink.push(std::move(w)); };
-  const std::uint64_t start_ns = Reader::monotonic_ns();
+  const std::uint64_t start_ns = monotonic_ns();
   const std::int64_t start_unix = realtime_ns();
   std::shared_ptr<Window> current;
   if (file_windows) {
@@ -145,7 +139,7 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
   sigaddset(&stop_signals, SIGTERM);
 
   for (;;) {
-    const std::uint64_t now = Reader::monotonic_ns();
+    const std::uint64_t now = monotonic_ns();
     if (now >= deadline) break;
     // A boundary at or past the deadline is not booked: the last window ends
     // with the run instead of leaving a sliver of a window behind it.
@@ -197,7 +191,7 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
   if (ended) close_idle_books(reader, ended, current);
   if (current) close_idle_books(reader, current, nullptr);
   capture.stop();
-  reader.finish(Reader::monotonic_ns());
+  reader.finish(monotonic_ns());
   sink.finish();
   progress.finish();
 

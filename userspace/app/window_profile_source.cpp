@@ -1,22 +1,12 @@
 #include "app/window_profile_source.h"
 
-#include <time.h>
-
 #include <future>
 #include <memory>
 
 #include "app/idle_books.h"
+#include "common/clock.h"
 
 namespace profbufd {
-namespace {
-
-std::int64_t realtime_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000LL + ts.tv_nsec;
-}
-
-}  // namespace
 
 WindowProfileSource::WindowProfileSource(Reader& reader, Symbolizer& symbolizer,
                                          ProfileContext context, std::size_t ncpu_slots,
@@ -35,7 +25,7 @@ void WindowProfileSource::shutdown() {
 }
 
 Result<Profile> WindowProfileSource::collect(const Request& request) {
-  auto w = std::make_shared<Window>(Reader::monotonic_ns(), kOpenEnded, nslots_);
+  auto w = std::make_shared<Window>(monotonic_ns(), kOpenEnded, nslots_);
   w->start_unix_ns = realtime_ns();
   w->pids = request.pids;
   w->idle_at_start = read_idle();
@@ -54,7 +44,7 @@ Result<Profile> WindowProfileSource::collect(const Request& request) {
     return make_error(ExitCode::kRuntime, "profile request",
                       "profbufd is shutting down", "try again once it has restarted");
   close_idle_books(reader_, w, nullptr);
-  reader_.end_window(w, Reader::monotonic_ns());
+  reader_.end_window(w, monotonic_ns());
   closed.wait();
 
   ProfileContext ctx = context_;

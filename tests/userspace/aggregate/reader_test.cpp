@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "capture/sample_record.h"
+#include "common/clock.h"
 
 namespace profbufd {
 namespace {
@@ -161,7 +162,7 @@ TEST(Reader, RingbufDropsAreChargedToTheOpenWindow) {
   r.open_window(w, h.collect());
   r.start();
   drops = 12;
-  r.finish(Reader::monotonic_ns() + 1);
+  r.finish(monotonic_ns() + 1);
   // The reader's last pass runs after finish() was called, so it sees 12 + 7.
   EXPECT_EQ(w->ringbuf_full, 19u);
   EXPECT_EQ(r.lost(), 19u);
