@@ -1,11 +1,12 @@
 #include "capture/cpu_idle.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+
+#include "common/file_text.h"
 
 namespace profbufd::capture {
 namespace {
@@ -52,19 +53,10 @@ Result<CpuIdleTimes> parse_proc_stat_idle(std::string_view text,
 }
 
 Result<CpuIdleTimes> read_cpu_idle(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return make_error(ExitCode::kRuntime, path, std::strerror(errno));
-  std::string text;
-  char buf[16384];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
+  const FileText f = read_file_text(path);
+  if (f.err != 0) return make_error(ExitCode::kRuntime, path, std::strerror(f.err));
   const long hz = sysconf(_SC_CLK_TCK);
-  return parse_proc_stat_idle(text, hz > 0 ? static_cast<unsigned>(hz) : 100);
+  return parse_proc_stat_idle(f.text, hz > 0 ? static_cast<unsigned>(hz) : 100);
 }
 
 }  // namespace profbufd::capture

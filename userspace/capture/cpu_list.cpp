@@ -1,11 +1,10 @@
 #include "capture/cpu_list.h"
-
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+
+#include "common/file_text.h"
 
 namespace profbufd::capture {
 namespace {
@@ -64,15 +63,9 @@ Result<std::vector<int>> parse_cpu_list(std::string_view text) {
 }
 
 Result<std::vector<int>> read_cpu_list(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    const int err = errno;
-    return make_error(ExitCode::kRuntime, "reading " + path,
-                      err ? std::strerror(err) : "cannot open");
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  auto cpus = parse_cpu_list(text.str());
+  const FileText f = read_file_text(path);
+  if (f.err != 0) return make_error(ExitCode::kRuntime, "reading " + path, std::strerror(f.err));
+  auto cpus = parse_cpu_list(f.text);
   if (!cpus) {
     Error e = cpus.error();
     e.what = path + ": " + e.what;

@@ -11,38 +11,13 @@
 
 #include "cli/capabilities.h"
 #include "common/fd.h"
+#include "common/file_text.h"
 
 namespace profbufd::cli {
 namespace {
 
 std::string errno_text(int err) { return std::strerror(err); }
 
-
-// Reads a small file whole. errno-style failures come back as the errno value.
-struct FileText {
-  std::string text;
-  int err = 0;
-};
-
-FileText read_small_file(const std::string& path) {
-  FileText out;
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) {
-    out.err = errno;
-    return out;
-  }
-  char buf[4096];
-  while (true) {
-    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      out.err = errno;
-      return out;
-    }
-    if (n == 0) return out;
-    out.text.append(buf, static_cast<std::size_t>(n));
-  }
-}
 
 // Writes all of `data`, retrying partial writes and EINTR; 0 or an errno.
 int write_all(int fd, const char* data, std::size_t size) {
@@ -62,7 +37,7 @@ constexpr std::string_view kBtfHint =
 }  // namespace
 
 Status check_privilege(const std::string& proc_status_path) {
-  const FileText f = read_small_file(proc_status_path);
+  const FileText f = read_file_text(proc_status_path);
   if (f.err != 0) {
     return make_error(ExitCode::kRuntime, "reading " + proc_status_path, errno_text(f.err));
   }
@@ -170,7 +145,7 @@ Result<unsigned> parse_max_sample_rate(std::string_view text) {
 }
 
 Status check_frequency(unsigned frequency_hz, const std::string& max_sample_rate_path) {
-  const FileText f = read_small_file(max_sample_rate_path);
+  const FileText f = read_file_text(max_sample_rate_path);
   if (f.err != 0) {
     return make_error(ExitCode::kRuntime, "reading " + max_sample_rate_path, errno_text(f.err),
                       "the kernel may lack perf events, CONFIG_PERF_EVENTS");

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "common/fd.h"
+#include "common/file_text.h"
 
 namespace profbufd::metrics {
 namespace {
@@ -85,18 +86,9 @@ Result<std::uint64_t> parse_boot_time(std::string_view proc_stat) {
 }
 
 Result<std::string> read_proc_file(const std::string& path) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) return proc_error(path, std::strerror(errno));
-  std::string text;
-  char buf[8192];
-  for (;;) {
-    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return proc_error(path, std::strerror(errno));
-    if (n == 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-  }
-  return text;
+  FileText f = read_file_text(path);
+  if (f.err != 0) return proc_error(path, std::strerror(f.err));
+  return std::move(f.text);
 }
 
 Result<std::uint64_t> count_open_fds(const std::string& fd_dir, bool self) {

@@ -1,12 +1,11 @@
 #include "symbolize/proc_maps.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+
+#include "common/file_text.h"
 
 namespace profbufd {
 namespace {
@@ -121,32 +120,15 @@ Result<ProcessMaps> ProcessMaps::parse(std::string_view text) {
 
 Result<ProcessMaps> ProcessMaps::read(int pid, const std::string& procfs_root) {
   const std::string path = procfs_root + "/" + std::to_string(pid) + "/maps";
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    const int err = errno;
-    if (err == ENOENT || err == ESRCH) {
-      return make_error(ExitCode::kRuntime, "reading " + path, "no such process (it exited)");
-    }
-    return make_error(err == EACCES || err == EPERM ? ExitCode::kNoPrivilege : ExitCode::kRuntime,
-                      "reading " + path, std::strerror(err));
-  }
-  std::string text;
-  char buf[16 * 1024];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(fd);
-      // ESRCH: the process exited between open and read.
-      return make_error(ExitCode::kRuntime, "reading " + path,
-                        err == ESRCH ? "no such process (it exited)" : std::strerror(err));
-    }
-    if (n == 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return parse(text);
+  const FileText f = read_file_text(path);
+  // ENOENT at open, ESRCH at read: the process exited meanwhile.
+  if (f.err == ENOENT || f.err == ESRCH)
+    return make_error(ExitCode::kRuntime, "reading " + path, "no such process (it exited)");
+  if (f.err != 0)
+    return make_error(f.err == EACCES || f.err == EPERM ? ExitCode::kNoPrivilege
+                                                        : ExitCode::kRuntime,
+                      "reading " + path, std::strerror(f.err));
+  return parse(f.text);
 }
 
 const MapEntry* ProcessMaps::find(std::uint64_t addr) const {
