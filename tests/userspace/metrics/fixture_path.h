@@ -1,15 +1,14 @@
-// Where tests/fixtures/metrics lives, relative to this source file (the Makefile
-// compiles from the repository root and runs the tests there).
+// tests/fixtures/metrics/<name>.
 #pragma once
 
 #include <string>
 
+#include "../fixtures.h"
+
 namespace profbufd::metrics::testing {
 
 inline std::string fixture(const std::string& name) {
-  std::string here = __FILE__;
-  here.erase(here.rfind('/') + 1);  // ".../tests/userspace/metrics/"
-  return here + "../../fixtures/metrics/" + name;
+  return profbufd::test::fixture("metrics", name);
 }
 
 }  // namespace profbufd::metrics::testing

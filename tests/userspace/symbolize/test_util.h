@@ -16,15 +16,13 @@
 #include <stdexcept>
 #include <string>
 
+#include "../fixtures.h"
+
 namespace profbufd::symbolize::testing {
 
 // tests/fixtures/symbolize, found from this file's path (make compiles from the
 // repository root, so __FILE__ is relative to it).
-inline std::string fixture_dir() {
-  return (std::filesystem::path(__FILE__).parent_path() / "../../fixtures/symbolize")
-      .lexically_normal()
-      .string();
-}
+inline std::string fixture_dir() { return profbufd::test::fixture("symbolize"); }
 
 // Where `make` put the test programs: $PROFBUFD_BUILD (set by make test-unit).
 inline std::string build_dir() {
