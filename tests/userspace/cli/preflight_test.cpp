@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../scratch_dir.h"
 #include "fixture_path.h"
 
 namespace profbufd::cli {
@@ -20,29 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 using testing::fixture;
 
-// A fresh directory, removed with its contents at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = ::testing::TempDir() + "profbufd-cli-XXXXXX";
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ec);
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name, const std::string& content) const {
-    const std::string p = path_ + "/" + name;
-    std::ofstream(p, std::ios::binary) << content;
-    return p;
-  }
-
- private:
-  std::string path_;
-};
+using TempDir = profbufd::test::ScratchDir;
 
 std::string btf_bytes() {
   // struct btf_header: magic (u16, native order), version 1, flags 0, hdr_len 24.

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "../fixtures.h"
+#include "../scratch_dir.h"
 
 namespace profbufd::symbolize::testing {
 
@@ -47,26 +48,7 @@ inline void write_text(const std::string& path, const std::string& text) {
   if (!out) throw std::runtime_error("cannot write " + path);
 }
 
-// A fresh directory, removed with its contents at scope end.
-class TempDir {
- public:
-  TempDir() {
-    std::string templ = (std::filesystem::temp_directory_path() / "symtest.XXXXXX").string();
-    if (::mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = templ;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using TempDir = profbufd::test::ScratchDir;
 
 // Runs `cmd` through the shell; returns its stdout, or nullopt if it failed.
 inline std::optional<std::string> run(const std::string& cmd) {
