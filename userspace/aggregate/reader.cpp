@@ -43,7 +43,7 @@ void Reader::run() {
     std::vector<Open> due;
     {
       std::unique_lock lock(mu_);
-      all_eof = drain_all(now);
+      all_eof = drain_all();
       account_drops(now);
       stopping = stopping_;
       if (!stopping) due = take_due(now, false);
@@ -117,7 +117,7 @@ void Reader::end_window(const std::shared_ptr<Window>& w, std::uint64_t at_ns) {
     if (o.window == w) o.window->end_ns = at_ns;
 }
 
-bool Reader::drain_all(std::uint64_t /*now*/) {
+bool Reader::drain_all() {
   bool all_eof = true;
   for (std::size_t cpu = 0; cpu < buffers_.size(); ++cpu) {
     if (eof_[cpu]) continue;

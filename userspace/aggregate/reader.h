@@ -91,7 +91,7 @@ class Reader {
 
   void run();
   // One pass over every buffer; returns true when all of them reached EOF.
-  bool drain_all(std::uint64_t now);
+  bool drain_all();
   void consume(std::size_t cpu, const ProfBuf::ReadResult& r);
   void add_sample(std::size_t cpu, std::uint64_t time, std::span<const std::uint64_t> hdr,
                   std::span<const std::uint64_t> stack, const void* tag);

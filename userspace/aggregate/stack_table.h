@@ -42,7 +42,6 @@ class StackTable {
 
   std::size_t size() const { return entries_.size(); }
   std::uint64_t total() const { return total_; }
-  std::size_t arena_words() const { return arena_.size(); }
 
   // Visits entries in insertion order (deterministic).
   template <typename F>
