@@ -26,7 +26,7 @@ endif
 
 # Packages needed to build, test and run. One per line in the recipe below.
 DEB_PACKAGES := \
-	bpftool clang llvm libbpf-dev libelf-dev libdw-dev zlib1g-dev pkg-config \
+	bpftool clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config \
 	g++ make nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev \
 	golang-go libcpp-httplib-dev libsystemd-dev prometheus lintian dpkg-dev fakeroot \
 	systemd python3
@@ -55,7 +55,7 @@ CXXFLAGS ?= -O2 -g
 CXXFLAGS += -std=c++20 -Wall -Wextra -Werror -fno-omit-frame-pointer $(SAN_FLAGS) \
 	-Iuserspace -Ibpf -I$(GEN) -MMD -MP -DPROFBUFD_VERSION='"$(VERSION)"'
 LDFLAGS += $(SAN_FLAGS)
-LDLIBS := -lbpf -ldw -lelf -lz -lcpp-httplib -lsystemd -lpthread
+LDLIBS := -lbpf -lelf -lz -lcpp-httplib -lsystemd -lpthread
 
 LIB_SRCS := $(shell find userspace -name '*.cpp' ! -name main.cpp | sort)
 UNIT_SRCS := $(shell find tests/userspace -name '*_test.cpp' 2>/dev/null | sort)
@@ -64,14 +64,21 @@ BENCH_SRCS := $(shell find tests/bench -name '*.cpp' 2>/dev/null | sort)
 # Small programs the tests build and run (workloads, ELF fixtures); one binary each.
 TESTPROG_SRCS := $(shell find tests/programs -name '*.c' -o -name '*.cpp' 2>/dev/null | sort)
 
-LIB_OBJS := $(LIB_SRCS:%.cpp=$(BUILD)/obj/%.o)
+# Library sources that include a header generated from bpf/ (see "C++" below).
+BPF_LIB_SRCS := $(shell grep -l -E '^\#include "([a-z_]+\.skel|min_core_btf)\.h"' $(LIB_SRCS) /dev/null)
+CORE_LIB_SRCS := $(filter-out $(BPF_LIB_SRCS),$(LIB_SRCS))
+CORE_LIB_OBJS := $(CORE_LIB_SRCS:%.cpp=$(BUILD)/obj/%.o)
+BPF_LIB_OBJS := $(BPF_LIB_SRCS:%.cpp=$(BUILD)/obj/%.o)
 UNIT_OBJS := $(UNIT_SRCS:%.cpp=$(BUILD)/obj/%.o)
 E2E_OBJS := $(E2E_SRCS:%.cpp=$(BUILD)/obj/%.o)
 BENCH_OBJS := $(BENCH_SRCS:%.cpp=$(BUILD)/obj/%.o)
 TESTPROGS := $(patsubst tests/programs/%,$(BUILD)/tests/programs/%,$(basename $(TESTPROG_SRCS)))
 
 DEPS_STAMP := build/.deps-installed
-SKEL := $(GEN)/profbufd.skel.h
+BPF_SRCS := $(sort $(wildcard bpf/*.bpf.c))
+BPF_HDRS := $(wildcard bpf/*.h)
+BPF_OBJS := $(BPF_SRCS:bpf/%.bpf.c=$(GEN)/%.bpf.o)
+SKELS := $(BPF_SRCS:bpf/%.bpf.c=$(GEN)/%.skel.h)
 
 .PHONY: all deps run test test-unit test-profbuf test-e2e bench clean testprogs
 .DEFAULT_GOAL := all
@@ -94,55 +101,68 @@ $(DEPS_STAMP): Makefile
 	fi
 	@mkdir -p $(@D) && touch $@
 
-# --- BPF: vmlinux.h, object, skeleton ---------------------------------------------
+# --- BPF: vmlinux.h, one object and skeleton per bpf/*.bpf.c ----------------------
+# Every bpf/<kind>.bpf.c is one profile kind's program; each becomes
+# $(GEN)/<kind>.skel.h (struct profbufd_<kind>_bpf) by the two pattern rules below.
 $(GEN)/vmlinux.h: | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	@test -r /sys/kernel/btf/vmlinux || { echo "profbufd: build: /sys/kernel/btf/vmlinux is missing: this kernel has no BTF (build on a kernel with CONFIG_DEBUG_INFO_BTF=y)" >&2; exit 1; }
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
-$(GEN)/profbufd.bpf.o: bpf/profbufd.bpf.c bpf/profbufd.h $(GEN)/vmlinux.h
+$(GEN)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(GEN)/vmlinux.h
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(GEN) -Ibpf -Wall -Werror -c $< -o $@
 
-$(SKEL): $(GEN)/profbufd.bpf.o
-	$(BPFTOOL) gen skeleton $< name profbufd_bpf > $@.tmp && mv $@.tmp $@
+$(GEN)/%.skel.h: $(GEN)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name profbufd_$*_bpf > $@.tmp && mv $@.tmp $@
 
-# --- C++ ---------------------------------------------------------------------------
-# The kernel types the BPF object relocates against, cut out of this kernel's BTF
+# The kernel types the BPF objects relocate against, cut out of this kernel's BTF
 # (BTFGen), with the size and CRC-32 of the BTF it came from. At run time, on the
 # same kernel, libbpf reads these few bytes instead of parsing all of
 # /sys/kernel/btf/vmlinux (about 9 MB of peak RSS); on any other kernel it
 # falls back to the full BTF. See userspace/capture/core_btf.h.
 MIN_BTF_H := $(GEN)/min_core_btf.h
-$(GEN)/profbufd.min.btf: $(GEN)/profbufd.bpf.o
-	$(BPFTOOL) gen min_core_btf /sys/kernel/btf/vmlinux $@ $<
+$(GEN)/profbufd.min.btf: $(BPF_OBJS)
+	$(BPFTOOL) gen min_core_btf /sys/kernel/btf/vmlinux $@ $^
 $(MIN_BTF_H): $(GEN)/profbufd.min.btf bpf/min_btf_header.py
 	python3 bpf/min_btf_header.py /sys/kernel/btf/vmlinux $< > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/obj/%.o: %.cpp | $(DEPS_STAMP) $(SKEL) $(MIN_BTF_H)
+# --- C++ ---------------------------------------------------------------------------
+# Two libraries: libprofbufd_bpf.a holds the few sources that include a header
+# generated from bpf/ (a skeleton, the minimized BTF) and so need clang and bpftool;
+# libprofbufd.a holds everything else. The unit tests link only libprofbufd.a, so
+# they build without clang, bpftool or a BTF kernel.
+$(BUILD)/obj/%.o: %.cpp | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) -c $< -o $@
+$(BPF_LIB_OBJS): | $(SKELS) $(MIN_BTF_H)
 
-$(BUILD)/libprofbufd.a: $(LIB_OBJS)
+$(BUILD)/libprofbufd.a: $(CORE_LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+$(BUILD)/libprofbufd_bpf.a: $(BPF_LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/profbufd: $(BUILD)/obj/userspace/main.o $(BUILD)/libprofbufd.a
-	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -o $@
+# The two archives refer to each other (kinds register in the core, attach in BPF).
+ALL_LIBS := -Wl,--start-group $(BUILD)/libprofbufd_bpf.a $(BUILD)/libprofbufd.a -Wl,--end-group
 
-$(BUILD)/unit_tests: $(UNIT_OBJS) $(BUILD)/libprofbufd.a
-	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -lgmock -lgtest -lgtest_main -o $@
+$(BUILD)/profbufd: $(BUILD)/obj/userspace/main.o $(BUILD)/libprofbufd.a $(BUILD)/libprofbufd_bpf.a
+	$(CXX) $(LDFLAGS) $< $(ALL_LIBS) $(LDLIBS) -o $@
+
+$(BUILD)/unit_tests: $(UNIT_OBJS) $(BUILD)/libprofbufd.a $(BUILD)/libprofbufd_bpf.a
+	$(CXX) $(LDFLAGS) $(UNIT_OBJS) $(ALL_LIBS) $(LDLIBS) -lgmock -lgtest -lgtest_main -o $@
 
 # ProfBuf's own tests, linked without the rest of the library: CI runs them under
 # ThreadSanitizer without building everything else with it.
-PROFBUF_TEST_OBJS := $(filter $(BUILD)/obj/tests/userspace/profbuf%,$(UNIT_OBJS))
-$(BUILD)/profbuf_tests: $(PROFBUF_TEST_OBJS) $(BUILD)/obj/userspace/profbuf.o
+PROFBUF_TEST_OBJS := $(filter $(BUILD)/obj/tests/userspace/core/profbuf%,$(UNIT_OBJS))
+$(BUILD)/profbuf_tests: $(PROFBUF_TEST_OBJS) $(BUILD)/obj/userspace/core/profbuf.o
 	$(CXX) $(LDFLAGS) $^ -lpthread -lgmock -lgtest -lgtest_main -o $@
 
-$(BUILD)/e2e_tests: $(E2E_OBJS) $(BUILD)/libprofbufd.a
-	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -lgtest -lgtest_main -o $@
+$(BUILD)/e2e_tests: $(E2E_OBJS) $(BUILD)/libprofbufd.a $(BUILD)/libprofbufd_bpf.a
+	$(CXX) $(LDFLAGS) $(E2E_OBJS) $(ALL_LIBS) $(LDLIBS) -lgtest -lgtest_main -o $@
 
-$(BUILD)/benchmarks: $(BENCH_OBJS) $(BUILD)/libprofbufd.a
-	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -lbenchmark -lbenchmark_main -o $@
+$(BUILD)/benchmarks: $(BENCH_OBJS) $(BUILD)/libprofbufd.a $(BUILD)/libprofbufd_bpf.a
+	$(CXX) $(LDFLAGS) $(BENCH_OBJS) $(ALL_LIBS) $(LDLIBS) -lbenchmark -lbenchmark_main -o $@
 
 # Test programs: built at -O0 with frame pointers, so that every function, leaf or not,
 # has a frame from its first instruction on (gcc -O1 still omits frames in leaf and

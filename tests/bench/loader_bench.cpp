@@ -35,7 +35,7 @@
 #include "capture/sample_router.h"
 #include "capture/sizing.h"
 #include "capture/task_interner.h"
-#include "profbuf.h"
+#include "core/profbuf.h"
 
 namespace profbufd {
 namespace {

@@ -8,7 +8,7 @@
 //
 // items_processed is records, so "items_per_second" is records/s; ns per record is
 // the reciprocal (or Time for the one-record-per-iteration benchmarks).
-#include "profbuf.h"
+#include "core/profbuf.h"
 
 #include <benchmark/benchmark.h>
 

@@ -36,15 +36,15 @@
 #include <random>
 #include <vector>
 
-#include "aggregate/process_table.h"
-#include "aggregate/reader.h"
+#include "process/process_table.h"
+#include "core/reader.h"
 #include "common/clock.h"
-#include "aggregate/stack_table.h"
-#include "aggregate/window.h"
+#include "core/stack_table.h"
+#include "core/window.h"
 #include "bench_support.h"
 #include "capture/sample_record.h"
 #include "capture/task_interner.h"
-#include "profbuf.h"
+#include "core/profbuf.h"
 
 namespace profbufd {
 namespace {

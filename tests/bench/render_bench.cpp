@@ -27,10 +27,10 @@
 #include <string>
 
 #include "bench_support.h"
-#include "output/format.h"
-#include "output/pprof.h"
-#include "output/profile.h"
-#include "output/render.h"
+#include "encode/format.h"
+#include "encode/pprof.h"
+#include "model/profile.h"
+#include "encode/render.h"
 
 namespace profbufd {
 namespace {

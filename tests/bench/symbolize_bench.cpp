@@ -48,7 +48,7 @@
 
 #include "bench_support.h"
 #include "common/error.h"
-#include "symbolize/proc_maps.h"
+#include "process/proc_maps.h"
 #include "symbolize/symbolizer.h"
 
 namespace profbufd {

@@ -6,8 +6,8 @@
 
 #include <memory>
 
-#include "aggregate/reader.h"
-#include "capture/cpu_idle.h"
+#include "core/reader.h"
+#include "kinds/cpu/cpu_idle.h"
 
 namespace profbufd {
 

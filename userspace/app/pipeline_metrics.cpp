@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "aggregate/reader.h"
+#include "core/reader.h"
 #include "app/window_sink.h"
 #include "capture/bpf_capture.h"
 #include "metrics/metric_writer.h"

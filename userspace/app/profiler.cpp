@@ -15,8 +15,8 @@
 #include <string>
 #include <utility>
 
-#include "aggregate/process_table.h"
-#include "aggregate/reader.h"
+#include "process/process_table.h"
+#include "core/reader.h"
 #include "app/idle_books.h"
 #include "app/pipeline_metrics.h"
 #include "app/window_profile_source.h"

@@ -9,9 +9,9 @@
 #include <functional>
 #include <mutex>
 
-#include "aggregate/reader.h"
+#include "core/reader.h"
 #include "http/profile_source.h"
-#include "report/profile_builder.h"
+#include "model/profile_builder.h"
 
 namespace profbufd {
 

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "common/log.h"
-#include "output/profile_files.h"
+#include "sinks/profile_files.h"
 #include "symbolize/symbolizer.h"
 
 namespace profbufd {

@@ -18,10 +18,10 @@
 #include <thread>
 #include <vector>
 
-#include "aggregate/window.h"
+#include "core/window.h"
 #include "common/error.h"
-#include "output/format.h"
-#include "report/profile_builder.h"
+#include "encode/format.h"
+#include "model/profile_builder.h"
 
 namespace profbufd {
 

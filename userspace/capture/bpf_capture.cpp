@@ -13,7 +13,7 @@
 
 #include "capture/cpu_list.h"
 #include "capture/libbpf_log.h"
-#include "profbufd.skel.h"
+#include "cpu.skel.h"
 
 namespace profbufd::capture {
 namespace {
@@ -67,7 +67,7 @@ std::uint64_t CaptureStats::total_drops() const {
   return n;
 }
 
-void Capture::SkelDeleter::operator()(profbufd_bpf* s) const { profbufd_bpf__destroy(s); }
+void Capture::SkelDeleter::operator()(profbufd_cpu_bpf* s) const { profbufd_cpu_bpf__destroy(s); }
 
 Result<std::unique_ptr<Capture>> Capture::open(const CaptureOptions& options) {
   if (Status v = validate(options); !v) return v.error();
@@ -100,7 +100,7 @@ Status Capture::load(const CaptureOptions& o) {
   used_minimized_btf_ = core_btf.has_value();
   LIBBPF_OPTS(bpf_object_open_opts, open_opts,
               .btf_custom_path = core_btf ? core_btf->path().c_str() : nullptr);
-  skel_.reset(profbufd_bpf__open_opts(&open_opts));
+  skel_.reset(profbufd_cpu_bpf__open_opts(&open_opts));
   if (!skel_) return bpf_error("opening the BPF object", errno, log);
   skel_->rodata->filter_pids = !o.pids.empty();
   skel_->rodata->no_idle = o.no_idle;
@@ -109,7 +109,7 @@ Status Capture::load(const CaptureOptions& o) {
                                          static_cast<__u32>(ringbuf_bytes_));
       err != 0)
     return bpf_error("sizing the BPF ringbuf", err, log);
-  if (int err = profbufd_bpf__load(skel_.get()); err != 0)
+  if (int err = profbufd_cpu_bpf__load(skel_.get()); err != 0)
     return bpf_error("loading the BPF program", err, log);
   if (bpf_map__value_size(skel_->maps.counters) != sizeof(BpfCpuCounters))
     throw std::logic_error("bpf/profbufd.bpf.c cpu_counters layout != BpfCpuCounters");

@@ -26,15 +26,15 @@
 #include <string>
 #include <vector>
 
-#include "capture/perf_events.h"
+#include "kinds/cpu/perf_events.h"
 #include "capture/ringbuf_loader.h"
 #include "capture/sample_router.h"
 #include "capture/sizing.h"
 #include "capture/task_interner.h"
 #include "common/error.h"
-#include "profbuf.h"
+#include "core/profbuf.h"
 
-struct profbufd_bpf;
+struct profbufd_cpu_bpf;
 
 namespace profbufd::capture {
 
@@ -108,13 +108,13 @@ class Capture {
   Status load(const CaptureOptions& options);
 
   struct SkelDeleter {
-    void operator()(profbufd_bpf* s) const;
+    void operator()(profbufd_cpu_bpf* s) const;
   };
 
   std::vector<int> cpus_;
   ProfBufSize profbuf_size_;
   std::uint64_t ringbuf_bytes_ = 0;
-  std::unique_ptr<profbufd_bpf, SkelDeleter> skel_;
+  std::unique_ptr<profbufd_cpu_bpf, SkelDeleter> skel_;
   std::vector<std::unique_ptr<ProfBuf>> buffers_;  // indexed by cpu id
   std::unique_ptr<TaskInterner> interner_;
   std::unique_ptr<SampleRouter> router_;

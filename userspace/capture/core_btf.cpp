@@ -9,7 +9,6 @@
 #include <cstring>
 
 #include "common/fd.h"
-#include "min_core_btf.h"
 
 namespace profbufd::capture {
 
@@ -58,12 +57,6 @@ std::optional<CoreBtf> CoreBtf::select(const std::string& vmlinux, const BtfIden
     off += static_cast<std::size_t>(n);
   }
   return btf;
-}
-
-std::optional<CoreBtf> CoreBtf::for_running_kernel(const std::string& vmlinux) {
-  return select(vmlinux,
-                BtfIdentity{generated::kSourceBtfSize, generated::kSourceBtfCrc32},
-                generated::kMinCoreBtf);
 }
 
 }  // namespace profbufd::capture

@@ -15,7 +15,7 @@
 #include <span>
 
 #include "capture/sample_record.h"
-#include "profbuf.h"
+#include "core/profbuf.h"
 
 namespace profbufd::capture {
 

@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "capture/task_interner.h"
-#include "profbuf.h"
+#include "core/profbuf.h"
 
 namespace profbufd::capture {
 

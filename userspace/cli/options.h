@@ -21,7 +21,7 @@
 
 #include "common/error.h"
 #include "http/listen_address.h"
-#include "output/format.h"
+#include "encode/format.h"
 
 namespace profbufd::cli {
 

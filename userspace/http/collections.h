@@ -31,7 +31,7 @@
 
 #include "common/error.h"
 #include "http/profile_source.h"
-#include "output/profile.h"
+#include "model/profile.h"
 
 namespace profbufd::http {
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "common/error.h"
-#include "output/format.h"
+#include "encode/format.h"
 
 namespace profbufd::http {
 

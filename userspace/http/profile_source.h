@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "common/error.h"
-#include "output/profile.h"
+#include "model/profile.h"
 
 namespace profbufd {
 

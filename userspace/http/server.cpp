@@ -12,7 +12,7 @@
 #include "common/log.h"
 #include "http/endpoints.h"
 #include "http/profile_query.h"
-#include "output/render.h"
+#include "encode/render.h"
 
 namespace profbufd::http {
 namespace {

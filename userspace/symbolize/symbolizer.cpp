@@ -4,7 +4,7 @@
 #include <functional>
 #include <utility>
 
-#include "symbolize/binary_path.h"
+#include "process/binary_path.h"
 #include "symbolize/demangle.h"
 
 namespace profbufd {

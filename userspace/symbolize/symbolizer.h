@@ -40,7 +40,7 @@
 #include "symbolize/elf_symbols.h"
 #include "symbolize/kallsyms.h"
 #include "symbolize/lru_cache.h"
-#include "symbolize/proc_maps.h"
+#include "process/proc_maps.h"
 
 namespace profbufd {
 

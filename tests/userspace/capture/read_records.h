@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "capture/sample_record.h"
-#include "profbuf.h"
+#include "core/profbuf.h"
 
 namespace profbufd::capture::test_util {
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "capture/task_interner.h"
-#include "profbuf.h"
+#include "core/profbuf.h"
 #include "read_records.h"
 
 namespace profbufd::capture {

@@ -6,7 +6,7 @@
 #include <future>
 #include <vector>
 
-#include "../output/test_profile.h"
+#include "../encode/test_profile.h"
 #include "fake_profile_source.h"
 
 namespace profbufd::http {

@@ -16,13 +16,13 @@
 #include <utility>
 #include <vector>
 
-#include "../output/gunzip.h"
-#include "../output/run_command.h"
-#include "../output/test_profile.h"
+#include "../encode/gunzip.h"
+#include "../encode/run_command.h"
+#include "../encode/test_profile.h"
 #include "fake_profile_source.h"
 #include "http/endpoints.h"
-#include "output/pprof.h"
-#include "output/render.h"
+#include "encode/pprof.h"
+#include "encode/render.h"
 
 namespace profbufd::http {
 namespace {

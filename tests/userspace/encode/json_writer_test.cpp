@@ -1,0 +1,160 @@
+#include "encode/json_writer.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+
+#include "test_profile.h"
+
+namespace profbufd {
+namespace {
+
+using nlohmann::json;
+using testing::sample_profile;
+
+// Fixtures live beside the tests in the source tree; __FILE__ is relative to
+// the repository root, where make runs the tests.
+std::string read_fixture(const std::string& name) {
+  const auto path =
+      std::filesystem::path(__FILE__).parent_path() / "../../fixtures/output" / name;
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in) << "cannot open fixture " << path << " (run from the repository root)";
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Profile tiny_profile() {
+  Profile p;
+  p.metadata.version = "0.1.0";
+  p.metadata.host = "h";
+  p.metadata.kernel = "k";
+  p.metadata.start_unix_ns = 1'000'000'001;
+  p.metadata.duration_ns = 5;
+  p.metadata.frequency_hz = 1000;
+  p.metadata.cpus = 1;
+  p.metadata.total_samples = 5;
+  p.mappings.push_back(Mapping{0x1000, 0x2000, 0, "/bin/x", "ab", false});
+  p.locations.push_back(Location{0x1010, 0, "f", "x", 0x10, FrameKind::kUser, true});
+  p.locations.push_back(Location{0x1020, 0, "g", "x", 0x20, FrameKind::kUser, true});
+  p.samples.push_back(Sample{1, 2, "x", {0}, 1});
+  p.samples.push_back(Sample{1, 3, "x", {0, 1}, 4});
+  return p;
+}
+
+TEST(JsonWriter, TinyProfileExactCompactOutput) {
+  const std::string expected =
+      R"({"schema":"profbufd/profile","schema_version":1,)"
+      R"("metadata":{"version":"0.1.0","host":"h","kernel":"k",)"
+      R"("start":"1970-01-01T00:00:01.000000001Z","start_unix_ns":1000000001,)"
+      R"("duration_ns":5,"frequency_hz":1000,"period_ns":1000000,"cpus":1,)"
+      R"("total_samples":5,"idle_accounted_samples":0,"lost_samples":{}},)"
+      R"("stacks":[)"
+      R"({"count":4,"pid":1,"tid":3,"comm":"x","frames":[)"
+      R"({"function":"f","module":"x","offset":"0x10","address":"0x1010","kind":"user","resolved":true},)"
+      R"({"function":"g","module":"x","offset":"0x20","address":"0x1020","kind":"user","resolved":true}]},)"
+      R"({"count":1,"pid":1,"tid":2,"comm":"x","frames":[)"
+      R"({"function":"f","module":"x","offset":"0x10","address":"0x1010","kind":"user","resolved":true}]}]})"
+      "\n";
+  EXPECT_EQ(render_json(tiny_profile()), expected);
+}
+
+TEST(JsonWriter, SampleProfileMatchesGoldenFile) {
+  // The golden file is the documented example of the schema (pretty-printed).
+  EXPECT_EQ(render_json(sample_profile(), 2), read_fixture("sample_profile.json"));
+}
+
+TEST(JsonWriter, ParsesBackWithSchemaAndMetadata) {
+  const json doc = json::parse(render_json(sample_profile()));
+  EXPECT_EQ(doc["schema"], "profbufd/profile");
+  EXPECT_EQ(doc["schema_version"], kJsonSchemaVersion);
+  const json& md = doc["metadata"];
+  EXPECT_EQ(md["start"], "2026-11-21T19:53:00.123456789Z");
+  EXPECT_EQ(md["start_unix_ns"].get<std::int64_t>(), testing::kSampleStartNs);
+  EXPECT_EQ(md["period_ns"], 10'000'000);
+  EXPECT_EQ(md["total_samples"], 16);
+  EXPECT_EQ(md["lost_samples"], json({{"ringbuf_full", 3}}));
+}
+
+TEST(JsonWriter, StacksSortedByCountDescendingFramesLeafFirst) {
+  const json doc = json::parse(render_json(sample_profile()));
+  const json& stacks = doc["stacks"];
+  ASSERT_EQ(stacks.size(), 6u);
+  std::uint64_t total = 0, prev = UINT64_MAX;
+  for (const json& s : stacks) {
+    const auto c = s["count"].get<std::uint64_t>();
+    EXPECT_LE(c, prev);
+    prev = c;
+    total += c;
+  }
+  EXPECT_EQ(total, 16u + 3u);  // captured + lost
+  // The 5-sample stack: kernel leaf first, main (outermost) last.
+  const json& syscall = stacks[1];
+  ASSERT_EQ(syscall["count"], 5);
+  EXPECT_EQ(syscall["frames"].front()["function"], "do_syscall_64");
+  EXPECT_EQ(syscall["frames"].front()["kind"], "kernel");
+  EXPECT_EQ(syscall["frames"].front()["address"], "0xffffffff81001234");
+  EXPECT_EQ(syscall["frames"].back()["function"], "main");
+}
+
+TEST(JsonWriter, SyntheticAndUnresolvedFrames) {
+  const json doc = json::parse(render_json(sample_profile()));
+  const json& lost = doc["stacks"][2];
+  EXPECT_EQ(lost["count"], 3);
+  ASSERT_EQ(lost["frames"].size(), 1u);
+  EXPECT_EQ(lost["frames"][0]["kind"], "synthetic");
+  EXPECT_EQ(lost["frames"][0]["function"], "[lost: ringbuf_full]");
+  EXPECT_EQ(lost["frames"][0]["address"], "0x0");
+
+  bool saw_unresolved = false;
+  for (const json& s : doc["stacks"])
+    for (const json& f : s["frames"])
+      if (f["function"] == "libfoo.so+0x1234") {
+        saw_unresolved = true;
+        EXPECT_EQ(f["resolved"], false);
+        EXPECT_EQ(f["module"], "libfoo.so");
+        EXPECT_EQ(f["offset"], "0x1234");
+      }
+  EXPECT_TRUE(saw_unresolved);
+}
+
+TEST(JsonWriter, InvalidUtf8IsReplacedAndOutputStaysValid) {
+  const std::string out = render_json(sample_profile());
+  const json doc = json::parse(out);  // throws on invalid JSON or UTF-8
+  const std::string fffd = "\xef\xbf\xbd";
+  bool saw_comm = false, saw_symbol = false;
+  for (const json& s : doc["stacks"]) {
+    if (s["comm"] == fffd + fffd + "odd") saw_comm = true;
+    for (const json& f : s["frames"])
+      if (f["function"] == "bad" + fffd + "(sym") saw_symbol = true;
+  }
+  EXPECT_TRUE(saw_comm);
+  EXPECT_TRUE(saw_symbol);
+  // Valid characters that need escaping survive the round trip.
+  EXPECT_NE(out.find(R"("weird;name\nx")"), std::string::npos);
+}
+
+TEST(JsonWriter, EmptyProfileIsValid) {
+  const json doc = json::parse(render_json(Profile{}));
+  EXPECT_TRUE(doc["stacks"].is_array());
+  EXPECT_TRUE(doc["stacks"].empty());
+  EXPECT_EQ(doc["metadata"]["period_ns"], 0);
+  EXPECT_EQ(doc["metadata"]["start"], "1970-01-01T00:00:00.000000000Z");
+}
+
+TEST(JsonWriter, IsDeterministic) {
+  EXPECT_EQ(render_json(sample_profile()), render_json(sample_profile()));
+}
+
+TEST(JsonWriter, BrokenLocationIndexIsAnInvariantViolation) {
+  Profile p = sample_profile();
+  p.samples[0].locations.push_back(999);
+  EXPECT_THROW(render_json(p), std::out_of_range);
+}
+
+}  // namespace
+}  // namespace profbufd

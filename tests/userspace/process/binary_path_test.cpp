@@ -1,0 +1,119 @@
+#include "process/binary_path.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "../symbolize/test_util.h"
+
+namespace profbufd::symbolize {
+namespace {
+
+using testing::TempDir;
+using testing::write_text;
+
+MapEntry file_entry(const std::string& path, std::uint64_t inode, bool deleted = false) {
+  MapEntry e;
+  e.start = 0x7f0000001000;
+  e.end = 0x7f0000005000;
+  e.offset = 0x1000;
+  e.inode = inode;
+  e.path = path;
+  e.exec = e.read = true;
+  e.deleted = deleted;
+  return e;
+}
+
+std::uint64_t inode_of(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) throw std::runtime_error("stat " + path);
+  return st.st_ino;
+}
+
+TEST(SymbolizeBinaryPathTest, CandidatesGoThroughTheProcessRootFirst) {
+  const auto c = binary_candidates("/proc", 42, file_entry("/usr/lib/libfoo.so", 7));
+  ASSERT_EQ(c.size(), 3u);
+  EXPECT_EQ(c[0].path, "/proc/42/root/usr/lib/libfoo.so");
+  EXPECT_FALSE(c[0].check_inode);
+  EXPECT_EQ(c[1].path, "/proc/42/map_files/7f0000001000-7f0000005000");
+  EXPECT_FALSE(c[1].check_inode);
+  EXPECT_EQ(c[2].path, "/usr/lib/libfoo.so");
+  EXPECT_TRUE(c[2].check_inode);
+}
+
+TEST(SymbolizeBinaryPathTest, DeletedFilesOnlyThroughMapFiles) {
+  const auto c = binary_candidates("/host/proc", 42, file_entry("/usr/lib/libfoo.so", 7, true));
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].path, "/host/proc/42/map_files/7f0000001000-7f0000005000");
+  EXPECT_TRUE(binary_candidates("", 42, file_entry("/x", 7, true)).empty());
+}
+
+TEST(SymbolizeBinaryPathTest, NoProcfsMeansThePlainPath) {
+  const auto c = binary_candidates("", 42, file_entry("/usr/lib/libfoo.so", 7));
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].path, "/usr/lib/libfoo.so");
+  EXPECT_TRUE(c[0].check_inode);
+}
+
+TEST(SymbolizeBinaryPathTest, OpensThePlainPathWhenTheInodeMatches) {
+  TempDir dir;
+  write_text(dir.file("bin"), "content");
+  auto fd = open_mapped_file("", 1, file_entry(dir.file("bin"), inode_of(dir.file("bin"))));
+  ASSERT_TRUE(fd) << fd.error().line();
+  char buf[8] = {};
+  EXPECT_EQ(::read(fd->get(), buf, 7), 7);
+  EXPECT_STREQ(buf, "content");
+}
+
+TEST(SymbolizeBinaryPathTest, RefusesADifferentFileAtThePath) {
+  TempDir dir;
+  write_text(dir.file("bin"), "content");
+  auto fd = open_mapped_file("", 1, file_entry(dir.file("bin"), inode_of(dir.file("bin")) + 1));
+  ASSERT_FALSE(fd);
+  EXPECT_NE(fd.error().why.find("different file"), std::string::npos);
+}
+
+TEST(SymbolizeBinaryPathTest, RefusesDirectoriesAndMissingFiles) {
+  TempDir dir;
+  auto d = open_mapped_file("", 1, file_entry(dir.path(), inode_of(dir.path())));
+  ASSERT_FALSE(d);
+  EXPECT_NE(d.error().why.find("not a regular file"), std::string::npos);
+  auto m = open_mapped_file("", 1, file_entry(dir.file("missing"), 5));
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.error().code, ExitCode::kRuntime);
+}
+
+TEST(SymbolizeBinaryPathTest, OpensThroughOwnProcessRoot) {
+  TempDir dir;
+  write_text(dir.file("bin"), "content");
+  // Wrong inode: only the /proc/<pid>/root candidate (no inode check) can succeed.
+  auto fd = open_mapped_file("/proc", static_cast<std::uint32_t>(::getpid()),
+                             file_entry(dir.file("bin"), inode_of(dir.file("bin")) + 1));
+  ASSERT_TRUE(fd) << fd.error().line();
+  struct stat st;
+  ASSERT_EQ(::fstat(fd->get(), &st), 0);
+  EXPECT_EQ(st.st_ino, inode_of(dir.file("bin")));
+}
+
+TEST(SymbolizeBinaryPathTest, ScopedFdMovesOwnership) {
+  TempDir dir;
+  write_text(dir.file("f"), "x");
+  ScopedFd a(::open(dir.file("f").c_str(), O_RDONLY));
+  ASSERT_GE(a.get(), 0);
+  const int raw = a.get();
+  ScopedFd b(std::move(a));
+  EXPECT_EQ(a.get(), -1);  // NOLINT(bugprone-use-after-move): checking the moved-from state
+  EXPECT_EQ(b.get(), raw);
+  ScopedFd c;
+  c = std::move(b);
+  EXPECT_EQ(c.get(), raw);
+  EXPECT_NE(::fcntl(raw, F_GETFD), -1);  // still open
+  c = ScopedFd();
+  EXPECT_EQ(::fcntl(raw, F_GETFD), -1);  // closed by the assignment
+}
+
+}  // namespace
+}  // namespace profbufd::symbolize

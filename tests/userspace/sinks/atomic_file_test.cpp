@@ -1,0 +1,218 @@
+#include "sinks/atomic_file.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "../encode/run_command.h"
+#include "scratch_dir.h"
+
+namespace profbufd {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing::list_dir;
+using testing::read_file;
+using testing::ScratchDir;
+
+TEST(AtomicFile, WritesContentWithUmaskRespectingMode) {
+  ScratchDir d;
+  const mode_t old = ::umask(027);
+  const Status st = write_file_atomically(d.path(), "a.json", "{}\n");
+  ::umask(old);
+  ASSERT_TRUE(st.ok()) << st.error().line();
+  EXPECT_EQ(read_file(d.file("a.json")), "{}\n");
+  struct stat sb;
+  ASSERT_EQ(::stat(d.file("a.json").c_str(), &sb), 0);
+  EXPECT_EQ(sb.st_mode & 0777, 0640u);  // 0644 & ~027
+  EXPECT_THAT(list_dir(d.path()), ElementsAre("a.json")) << "temporary file left";
+}
+
+TEST(AtomicFile, ReplacesAnExistingFile) {
+  ScratchDir d;
+  testing::write_file(d.file("p.folded"), "old contents that are longer\n");
+  ASSERT_TRUE(write_file_atomically(d.path(), "p.folded", "new\n").ok());
+  EXPECT_EQ(read_file(d.file("p.folded")), "new\n");
+  EXPECT_THAT(list_dir(d.path()), ElementsAre("p.folded"));
+}
+
+TEST(AtomicFile, EmptyAndLargeContents) {
+  ScratchDir d;
+  ASSERT_TRUE(write_file_atomically(d.path(), "empty", "").ok());
+  EXPECT_EQ(read_file(d.file("empty")), "");
+  const std::string big(5 << 20, 'x');
+  ASSERT_TRUE(write_file_atomically(d.path(), "big", big).ok());
+  EXPECT_EQ(read_file(d.file("big")), big);
+}
+
+TEST(AtomicFile, MissingDirectoryIsAWriteError) {
+  ScratchDir d;
+  const std::string missing = d.file("nope");
+  const Status st = write_file_atomically(missing, "x.json", "{}");
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, ExitCode::kWriteFailed);
+  EXPECT_EQ(st.error().what, "writing " + missing + "/x.json");
+  EXPECT_THAT(st.error().why, HasSubstr(std::strerror(ENOENT)));
+  EXPECT_THAT(st.error().hint, HasSubstr("create the directory"));
+}
+
+TEST(AtomicFile, RejectsNamesThatAreNotPlainFileNames) {
+  ScratchDir d;
+  for (const char* bad : {"", ".", "..", "sub/x.json", "/etc/passwd"}) {
+    const Status st = write_file_atomically(d.path(), bad, "x");
+    ASSERT_FALSE(st.ok()) << bad;
+    EXPECT_EQ(st.error().code, ExitCode::kWriteFailed);
+  }
+  EXPECT_TRUE(list_dir(d.path()).empty());
+}
+
+// A failure in the middle of write(2): the file-size limit makes write fail
+// with EFBIG after the first bytes landed, with or without privilege.
+TEST(AtomicFile, FailureMidWriteLeavesNoPartialFileAndKeepsTheOldOne) {
+  ScratchDir d;
+  testing::write_file(d.file("w.pb.gz"), "previous");
+  struct rlimit old;
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
+  struct sigaction ign {}, old_sa{};
+  ign.sa_handler = SIG_IGN;
+  ASSERT_EQ(::sigaction(SIGXFSZ, &ign, &old_sa), 0);  // EFBIG instead of a signal
+  struct rlimit small = old;
+  small.rlim_cur = 4096;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  const Status st = write_file_atomically(d.path(), "w.pb.gz", std::string(64 << 10, 'y'));
+  ::setrlimit(RLIMIT_FSIZE, &old);
+  ::sigaction(SIGXFSZ, &old_sa, nullptr);
+
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, ExitCode::kWriteFailed);
+  EXPECT_THAT(st.error().why, HasSubstr(std::strerror(EFBIG)));
+  EXPECT_THAT(list_dir(d.path()), ElementsAre("w.pb.gz"));
+  EXPECT_EQ(read_file(d.file("w.pb.gz")), "previous");
+}
+
+// Permission denied: as root, drop to "nobody" in a child (root ignores
+// directory modes); otherwise a 0555 directory suffices.
+TEST(AtomicFile, UnwritableDirectoryIsAWriteError) {
+  ScratchDir d;
+  ASSERT_EQ(::chmod(d.path().c_str(), 0555), 0);
+  int result_code = -1;
+  std::string why;
+  if (::geteuid() == 0) {
+    int pipefd[2];
+    ASSERT_EQ(::pipe(pipefd), 0);
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      ::close(pipefd[0]);
+      if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(100);
+      const Status st = write_file_atomically(d.path(), "x.json", "{}");
+      const std::string msg = st.ok() ? "" : st.error().why;
+      (void)!::write(pipefd[1], msg.data(), msg.size());
+      ::_exit(st.ok() ? 0 : static_cast<int>(st.error().code));
+    }
+    ::close(pipefd[1]);
+    char buf[512];
+    ssize_t n;
+    while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0) why.append(buf, n);
+    ::close(pipefd[0]);
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    ASSERT_NE(WEXITSTATUS(status), 100) << "could not drop privileges";
+    result_code = WEXITSTATUS(status);
+  } else {
+    const Status st = write_file_atomically(d.path(), "x.json", "{}");
+    result_code = st.ok() ? 0 : static_cast<int>(st.error().code);
+    if (!st.ok()) why = st.error().why;
+  }
+  ::chmod(d.path().c_str(), 0755);
+  EXPECT_EQ(result_code, static_cast<int>(ExitCode::kWriteFailed));
+  EXPECT_THAT(why, HasSubstr(std::strerror(EACCES)));
+  EXPECT_TRUE(list_dir(d.path()).empty());
+}
+
+// ---- a real small file system: full disk and read-only -------------------------
+
+// Mounting needs root (CAP_SYS_ADMIN). Without it these tests skip with the
+// reason, except under CI=true where they must run.
+class AtomicFileTmpfs : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why;
+    if (::geteuid() != 0) {
+      why = "not root: cannot mount a tmpfs (run as root to test ENOSPC/EROFS)";
+    } else if (::mount("tmpfs", dir_.path().c_str(), "tmpfs", 0, "size=16k,mode=0755") != 0) {
+      why = std::string("mount tmpfs: ") + std::strerror(errno);
+    } else {
+      mounted_ = true;
+    }
+    if (!mounted_) {
+      if (testing::running_under_ci()) FAIL() << "under CI=true: " << why;
+      GTEST_SKIP() << why;
+    }
+  }
+  void TearDown() override {
+    if (mounted_) {
+      EXPECT_EQ(::umount2(dir_.path().c_str(), MNT_DETACH), 0) << std::strerror(errno);
+    }
+  }
+
+  ScratchDir dir_;
+  bool mounted_ = false;
+};
+
+TEST_F(AtomicFileTmpfs, DiskFullFailsCleanlyAndKeepsPreviousFiles) {
+  ASSERT_TRUE(write_file_atomically(dir_.path(), "keep.json", "previous\n").ok());
+  // Fill the file system.
+  {
+    std::FILE* f = std::fopen(dir_.file("filler").c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    const std::string block(1024, 'f');
+    while (std::fwrite(block.data(), 1, block.size(), f) == block.size() &&
+           std::fflush(f) == 0) {
+    }
+    std::fclose(f);
+  }
+  const Status st = write_file_atomically(dir_.path(), "new.json", std::string(8192, 'n'));
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, ExitCode::kWriteFailed);
+  EXPECT_THAT(st.error().why, HasSubstr(std::strerror(ENOSPC)));
+  EXPECT_THAT(st.error().hint, HasSubstr("free space"));
+  EXPECT_THAT(list_dir(dir_.path()), ElementsAre("filler", "keep.json"));
+  EXPECT_EQ(read_file(dir_.file("keep.json")), "previous\n");
+
+  // Replacing the existing file fails the same way and leaves it intact.
+  const Status replace = write_file_atomically(dir_.path(), "keep.json", std::string(8192, 'r'));
+  ASSERT_FALSE(replace.ok());
+  EXPECT_EQ(read_file(dir_.file("keep.json")), "previous\n");
+  EXPECT_THAT(list_dir(dir_.path()), ElementsAre("filler", "keep.json"));
+
+  // With space again, writing works.
+  ASSERT_EQ(std::remove(dir_.file("filler").c_str()), 0);
+  EXPECT_TRUE(write_file_atomically(dir_.path(), "new.json", std::string(8192, 'n')).ok());
+}
+
+TEST_F(AtomicFileTmpfs, ReadOnlyFileSystemFailsCleanly) {
+  ASSERT_TRUE(write_file_atomically(dir_.path(), "keep.folded", "a 1\n").ok());
+  ASSERT_EQ(::mount(nullptr, dir_.path().c_str(), nullptr, MS_REMOUNT | MS_RDONLY, nullptr), 0)
+      << std::strerror(errno);
+  const Status st = write_file_atomically(dir_.path(), "keep.folded", "b 2\n");
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, ExitCode::kWriteFailed);
+  EXPECT_THAT(st.error().why, HasSubstr(std::strerror(EROFS)));
+  EXPECT_THAT(st.error().hint, HasSubstr("read-only"));
+  EXPECT_EQ(read_file(dir_.file("keep.folded")), "a 1\n");
+  EXPECT_THAT(list_dir(dir_.path()), ElementsAre("keep.folded"));
+}
+
+}  // namespace
+}  // namespace profbufd

@@ -1,0 +1,54 @@
+#include "encode/folded.h"
+
+#include <map>
+#include <vector>
+
+namespace profbufd {
+
+std::string sanitize_folded_name(std::string_view name) {
+  if (name.empty()) return "[unknown]";
+  std::string out(name);
+  for (char& c : out) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == ';')
+      c = ':';
+    else if (u < 0x20 || u == 0x7f)
+      c = '?';
+  }
+  return out;
+}
+
+std::string render_folded(const Profile& profile) {
+  // Frame text per Location, computed once: stacks share most frames.
+  std::vector<std::string> names;
+  names.reserve(profile.locations.size());
+  for (const Location& loc : profile.locations) {
+    std::string n = sanitize_folded_name(loc.function);
+    if (loc.kind == FrameKind::kKernel) n += "_[k]";
+    names.push_back(std::move(n));
+  }
+
+  // Keyed by the stack text itself: merging and bytewise sorting in one step.
+  std::map<std::string, std::uint64_t> lines;
+  std::string key;
+  for (const Sample& s : profile.samples) {
+    if (s.count == 0) continue;
+    key = sanitize_folded_name(s.comm);
+    for (auto it = s.locations.rbegin(); it != s.locations.rend(); ++it) {
+      key.push_back(';');
+      key += names.at(*it);
+    }
+    lines[key] += s.count;
+  }
+
+  std::string out;
+  for (const auto& [stack, count] : lines) {
+    out += stack;
+    out.push_back(' ');
+    out += std::to_string(count);
+    out.push_back('\n');
+  }
+  return out;
+}
+
+}  // namespace profbufd

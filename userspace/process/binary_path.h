@@ -1,0 +1,62 @@
+// Where to open the file behind a mapping of some process.
+//
+// The path in /proc/PID/maps is the path inside that process's mount namespace,
+// which for a container is not the host's path. Opening
+// <procfs_root>/<pid>/root/<path> walks the process's own root instead. A file
+// deleted after it was mapped (an upgraded package, a rebuilt binary) is no longer
+// reachable by path, but <procfs_root>/<pid>/map_files/<start>-<end> still opens
+// the mapped object (that needs CAP_SYS_ADMIN on most kernels). Last, the plain
+// path is tried, accepted only if its inode is the mapped one, so that a
+// different file at the same path is not used by mistake. (The device is not
+// compared: btrfs and overlayfs report a different st_dev than maps shows.)
+//
+// An empty procfs_root means "no procfs": only the plain path is tried. Tests
+// use that, or a procfs_root of their own.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "process/proc_maps.h"
+
+namespace profbufd::symbolize {
+
+// Owns a file descriptor; closes it when destroyed.
+class ScopedFd {
+ public:
+  ScopedFd() = default;
+  explicit ScopedFd(int fd) : fd_(fd) {}
+  ScopedFd(ScopedFd&& o) noexcept : fd_(o.release()) {}
+  ScopedFd& operator=(ScopedFd&& o) noexcept;
+  ScopedFd(const ScopedFd&) = delete;
+  ScopedFd& operator=(const ScopedFd&) = delete;
+  ~ScopedFd();
+  int get() const { return fd_; }
+  int release() {
+    const int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+struct BinaryCandidate {
+  std::string path;
+  bool check_inode = false;  // accept only if st_ino == the mapping's inode
+};
+
+// The paths to try for `entry` of process `pid`, in order (see above).
+std::vector<BinaryCandidate> binary_candidates(const std::string& procfs_root, std::uint32_t pid,
+                                               const MapEntry& entry);
+
+// Opens the first candidate that is a readable regular file (and passes its
+// inode check). The error (kRuntime, or kNoPrivilege if every failure was a
+// permission failure) names the mapping's path and the last reason.
+Result<ScopedFd> open_mapped_file(const std::string& procfs_root, std::uint32_t pid,
+                                  const MapEntry& entry);
+
+}  // namespace profbufd::symbolize

@@ -1,0 +1,124 @@
+#include "sinks/profile_files.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <set>
+
+#include "sinks/atomic_file.h"
+#include "encode/render.h"
+#include "encode/time_format.h"
+
+namespace profbufd {
+namespace {
+
+constexpr std::string_view kPrefix = "profbufd-";
+constexpr std::array kAllFormats = {OutputFormat::kPprof, OutputFormat::kJson,
+                                    OutputFormat::kFolded};
+
+// "YYYYMMDDTHHMMSS.mmmZ": exactly what format_file_stamp_utc produces.
+bool is_file_stamp(std::string_view s) {
+  constexpr std::string_view kShape = "ddddddddTdddddd.dddZ";
+  if (s.size() != kShape.size()) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (kShape[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != kShape[i])
+      return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string window_stem(std::int64_t start_unix_ns) {
+  return std::string(kPrefix) + format_file_stamp_utc(start_unix_ns);
+}
+
+std::optional<std::string> parse_profile_file_name(std::string_view file_name) {
+  if (!file_name.starts_with(kPrefix)) return std::nullopt;
+  for (OutputFormat f : kAllFormats) {
+    const std::string_view ext = extension(f);
+    if (!file_name.ends_with(ext)) continue;
+    const std::string_view stem = file_name.substr(0, file_name.size() - ext.size());
+    if (is_file_stamp(stem.substr(kPrefix.size()))) return std::string(stem);
+  }
+  return std::nullopt;
+}
+
+Result<std::vector<std::string>> write_window(const std::string& dir,
+                                              const Profile& profile,
+                                              const std::vector<OutputFormat>& formats) {
+  const std::string stem = window_stem(profile.metadata.start_unix_ns);
+  std::vector<std::string> written;
+  std::set<OutputFormat> done;
+  for (OutputFormat f : formats) {
+    if (!done.insert(f).second) continue;
+    Result<std::string> bytes = render(profile, f);
+    if (!bytes) return bytes.error();
+    const std::string name = stem + std::string(extension(f));
+    if (Status st = write_file_atomically(dir, name, *bytes); !st) return st.error();
+    written.push_back(dir + "/" + name);
+  }
+  return written;
+}
+
+Result<std::vector<std::string>> prune_windows(const std::string& dir,
+                                               std::size_t keep_windows) {
+  std::vector<std::string> removed;
+  if (keep_windows == 0) return removed;
+
+  DIR* d = ::opendir(dir.c_str());
+  if (!d)
+    return make_error(ExitCode::kWriteFailed, "pruning old profiles in " + dir,
+                      std::strerror(errno));
+  // stem -> its files; greater stem = newer window.
+  std::map<std::string, std::vector<std::string>, std::greater<>> windows;
+  const int dfd = ::dirfd(d);
+  errno = 0;
+  while (const dirent* e = ::readdir(d)) {
+    std::optional<std::string> stem = parse_profile_file_name(e->d_name);
+    struct stat st;
+    // No symlink following: a link named like a profile is not ours to judge.
+    if (stem && ::fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISREG(st.st_mode))
+      windows[*stem].emplace_back(e->d_name);
+    errno = 0;
+  }
+  // A partial listing may miss newer windows, and pruning from it could delete
+  // windows that should be kept: delete nothing.
+  if (const int read_err = errno; read_err != 0) {
+    ::closedir(d);
+    return make_error(ExitCode::kWriteFailed, "pruning old profiles in " + dir,
+                      std::string("readdir: ") + std::strerror(read_err));
+  }
+
+  std::optional<Error> first_error;
+  std::size_t kept = 0;
+  for (auto& [stem, files] : windows) {
+    if (kept < keep_windows) {
+      ++kept;
+      continue;
+    }
+    for (const std::string& f : files) {
+      if (::unlinkat(dfd, f.c_str(), 0) == 0) {
+        removed.push_back(f);
+      } else if (errno != ENOENT && !first_error) {
+        first_error = make_error(ExitCode::kWriteFailed, "removing " + dir + "/" + f,
+                                 std::strerror(errno));
+      }
+    }
+  }
+  ::closedir(d);
+  if (first_error) return *first_error;
+  std::sort(removed.begin(), removed.end());
+  return removed;
+}
+
+}  // namespace profbufd
