@@ -149,8 +149,8 @@ ALL_LIBS := -Wl,--start-group $(BUILD)/libprofbufd_bpf.a $(BUILD)/libprofbufd.a 
 $(BUILD)/profbufd: $(BUILD)/obj/userspace/main.o $(BUILD)/libprofbufd.a $(BUILD)/libprofbufd_bpf.a
 	$(CXX) $(LDFLAGS) $< $(ALL_LIBS) $(LDLIBS) -o $@
 
-$(BUILD)/unit_tests: $(UNIT_OBJS) $(BUILD)/libprofbufd.a $(BUILD)/libprofbufd_bpf.a
-	$(CXX) $(LDFLAGS) $(UNIT_OBJS) $(ALL_LIBS) $(LDLIBS) -lgmock -lgtest -lgtest_main -o $@
+$(BUILD)/unit_tests: $(UNIT_OBJS) $(BUILD)/libprofbufd.a
+	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -lgmock -lgtest -lgtest_main -o $@
 
 # ProfBuf's own tests, linked without the rest of the library: CI runs them under
 # ThreadSanitizer without building everything else with it.

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The one definition of what crosses from the BPF program to userspace.
- * Included by bpf/profbufd.bpf.c (with vmlinux.h) and by the C++ loader (with
- * <linux/types.h>); userspace static_asserts the sizes below.
+ * The one definition of what crosses from the BPF programs to userspace, for
+ * every profile kind. Included by bpf/record.bpf.h (with vmlinux.h) and by the
+ * C++ side (with <linux/types.h>); userspace static_asserts the layout
+ * (userspace/core/record.h) and copies nothing of it.
  */
 #ifndef PROFBUFD_BPF_PROFBUFD_H
 #define PROFBUFD_BPF_PROFBUFD_H
@@ -13,39 +14,75 @@
 
 #define PROFBUFD_MAX_FRAMES 127 /* per stack: kernel and user each */
 #define PROFBUFD_COMM_LEN 16
+#define PROFBUFD_MAX_PIDS 32 /* entries of the shared pid filter map */
+/*
+ * Slots of the shared counters map, one per kind. Fixed, so that adding a kind
+ * changes no map size; a kind's id must stay below it.
+ */
+#define PROFBUFD_MAX_KINDS 8
+
+/* What a record measures: its `kind`, and the index of its counters slot. */
+enum profbufd_kind {
+	PROFBUFD_KIND_CPU = 0, /* a cpu-clock tick; value 1 */
+};
 
 /* Why a stack holds no frames. */
 enum profbufd_stack_status {
-	PROFBUFD_STACK_OK = 0,           /* frames[] holds >= 1 frame */
+	PROFBUFD_STACK_OK = 0,            /* frames[] holds >= 1 frame */
 	PROFBUFD_STACK_KERNEL_THREAD = 1, /* user stack: the task has no user space */
-	PROFBUFD_STACK_EMPTY = 2,        /* the walker returned no frames */
-	PROFBUFD_STACK_ERROR = 3,        /* bpf_get_stack failed; errno in *_err */
+	PROFBUFD_STACK_EMPTY = 2,         /* the walker returned no frames */
+	PROFBUFD_STACK_ERROR = 3,         /* bpf_get_stack failed; errno in *_err */
 	PROFBUFD_STACK_NOT_COLLECTED = 4, /* not asked for (e.g. user stack of idle) */
 };
 
 /*
- * One sample, as the BPF program submits it to the ringbuf.
- * frames[] holds kernel_frames kernel addresses (leaf first), immediately followed
- * by user_frames user addresses (leaf first). Only the first
- * PROFBUFD_SAMPLE_HEADER_BYTES + 8 * (kernel_frames + user_frames) bytes are
- * meaningful.
+ * The header every record of every kind starts with.
+ *
+ * value is what the record weighs in its kind's unit: 1 for a CPU tick,
+ * nanoseconds for an off-CPU interval, bytes for an allocation. flags are
+ * kind-specific label bits (0 unless the kind documents them).
  */
-struct profbufd_sample {
-	__u64 time_ns;  /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
-	__u32 pid;      /* tgid; 0 for the idle task */
+struct profbufd_record {
+	__u64 time_ns;   /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u64 value;
+	__u64 cgroup_id; /* bpf_get_current_cgroup_id(): cgroup v2 id, 0 without v2 */
+	__u32 pid;       /* tgid; 0 for the idle task */
 	__u32 tid;
 	__u32 cpu;
+	__u16 kind;      /* enum profbufd_kind */
+	__u16 flags;
 	__u16 kernel_frames;
 	__u16 user_frames;
 	__s16 kernel_err; /* negative errno when kernel_status == ERROR, else 0 */
 	__s16 user_err;
 	__u8 kernel_status; /* enum profbufd_stack_status */
 	__u8 user_status;
-	__u8 pad[2];
+	__u8 pad[6];
 	char comm[PROFBUFD_COMM_LEN];
+};
+
+#define PROFBUFD_RECORD_HEADER_BYTES 72
+
+/*
+ * One record as a BPF program submits it to the shared ringbuf. frames[] holds
+ * kernel_frames kernel addresses (leaf first), immediately followed by
+ * user_frames user addresses (leaf first). Only the first
+ * PROFBUFD_RECORD_HEADER_BYTES + 8 * (kernel_frames + user_frames) bytes are
+ * meaningful.
+ */
+struct profbufd_sample {
+	struct profbufd_record hdr;
 	__u64 frames[2 * PROFBUFD_MAX_FRAMES];
 };
 
-#define PROFBUFD_SAMPLE_HEADER_BYTES 48
+/*
+ * Per-CPU, per-kind counters (value of the shared PERCPU_ARRAY `counters`,
+ * indexed by kind), read by userspace at any time.
+ */
+struct profbufd_counters {
+	__u64 seen;      /* records that passed the filters */
+	__u64 dropped;   /* of those, lost because the ringbuf reservation failed */
+	__u64 peak_used; /* highest ring fill seen right after a reservation */
+};
 
 #endif /* PROFBUFD_BPF_PROFBUFD_H */

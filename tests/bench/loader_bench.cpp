@@ -31,7 +31,7 @@
 
 #include "bench_support.h"
 #include "capture/sample_decoder.h"
-#include "capture/sample_record.h"
+#include "core/record.h"
 #include "capture/sample_router.h"
 #include "capture/sizing.h"
 #include "capture/task_interner.h"
@@ -57,20 +57,22 @@ std::vector<profbufd_sample> make_records(std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) {
     profbufd_sample& s = records[i];
     std::memset(&s, 0, sizeof(s));
-    s.time_ns = t += 250'000;
-    s.cpu = static_cast<std::uint32_t>(i % kCpus);
+    s.hdr.time_ns = t += 250'000;
+    s.hdr.kind = PROFBUFD_KIND_CPU;
+    s.hdr.value = 1;
+    s.hdr.cpu = static_cast<std::uint32_t>(i % kCpus);
     const bool is_kthread = kthread(rng);
-    s.pid = is_kthread ? 0 : pid_of(rng);
-    s.tid = s.pid + (s.pid ? static_cast<std::uint32_t>(i % 8) : 0);
+    s.hdr.pid = is_kthread ? 0 : pid_of(rng);
+    s.hdr.tid = s.hdr.pid + (s.hdr.pid ? static_cast<std::uint32_t>(i % 8) : 0);
     const std::string& c = comms[comm_of(rng)];
-    std::memcpy(s.comm, c.data(), c.size());
-    s.kernel_frames = static_cast<std::uint16_t>(kdepth(rng));
-    s.user_frames = is_kthread ? 0 : static_cast<std::uint16_t>(udepth(rng));
-    s.kernel_status = PROFBUFD_STACK_OK;
-    s.user_status = is_kthread ? PROFBUFD_STACK_KERNEL_THREAD : PROFBUFD_STACK_OK;
+    std::memcpy(s.hdr.comm, c.data(), c.size());
+    s.hdr.kernel_frames = static_cast<std::uint16_t>(kdepth(rng));
+    s.hdr.user_frames = is_kthread ? 0 : static_cast<std::uint16_t>(udepth(rng));
+    s.hdr.kernel_status = PROFBUFD_STACK_OK;
+    s.hdr.user_status = is_kthread ? PROFBUFD_STACK_KERNEL_THREAD : PROFBUFD_STACK_OK;
     std::size_t f = 0;
-    for (unsigned k = 0; k < s.kernel_frames; ++k) s.frames[f++] = bench::kernel_address(rng);
-    for (unsigned u = 0; u < s.user_frames; ++u) s.frames[f++] = bench::user_address(rng);
+    for (unsigned k = 0; k < s.hdr.kernel_frames; ++k) s.frames[f++] = bench::kernel_address(rng);
+    for (unsigned u = 0; u < s.hdr.user_frames; ++u) s.frames[f++] = bench::user_address(rng);
   }
   return records;
 }
@@ -89,7 +91,7 @@ std::uint64_t drain(ProfBuf& b, std::uint64_t& lost) {
     std::size_t di = 0;
     for (const void* tag : r.tags) {
       if (tag == nullptr) {
-        lost += r.data[di + 2 + kSampleHeaderWords];
+        lost += r.data[di + 2 + kRecordHeaderWords];
       } else {
         ++got;
       }
@@ -102,11 +104,11 @@ std::uint64_t drain(ProfBuf& b, std::uint64_t& lost) {
 void BM_LoaderRoute(benchmark::State& state) {
   const std::vector<profbufd_sample> records = make_records(kPoolRecords);
   const capture::ProfBufSize size = capture::profbuf_size_for(
-      999, kSampleHeaderWords, 2 * PROFBUFD_MAX_FRAMES, capture::ProfBufSizing{});
+      999, kRecordHeaderWords, 2 * PROFBUFD_MAX_FRAMES, capture::ProfBufSizing{});
   std::vector<std::unique_ptr<ProfBuf>> owned;
   std::vector<ProfBuf*> buffers;
   for (std::size_t c = 0; c < kCpus; ++c) {
-    owned.push_back(std::make_unique<ProfBuf>(kSampleHeaderWords, size.bufwords, size.tags));
+    owned.push_back(std::make_unique<ProfBuf>(kRecordHeaderWords, size.bufwords, size.tags));
     buffers.push_back(owned.back().get());
   }
   capture::TaskInterner interner;

@@ -42,7 +42,7 @@
 #include "core/stack_table.h"
 #include "core/window.h"
 #include "bench_support.h"
-#include "capture/sample_record.h"
+#include "core/record.h"
 #include "capture/task_interner.h"
 #include "core/profbuf.h"
 
@@ -56,7 +56,7 @@ constexpr double kZipfExponent = 1.0;
 constexpr const char* kNoProcfs = "/nonexistent/profbufd-bench-procfs";
 
 struct Stack {
-  std::array<std::uint64_t, kSampleHeaderWords> hdr{};  // pid, tid, cpu, StackInfo
+  RecordHeader hdr;
   const TaskIdentity* task = nullptr;
   std::vector<std::uint64_t> frames;  // kernel then user
 };
@@ -84,7 +84,11 @@ struct Workload {
       info.kernel_frames = static_cast<std::uint16_t>(kdepth(rng));
       info.user_frames = kt ? 0 : static_cast<std::uint16_t>(udepth(rng));
       info.user_status = kt ? PROFBUFD_STACK_KERNEL_THREAD : PROFBUFD_STACK_OK;
-      s.hdr = {pid, tid, 0, info.pack()};
+      s.hdr.pid = pid;
+      s.hdr.tid = tid;
+      s.hdr.kind = PROFBUFD_KIND_CPU;
+      s.hdr.value = 1;
+      s.hdr.stack = info;
       std::array<char, PROFBUFD_COMM_LEN> comm{};
       const std::string& c = comms[comm_of(rng)];
       std::copy(c.begin(), c.end(), comm.begin());
@@ -106,8 +110,8 @@ struct Workload {
   // The StackTable key the Reader builds for stack i.
   std::vector<std::uint64_t> key(std::size_t i) const {
     const Stack& s = stacks[i];
-    std::vector<std::uint64_t> k{s.hdr[0], s.hdr[1],
-                                 reinterpret_cast<std::uintptr_t>(s.task), s.hdr[3]};
+    std::vector<std::uint64_t> k{RecordHeader::pid_tid(s.hdr.pid, s.hdr.tid),
+                                 StackTable::task_word(s.task->id, 0), 0, s.hdr.stack.pack()};
     k.insert(k.end(), s.frames.begin(), s.frames.end());
     return k;
   }
@@ -118,18 +122,18 @@ struct Workload {
 std::vector<std::unique_ptr<ProfBuf>> fill(const Workload& wl) {
   std::array<std::size_t, kCpus> words{}, records{};
   for (std::size_t i = 0; i < wl.sequence.size(); ++i) {
-    words[i % kCpus] += 2 + kSampleHeaderWords + wl.stacks[wl.sequence[i]].frames.size();
+    words[i % kCpus] += 2 + kRecordHeaderWords + wl.stacks[wl.sequence[i]].frames.size();
     ++records[i % kCpus];
   }
   std::vector<std::unique_ptr<ProfBuf>> bufs;
   for (std::size_t c = 0; c < kCpus; ++c)
-    bufs.push_back(std::make_unique<ProfBuf>(kSampleHeaderWords, words[c] + 1, records[c] + 1));
+    bufs.push_back(std::make_unique<ProfBuf>(kRecordHeaderWords, words[c] + 1, records[c] + 1));
   std::uint64_t t = 1'000'000'000;
   for (std::size_t i = 0; i < wl.sequence.size(); ++i) {
     const Stack& s = wl.stacks[wl.sequence[i]];
-    std::array<std::uint64_t, kSampleHeaderWords> hdr = s.hdr;
-    hdr[2] = i % kCpus;
-    bufs[i % kCpus]->write(s.task, t += 250'000, hdr, s.frames);
+    RecordHeader hdr = s.hdr;
+    hdr.cpu = static_cast<std::uint32_t>(i % kCpus);
+    bufs[i % kCpus]->write(s.task, t += 250'000, hdr.pack(), s.frames);
   }
   for (auto& b : bufs) b->close();
   return bufs;
@@ -145,8 +149,10 @@ void BM_ReaderDrain(benchmark::State& state) {
     auto bufs = fill(wl);
     std::vector<ProfBuf*> raw;
     for (auto& b : bufs) raw.push_back(b.get());
-    Reader reader(raw, processes, nullptr, Reader::Options{});
-    auto window = std::make_shared<Window>(0, kOpenEnded, kCpus);
+    const Aggregation ticks;
+    std::vector<const Aggregation*> kinds{&ticks};
+    Reader reader(raw, processes, kinds, nullptr, SystemClock::instance(), Reader::Options{});
+    auto window = std::make_shared<Window>(PROFBUFD_KIND_CPU, 1, 0, kOpenEnded, kCpus);
     std::shared_ptr<Window> closed;
     reader.open_window(window, [&](std::shared_ptr<Window> w) { closed = std::move(w); });
 

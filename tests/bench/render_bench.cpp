@@ -66,8 +66,13 @@ Profile make_profile() {
   p.metadata.kernel = "6.1.0-18-amd64";
   p.metadata.start_unix_ns = 1'795'290'780'123'456'789LL;
   p.metadata.duration_ns = 60'000'000'000LL;
-  p.metadata.frequency_hz = 99;
+  p.metadata.kind = "cpu";
   p.metadata.cpus = 20;
+  p.metadata.details = {{"frequency_hz", 99}, {"idle_accounted_samples", 0}};
+  p.sample_types = {{"samples", "count"}, {"cpu", "nanoseconds"}};
+  p.default_sample_type = "cpu";
+  p.period_type = {"cpu", "nanoseconds"};
+  p.period = 10'101'010;
 
   p.mappings.push_back(Mapping{.start = 0xffffffff81000000ULL,
                                .limit = 0xffffffff83000000ULL,
@@ -135,14 +140,17 @@ Profile make_profile() {
     for (std::uint32_t f = 0; f < nk; ++f) s.locations.push_back(kloc(rng));
     for (std::uint32_t f = 0; f < nu; ++f)
       s.locations.push_back(static_cast<std::uint32_t>(kKernelLocations) + uloc(rng));
-    s.count = counts(rng) + 1;
-    total += s.count;
+    const auto n = static_cast<std::int64_t>(counts(rng) + 1);
+    s.values = {n, n * p.period};
+    total += static_cast<std::uint64_t>(n);
     p.samples.push_back(std::move(s));
   }
-  p.samples.push_back(Sample{.pid = 0, .tid = 0, .comm = "", .locations = {lost_location},
-                             .count = 17});
-  p.metadata.total_samples = total;
+  Sample lost;
+  lost.locations = {lost_location};
+  lost.values = {17, 17 * p.period};
+  p.samples.push_back(lost);
   p.metadata.lost_samples["profbuf_overflow"] = 17;
+  p.metadata.comments = {"cpus 20, frequency 99 Hz", "samples " + std::to_string(total)};
   return p;
 }
 
@@ -171,7 +179,7 @@ void BM_Render(benchmark::State& state) {
   state.counters["bytes"] = benchmark::Counter(static_cast<double>(bytes));
   state.counters["locations"] = benchmark::Counter(static_cast<double>(p.locations.size()));
   state.counters["total_samples"] =
-      benchmark::Counter(static_cast<double>(p.metadata.total_samples));
+      benchmark::Counter(static_cast<double>(p.total(0)));
 }
 BENCHMARK(BM_Render)
     ->ArgName("format")

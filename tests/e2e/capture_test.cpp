@@ -5,6 +5,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -13,20 +15,23 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "../userspace/capture/read_records.h"
-#include "capture/bpf_capture.h"
+#include "app/capture_setup.h"
 #include "gate.h"
 
-namespace profbufd::capture {
+namespace profbufd {
 namespace {
 
-using test_util::drain;
-using test_util::Record;
+using capture::Capture;
+using capture::CaptureStats;
+using capture::test_util::drain;
+using capture::test_util::Record;
 using namespace std::chrono_literals;
 
 constexpr std::uint64_t kKernelSpaceStart = 0xffff800000000000ULL;
@@ -87,6 +92,53 @@ class Workload {
   int pid_ = -1;
 };
 
+// The capture as profbufd opens it: every kind registered, made from flags.
+CaptureSetup open_cpu(unsigned hz, std::vector<std::uint32_t> pids = {}, bool no_idle = false,
+                      std::optional<std::uint64_t> ringbuf_bytes = std::nullopt) {
+  cli::Options o;
+  o.frequency_hz = hz;
+  o.pids = std::move(pids);
+  o.no_idle = no_idle;
+  o.ringbuf_bytes = ringbuf_bytes;
+  auto setup = open_capture(o);
+  if (!setup.ok()) ADD_FAILURE() << setup.error().line();
+  return setup.ok() ? std::move(setup).value() : CaptureSetup{};
+}
+
+// The mount point of the cgroup v2 hierarchy, or "" if there is none.
+std::string cgroup2_mount() {
+  std::ifstream mounts("/proc/mounts");
+  std::string dev, dir, type, rest;
+  while (mounts >> dev >> dir >> type && std::getline(mounts, rest))
+    if (type == "cgroup2") return dir;
+  return {};
+}
+
+// A cgroup v2 of its own for one test, removed at the end.
+struct Cgroup {
+  explicit Cgroup(const std::string& name) {
+    const std::string mount = cgroup2_mount();
+    if (mount.empty()) return;
+    path = mount + "/" + name;
+    std::filesystem::create_directory(path);
+  }
+  ~Cgroup() {
+    if (!path.empty()) ::rmdir(path.c_str());
+  }
+  bool add(int pid) const {
+    std::ofstream procs(path + "/cgroup.procs");
+    procs << pid << std::flush;
+    return static_cast<bool>(procs);
+  }
+  // What bpf_get_current_cgroup_id() returns for its members: the kernfs id,
+  // which is the directory's inode number.
+  std::uint64_t id() const {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+  }
+  std::string path;
+};
+
 struct CaptureRun {
   std::vector<Record> records;
   CaptureStats stats;
@@ -144,17 +196,19 @@ TEST(CaptureE2ETest, ProfilesACpuBoundWorkloadFilteredToItsPid) {
   const auto exec = w.exec_ranges();
   ASSERT_FALSE(exec.empty()) << "no executable mapping of " << w.path();
 
-  CaptureOptions o;
-  o.frequency_hz = 99;
-  o.pids = {static_cast<std::uint32_t>(w.pid())};
-  auto c = Capture::open(o);
-  ASSERT_TRUE(c.ok()) << c.error().line();
+  // The workload in a cgroup of its own: every record carries that cgroup's id.
+  Cgroup cg("profbufd-e2e-" + std::to_string(getpid()));
+  ASSERT_FALSE(cg.path.empty()) << "no cgroup v2 mounted";
+  ASSERT_TRUE(cg.add(w.pid())) << cg.path;
+  CaptureSetup setup = open_cpu(99, {static_cast<std::uint32_t>(w.pid())});
+  ASSERT_TRUE(setup.capture);
+  Capture& c = *setup.capture;
   // Built and run on this kernel: CO-RE used the embedded minimized BTF, and the
   // samples below show its relocations (task->mm) were right.
-  EXPECT_TRUE((*c)->used_minimized_btf());
+  EXPECT_TRUE(setup.minimized_btf);
   const double cpu_before = w.cpu_seconds();
   const auto t0 = std::chrono::steady_clock::now();
-  CaptureRun run = capture_for(**c, 2000ms);
+  CaptureRun run = capture_for(c, 2000ms);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double cpu_used = w.cpu_seconds() - cpu_before;
 
@@ -164,8 +218,12 @@ TEST(CaptureE2ETest, ProfilesACpuBoundWorkloadFilteredToItsPid) {
   std::map<std::uint64_t, int> tids;
   for (const Record& r : run.records) {
     ASSERT_FALSE(r.is_overflow()) << "ProfBuf overflowed";
-    EXPECT_EQ(r.hdr[0], static_cast<std::uint64_t>(w.pid()));
-    ++tids[r.hdr[1]];
+    const RecordHeader h = r.header();
+    EXPECT_EQ(h.pid, static_cast<std::uint32_t>(w.pid()));
+    EXPECT_EQ(h.kind, PROFBUFD_KIND_CPU);
+    EXPECT_EQ(h.value, 1u);
+    EXPECT_EQ(h.cgroup_id, cg.id());
+    ++tids[h.tid];
     EXPECT_EQ(r.task()->name(), "spin_chain");
     const StackInfo info = r.info();
     ASSERT_EQ(r.stack.size(), std::size_t{info.kernel_frames} + info.user_frames);
@@ -183,10 +241,8 @@ TEST(CaptureE2ETest, ProfilesACpuBoundWorkloadFilteredToItsPid) {
 
   // Nothing lost: every sample BPF accepted reached a ProfBuf.
   EXPECT_EQ(run.stats.total_drops(), 0u);
-  std::uint64_t seen = 0;
-  for (const auto& cs : run.stats.cpus) seen += cs.bpf_seen;
   EXPECT_EQ(run.stats.total_samples(), run.records.size());
-  EXPECT_EQ(seen, run.records.size());
+  EXPECT_EQ(run.stats.kinds.at(PROFBUFD_KIND_CPU).seen, run.records.size());
   EXPECT_EQ(run.stats.malformed_records, 0u);
   EXPECT_EQ(run.stats.misrouted_records, 0u);
   EXPECT_EQ(run.stats.loader_errno, 0);
@@ -199,7 +255,7 @@ TEST(CaptureE2ETest, ProfilesACpuBoundWorkloadFilteredToItsPid) {
   // is within 15% of it. On a busy machine each tick lands on the workload
   // with probability p = its share of the CPUs, so the count is binomial: allow
   // three standard deviations when that is wider than 15%.
-  const double ncpus = static_cast<double>((*c)->cpus().size());
+  const double ncpus = static_cast<double>(c.cpus().size());
   const double expected = 99.0 * cpu_used;
   const double ticks = 99.0 * ncpus * wall;
   const double p = std::clamp(cpu_used / (ncpus * wall), 0.0, 1.0);
@@ -220,12 +276,9 @@ TEST(CaptureE2ETest, SyscallHeavyWorkloadHasKernelStacks) {
   const auto exec = w.exec_ranges();
   ASSERT_FALSE(exec.empty());
 
-  CaptureOptions o;
-  o.frequency_hz = 99;
-  o.pids = {static_cast<std::uint32_t>(w.pid())};
-  auto c = Capture::open(o);
-  ASSERT_TRUE(c.ok()) << c.error().line();
-  CaptureRun run = capture_for(**c, 1500ms);
+  CaptureSetup setup = open_cpu(99, {static_cast<std::uint32_t>(w.pid())});
+  ASSERT_TRUE(setup.capture);
+  CaptureRun run = capture_for(*setup.capture, 1500ms);
 
   ASSERT_FALSE(run.records.empty());
   std::size_t in_kernel = 0, in_kernel_with_user_chain = 0;
@@ -257,22 +310,19 @@ TEST(CaptureE2ETest, SyscallHeavyWorkloadHasKernelStacks) {
 TEST(CaptureE2ETest, IdleIsItsOwnTaskUnlessNoIdle) {
   PROFBUFD_REQUIRE_BPF_OR_SKIP();
   for (bool no_idle : {false, true}) {
-    CaptureOptions o;
-    o.frequency_hz = 99;
-    o.no_idle = no_idle;
-    auto c = Capture::open(o);
-    ASSERT_TRUE(c.ok()) << c.error().line();
+    CaptureSetup setup = open_cpu(99, {}, no_idle);
+    ASSERT_TRUE(setup.capture);
     const double idle_before = cpu_times()["cpu"].idle;
-    CaptureRun run = capture_for(**c, 1000ms);
+    CaptureRun run = capture_for(*setup.capture, 1000ms);
     const double idle_time = cpu_times()["cpu"].idle - idle_before;
     std::size_t idle = 0;
     for (const Record& r : run.records) {
-      if (r.hdr[0] != 0) continue;
+      if (r.header().pid != 0) continue;
       ++idle;
       EXPECT_EQ(r.task()->name().substr(0, 8), "swapper/") << r.task()->name();
       EXPECT_EQ(r.info().user_status, PROFBUFD_STACK_NOT_COLLECTED);
       EXPECT_EQ(r.info().user_frames, 0);
-      EXPECT_EQ(r.task()->name(), "swapper/" + std::to_string(r.hdr[2]))
+      EXPECT_EQ(r.task()->name(), "swapper/" + std::to_string(r.header().cpu))
           << "the idle task's comm names its CPU";
     }
     // Only the no-idle case can assert a count: on this kernel the cpu-clock
@@ -289,16 +339,14 @@ TEST(CaptureE2ETest, IdleIsItsOwnTaskUnlessNoIdle) {
 
 TEST(CaptureE2ETest, SamplesBusyTimeOnEveryCpu) {
   PROFBUFD_REQUIRE_BPF_OR_SKIP();
-  CaptureOptions o;
-  o.frequency_hz = 49;
-  o.ringbuf_bytes = 100000;  // rounded to 128 KiB
-  auto c = Capture::open(o);
-  ASSERT_TRUE(c.ok()) << c.error().line();
-  EXPECT_EQ((*c)->ringbuf_bytes(), 128u * 1024);
-  EXPECT_EQ((*c)->cpus().size(), static_cast<std::size_t>(sysconf(_SC_NPROCESSORS_ONLN)));
-  EXPECT_THROW((*c)->buffer(100000), std::out_of_range);
+  CaptureSetup setup = open_cpu(49, {}, false, 100000);  // rounded to 128 KiB
+  ASSERT_TRUE(setup.capture);
+  Capture& c = *setup.capture;
+  EXPECT_EQ(c.ringbuf_bytes(), 128u * 1024);
+  EXPECT_EQ(c.cpus().size(), static_cast<std::size_t>(sysconf(_SC_NPROCESSORS_ONLN)));
+  EXPECT_THROW(c.buffer(100000), std::out_of_range);
   const auto before = cpu_times();
-  CaptureRun run = capture_for(**c, 2000ms);
+  CaptureRun run = capture_for(c, 2000ms);
   const auto after = cpu_times();
   // The cpu-clock event fires every 1/49 s of time the CPU spends running
   // something. While the CPU idles it may or may not fire: on this VM it mostly
@@ -310,13 +358,13 @@ TEST(CaptureE2ETest, SamplesBusyTimeOnEveryCpu) {
     const double at_least = 49 * busy * 0.85 - 3, at_most = 49 * 2.0 * 1.15 + 3;
     EXPECT_GE(static_cast<double>(cs.samples), at_least) << name << " busy " << busy << " s";
     EXPECT_LE(static_cast<double>(cs.samples), at_most) << name << " busy " << busy << " s";
-    EXPECT_EQ(cs.samples, cs.bpf_seen);
-    EXPECT_EQ(cs.ringbuf_drops, 0u);
   }
+  EXPECT_EQ(run.stats.total_samples(), run.stats.kinds.at(PROFBUFD_KIND_CPU).seen);
+  EXPECT_EQ(run.stats.total_drops(), 0u);
   EXPECT_EQ(run.stats.ringbuf_capacity_bytes, 128u * 1024);
   EXPECT_TRUE(run.all_eof);
-  (*c)->stop();  // idempotent
+  c.stop();  // idempotent
 }
 
 }  // namespace
-}  // namespace profbufd::capture
+}  // namespace profbufd

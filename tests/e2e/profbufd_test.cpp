@@ -114,7 +114,9 @@ TEST_F(ProfbufdE2E, ProfilesTheMachineIntoPprofJsonAndFolded) {
   const json& md = doc["metadata"];
   const double seconds = md["duration_ns"].get<double>() / 1e9;
   const double expected = 99.0 * md["cpus"].get<double>() * seconds;
-  const auto total = md["total_samples"].get<std::uint64_t>();
+  EXPECT_EQ(md["kind"], "cpu");
+  EXPECT_EQ(md["details"]["frequency_hz"], 99);
+  const auto total = md["totals"][0].get<std::uint64_t>();  // nothing lost (below)
   EXPECT_NEAR(static_cast<double>(total), expected, expected * 0.15)
       << "duration " << seconds << " s, cpus " << md["cpus"];
   EXPECT_EQ(md["lost_samples"].value("ringbuf_full", 0), 0);
@@ -123,16 +125,16 @@ TEST_F(ProfbufdE2E, ProfilesTheMachineIntoPprofJsonAndFolded) {
   // The CPU-bound chain, caller -> callee, under the workload's pid and comm.
   std::uint64_t chain_samples = 0, syscall_kernel_samples = 0, sum = 0;
   for (const auto& s : doc["stacks"]) {
-    sum += s["count"].get<std::uint64_t>();
+    sum += s["values"][0].get<std::uint64_t>();
     const auto fr = frames_of(s);
     const int c = index_of(fr, "spin_c"), b = index_of(fr, "spin_b"), a = index_of(fr, "spin_a");
-    if (s["pid"] == cpu.proc.pid() && c >= 0) {
-      EXPECT_EQ(s["comm"], "spin_chain");
+    if (s["labels"]["pid"] == cpu.proc.pid() && c >= 0) {
+      EXPECT_EQ(s["labels"]["comm"], "spin_chain");
       EXPECT_TRUE(b == c + 1 && a == b + 1) << s.dump();
-      chain_samples += s["count"].get<std::uint64_t>();
+      chain_samples += s["values"][0].get<std::uint64_t>();
     }
-    if (s["pid"] == sys.proc.pid() && !fr.empty() && fr[0].second == "kernel" && c >= 0) {
-      syscall_kernel_samples += s["count"].get<std::uint64_t>();
+    if (s["labels"]["pid"] == sys.proc.pid() && !fr.empty() && fr[0].second == "kernel" && c >= 0) {
+      syscall_kernel_samples += s["values"][0].get<std::uint64_t>();
     }
   }
   EXPECT_EQ(sum, total);  // nothing lost, so no synthetic stacks
@@ -193,8 +195,8 @@ TEST_F(ProfbufdE2E, PidFilterKeepsOnlyThatProcess) {
   const json doc = json::parse(slurp(jsons[0]));
   std::uint64_t n = 0;
   for (const auto& s : doc["stacks"]) {
-    EXPECT_EQ(s["pid"], target.proc.pid()) << s.dump();
-    n += s["count"].get<std::uint64_t>();
+    EXPECT_EQ(s["labels"]["pid"], target.proc.pid()) << s.dump();
+    n += s["values"][0].get<std::uint64_t>();
   }
   EXPECT_GT(n, 50u);  // ~99 Hz x 2 s of one busy thread
 }
@@ -211,7 +213,7 @@ TEST_F(ProfbufdE2E, SigintWritesTheCurrentWindowAndExitsZero) {
   const auto jsons = files_with(out.path, ".json");
   ASSERT_EQ(jsons.size(), 1u);
   const json doc = json::parse(slurp(jsons[0]));
-  EXPECT_GT(doc["metadata"]["total_samples"].get<std::uint64_t>(), 50u);
+  EXPECT_GT(doc["metadata"]["totals"][0].get<std::uint64_t>(), 50u);
 }
 
 TEST_F(ProfbufdE2E, IntervalWritesWindowsAndKeepsTheNewest) {
@@ -223,13 +225,21 @@ TEST_F(ProfbufdE2E, IntervalWritesWindowsAndKeepsTheNewest) {
   ASSERT_EQ(jsons.size(), 2u);
   EXPECT_EQ(files_with(out.path, ".folded").size(), 2u);
   EXPECT_TRUE(files_with(out.path, ".pb.gz").empty());
-  // Names sort by time, and the windows tile time without overlap.
+  // The newest two: a whole 1 s window, then the last 0.5 s of the run. Each
+  // holds what 99 Hz on every CPU takes in its duration (idle accounted), so
+  // a sample landing in the wrong window, or twice, shows in the counts.
   const json a = json::parse(slurp(jsons[0])), b = json::parse(slurp(jsons[1]));
-  const auto a_start = a["metadata"]["start_unix_ns"].get<std::int64_t>();
-  const auto b_start = b["metadata"]["start_unix_ns"].get<std::int64_t>();
-  EXPECT_LT(a_start, b_start);
-  EXPECT_EQ(a_start + a["metadata"]["duration_ns"].get<std::int64_t>(), b_start);
+  EXPECT_LT(a["metadata"]["start_unix_ns"].get<std::int64_t>(),
+            b["metadata"]["start_unix_ns"].get<std::int64_t>());
+  for (const json* w : {&a, &b}) {
+    const json& md = (*w)["metadata"];
+    const double seconds = md["duration_ns"].get<double>() / 1e9;
+    const double expected = 99.0 * md["cpus"].get<double>() * seconds;
+    EXPECT_NEAR(md["totals"][0].get<double>(), expected, expected * 0.15 + 3)
+        << seconds << " s window";
+  }
   EXPECT_NEAR(a["metadata"]["duration_ns"].get<double>(), 1e9, 1e6);
+  EXPECT_NEAR(b["metadata"]["duration_ns"].get<double>(), 0.5e9, 0.05e9);
 }
 
 TEST_F(ProfbufdE2E, FullDiskExitsEightAndLeavesNoPartialFile) {

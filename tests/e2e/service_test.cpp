@@ -88,7 +88,7 @@ TEST_F(ServiceE2E, GoToolPprofPullsAProfileOverHttp) {
   EXPECT_EQ(j->status, 200);
   const auto doc = nlohmann::json::parse(j->body);
   ASSERT_FALSE(doc["stacks"].empty());
-  for (const auto& s : doc["stacks"]) EXPECT_EQ(s["pid"], spin.pid());
+  for (const auto& s : doc["stacks"]) EXPECT_EQ(s["labels"]["pid"], spin.pid());
 
   auto bad = c.Get("/debug/pprof/profile?seconds=abc");
   ASSERT_TRUE(bad);
@@ -155,17 +155,20 @@ TEST_F(ServiceE2E, FullDiskIsCountedAndTheNextWindowIsWritten) {
   TempDir dir;
   const fs::path mnt = dir.path / "tiny";
   fs::create_directory(mnt);
-  ASSERT_EQ(run({"/bin/mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt.string()}).status, 0);
+  // 1 MiB: once the fill is gone, room for the --keep 2 windows plus the one
+  // being written, however many stacks a busy machine gives a window.
+  ASSERT_EQ(run({"/bin/mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt.string()}).status, 0);
   struct Unmount {
     std::string path;
     ~Unmount() { run({"/bin/umount", path}); }
   } unmount{mnt.string()};
-  Daemon d(mnt, {"--interval", "1s", "--format", "json"});
+  Daemon d(mnt, {"--interval", "1s", "--keep", "2", "--format", "json"});
   ASSERT_TRUE(d.ready) << d.proc.err();
   {
-    // Fill what is left: the next window's JSON cannot fit.
+    // Fill what is left (the write stops at the end of the disk): the next
+    // window's JSON cannot fit.
     std::ofstream fill(mnt / "fill", std::ios::binary);
-    fill << std::string(64 * 1024, 'x');
+    fill << std::string(1024 * 1024, 'x');
   }
   auto c = d.client();
   auto metric = [&](const std::string& name) -> long {

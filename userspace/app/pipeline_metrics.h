@@ -6,9 +6,7 @@
 
 namespace profbufd {
 
-class Reader;
-class Symbolizer;
-class WindowSink;
+class Pipeline;
 namespace capture {
 class Capture;
 }
@@ -17,8 +15,7 @@ class Capture;
 // profbufd_build_info and the process_* metrics. Every argument must outlive
 // the collector (remove it with the returned ids before they go).
 std::vector<metrics::Registry::CollectorId> register_pipeline_metrics(
-    metrics::Registry& registry, const capture::Capture& capture, const Reader& reader,
-    const Symbolizer& symbolizer, const WindowSink& sink);
+    metrics::Registry& registry, const capture::Capture& capture, const Pipeline& pipeline);
 
 // The counter the HTTP server's response hook increments.
 metrics::CounterFamily& http_requests_family(metrics::Registry& registry);

@@ -1,13 +1,14 @@
 // One profbufd run, wired end to end:
 //
-//   Capture (BPF + loader thread) -> per-CPU ProfBuf -> Reader thread -> windows
-//     -> WindowSink thread (symbolize, write files)
+//   capture (kinds' BPF programs + loader thread, app/capture_setup.h)
+//     -> per-CPU ProfBuf -> Pipeline (reader -> publisher -> sinks, app/pipeline.h)
+//   HTTP server (/metrics, /debug/pprof/profile) over the same pipeline
+//   run loop (app/run_loop.h) on the calling thread: window schedule,
+//     progress, SIGINT/SIGTERM
 //
-// The calling thread waits for signals and timers: it ends the run at
-// --duration or on SIGINT/SIGTERM, starts a new window every --interval, and
-// draws the progress line. SIGINT and SIGTERM must be blocked in every thread
-// before run() is called (main does this first), so they are only ever taken
-// here, synchronously, with sigtimedwait.
+// SIGINT and SIGTERM must be blocked in every thread before run_profiler() is
+// called (main does this first), so they are only ever taken by the run loop,
+// synchronously, with sigtimedwait.
 #pragma once
 
 #include "cli/options.h"

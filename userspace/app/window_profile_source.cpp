@@ -3,16 +3,28 @@
 #include <future>
 #include <memory>
 
-#include "app/idle_books.h"
-#include "common/clock.h"
-
 namespace profbufd {
+namespace {
 
-WindowProfileSource::WindowProfileSource(Reader& reader, Symbolizer& symbolizer,
-                                         ProfileContext context, std::size_t ncpu_slots,
-                                         std::function<bool()> healthy)
-    : reader_(reader), symbolizer_(symbolizer), context_(std::move(context)),
-      nslots_(ncpu_slots), healthy_(std::move(healthy)) {}
+// The one-shot sink an HTTP window is published to: the request waits on it.
+class PromiseSink final : public Sink {
+ public:
+  std::future<std::shared_ptr<const Profile>> future() { return promise_.get_future(); }
+  void on_profile(std::shared_ptr<const Profile> profile) override {
+    promise_.set_value(std::move(profile));
+  }
+
+ private:
+  std::promise<std::shared_ptr<const Profile>> promise_;
+};
+
+}  // namespace
+
+WindowProfileSource::WindowProfileSource(Reader& reader, Publisher& publisher,
+                                         const kinds::Kind& kind, std::size_t ncpu_slots,
+                                         const Clock& clock, std::function<bool()> healthy)
+    : reader_(reader), publisher_(publisher), kind_(kind), nslots_(ncpu_slots), clock_(clock),
+      healthy_(std::move(healthy)) {}
 
 bool WindowProfileSource::healthy() const { return healthy_ && healthy_(); }
 
@@ -24,16 +36,21 @@ void WindowProfileSource::shutdown() {
   cv_.notify_all();
 }
 
-Result<Profile> WindowProfileSource::collect(const Request& request) {
-  auto w = std::make_shared<Window>(monotonic_ns(), kOpenEnded, nslots_);
-  w->start_unix_ns = realtime_ns();
+Result<std::shared_ptr<const Profile>> WindowProfileSource::collect(const Request& request) {
+  auto w = std::make_shared<Window>(kind_.id(), kind_.accumulators(), clock_.monotonic_ns(),
+                                    kOpenEnded, nslots_);
+  w->start_unix_ns = clock_.realtime_ns();
   w->pids = request.pids;
-  w->idle_at_start = read_idle();
-  // The reader hands the window over once it has ended and the grace period has
-  // passed (or at shutdown); the promise outlives this call if we give up early.
-  auto done = std::make_shared<std::promise<std::shared_ptr<Window>>>();
-  std::future<std::shared_ptr<Window>> closed = done->get_future();
-  reader_.open_window(w, [done](std::shared_ptr<Window> cw) { done->set_value(std::move(cw)); });
+  w->books = kind_.open_books(*w);
+  if (w->books) w->books->begin();
+  // The sink outlives this call if the request gives up early (shutdown): the
+  // publisher still holds it.
+  auto sink = std::make_shared<PromiseSink>();
+  auto profile = sink->future();
+  Publisher& publisher = publisher_;
+  reader_.open_window(w, [&publisher, sink](std::shared_ptr<Window> closed) {
+    publisher.push(std::move(closed), {sink});
+  });
 
   bool stopped;
   {
@@ -41,16 +58,11 @@ Result<Profile> WindowProfileSource::collect(const Request& request) {
     stopped = cv_.wait_for(lock, request.duration, [this] { return stopping_; });
   }
   if (stopped)
-    return make_error(ExitCode::kRuntime, "profile request",
-                      "profbufd is shutting down", "try again once it has restarted");
-  close_idle_books(reader_, w, nullptr);
-  reader_.end_window(w, monotonic_ns());
-  closed.wait();
-
-  ProfileContext ctx = context_;
-  // Idle belongs to a whole-machine profile, not to one process's.
-  ctx.account_idle = context_.account_idle && request.pids.empty();
-  return build_profile(*closed.get(), symbolizer_, ctx);
+    return make_error(ExitCode::kRuntime, "profile request", "profbufd is shutting down",
+                      "try again once it has restarted");
+  if (w->books) w->books->end();
+  reader_.end_window(w, clock_.monotonic_ns());
+  return profile.get();
 }
 
 }  // namespace profbufd

@@ -1,29 +1,30 @@
 // ProfileSource over the running pipeline: each HTTP profile request opens its
-// own window on the reader (overlapping any file windows), waits, ends it, and
-// symbolizes it when the reader hands it over.
+// own window of one kind on the reader (overlapping any file windows), waits,
+// ends it, and gets its profile through the publisher like every other window.
 #pragma once
 
-#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <functional>
 #include <mutex>
 
+#include "common/clock.h"
 #include "core/reader.h"
 #include "http/profile_source.h"
-#include "model/profile_builder.h"
+#include "kinds/kind.h"
+#include "sinks/publisher.h"
 
 namespace profbufd {
 
-class Symbolizer;
-
 class WindowProfileSource : public ProfileSource {
  public:
+  // `kind` is what the windows collect (the CPU kind for /debug/pprof/profile);
   // `healthy` tells whether sampling runs (capture attached, loader alive).
-  WindowProfileSource(Reader& reader, Symbolizer& symbolizer, ProfileContext context,
-                      std::size_t ncpu_slots, std::function<bool()> healthy);
+  WindowProfileSource(Reader& reader, Publisher& publisher, const kinds::Kind& kind,
+                      std::size_t ncpu_slots, const Clock& clock,
+                      std::function<bool()> healthy);
 
-  Result<Profile> collect(const Request& request) override;
+  Result<std::shared_ptr<const Profile>> collect(const Request& request) override;
   bool healthy() const override;
 
   // Ends every wait in collect() (they answer an error): sampling is stopping.
@@ -31,9 +32,10 @@ class WindowProfileSource : public ProfileSource {
 
  private:
   Reader& reader_;
-  Symbolizer& symbolizer_;
-  const ProfileContext context_;
+  Publisher& publisher_;
+  const kinds::Kind& kind_;
   const std::size_t nslots_;
+  const Clock& clock_;
   std::function<bool()> healthy_;
 
   std::mutex mu_;

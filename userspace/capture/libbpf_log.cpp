@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
 #include <deque>
 #include <mutex>
 
@@ -112,6 +113,17 @@ std::string LibbpfLogCapture::pick_relevant(const std::vector<std::string>& line
     break;
   }
   return cause;
+}
+
+Error libbpf_error(const std::string& what, int err, const LibbpfLogCapture& log) {
+  err = err < 0 ? -err : err;
+  std::string why = std::strerror(err);
+  const std::string line = log.relevant_line();
+  if (!line.empty()) why += " [" + line + "]";
+  if (err == EPERM || err == EACCES)
+    return make_error(ExitCode::kNoPrivilege, what, why,
+                      "run as root or grant CAP_BPF and CAP_PERFMON");
+  return make_error(ExitCode::kBpfLoad, what, why);
 }
 
 }  // namespace profbufd::capture

@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/error.h"
+
 namespace profbufd::capture {
 
 class LibbpfLogCapture {
@@ -43,5 +45,10 @@ class LibbpfLogCapture {
  private:
   libbpf_print_fn_t previous_ = nullptr;  // restored on destruction
 };
+
+// An Error for a failed libbpf call: `err` (negative or positive errno) as the
+// cause, the log's relevant_line() appended in brackets. EPERM/EACCES map to
+// kNoPrivilege (with the sudo hint), anything else to kBpfLoad.
+Error libbpf_error(const std::string& what, int err, const LibbpfLogCapture& log);
 
 }  // namespace profbufd::capture

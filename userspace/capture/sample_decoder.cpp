@@ -19,24 +19,32 @@ DecodeResult decode_sample(std::span<const std::byte> record) {
   DecodeResult r;
   if (reinterpret_cast<std::uintptr_t>(record.data()) % alignof(std::uint64_t) != 0)
     throw std::invalid_argument("decode_sample: record not 8-byte aligned");
-  if (record.size() < PROFBUFD_SAMPLE_HEADER_BYTES) {
+  if (record.size() < PROFBUFD_RECORD_HEADER_BYTES) {
     r.error = DecodeError::kTooShort;
     return r;
   }
-  // Copy the fixed header out (48 bytes) rather than type-punning the record.
-  profbufd_sample h;
-  std::memcpy(&h, record.data(), PROFBUFD_SAMPLE_HEADER_BYTES);
+  // Copy the fixed header out (72 bytes) rather than type-punning the record.
+  profbufd_record h;
+  std::memcpy(&h, record.data(), PROFBUFD_RECORD_HEADER_BYTES);
   if (h.kernel_frames > PROFBUFD_MAX_FRAMES || h.user_frames > PROFBUFD_MAX_FRAMES) {
     r.error = DecodeError::kTooManyFrames;
     return r;
   }
   const std::size_t nframes = std::size_t{h.kernel_frames} + h.user_frames;
-  if (record.size() < PROFBUFD_SAMPLE_HEADER_BYTES + nframes * sizeof(std::uint64_t)) {
+  if (record.size() < PROFBUFD_RECORD_HEADER_BYTES + nframes * sizeof(std::uint64_t)) {
     r.error = DecodeError::kTruncated;
     return r;
   }
 
-  const StackInfo info{
+  RecordHeader header;
+  header.pid = h.pid;
+  header.tid = h.tid;
+  header.cpu = h.cpu;
+  header.kind = h.kind;
+  header.flags = h.flags;
+  header.value = h.value;
+  header.cgroup_id = h.cgroup_id;
+  header.stack = StackInfo{
       .kernel_frames = h.kernel_frames,
       .user_frames = h.user_frames,
       .kernel_status = h.kernel_status,
@@ -44,18 +52,18 @@ DecodeResult decode_sample(std::span<const std::byte> record) {
       .kernel_errno = positive_errno(h.kernel_err),
       .user_errno = positive_errno(h.user_err),
   };
-  // The frames are 8-byte aligned words inside the record (offset 48 of an
+  // The frames are 8-byte aligned words inside the record (offset 72 of an
   // 8-byte aligned record), so they are viewed in place, not copied. In
   // production the record is ringbuf memory written by the kernel, which holds
   // no C++ objects, so viewing it as std::uint64_t aliases nothing.
   const auto* frames = reinterpret_cast<const std::uint64_t*>(
       record.data() + offsetof(profbufd_sample, frames));
   const auto* comm = reinterpret_cast<const char*>(
-      record.data() + offsetof(profbufd_sample, comm));
+      record.data() + offsetof(profbufd_record, comm));
   r.sample = DecodedSample{
       .cpu = h.cpu,
       .time_ns = h.time_ns,
-      .hdr = {h.pid, h.tid, h.cpu, info.pack()},
+      .hdr = header.pack(),
       .stack = std::span<const std::uint64_t>(frames, nframes),
       .comm = std::span<const char, PROFBUFD_COMM_LEN>(comm, PROFBUFD_COMM_LEN),
   };

@@ -1,5 +1,5 @@
-// Turns one raw BPF ringbuf record (struct profbufd_sample, bpf/profbufd.h)
-// into a ProfBuf record, as userspace/capture/sample_record.h lays it out.
+// Turns one raw BPF ringbuf record of any kind (struct profbufd_sample,
+// bpf/profbufd.h) into a ProfBuf record, as core/record.h lays it out.
 // Split out of the loader thread so that it can be tested with hand-made
 // records and a real ProfBuf.
 //
@@ -14,16 +14,16 @@
 #include <optional>
 #include <span>
 
-#include "capture/sample_record.h"
 #include "core/profbuf.h"
+#include "core/record.h"
 
 namespace profbufd::capture {
 
 struct DecodedSample {
   std::uint32_t cpu = 0;
   std::uint64_t time_ns = 0;
-  std::array<std::uint64_t, kSampleHeaderWords> hdr{};  // pid, tid, cpu, StackInfo
-  std::span<const std::uint64_t> stack;                 // kernel then user frames
+  RecordHeader::Words hdr{};              // RecordHeader::pack()
+  std::span<const std::uint64_t> stack;  // kernel then user frames
   std::span<const char, PROFBUFD_COMM_LEN> comm;
 };
 

@@ -17,21 +17,21 @@ std::uint64_t round_ringbuf_bytes(std::uint64_t bytes, std::size_t page_bytes) {
   return pow2ceil(std::max<std::uint64_t>(bytes, page_bytes));
 }
 
-std::uint64_t ringbuf_bytes_for(unsigned frequency_hz, std::size_t ncpus,
+std::uint64_t ringbuf_bytes_for(unsigned rate_hz, std::size_t ncpus,
                                 std::size_t record_bytes, std::size_t page_bytes) {
   const std::uint64_t per_record =
       (kRingbufRecordHeaderBytes + record_bytes + 7) / 8 * 8;
   const std::uint64_t per_second =
-      std::uint64_t{std::max(frequency_hz, 1u)} * std::max<std::size_t>(ncpus, 1) *
+      std::uint64_t{std::max(rate_hz, 1u)} * std::max<std::size_t>(ncpus, 1) *
       per_record;
   return round_ringbuf_bytes(per_second, page_bytes);
 }
 
-ProfBufSize profbuf_size_for(unsigned frequency_hz, std::size_t hdr_words,
+ProfBufSize profbuf_size_for(unsigned rate_hz, std::size_t hdr_words,
                              std::size_t max_frames, const ProfBufSizing& sizing) {
   const double seconds = sizing.seconds > 0 ? sizing.seconds : 0;
   const auto records = static_cast<std::uint64_t>(
-      std::ceil(static_cast<double>(std::max(frequency_hz, 1u)) * seconds));
+      std::ceil(static_cast<double>(std::max(rate_hz, 1u)) * seconds));
   const std::uint64_t record_words = 2 + hdr_words + sizing.avg_frames;
   const std::uint64_t largest = 2 + hdr_words + max_frames;
   ProfBufSize s;

@@ -1,5 +1,6 @@
 // How big the two buffers of the capture stage are, as pure functions of the
-// sampling rate so that tests (and --help text) can check the arithmetic.
+// record rate (records per second per CPU, every kind together; for the CPU
+// kind alone, its frequency) so that tests can check the arithmetic.
 #pragma once
 
 #include <cstddef>
@@ -10,13 +11,13 @@ namespace profbufd::capture {
 // Bytes the kernel adds in front of every BPF ringbuf record.
 inline constexpr std::uint64_t kRingbufRecordHeaderBytes = 8;
 
-// Ringbuf size: one second of samples from every CPU at `frequency_hz`, each a
+// Ringbuf size: one second of records from every CPU at `rate_hz`, each a
 // full `record_bytes` record (the BPF program reserves fixed-size records),
 // plus the per-record header rounded to 8 bytes, then rounded up to a power of
 // two (the kernel requires it) and to at least one page. One second is 20x
 // the loader's 50 ms drain period, so a loader stalled by a page fault or a
 // busy CPU still loses nothing.
-std::uint64_t ringbuf_bytes_for(unsigned frequency_hz, std::size_t ncpus,
+std::uint64_t ringbuf_bytes_for(unsigned rate_hz, std::size_t ncpus,
                                 std::size_t record_bytes, std::size_t page_bytes);
 
 // Rounds a user-supplied size the same way (power of two, at least one page),
@@ -41,12 +42,12 @@ struct ProfBufSizing {
 };
 
 // A ProfBuf record is 2 + hdr_words + frames words (length, time, header,
-// stack). Formula, with r = ceil(frequency_hz * seconds) samples:
+// stack). Formula, with r = ceil(rate_hz * seconds) records:
 //   bufwords = pow2ceil(max(r * (2 + hdr_words + avg_frames), largest record))
 //   tags     = pow2ceil(bufwords / (2 + hdr_words))
 // The tag count is what the data words could hold if every sample had no
 // frames at all, so tags never run out before data words do.
-ProfBufSize profbuf_size_for(unsigned frequency_hz, std::size_t hdr_words,
+ProfBufSize profbuf_size_for(unsigned rate_hz, std::size_t hdr_words,
                              std::size_t max_frames, const ProfBufSizing& sizing);
 
 // Smallest power of two >= v (v = 0 gives 1).

@@ -1,13 +1,15 @@
 #include "capture/task_interner.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace profbufd::capture {
 
 TaskInterner::TaskInterner(std::size_t max_identities)
-    : max_(max_identities), slots_(64, nullptr) {
+    : max_(std::min<std::size_t>(max_identities, kOtherId)), slots_(64, nullptr) {
   static_assert(sizeof(kOtherName) <= PROFBUFD_COMM_LEN);
   std::memcpy(other_.comm.data(), kOtherName, sizeof(kOtherName));
+  other_.id = kOtherId;
 }
 
 TaskInterner::Key TaskInterner::normalize(std::span<const char, PROFBUFD_COMM_LEN> comm) {
@@ -42,7 +44,7 @@ const TaskIdentity* TaskInterner::intern(std::span<const char, PROFBUFD_COMM_LEN
     overflowed_.fetch_add(1, std::memory_order_relaxed);
     return &other_;
   }
-  identities_.push_back(TaskIdentity{k});
+  identities_.push_back(TaskIdentity{k, static_cast<std::uint32_t>(n)});
   const TaskIdentity* id = &identities_.back();
   slots_[i] = id;
   size_.store(n + 1, std::memory_order_relaxed);

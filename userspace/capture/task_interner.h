@@ -5,6 +5,8 @@
 //   - A returned pointer is never null and stays valid, with the same contents,
 //     until the interner is destroyed: identities live in a std::deque, which
 //     never moves elements on push_back, and are never erased.
+//   - Identity ids are 0, 1, 2, ... in order of creation; "[other]" has
+//     kOtherId. Windows keep ids, not pointers (core/window.h).
 //   - At most max_identities distinct identities are created (plus "[other]");
 //     every comm that arrives once the table is full maps to the shared
 //     "[other]" identity and is counted in overflowed(). Process churn (every
@@ -28,7 +30,7 @@
 #include <span>
 #include <vector>
 
-#include "capture/sample_record.h"
+#include "core/record.h"
 
 namespace profbufd::capture {
 
@@ -36,7 +38,9 @@ class TaskInterner {
  public:
   static constexpr std::size_t kDefaultMaxIdentities = 1 << 16;
   static constexpr char kOtherName[] = "[other]";
+  static constexpr std::uint32_t kOtherId = UINT32_MAX;
 
+  // max_identities is at most kOtherId.
   explicit TaskInterner(std::size_t max_identities = kDefaultMaxIdentities);
   TaskInterner(const TaskInterner&) = delete;
   TaskInterner& operator=(const TaskInterner&) = delete;

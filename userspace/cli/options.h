@@ -22,6 +22,7 @@
 #include "common/error.h"
 #include "http/listen_address.h"
 #include "encode/format.h"
+#include "profbufd.h"
 
 namespace profbufd::cli {
 
@@ -29,7 +30,7 @@ inline constexpr unsigned kDefaultFrequencyHz = 99;
 // perf_event_max_sample_rate is an int sysctl: no kernel accepts more.
 inline constexpr unsigned kMaxFrequencyHz = 2'147'483'647;
 // --pid filters live in a fixed-size BPF map.
-inline constexpr std::size_t kMaxPids = 32;
+inline constexpr std::size_t kMaxPids = PROFBUFD_MAX_PIDS;
 // PID_MAX_LIMIT on 64-bit kernels: /proc/sys/kernel/pid_max cannot go higher.
 inline constexpr std::uint32_t kMaxPid = 4 * 1024 * 1024;
 // A window shorter than this holds a handful of samples at the default rate and

@@ -4,18 +4,30 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <utility>
 
 namespace profbufd {
 
 class Fd {
  public:
+  Fd() = default;
   explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& o) noexcept : fd_(o.release()) {}
+  Fd& operator=(Fd&& o) noexcept {
+    if (this != &o) {
+      reset();
+      fd_ = o.release();
+    }
+    return *this;
+  }
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
+  ~Fd() { reset(); }
+
   int get() const { return fd_; }
+  explicit operator bool() const { return fd_ >= 0; }
+  // Gives up ownership: the caller closes the descriptor.
+  int release() { return std::exchange(fd_, -1); }
   // Closes now and returns close(2)'s errno, 0 on success: on NFS and some
   // other file systems close is where a deferred write error surfaces.
   int close() {
@@ -25,7 +37,11 @@ class Fd {
   }
 
  private:
-  int fd_;
+  void reset() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  int fd_ = -1;
 };
 
 }  // namespace profbufd

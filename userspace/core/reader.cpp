@@ -1,21 +1,31 @@
 #include "core/reader.h"
 
-#include <time.h>
-
 #include <algorithm>
+#include <array>
 #include <stdexcept>
 
-#include "capture/sample_record.h"
-#include "common/clock.h"
+#include "core/record.h"
 
 namespace profbufd {
+namespace {
 
-Reader::Reader(std::vector<ProfBuf*> buffers, ProcessTable& processes, DropCounter drops,
+// The reader thread is the only writer of its counters: a relaxed load and store
+// avoid a locked read-modify-write per record. Readers elsewhere only need some
+// recent value.
+void bump(std::atomic<std::uint64_t>& counter, std::uint64_t n = 1) {
+  counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+Reader::Reader(std::vector<ProfBuf*> buffers, ProcessTable& processes,
+               std::vector<const Aggregation*> kinds, DropCounter drops, const Clock& clock,
                Options options)
-    : buffers_(std::move(buffers)), processes_(processes), drops_(std::move(drops)),
-      options_(options), eof_(buffers_.size(), false) {
+    : buffers_(std::move(buffers)), processes_(processes), kinds_(std::move(kinds)),
+      drops_(std::move(drops)), clock_(clock), options_(options), eof_(buffers_.size(), false),
+      drops_seen_(kinds_.size(), 0) {
   for (std::size_t i = 0; i < buffers_.size(); ++i) eof_[i] = buffers_[i] == nullptr;
-  key_.reserve(StackTable::kFixedWords + 2 * PROFBUFD_MAX_FRAMES);
+  key_.reserve(StackTable::kFixedWords + kMaxStackWords);
 }
 
 Reader::~Reader() {
@@ -30,28 +40,13 @@ Reader::~Reader() {
 }
 
 void Reader::start() {
-  // drops_seen_ starts at 0: the counters are new with the BPF program, and
+  // drops_seen_ starts at 0: the counters are new with the BPF maps, and
   // sampling (hence dropping) began at attach, before this thread existed.
   thread_ = std::thread([this] { run(); });
 }
 
 void Reader::run() {
-  for (;;) {
-    const std::uint64_t now = monotonic_ns();
-    bool all_eof;
-    bool stopping;
-    std::vector<Open> due;
-    {
-      std::unique_lock lock(mu_);
-      all_eof = drain_all();
-      account_drops(now);
-      stopping = stopping_;
-      if (!stopping) due = take_due(now, false);
-    }
-    deliver(std::move(due));
-    // Stopping: keep draining until the capture's close() reaches us as EOF on
-    // every buffer, so nothing written before the stop is left behind.
-    if (stopping && all_eof) return;
+  while (!pass()) {
     std::unique_lock lock(mu_);
     if (stopping_) {
       // Waiting for the last records and EOF: poll briefly, not a full period.
@@ -63,20 +58,47 @@ void Reader::run() {
   }
 }
 
+void Reader::run_pass() { pass(); }
+
+bool Reader::pass() {
+  const std::uint64_t now = clock_.monotonic_ns();
+  bool all_eof, stopping;
+  {
+    std::lock_guard lock(mu_);
+    all_eof = drain_all();
+    account_drops(now);
+    stopping = stopping_;
+  }
+  resolve_new_pids();
+  std::vector<Open> due;
+  {
+    std::lock_guard lock(mu_);
+    attach_maps();
+    // Stopping: windows are handed over by finish(), with their final ends.
+    if (!stopping) due = take_due(now, false);
+  }
+  deliver(std::move(due));
+  return stopping && all_eof;
+}
+
 void Reader::finish(std::uint64_t end_ns) {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
   stop_cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (thread_.joinable()) {
+    thread_.join();
+  } else {
+    while (!pass()) {
+    }
+  }
   std::vector<Open> all;
   {
     std::lock_guard lock(mu_);
     for (Open& o : open_)
-      if (o.window->end_ns == kOpenEnded || o.window->end_ns > end_ns) {
+      if (o.window->end_ns == kOpenEnded || o.window->end_ns > end_ns)
         o.window->end_ns = std::max(end_ns, o.window->start_ns);
-      }
     all = take_due(0, true);
   }
   deliver(std::move(all));
@@ -98,17 +120,6 @@ void Reader::rotate(const std::shared_ptr<Window>& current, std::shared_ptr<Wind
     }
   }
   open_.push_back(Open{std::move(next), std::move(on_closed), nullptr});
-}
-
-bool Reader::update_open_window(const std::shared_ptr<Window>& w,
-                                const std::function<void(Window&)>& f) {
-  std::lock_guard lock(mu_);
-  for (Open& o : open_)
-    if (o.window == w) {
-      f(*w);
-      return true;
-    }
-  return false;
 }
 
 void Reader::end_window(const std::shared_ptr<Window>& w, std::uint64_t at_ns) {
@@ -139,12 +150,12 @@ void Reader::consume(std::size_t cpu, const ProfBuf::ReadResult& r) {
   std::size_t di = 0, ti = 0;
   while (di < r.data.size()) {
     const std::uint64_t len = r.data[di];
-    if (len < 2 + kSampleHeaderWords || di + len > r.data.size() || ti >= r.tags.size())
+    if (len < 2 + kRecordHeaderWords || di + len > r.data.size() || ti >= r.tags.size())
       throw std::logic_error("Reader: malformed ProfBuf record");
     const std::uint64_t time = r.data[di + 1];
-    const auto hdr = r.data.subspan(di + 2, kSampleHeaderWords);
-    const auto stack = r.data.subspan(di + 2 + kSampleHeaderWords,
-                                      len - 2 - kSampleHeaderWords);
+    const auto hdr = r.data.subspan(di + 2, kRecordHeaderWords);
+    const auto stack = r.data.subspan(di + 2 + kRecordHeaderWords,
+                                      len - 2 - kRecordHeaderWords);
     const void* tag = r.tags[ti];
     if (tag == nullptr) {
       add_overflow(cpu, time, stack.empty() ? 0 : stack[0]);
@@ -156,71 +167,100 @@ void Reader::consume(std::size_t cpu, const ProfBuf::ReadResult& r) {
   }
 }
 
-namespace {
-
-// The reader thread is the only writer of its counters: a relaxed load and store
-// avoid a locked read-modify-write per sample. Readers elsewhere only need some
-// recent value.
-void bump(std::atomic<std::uint64_t>& counter, std::uint64_t n = 1) {
-  counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-}
-
-}  // namespace
-
 void Reader::add_sample(std::size_t cpu, std::uint64_t time,
                         std::span<const std::uint64_t> hdr,
                         std::span<const std::uint64_t> stack, const void* tag) {
   bump(samples_);
-  const StackInfo info = StackInfo::unpack(hdr[3]);
-  if (info.kernel_status == PROFBUFD_STACK_ERROR || info.user_status == PROFBUFD_STACK_ERROR ||
-      (info.user_status == PROFBUFD_STACK_EMPTY && hdr[0] != 0))
-    bump(stack_unavailable_);
-  // Key: pid, tid, task identity, stack info, frames. The CPU is left out so the
-  // same stack on two CPUs aggregates.
+  const RecordHeader h = RecordHeader::unpack(hdr);
+  if (h.stack.unavailable(h.pid)) bump(stack_unavailable_);
+  const Aggregation* kind = h.kind < kinds_.size() ? kinds_[h.kind] : nullptr;
+  if (kind == nullptr) {
+    bump(unknown_kind_);
+    return;
+  }
+  const auto& task = *static_cast<const TaskIdentity*>(tag);
+  // Key: pid/tid, task id and flags, cgroup, stack info, frames. The CPU is
+  // left out so the same stack on two CPUs aggregates.
   key_.clear();
   key_.push_back(hdr[0]);
-  key_.push_back(hdr[1]);
-  key_.push_back(reinterpret_cast<std::uintptr_t>(tag));
-  key_.push_back(hdr[3]);
+  key_.push_back(StackTable::task_word(task.id, h.flags));
+  key_.push_back(h.cgroup_id);
+  key_.push_back(h.stack.pack());
   key_.insert(key_.end(), stack.begin(), stack.end());
-  const auto pid = static_cast<std::uint32_t>(hdr[0]);
+  std::array<std::uint64_t, StackTable::kMaxAccumulators> acc{};
+  kind->accumulate(h, std::span<std::uint64_t>(acc.data(), kind->accumulators()));
   for (Open& o : open_) {
     Window& w = *o.window;
-    if (!w.contains(time)) continue;
-    if (!w.pids.empty() && std::find(w.pids.begin(), w.pids.end(), pid) == w.pids.end())
+    if (w.kind != h.kind || !w.contains(time)) continue;
+    if (!w.pids.empty() && std::find(w.pids.begin(), w.pids.end(), h.pid) == w.pids.end())
       continue;
-    ++w.samples_by_cpu[cpu];
-    if (pid == 0) ++w.idle_sampled_by_cpu[cpu];
-    if (w.stacks.add(key_) && pid != 0 && !w.maps.contains(pid))
-      w.maps.emplace(pid, processes_.get(pid));
+    ++w.records_by_cpu[cpu];
+    if (w.books) w.books->note(h);
+    const std::span<const std::uint64_t> values(acc.data(), w.stacks.accumulators());
+    if (w.stacks.add(key_, values)) note_new_stack(w, h.pid, task);
   }
+}
+
+void Reader::note_new_stack(Window& w, std::uint32_t pid, const TaskIdentity& task) {
+  w.tasks.try_emplace(task.id, task.comm);
+  // The maps are read after this drain, outside the lock (resolve_new_pids);
+  // until then the window holds a null placeholder.
+  if (pid != 0 && w.maps.try_emplace(pid, nullptr).second) new_pids_.push_back(pid);
 }
 
 void Reader::add_overflow(std::size_t cpu, std::uint64_t time, std::uint64_t count) {
   bump(lost_, count);
   bump(profbuf_overflow_, count);
+  // An overflow record has no header: what kind the discarded records were is
+  // unknown, so every window open at its time is charged (an upper bound).
   for (Open& o : open_)
     if (o.window->contains(time)) o.window->profbuf_overflow_by_cpu[cpu] += count;
 }
 
 void Reader::account_drops(std::uint64_t now) {
   if (!drops_) return;
-  const std::uint64_t total = drops_();
-  if (total <= drops_seen_) return;
-  const std::uint64_t delta = total - drops_seen_;
-  drops_seen_ = total;
-  bump(lost_, delta);
-  bump(ringbuf_full_, delta);
-  // A failed reservation has no timestamp: it is charged to the windows open now.
-  bool charged = false;
-  for (Open& o : open_)
-    if (o.window->contains(now)) {
-      o.window->ringbuf_full += delta;
-      charged = true;
+  const std::vector<std::uint64_t> totals = drops_();
+  for (std::size_t kind = 0; kind < totals.size() && kind < drops_seen_.size(); ++kind) {
+    if (totals[kind] <= drops_seen_[kind]) continue;
+    const std::uint64_t delta = totals[kind] - drops_seen_[kind];
+    drops_seen_[kind] = totals[kind];
+    bump(lost_, delta);
+    bump(ringbuf_full_, delta);
+    // A failed reservation has no timestamp: it is charged to the windows of its
+    // kind open now. Between two file windows (the grace period) "now" may lie
+    // past every end: then the newest window of the kind takes it rather than
+    // lose the count.
+    Window* newest = nullptr;
+    bool charged = false;
+    for (Open& o : open_) {
+      if (o.window->kind != kind) continue;
+      newest = o.window.get();
+      if (o.window->contains(now)) {
+        o.window->ringbuf_full += delta;
+        charged = true;
+      }
     }
-  // Between two file windows (the grace period) "now" may lie past every end:
-  // charge the newest window rather than lose the count.
-  if (!charged && !open_.empty()) open_.back().window->ringbuf_full += delta;
+    if (!charged && newest) newest->ringbuf_full += delta;
+  }
+}
+
+void Reader::resolve_new_pids() {
+  std::sort(new_pids_.begin(), new_pids_.end());
+  new_pids_.erase(std::unique(new_pids_.begin(), new_pids_.end()), new_pids_.end());
+  for (std::uint32_t pid : new_pids_) resolved_.emplace_back(pid, processes_.get(pid));
+  new_pids_.clear();
+}
+
+void Reader::attach_maps() {
+  if (resolved_.empty()) return;
+  for (Open& o : open_) {
+    auto& maps = o.window->maps;
+    for (const auto& [pid, snapshot] : resolved_) {
+      auto it = maps.find(pid);
+      if (it != maps.end() && !it->second) it->second = snapshot;
+    }
+  }
+  resolved_.clear();
 }
 
 std::vector<Reader::Open> Reader::take_due(std::uint64_t now, bool all) {

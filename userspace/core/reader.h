@@ -1,14 +1,21 @@
 // The reader stage: one thread that drains every per-CPU ProfBuf, routes each
-// sample to every open window whose time range holds it, and hands a window over
-// once it has ended and the pipeline has had time to deliver its last samples.
+// record to every open window of its kind whose time range holds it, and hands
+// a window over once it has ended and the pipeline has had time to deliver its
+// last records.
 //
 //   loader thread --(ProfBuf per CPU)--> Reader::run --> open windows
 //                                                     \-> on_closed(window)
 //
-// Threads: run() is the reader thread. open_window / rotate / stop are called
-// from other threads (main, HTTP); they and the reader meet under mu_, which the
-// reader holds once per drain pass, never per sample. on_closed callbacks run on
-// the reader thread without mu_ held and must be quick (hand the window to a queue).
+// A pass: drain every buffer and route (under mu_); then, without the lock,
+// snapshot /proc/PID/maps of the processes first seen in that drain; then,
+// under mu_ again, give the snapshots to the windows that wait for them and
+// take the windows that are due; hand those over without the lock.
+//
+// Threads: run() is the reader thread. open_window / rotate / end_window are
+// called from other threads (run loop, HTTP); they and the reader meet under
+// mu_, which the reader holds twice per pass, never per record, and never
+// while it reads /proc. on_closed callbacks run on the reader thread without
+// mu_ held and must be quick (hand the window to a queue).
 #pragma once
 
 #include <atomic>
@@ -19,52 +26,58 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
-#include "process/process_table.h"
-#include "core/window.h"
+#include "common/clock.h"
+#include "core/aggregation.h"
 #include "core/profbuf.h"
+#include "core/window.h"
+#include "process/process_table.h"
 
 namespace profbufd {
 
 class Reader {
  public:
   using OnClosed = std::function<void(std::shared_ptr<Window>)>;
-  // Total failed ringbuf reservations so far (monotonic), read once per pass.
-  using DropCounter = std::function<std::uint64_t()>;
+  // Failed ringbuf reservations so far, by kind (index = kind id), each
+  // monotonic; read once per pass.
+  using DropCounter = std::function<std::vector<std::uint64_t>()>;
 
   struct Options {
     std::chrono::milliseconds period{50};  // drain period: well under 100 ms
-    // How long after a window's end the reader keeps taking its samples: covers
+    // How long after a window's end the reader keeps taking its records: covers
     // the loader's own batching (ringbuf wakeup policy) plus one drain period.
     std::chrono::milliseconds grace{300};
   };
 
   // buffers[cpu] is the ProfBuf of that CPU, or null for a CPU not sampled.
-  Reader(std::vector<ProfBuf*> buffers, ProcessTable& processes, DropCounter drops,
+  // kinds[id] aggregates records of kind `id` (null: no such kind; its records
+  // are discarded and counted). Everything referenced must outlive the Reader.
+  Reader(std::vector<ProfBuf*> buffers, ProcessTable& processes,
+         std::vector<const Aggregation*> kinds, DropCounter drops, const Clock& clock,
          Options options);
   Reader(const Reader&) = delete;
   Reader& operator=(const Reader&) = delete;
   ~Reader();
 
   void start();
-  // Call once every ProfBuf has been closed by the capture: drains them to EOF,
-  // ends every window still open at `end_ns` and hands all of them over.
+  // Call once every ProfBuf has been closed by the capture: drains them to EOF
+  // (on the reader thread, or here if it was never started), ends every window
+  // still open at `end_ns` and hands all of them over.
   void finish(std::uint64_t end_ns);
+  // One pass on the calling thread, as the reader thread makes them. For tests
+  // that drive the reader step by step; never while the thread runs.
+  void run_pass();
 
-  // Starts feeding `w` (its start/end already set). `on_closed` receives it once.
+  // Starts feeding `w` (its kind, start and end already set). `on_closed`
+  // receives it once.
   void open_window(std::shared_ptr<Window> w, OnClosed on_closed);
   // Ends `current` at `at_ns` and opens `next` (starting at `at_ns`) in the same
-  // step, so the two tile time; samples of `current` that arrive after it was
+  // step, so the two tile time; records of `current` that arrive after it was
   // handed over are taken by `next`.
   void rotate(const std::shared_ptr<Window>& current, std::shared_ptr<Window> next,
               std::uint64_t at_ns, OnClosed on_closed);
-  // Runs f(*w) under the reader's lock if `w` is still open (not yet handed
-  // over); returns whether it ran. For fields the reader does not touch but the
-  // consumer of the closed window reads (idle times): the lock orders the write
-  // before the hand-over.
-  bool update_open_window(const std::shared_ptr<Window>& w,
-                          const std::function<void(Window&)>& f);
   // Ends `w` at `at_ns` (it is handed over after the grace period).
   void end_window(const std::shared_ptr<Window>& w, std::uint64_t at_ns);
 
@@ -76,11 +89,12 @@ class Reader {
   std::uint64_t profbuf_overflow() const {
     return profbuf_overflow_.load(std::memory_order_relaxed);
   }
-  // Samples kept, but whose kernel or user stack could not be walked.
+  // Records kept, but whose kernel or user stack could not be walked.
   std::uint64_t stack_unavailable() const {
     return stack_unavailable_.load(std::memory_order_relaxed);
   }
-
+  // Records of a kind nobody registered (never expected): discarded.
+  std::uint64_t unknown_kind() const { return unknown_kind_.load(std::memory_order_relaxed); }
 
  private:
   struct Open {
@@ -90,13 +104,20 @@ class Reader {
   };
 
   void run();
-  // One pass over every buffer; returns true when all of them reached EOF.
+  // One pass; returns true once stopping and every buffer reached EOF.
+  bool pass();
+  // One drain over every buffer (mu_ held); returns true when all reached EOF.
   bool drain_all();
   void consume(std::size_t cpu, const ProfBuf::ReadResult& r);
   void add_sample(std::size_t cpu, std::uint64_t time, std::span<const std::uint64_t> hdr,
                   std::span<const std::uint64_t> stack, const void* tag);
+  void note_new_stack(Window& w, std::uint32_t pid, const TaskIdentity& task);
   void add_overflow(std::size_t cpu, std::uint64_t time, std::uint64_t count);
   void account_drops(std::uint64_t now);
+  // Reads the maps of the pids first seen in the last drain (no lock held).
+  void resolve_new_pids();
+  // Hands the snapshots read by resolve_new_pids() to the windows (mu_ held).
+  void attach_maps();
   // Moves windows that are due (or all, if `all`) out of open_; callers deliver
   // them without the lock.
   std::vector<Open> take_due(std::uint64_t now, bool all);
@@ -104,7 +125,9 @@ class Reader {
 
   std::vector<ProfBuf*> buffers_;
   ProcessTable& processes_;
+  std::vector<const Aggregation*> kinds_;
   DropCounter drops_;
+  const Clock& clock_;
   Options options_;
 
   std::mutex mu_;
@@ -112,17 +135,20 @@ class Reader {
   std::condition_variable stop_cv_;
   bool stopping_ = false;  // guarded by mu_
 
-  // Reader-thread state.
+  // Reader-thread state (the thread running passes).
   std::thread thread_;
   std::vector<bool> eof_;
   std::vector<std::uint64_t> key_;  // scratch: stack key being routed
-  std::uint64_t drops_seen_ = 0;
+  std::vector<std::uint64_t> drops_seen_;  // by kind
+  std::vector<std::uint32_t> new_pids_;    // first seen by a window in this drain
+  std::vector<std::pair<std::uint32_t, std::shared_ptr<const ProcessMaps>>> resolved_;
 
   std::atomic<std::uint64_t> samples_{0};
   std::atomic<std::uint64_t> lost_{0};  // ringbuf_full_ + profbuf_overflow_
   std::atomic<std::uint64_t> ringbuf_full_{0};
   std::atomic<std::uint64_t> profbuf_overflow_{0};
   std::atomic<std::uint64_t> stack_unavailable_{0};
+  std::atomic<std::uint64_t> unknown_kind_{0};
 };
 
 }  // namespace profbufd

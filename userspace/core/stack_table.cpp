@@ -1,11 +1,15 @@
 #include "core/stack_table.h"
 
 #include <algorithm>
+#include <array>
 #include <stdexcept>
 
 namespace profbufd {
 
-StackTable::StackTable() : slots_(64) {}
+StackTable::StackTable(std::size_t accumulators) : nacc_(accumulators), slots_(64) {
+  if (nacc_ == 0 || nacc_ > kMaxAccumulators)
+    throw std::invalid_argument("StackTable: 1 to 4 accumulators");
+}
 
 namespace {
 
@@ -33,28 +37,36 @@ std::uint64_t StackTable::hash_words(std::span<const std::uint64_t> key) {
 }
 
 bool StackTable::add(std::span<const std::uint64_t> key, std::uint64_t n) {
-  total_ += n;
+  std::array<std::uint64_t, kMaxAccumulators> v{};
+  v[0] = n;
+  return add(key, std::span<const std::uint64_t>(v.data(), nacc_));
+}
+
+bool StackTable::add(std::span<const std::uint64_t> key, std::span<const std::uint64_t> values) {
+  total_ += values[0];
   const std::uint64_t h = hash_words(key);
   const auto tag = static_cast<std::uint32_t>(h >> 32);
   const std::size_t mask = slots_.size() - 1;
   for (std::size_t i = h & mask;; i = (i + 1) & mask) {
     Slot& s = slots_[i];
     if (s.entry_plus_one == 0) {
-      if (arena_.size() + key.size() > UINT32_MAX || entries_.size() >= UINT32_MAX - 1)
+      if (arena_.size() + key.size() + nacc_ > UINT32_MAX || entries_.size() >= UINT32_MAX - 1)
         throw std::length_error("StackTable: more than 2^32 words or entries");
       entries_.push_back(Stored{h, static_cast<std::uint32_t>(arena_.size()),
-                                static_cast<std::uint32_t>(key.size()), n});
+                                static_cast<std::uint32_t>(key.size())});
       arena_.insert(arena_.end(), key.begin(), key.end());
+      arena_.insert(arena_.end(), values.begin(), values.begin() + nacc_);
       s.entry_plus_one = static_cast<std::uint32_t>(entries_.size());
       s.tag = tag;
       if (entries_.size() * 2 > slots_.size()) grow();
       return true;
     }
     if (s.tag != tag) continue;
-    Stored& e = entries_[s.entry_plus_one - 1];
-    if (e.len == key.size() &&
-        std::equal(key.begin(), key.end(), arena_.begin() + e.off)) {
-      e.count += n;
+    const Stored& e = entries_[s.entry_plus_one - 1];
+    const auto stored = arena_.begin() + e.off;
+    if (e.len == key.size() && std::equal(key.begin(), key.end(), stored)) {
+      std::uint64_t* acc = arena_.data() + e.off + e.len;
+      for (std::size_t j = 0; j < nacc_; ++j) acc[j] += values[j];
       return false;
     }
   }
@@ -72,8 +84,9 @@ void StackTable::grow() {
   slots_.swap(bigger);
 }
 
-void StackTable::merge(const StackTable& other) {
-  other.for_each([this](const Entry& e) { add(e.key, e.count); });
+std::size_t StackTable::memory_bytes() const {
+  return arena_.capacity() * sizeof(std::uint64_t) + entries_.capacity() * sizeof(Stored) +
+         slots_.capacity() * sizeof(Slot);
 }
 
 }  // namespace profbufd

@@ -1,15 +1,18 @@
-// Aggregates identical samples: a map from a key of words
-// (pid, tid, task, stack info, frames...) to a count.
+// Aggregates identical records: a map from a key of words
+// (pid/tid, task id/flags, cgroup, stack info, frames...) to a few
+// accumulators (how many: the kind says; a CPU window counts ticks, an
+// off-CPU window adds events and nanoseconds).
 //
-// Keys live back to back in one arena of words; an open-addressing table of
-// (entry index, hash tag) slots finds them. Counting a known stack costs one hash
-// over its words, usually one slot probe and one compare against the arena;
-// inserting a new one appends to the arena. Nothing is allocated per counted
-// sample, and there are no per-entry nodes to chase.
+// Keys live back to back in one arena of words, each followed by its
+// accumulators; an open-addressing table of (entry index, hash tag) slots
+// finds them. Counting a known stack costs one hash over its words, usually one
+// slot probe, one compare against the arena and an add right behind the key.
+// Nothing is allocated per counted record, and there are no per-entry nodes.
 //
 // Invariants: slots_.size() is a power of two and at most half full; every
 // non-empty slot names an entry whose key hashes to a probe sequence passing
-// through it (linear probing, no deletions).
+// through it (linear probing, no deletions); entry i's accumulators are the
+// accumulators() words at arena_[off + len].
 #pragma once
 
 #include <cstdint>
@@ -21,41 +24,54 @@ namespace profbufd {
 class StackTable {
  public:
   // Words of a key before the frames.
-  static constexpr std::size_t kPidWord = 0, kTidWord = 1, kTaskWord = 2,
-                               kInfoWord = 3, kFixedWords = 4;
+  static constexpr std::size_t kPidTidWord = 0,  // RecordHeader::pid_tid()
+      kTaskWord = 1,                            // task id | flags << 32
+      kCgroupWord = 2, kInfoWord = 3,           // cgroup id, StackInfo
+      kFixedWords = 4;
+  static constexpr std::size_t kMaxAccumulators = 4;
+
+  static constexpr std::uint64_t task_word(std::uint32_t task_id, std::uint16_t flags) {
+    return std::uint64_t{task_id} | std::uint64_t{flags} << 32;
+  }
 
   struct Entry {
-    std::span<const std::uint64_t> key;  // kFixedWords words, then the frames
-    std::uint64_t count;
+    std::span<const std::uint64_t> key;     // kFixedWords words, then the frames
+    std::span<const std::uint64_t> values;  // accumulators() words
   };
 
-  StackTable();
+  // 1 <= accumulators <= kMaxAccumulators; throws std::invalid_argument otherwise.
+  explicit StackTable(std::size_t accumulators = 1);
   StackTable(const StackTable&) = delete;
   StackTable& operator=(const StackTable&) = delete;
 
-  // Adds `n` to the count of `key` (inserting it if new). Returns true when the
-  // key was new.
+  // Adds `values` (accumulators() words) to the accumulators of `key`,
+  // inserting it if new. Returns true when the key was new.
+  bool add(std::span<const std::uint64_t> key, std::span<const std::uint64_t> values);
+  // Adds n to accumulator 0 (and 0 to the rest).
   bool add(std::span<const std::uint64_t> key, std::uint64_t n = 1);
 
-  // Adds every entry of `other`.
-  void merge(const StackTable& other);
-
+  std::size_t accumulators() const { return nacc_; }
   std::size_t size() const { return entries_.size(); }
+  // Sum of accumulator 0 over every entry.
   std::uint64_t total() const { return total_; }
+  // Heap bytes held (for memory accounting).
+  std::size_t memory_bytes() const;
 
   // Visits entries in insertion order (deterministic).
   template <typename F>
   void for_each(F&& f) const {
-    for (const Stored& e : entries_)
-      f(Entry{std::span<const std::uint64_t>(arena_.data() + e.off, e.len), e.count});
+    for (const Stored& e : entries_) {
+      const std::uint64_t* k = arena_.data() + e.off;
+      f(Entry{std::span<const std::uint64_t>(k, e.len),
+              std::span<const std::uint64_t>(k + e.len, nacc_)});
+    }
   }
 
  private:
   struct Stored {
     std::uint64_t hash;
-    std::uint32_t off;  // into arena_
-    std::uint32_t len;
-    std::uint64_t count;
+    std::uint32_t off;  // into arena_: the key, then the accumulators
+    std::uint32_t len;  // key words
   };
   struct Slot {
     std::uint32_t entry_plus_one = 0;  // 0: empty
@@ -65,6 +81,7 @@ class StackTable {
   static std::uint64_t hash_words(std::span<const std::uint64_t> key);
   void grow();
 
+  std::size_t nacc_;
   std::vector<std::uint64_t> arena_;
   std::vector<Stored> entries_;  // insertion order
   std::vector<Slot> slots_;

@@ -1,6 +1,7 @@
 #include "encode/folded.h"
 
 #include <map>
+#include <stdexcept>
 #include <vector>
 
 namespace profbufd {
@@ -18,7 +19,9 @@ std::string sanitize_folded_name(std::string_view name) {
   return out;
 }
 
-std::string render_folded(const Profile& profile) {
+std::string render_folded(const Profile& profile, std::size_t value_index) {
+  if (value_index >= profile.sample_types.size() && !profile.sample_types.empty())
+    throw std::out_of_range("render_folded: no sample type " + std::to_string(value_index));
   // Frame text per Location, computed once: stacks share most frames.
   std::vector<std::string> names;
   names.reserve(profile.locations.size());
@@ -29,16 +32,17 @@ std::string render_folded(const Profile& profile) {
   }
 
   // Keyed by the stack text itself: merging and bytewise sorting in one step.
-  std::map<std::string, std::uint64_t> lines;
+  std::map<std::string, std::int64_t> lines;
   std::string key;
   for (const Sample& s : profile.samples) {
-    if (s.count == 0) continue;
+    const std::int64_t value = s.values[value_index];
+    if (value == 0) continue;
     key = sanitize_folded_name(s.comm);
     for (auto it = s.locations.rbegin(); it != s.locations.rend(); ++it) {
       key.push_back(';');
       key += names.at(*it);
     }
-    lines[key] += s.count;
+    lines[key] += value;
   }
 
   std::string out;

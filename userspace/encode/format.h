@@ -1,5 +1,5 @@
-// The output formats a window can be written in. Shared by the command line
-// (--format), the file writer and (later) the HTTP handlers.
+// The output formats a profile can be rendered in. Shared by the command line
+// (--format), the file sink and the HTTP handlers (?format=).
 #pragma once
 
 #include <string_view>

@@ -1,25 +1,18 @@
 #include "encode/json_writer.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <numeric>
-#include <nlohmann/json.hpp>
 #include <vector>
 
+#include "encode/json_text.h"
 #include "encode/time_format.h"
 
 namespace profbufd {
 namespace {
 
-// ordered_json keeps keys in insertion order, so documents read in the order
-// of the schema comment ("schema" first) and stay byte-for-byte deterministic.
-using json = nlohmann::ordered_json;
-
-std::string hex(std::uint64_t v) {
-  char buf[2 + 16 + 1];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
+using json_text::append_hex_string;
+using json_text::append_number;
+using json_text::append_string;
 
 const char* kind_name(FrameKind k) {
   switch (k) {
@@ -30,76 +23,178 @@ const char* kind_name(FrameKind k) {
   return "user";
 }
 
-json metadata(const Profile& p) {
+void value_type(std::string& o, const ValueType& t) {
+  o += "{\"type\":";
+  append_string(o, t.type);
+  o += ",\"unit\":";
+  append_string(o, t.unit);
+  o += '}';
+}
+
+// "key": as a member name, comma first unless it is the first member.
+void key(std::string& o, std::string_view k, bool first = false) {
+  if (!first) o += ',';
+  append_string(o, k);
+  o += ':';
+}
+
+void identity(std::string& o, const ProfileMetadata& md) {
+  key(o, "kind", true);
+  append_string(o, md.kind);
+  key(o, "version");
+  append_string(o, md.version);
+  key(o, "host");
+  append_string(o, md.host);
+  key(o, "kernel");
+  append_string(o, md.kernel);
+  key(o, "start");
+  append_string(o, format_rfc3339_utc(md.start_unix_ns));
+  key(o, "start_unix_ns");
+  append_number(o, md.start_unix_ns);
+  key(o, "duration_ns");
+  append_number(o, md.duration_ns);
+  key(o, "cpus");
+  append_number(o, std::uint64_t{md.cpus});
+}
+
+void shape(std::string& o, const Profile& p) {
+  key(o, "sample_types");
+  o += '[';
+  for (std::size_t i = 0; i < p.sample_types.size(); ++i) {
+    if (i) o += ',';
+    value_type(o, p.sample_types[i]);
+  }
+  o += ']';
+  key(o, "default_sample_type");
+  append_string(o, p.default_sample_type);
+  key(o, "period_type");
+  value_type(o, p.period_type);
+  key(o, "period");
+  append_number(o, p.period);
+  key(o, "totals");
+  o += '[';
+  for (std::size_t i = 0; i < p.sample_types.size(); ++i) {
+    if (i) o += ',';
+    append_number(o, p.total(i));
+  }
+  o += ']';
+}
+
+void metadata(std::string& o, const Profile& p) {
   const ProfileMetadata& md = p.metadata;
-  json lost = json::object();
-  for (const auto& [reason, n] : md.lost_samples) lost[reason] = n;
-  return json{
-      {"version", md.version},
-      {"host", md.host},
-      {"kernel", md.kernel},
-      {"start", format_rfc3339_utc(md.start_unix_ns)},
-      {"start_unix_ns", md.start_unix_ns},
-      {"duration_ns", md.duration_ns},
-      {"frequency_hz", md.frequency_hz},
-      {"period_ns", p.period_ns()},
-      {"cpus", md.cpus},
-      {"total_samples", md.total_samples},
-      {"idle_accounted_samples", md.idle_accounted_samples},
-      {"lost_samples", std::move(lost)},
-  };
+  o += '{';
+  identity(o, md);
+  shape(o, p);
+  key(o, "lost_samples");
+  o += '{';
+  bool first = true;
+  for (const auto& [reason, n] : md.lost_samples) {
+    key(o, reason, first);
+    append_number(o, n);
+    first = false;
+  }
+  o += '}';
+  key(o, "details");
+  o += '{';
+  first = true;
+  for (const auto& [name, v] : md.details) {
+    key(o, name, first);
+    append_number(o, v);
+    first = false;
+  }
+  o += "}}";
 }
 
-json frame(const Location& loc) {
-  return json{
-      {"function", loc.function},
-      {"module", loc.module},
-      {"offset", hex(loc.offset)},
-      {"address", hex(loc.address)},
-      {"kind", kind_name(loc.kind)},
-      {"resolved", loc.resolved},
-  };
+// One frame object, rendered once per Location and reused by every stack.
+std::string frame(const Location& loc) {
+  std::string o = "{";
+  key(o, "function", true);
+  append_string(o, loc.function);
+  key(o, "module");
+  append_string(o, loc.module);
+  key(o, "offset");
+  append_hex_string(o, loc.offset);
+  key(o, "address");
+  append_hex_string(o, loc.address);
+  key(o, "kind");
+  append_string(o, kind_name(loc.kind));
+  o += loc.resolved ? ",\"resolved\":true}" : ",\"resolved\":false}";
+  return o;
 }
 
-json stacks(const Profile& p) {
-  // Frames are rendered once per Location, not once per use.
-  std::vector<json> frames;
+void labels(std::string& o, const Sample& s) {
+  o += "{\"pid\":";
+  append_number(o, std::uint64_t{s.pid});
+  o += ",\"tid\":";
+  append_number(o, std::uint64_t{s.tid});
+  o += ",\"comm\":";
+  append_string(o, s.comm);
+  for (const Label& l : s.labels) {
+    key(o, l.key);
+    if (l.numeric)
+      append_number(o, l.num);
+    else
+      append_string(o, l.str);
+  }
+  o += '}';
+}
+
+void stack(std::string& o, const Profile& p, const Sample& s,
+           const std::vector<std::string>& frames) {
+  o += "{\"values\":[";
+  for (std::size_t i = 0; i < p.sample_types.size(); ++i) {
+    if (i) o += ',';
+    append_number(o, s.values[i]);
+  }
+  o += "],\"labels\":";
+  labels(o, s);
+  o += ",\"frames\":[";
+  for (std::size_t i = 0; i < s.locations.size(); ++i) {
+    if (i) o += ',';
+    o += frames.at(s.locations[i]);
+  }
+  o += "]}";
+}
+
+void stacks(std::string& o, const Profile& p) {
+  std::vector<std::string> frames;
   frames.reserve(p.locations.size());
   for (const Location& loc : p.locations) frames.push_back(frame(loc));
 
+  std::size_t by = p.sample_index(p.default_sample_type);
+  if (by >= p.sample_types.size()) by = 0;
   std::vector<std::size_t> order(p.samples.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return p.samples[a].count > p.samples[b].count;
+    return p.samples[a].values[by] > p.samples[b].values[by];
   });
-
-  json out = json::array();
-  for (std::size_t i : order) {
-    const Sample& s = p.samples[i];
-    json fs = json::array();
-    for (std::uint32_t loc : s.locations) fs.push_back(frames.at(loc));
-    out.push_back(json{{"count", s.count},
-                       {"pid", s.pid},
-                       {"tid", s.tid},
-                       {"comm", s.comm},
-                       {"frames", std::move(fs)}});
+  // One allocation for the whole document, give or take: frames dominate.
+  std::size_t bytes = o.size() + 2;
+  for (const Sample& s : p.samples) {
+    bytes += 96 + s.comm.size() + 24 * s.labels.size();
+    for (std::uint32_t loc : s.locations) bytes += loc < frames.size() ? frames[loc].size() + 1 : 0;
   }
-  return out;
+  o.reserve(bytes);
+  o += '[';
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    if (i) o += ',';
+    stack(o, p, p.samples[order[i]], frames);
+  }
+  o += ']';
 }
 
 }  // namespace
 
-std::string render_json(const Profile& profile, int indent) {
-  const json doc{
-      {"schema", "profbufd/profile"},
-      {"schema_version", kJsonSchemaVersion},
-      {"metadata", metadata(profile)},
-      {"stacks", stacks(profile)},
-  };
-  std::string out = doc.dump(indent, ' ', /*ensure_ascii=*/false,
-                             json::error_handler_t::replace);
-  out.push_back('\n');
-  return out;
+std::string render_json(const Profile& profile) {
+  std::string o;
+  o += "{\"schema\":\"profbufd/profile\",\"schema_version\":";
+  append_number(o, std::int64_t{kJsonSchemaVersion});
+  o += ",\"metadata\":";
+  metadata(o, profile);
+  o += ",\"stacks\":";
+  stacks(o, profile);
+  o += "}\n";
+  return o;
 }
 
 }  // namespace profbufd

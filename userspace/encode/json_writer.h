@@ -1,31 +1,38 @@
-// JSON writer: one window as a self-describing, versioned JSON document.
+// JSON writer: one window of one kind as a self-describing, versioned JSON
+// document, written as a stream of text (no document tree is built).
 //
-// Schema "profbufd/profile", version 1 (bump schema_version on any change that
-// removes or changes the meaning of a field; adding fields is compatible):
+// Schema "profbufd/profile", version 2 (bump schema_version on any change that
+// removes or changes the meaning of a field; adding fields is compatible). The
+// README documents version 1 and what changed.
 //
 // {
 //   "schema": "profbufd/profile",
-//   "schema_version": 1,
+//   "schema_version": 2,
 //   "metadata": {
+//     "kind": "cpu",                           profile kind
 //     "version": "0.1.0",                      profbufd version
 //     "host": "web-1",                         hostname
 //     "kernel": "6.1.0-18-amd64",              uname release
 //     "start": "2026-11-21T19:53:00.123456789Z",  window start, RFC 3339 UTC, ns
 //     "start_unix_ns": 1795290780123456789,    same, nanoseconds since the epoch
 //     "duration_ns": 10000000000,              window length
-//     "frequency_hz": 99,                      sampling frequency per CPU
-//     "period_ns": 10101010,                   CPU time one sample stands for
 //     "cpus": 8,                               CPUs sampled
-//     "total_samples": 7890,                   samples in the profile (lost excluded)
-//     "idle_accounted_samples": 120,           of those, idle time the sampler
-//                                              could not see, from /proc/stat
-//     "lost_samples": {"ringbuf_full": 3}      lost samples by reason ({} if none)
+//     "sample_types": [{"type": "samples", "unit": "count"},
+//                      {"type": "cpu", "unit": "nanoseconds"}],
+//     "default_sample_type": "cpu",
+//     "period_type": {"type": "cpu", "unit": "nanoseconds"},
+//     "period": 10101010,                      what one sample stands for
+//     "totals": [7893, 79727272329],           each value summed over all stacks,
+//                                              lost included
+//     "lost_samples": {"ringbuf_full": 3},     lost records by reason ({} if none)
+//     "details": {"frequency_hz": 99,          what the kind adds (CPU: frequency,
+//                 "idle_accounted_samples": 120}  idle samples from /proc/stat)
 //   },
-//   "stacks": [                                sorted by count, descending
-//     {
-//       "count": 42,                           samples with exactly this stack
-//       "pid": 1234, "tid": 1240,
-//       "comm": "nginx",                       thread name
+//   "stacks": [                                sorted by the default sample type's
+//     {                                        value, descending
+//       "values": [42, 424242420],             one per sample type
+//       "labels": {"pid": 1234, "tid": 1240,   pid and tid always; comm (thread
+//                  "comm": "nginx"},           name) always; then the kind's own
 //       "frames": [                            LEAF (innermost) FIRST
 //         {
 //           "function": "do_syscall_64",       symbol; "libfoo.so+0x1234" when
@@ -45,13 +52,13 @@
 //
 // Addresses and offsets are hex strings, not numbers: kernel addresses exceed
 // 2^53 and would silently lose precision in JavaScript and other consumers
-// that read JSON numbers as doubles. Lost samples appear both in
-// metadata.lost_samples and as stacks with one synthetic frame, so the counts
-// of all stacks sum to total_samples + lost samples.
+// that read JSON numbers as doubles. Lost records appear both in
+// metadata.lost_samples and as stacks with one synthetic frame, so "totals"
+// include them.
 //
 // Strings that are not valid UTF-8 (a comm or symbol is just bytes) have each
 // invalid byte replaced by U+FFFD, so the document is always valid JSON.
-// Stacks with equal counts keep their order in the Profile: the output is
+// Stacks with equal values keep their order in the Profile: the output is
 // deterministic.
 #pragma once
 
@@ -61,11 +68,10 @@
 
 namespace profbufd {
 
-inline constexpr int kJsonSchemaVersion = 1;
+inline constexpr int kJsonSchemaVersion = 2;
 
-// The document, compact (indent < 0) or pretty-printed with `indent` spaces,
-// followed by a newline. Throws std::out_of_range if the Profile breaks its
-// index invariants (see profile.h).
-std::string render_json(const Profile& profile, int indent = -1);
+// The document, compact, followed by a newline. Throws std::out_of_range if
+// the Profile breaks its index invariants (see profile.h).
+std::string render_json(const Profile& profile);
 
 }  // namespace profbufd

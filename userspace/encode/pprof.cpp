@@ -1,6 +1,8 @@
 #include "encode/pprof.h"
 
+#include <algorithm>
 #include <map>
+#include <span>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -93,18 +95,20 @@ class PprofBuilder {
   explicit PprofBuilder(const Profile& p) : p_(p) {}
 
   std::string build() {
-    value_type(field::kProfileSampleType, "samples", "count");
-    value_type(field::kProfileSampleType, "cpu", "nanoseconds");
+    for (const ValueType& t : p_.sample_types)
+      value_type(field::kProfileSampleType, t.type, t.unit);
     for (const Sample& s : p_.samples) sample(s);
     for (std::size_t i = 0; i < p_.mappings.size(); ++i) mapping(i);
     for (std::size_t i = 0; i < p_.locations.size(); ++i) location(i);
     functions();
     e_.int64_opt(field::kProfileTimeNanos, p_.metadata.start_unix_ns);
     e_.int64_opt(field::kProfileDurationNanos, p_.metadata.duration_ns);
-    value_type(field::kProfilePeriodType, "cpu", "nanoseconds");
-    e_.int64_opt(field::kProfilePeriod, p_.period_ns());
+    if (!p_.period_type.type.empty())
+      value_type(field::kProfilePeriodType, p_.period_type.type, p_.period_type.unit);
+    e_.int64_opt(field::kProfilePeriod, p_.period);
     comments();
-    e_.int64(field::kProfileDefaultSampleType, strings_.index("cpu"));
+    if (!p_.default_sample_type.empty())
+      e_.int64(field::kProfileDefaultSampleType, strings_.index(p_.default_sample_type));
     // Last: every other field has registered its strings by now.
     for (const std::string& s : strings_.strings())
       e_.bytes(field::kProfileStringTable, s);
@@ -125,17 +129,19 @@ class PprofBuilder {
       (void)p_.locations.at(loc);  // invariant: index in range
       ids_.push_back(std::uint64_t{loc} + 1);
     }
-    // Unsigned multiply: wraps instead of UB on absurd inputs; real values
-    // (count <= 2^32 samples, period <= 1 s) are far from the limit.
-    const std::uint64_t cpu_ns = s.count * static_cast<std::uint64_t>(p_.period_ns());
-    const std::int64_t values[] = {static_cast<std::int64_t>(s.count),
-                                   static_cast<std::int64_t>(cpu_ns)};
+    const std::size_t nvalues = std::min(p_.sample_types.size(), s.values.size());
     const auto m = e_.start_message();
     e_.packed_uint64s(field::kSampleLocationId, ids_);
-    e_.packed_int64s(field::kSampleValue, values);
+    e_.packed_int64s(field::kSampleValue, std::span<const std::int64_t>(s.values.data(), nvalues));
     num_label("pid", s.pid);
     num_label("tid", s.tid);
     str_label("comm", s.comm);
+    for (const Label& l : s.labels) {
+      if (l.numeric)
+        num_label(l.key, l.num);
+      else
+        str_label(l.key, l.str);
+    }
     e_.end_message(field::kProfileSample, m);
   }
 
@@ -211,9 +217,8 @@ class PprofBuilder {
     add("profbufd " + md.version);
     if (!md.host.empty()) add("host " + md.host);
     if (!md.kernel.empty()) add("kernel " + md.kernel);
-    add("cpus " + std::to_string(md.cpus) + ", frequency " +
-        std::to_string(md.frequency_hz) + " Hz");
-    add("samples " + std::to_string(md.total_samples));
+    if (!md.kind.empty()) add("kind " + md.kind);
+    for (const std::string& c : md.comments) add(c);
     for (const auto& [reason, n] : md.lost_samples)
       add("lost samples " + reason + " " + std::to_string(n));
     e_.packed_int64s(field::kProfileComment, ids);

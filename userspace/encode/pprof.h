@@ -3,10 +3,11 @@
 // `go tool pprof`, Pyroscope, Parca and speedscope read.
 //
 // What the profile contains:
-//   sample_type  [samples/count, cpu/nanoseconds], default_sample_type "cpu"
-//   period_type  cpu/nanoseconds, period = Profile::period_ns()
-//   sample       value [count, count * period_ns], location_id leaf first,
-//                labels pid and tid (numeric), comm (string)
+//   sample_type  Profile::sample_types (CPU: samples/count, cpu/nanoseconds),
+//                default_sample_type when the Profile names one
+//   period_type  / period from the Profile
+//   sample       one value per sample type, location_id leaf first, labels
+//                pid and tid (numeric), comm (string), then Sample::labels
 //   mapping      one per Profile::mappings entry (the kernel's included),
 //                id = index + 1, has_functions = true (already symbolized)
 //   location     one per Profile::locations entry, id = index + 1, one Line;
@@ -14,7 +15,8 @@
 //   function     one per distinct (name, module); system_name = name;
 //                filename left empty (we do not know source files)
 //   time_nanos / duration_nanos from the metadata; comments carry version,
-//   host, kernel, CPUs, frequency and lost-sample counts by reason.
+//   host, kernel, kind, the kind's own comments (CPU: CPUs, frequency,
+//   samples) and lost-sample counts by reason.
 //
 // Every string is made valid UTF-8 (invalid bytes become U+FFFD), as proto3
 // requires: generated decoders (Parca, Pyroscope) reject the whole profile

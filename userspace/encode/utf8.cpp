@@ -1,13 +1,11 @@
 #include "encode/utf8.h"
 
 namespace profbufd {
-namespace {
 
-// Length of the well-formed sequence starting at s[i], or 0 if the byte there
-// does not start one. Ranges are RFC 3629's table of well-formed sequences:
-// the second byte's range is what excludes overlongs (E0, F0), surrogates
-// (ED) and code points above U+10FFFF (F4).
-std::size_t sequence_length(std::string_view s, std::size_t i) {
+// Ranges are RFC 3629's table of well-formed sequences: the second byte's range
+// is what excludes overlongs (E0, F0), surrogates (ED) and code points above
+// U+10FFFF (F4).
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
   auto at = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
   auto cont = [&](std::size_t k, unsigned char lo = 0x80, unsigned char hi = 0xbf) {
     return k < s.size() && at(k) >= lo && at(k) <= hi;
@@ -28,11 +26,9 @@ std::size_t sequence_length(std::string_view s, std::size_t i) {
   return 0;  // continuation byte without a lead, C0, C1, F5..FF
 }
 
-}  // namespace
-
 bool is_valid_utf8(std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
-    const std::size_t n = sequence_length(s, i);
+    const std::size_t n = utf8_sequence_length(s, i);
     if (n == 0) return false;
     i += n;
   }
@@ -44,7 +40,7 @@ std::string to_valid_utf8(std::string_view s) {
   std::string out;
   out.reserve(s.size() + 8);
   for (std::size_t i = 0; i < s.size();) {
-    const std::size_t n = sequence_length(s, i);
+    const std::size_t n = utf8_sequence_length(s, i);
     if (n == 0) {
       out += "\xef\xbf\xbd";  // U+FFFD REPLACEMENT CHARACTER
       ++i;

@@ -9,6 +9,10 @@
 
 namespace profbufd {
 
+// Length (1-4) of the well-formed UTF-8 sequence starting at s[i], or 0 if the
+// byte there does not start one. i < s.size().
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i);
+
 // True if `s` is well-formed UTF-8 (RFC 3629: no overlong forms, no
 // surrogates, nothing above U+10FFFF).
 bool is_valid_utf8(std::string_view s);

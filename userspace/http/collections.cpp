@@ -62,15 +62,16 @@ Collections::Outcome Collections::collect(const ProfileSource::Request& request)
   cv_.wait(lock, [&] { return window->done || shutting_down_; });
   // A window that completed before shutdown was noticed is still served.
   if (!window->done) return failed(Failure::kShuttingDown, shutting_down());
-  Result<Profile>& r = *window->result;
+  Result<std::shared_ptr<const Profile>>& r = *window->result;
   if (!r) return failed(Failure::kSource, r.error());
   Outcome o;
-  o.profile = std::make_unique<Profile>(std::move(r).value());
+  o.profile = std::move(r).value();
   return o;
 }
 
 void Collections::run(ProfileSource::Request request, std::shared_ptr<Window> window) {
-  auto result = std::make_unique<Result<Profile>>(source_.collect(request));
+  auto result =
+      std::make_unique<Result<std::shared_ptr<const Profile>>>(source_.collect(request));
   std::lock_guard lock(mu_);
   window->result = std::move(result);
   window->done = true;

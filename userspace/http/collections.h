@@ -53,7 +53,7 @@ class Collections {
   struct Outcome {
     Failure failure = Failure::kNone;
     // Set exactly when failure == kNone.
-    std::unique_ptr<Profile> profile;
+    std::shared_ptr<const Profile> profile;
     // When failure != kNone: why, one line, for the 503 body.
     Error error;
   };
@@ -73,7 +73,7 @@ class Collections {
   struct Window {
     // Guarded by Collections::mu_.
     bool done = false;
-    std::unique_ptr<Result<Profile>> result;
+    std::unique_ptr<Result<std::shared_ptr<const Profile>>> result;
   };
   struct Runner {
     std::thread thread;

@@ -1,9 +1,11 @@
 // What the HTTP endpoints need from the running profiler. The application
-// implements it over the reader's windows; tests fake it.
+// implements it over the pipeline's windows (app/window_profile_source.h);
+// tests fake it.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "common/error.h"
@@ -25,7 +27,7 @@ class ProfileSource {
   // window; calls may run concurrently. Fails (ExitCode::kRuntime) when
   // sampling stops before the window is complete (shutdown): the handler
   // answers 503.
-  virtual Result<Profile> collect(const Request& request) = 0;
+  virtual Result<std::shared_ptr<const Profile>> collect(const Request& request) = 0;
 
   // True while sampling runs (BPF attached, loader and reader alive).
   virtual bool healthy() const = 0;

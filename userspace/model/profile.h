@@ -1,18 +1,29 @@
-// The symbolized profile of one window: what every writer (pprof, JSON, folded)
-// renders. Built by the reader stage at window close; writers only read it.
+// The symbolized profile of one window of one kind: what every encoder (pprof,
+// JSON, folded) renders and every sink receives. Built at window close
+// (model/profile_builder.h); read-only afterwards, so sinks share it through a
+// shared_ptr<const Profile>.
+//
+// It is multi-valued, as pprof is: every Sample has one value per entry of
+// sample_types (a CPU profile: samples/count and cpu/nanoseconds; an off-CPU
+// one: contentions/count and delay/nanoseconds).
 //
 // Invariants:
+// - 1 <= sample_types.size() <= kMaxSampleTypes; default_sample_type names one
+//   of them (or is empty: the first);
 // - every Sample::locations index is < locations.size();
 // - every Location::mapping is kNoMapping or < mappings.size();
 // - lost samples are already present as Samples whose single Location has
-//   kind kSynthetic and a function naming the reason, so that summing
-//   Sample::count over all samples gives captured + lost;
-// - metadata.lost_samples holds the same lost counts by reason.
+//   kind kSynthetic and a function naming the reason, so that summing a value
+//   over all samples gives captured + lost;
+// - metadata.lost_samples holds the same lost counts (events) by reason.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace profbufd {
@@ -20,6 +31,15 @@ namespace profbufd {
 enum class FrameKind { kKernel, kUser, kSynthetic };
 
 inline constexpr std::uint32_t kNoMapping = UINT32_MAX;
+// The most sample types a kind has (Go's heap profile has four).
+inline constexpr std::size_t kMaxSampleTypes = 4;
+
+// A pprof ValueType: what one value measures, and in which unit.
+struct ValueType {
+  std::string type;  // "samples", "cpu", "delay", "alloc_space", ...
+  std::string unit;  // "count", "nanoseconds", "bytes"
+  bool operator==(const ValueType&) const = default;
+};
 
 // One executable object as it was mapped: a binary or shared library of some
 // process, or the kernel ("[kernel.kallsyms]", kernel = true).
@@ -44,39 +64,63 @@ struct Location {
   bool resolved = false;  // false: no symbol covered the address
 };
 
+// A label of a sample beyond the three every sample has (pid, tid, comm):
+// either a string or a number, as in pprof.
+struct Label {
+  std::string key;
+  std::string str;       // when !numeric
+  std::int64_t num = 0;  // when numeric
+  bool numeric = false;
+};
+
 struct Sample {
+  std::vector<std::uint32_t> locations;  // leaf (innermost) first, like pprof
+  // values[i] measures sample_types[i]; entries past sample_types.size() are 0.
+  std::array<std::int64_t, kMaxSampleTypes> values{};
+  // The labels every sample carries, kept as fields because every encoder
+  // needs them and they are most of a profile's bytes.
   std::uint32_t pid = 0;
   std::uint32_t tid = 0;
   std::string comm;
-  std::vector<std::uint32_t> locations;  // leaf (innermost) first, like pprof
-  std::uint64_t count = 0;
+  std::vector<Label> labels;  // kind-specific labels, in order
 };
 
 struct ProfileMetadata {
+  std::string kind;            // "cpu": the profile kind
   std::string version;         // profbufd version
   std::string host;            // hostname
   std::string kernel;          // uname release
   std::int64_t start_unix_ns = 0;  // wall-clock start of the window
   std::int64_t duration_ns = 0;
-  std::uint32_t frequency_hz = 0;
   std::uint32_t cpus = 0;          // CPUs sampled
-  std::uint64_t total_samples = 0; // samples in the profile, lost excluded
-                                   // (idle_accounted_samples included)
-  // Samples of idle CPUs the sampler could not see, accounted from the kernel's
-  // per-CPU idle time (see capture/cpu_idle.h); part of total_samples.
-  std::uint64_t idle_accounted_samples = 0;
-  std::map<std::string, std::uint64_t> lost_samples;  // reason -> count
+  std::map<std::string, std::uint64_t> lost_samples;  // reason -> events lost
+  // Facts the kind adds (CPU: frequency_hz, idle_accounted_samples), in order.
+  std::vector<std::pair<std::string, std::int64_t>> details;
+  // One-line notes for people (pprof comments), after version/host/kernel.
+  std::vector<std::string> comments;
 };
 
 struct Profile {
   ProfileMetadata metadata;
+  std::vector<ValueType> sample_types;
+  std::string default_sample_type;  // a sample_types[].type; "" = the first
+  ValueType period_type;
+  std::int64_t period = 0;  // in period_type's unit; 0 if none
   std::vector<Mapping> mappings;
   std::vector<Location> locations;
   std::vector<Sample> samples;
 
-  // Nanoseconds of CPU one sample stands for: 1e9 / frequency.
-  std::int64_t period_ns() const {
-    return metadata.frequency_hz ? 1'000'000'000LL / metadata.frequency_hz : 0;
+  // Index of `type` in sample_types, or sample_types.size() if absent.
+  std::size_t sample_index(std::string_view type) const {
+    for (std::size_t i = 0; i < sample_types.size(); ++i)
+      if (sample_types[i].type == type) return i;
+    return sample_types.size();
+  }
+  // Sum of values[i] over every sample (lost samples included).
+  std::int64_t total(std::size_t i) const {
+    std::int64_t n = 0;
+    for (const Sample& s : samples) n += s.values[i];
+    return n;
   }
 };
 

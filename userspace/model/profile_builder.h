@@ -1,34 +1,41 @@
-// Symbolize-at-window-close: turns one closed Window (raw addresses, counts)
-// into a Profile (mappings, locations with function names, samples) that the
-// writers render. Cost is per unique address: the Symbolizer caches.
+// Symbolize-at-window-close: turns one closed Window of one kind (raw
+// addresses, accumulators) into a Profile (mappings, locations with function
+// names, samples with the kind's values) that the encoders render. Cost is per
+// unique address: the Symbolizer caches.
+//
+// Order of samples: the window's stacks in insertion order, then what the kind
+// adds (Kind::finish; the CPU kind's [idle]), then one sample per lost-record
+// reason on a "[lost: <reason>]" frame.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
 #include "core/window.h"
+#include "kinds/kind.h"
 #include "model/profile.h"
 
 namespace profbufd {
 
 class Symbolizer;
 
+// What a profile says about where it was taken, whatever its kind.
 struct ProfileContext {
-  std::string version;
-  std::string host;
-  std::string kernel;
-  std::uint32_t frequency_hz = 0;
+  std::string version = {};
+  std::string host = {};
+  std::string kernel = {};
   std::uint32_t cpus = 0;
-  // Turn idle time the sampler missed into "[idle]" samples (off with
-  // --no-idle and with --pid, where idle is not part of the question).
-  bool account_idle = false;
 };
 
-// Names of the lost-sample reasons, as they appear in profiles and metrics.
+// The context of this machine: PROFBUFD_VERSION, hostname, uname release.
+ProfileContext this_machine(std::uint32_t cpus);
+
+// Names of the lost-record reasons, as they appear in profiles and metrics.
 inline constexpr const char* kLostRingbufFull = "ringbuf_full";
 inline constexpr const char* kLostProfBufOverflow = "profbuf_overflow";
 
-Profile build_profile(const Window& window, Symbolizer& symbolizer,
+// `kind` is the Kind whose id() is window.kind.
+Profile build_profile(const Window& window, const kinds::Kind& kind, Symbolizer& symbolizer,
                       const ProfileContext& context);
 
 }  // namespace profbufd

@@ -10,18 +10,6 @@
 
 namespace profbufd::symbolize {
 
-ScopedFd& ScopedFd::operator=(ScopedFd&& o) noexcept {
-  if (this != &o) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = o.release();
-  }
-  return *this;
-}
-
-ScopedFd::~ScopedFd() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
 std::vector<BinaryCandidate> binary_candidates(const std::string& procfs_root, std::uint32_t pid,
                                                const MapEntry& entry) {
   std::vector<BinaryCandidate> out;
@@ -39,13 +27,13 @@ std::vector<BinaryCandidate> binary_candidates(const std::string& procfs_root, s
   return out;
 }
 
-Result<ScopedFd> open_mapped_file(const std::string& procfs_root, std::uint32_t pid,
+Result<Fd> open_mapped_file(const std::string& procfs_root, std::uint32_t pid,
                                   const MapEntry& entry) {
   std::string why = "no way to open it";
   const auto candidates = binary_candidates(procfs_root, pid, entry);
   bool only_permission_failures = !candidates.empty();
   for (const BinaryCandidate& c : candidates) {
-    ScopedFd fd(::open(c.path.c_str(), O_RDONLY | O_CLOEXEC));
+    Fd fd(::open(c.path.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) {
       const int err = errno;
       if (err != EACCES && err != EPERM) only_permission_failures = false;

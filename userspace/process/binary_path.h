@@ -19,30 +19,10 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/fd.h"
 #include "process/proc_maps.h"
 
 namespace profbufd::symbolize {
-
-// Owns a file descriptor; closes it when destroyed.
-class ScopedFd {
- public:
-  ScopedFd() = default;
-  explicit ScopedFd(int fd) : fd_(fd) {}
-  ScopedFd(ScopedFd&& o) noexcept : fd_(o.release()) {}
-  ScopedFd& operator=(ScopedFd&& o) noexcept;
-  ScopedFd(const ScopedFd&) = delete;
-  ScopedFd& operator=(const ScopedFd&) = delete;
-  ~ScopedFd();
-  int get() const { return fd_; }
-  int release() {
-    const int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 struct BinaryCandidate {
   std::string path;
@@ -56,7 +36,7 @@ std::vector<BinaryCandidate> binary_candidates(const std::string& procfs_root, s
 // Opens the first candidate that is a readable regular file (and passes its
 // inode check). The error (kRuntime, or kNoPrivilege if every failure was a
 // permission failure) names the mapping's path and the last reason.
-Result<ScopedFd> open_mapped_file(const std::string& procfs_root, std::uint32_t pid,
+Result<Fd> open_mapped_file(const std::string& procfs_root, std::uint32_t pid,
                                   const MapEntry& entry);
 
 }  // namespace profbufd::symbolize

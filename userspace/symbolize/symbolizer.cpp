@@ -4,6 +4,7 @@
 #include <functional>
 #include <utility>
 
+#include "common/log.h"
 #include "process/binary_path.h"
 #include "symbolize/demangle.h"
 
@@ -181,6 +182,9 @@ void Symbolizer::load_kernel_locked() {
     kernel_.emplace(std::move(loaded).value());
   } else {
     kernel_error_ = loaded.error();
+    // Once per run: every kernel frame from now on stays an address.
+    const std::string line = loaded.error().line();
+    log::warning(line.substr(line.find(' ') + 1) + " — kernel frames stay unnamed");
   }
 }
 

@@ -107,15 +107,21 @@ class SampleCount:
 
 
 def parse_profbufd_json(text: str) -> SampleCount:
-    """profbufd's JSON profile. Captured samples are the sampler's own:
-    total_samples minus the idle samples profbufd adds from /proc/stat; lost
-    is every reason in lost_samples."""
+    """profbufd's JSON profile (schema_version 1 or 2). Captured samples are
+    the sampler's own: the samples in the profile minus the idle samples
+    profbufd adds from /proc/stat; lost is every reason in lost_samples.
+    Version 2 counts lost samples in totals[0]; version 1's total_samples
+    did not."""
     doc = json.loads(text)
     if doc.get("schema") != "profbufd/profile":
         raise ValueError(f"not a profbufd profile (schema {doc.get('schema')!r})")
     md = doc["metadata"]
-    captured = int(md["total_samples"]) - int(md.get("idle_accounted_samples", 0))
     lost = sum(int(v) for v in md.get("lost_samples", {}).values())
+    if doc.get("schema_version", 1) >= 2:
+        idle = int(md.get("details", {}).get("idle_accounted_samples", 0))
+        captured = int(md["totals"][0]) - lost - idle
+    else:
+        captured = int(md["total_samples"]) - int(md.get("idle_accounted_samples", 0))
     return SampleCount(captured, lost)
 
 

@@ -82,6 +82,13 @@ class ProfbufdJsonTest(unittest.TestCase):
         self.assertEqual(count, parsers.SampleCount(captured=393 - 193, lost=0))
         self.assertAlmostEqual(parsers.parse_profbufd_duration_s(fixture("profbufd.json")), 2.000526022)
 
+    def test_schema_version_2(self):
+        count = parsers.parse_profbufd_json(fixture("profbufd-v2.json"))
+        self.assertEqual(count, parsers.SampleCount(captured=396, lost=0))
+        text = ('{"schema": "profbufd/profile", "schema_version": 2, "metadata": {"totals": [110, 1100],'
+                ' "details": {"idle_accounted_samples": 3}, "lost_samples": {"ringbuf_full": 7}}}')
+        self.assertEqual(parsers.parse_profbufd_json(text), parsers.SampleCount(100, 7))
+
     def test_lost_adds_every_reason(self):
         text = ('{"schema": "profbufd/profile", "metadata": {"total_samples": 100, "idle_accounted_samples": 0,'
                 ' "lost_samples": {"ringbuf_full": 3, "profbuf_overflow": 4}}}')

@@ -1,5 +1,5 @@
 // Test helper: drains a ProfBuf into owned records, following the record
-// layout of userspace/capture/sample_record.h. Shared by the capture unit
+// layout of userspace/core/record.h. Shared by the capture unit
 // tests and tests/e2e/capture_test.cpp.
 #pragma once
 
@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "capture/sample_record.h"
+#include "core/record.h"
 #include "core/profbuf.h"
 
 namespace profbufd::capture::test_util {
@@ -20,7 +20,8 @@ struct Record {
   const void* tag = nullptr;
 
   bool is_overflow() const { return tag == nullptr; }
-  StackInfo info() const { return StackInfo::unpack(hdr.at(3)); }
+  RecordHeader header() const { return RecordHeader::unpack(hdr); }
+  StackInfo info() const { return header().stack; }
   const TaskIdentity* task() const { return static_cast<const TaskIdentity*>(tag); }
 };
 
@@ -36,12 +37,12 @@ inline std::vector<Record> drain(ProfBuf& buf, bool* eof = nullptr) {
       EXPECT_LT(i, r.data.size());
       if (i >= r.data.size()) return out;
       const std::size_t len = r.data[i];
-      EXPECT_GE(len, 2 + kSampleHeaderWords);
-      if (len < 2 + kSampleHeaderWords || i + len > r.data.size()) return out;
+      EXPECT_GE(len, 2 + kRecordHeaderWords);
+      if (len < 2 + kRecordHeaderWords || i + len > r.data.size()) return out;
       Record rec;
       rec.time = r.data[i + 1];
-      rec.hdr.assign(r.data.begin() + i + 2, r.data.begin() + i + 2 + kSampleHeaderWords);
-      rec.stack.assign(r.data.begin() + i + 2 + kSampleHeaderWords, r.data.begin() + i + len);
+      rec.hdr.assign(r.data.begin() + i + 2, r.data.begin() + i + 2 + kRecordHeaderWords);
+      rec.stack.assign(r.data.begin() + i + 2 + kRecordHeaderWords, r.data.begin() + i + len);
       rec.tag = tag;
       out.push_back(std::move(rec));
       i += len;

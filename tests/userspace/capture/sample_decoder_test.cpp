@@ -19,19 +19,24 @@ using test_util::drain;
 profbufd_sample make_sample(std::uint16_t kframes, std::uint16_t uframes) {
   profbufd_sample s;
   std::memset(&s, 0xAB, sizeof(s));  // garbage beyond what the header claims
-  s.time_ns = 123456789;
-  s.pid = 4242;
-  s.tid = 4243;
-  s.cpu = 1;
-  s.kernel_frames = kframes;
-  s.user_frames = uframes;
-  s.kernel_err = 0;
-  s.user_err = 0;
-  s.kernel_status = kframes ? PROFBUFD_STACK_OK : PROFBUFD_STACK_EMPTY;
-  s.user_status = uframes ? PROFBUFD_STACK_OK : PROFBUFD_STACK_EMPTY;
-  s.pad[0] = s.pad[1] = 0;
-  std::memset(s.comm, 0, sizeof(s.comm));
-  std::memcpy(s.comm, "spin_chain", 10);
+  profbufd_record& h = s.hdr;
+  h.time_ns = 123456789;
+  h.value = 1;
+  h.cgroup_id = 0x1234;
+  h.pid = 4242;
+  h.tid = 4243;
+  h.cpu = 1;
+  h.kind = PROFBUFD_KIND_CPU;
+  h.flags = 0;
+  h.kernel_frames = kframes;
+  h.user_frames = uframes;
+  h.kernel_err = 0;
+  h.user_err = 0;
+  h.kernel_status = kframes ? PROFBUFD_STACK_OK : PROFBUFD_STACK_EMPTY;
+  h.user_status = uframes ? PROFBUFD_STACK_OK : PROFBUFD_STACK_EMPTY;
+  std::memset(h.pad, 0, sizeof(h.pad));
+  std::memset(h.comm, 0, sizeof(h.comm));
+  std::memcpy(h.comm, "spin_chain", 10);
   for (int i = 0; i < kframes; ++i) s.frames[i] = 0xffffffff81000000ULL + i;
   for (int i = 0; i < uframes; ++i) s.frames[kframes + i] = 0x5555555550000ULL + i;
   return s;
@@ -47,10 +52,14 @@ TEST(SampleDecoderTest, DecodesHeaderAndStack) {
   ASSERT_TRUE(d.sample);
   EXPECT_EQ(d.sample->cpu, 1u);
   EXPECT_EQ(d.sample->time_ns, 123456789u);
-  EXPECT_EQ(d.sample->hdr[0], 4242u);
-  EXPECT_EQ(d.sample->hdr[1], 4243u);
-  EXPECT_EQ(d.sample->hdr[2], 1u);
-  const StackInfo info = StackInfo::unpack(d.sample->hdr[3]);
+  const RecordHeader h = RecordHeader::unpack(d.sample->hdr);
+  EXPECT_EQ(h.pid, 4242u);
+  EXPECT_EQ(h.tid, 4243u);
+  EXPECT_EQ(h.cpu, 1u);
+  EXPECT_EQ(h.kind, PROFBUFD_KIND_CPU);
+  EXPECT_EQ(h.value, 1u);
+  EXPECT_EQ(h.cgroup_id, 0x1234u);
+  const StackInfo info = h.stack;
   EXPECT_EQ(info.kernel_frames, 3);
   EXPECT_EQ(info.user_frames, 2);
   EXPECT_EQ(info.kernel_status, PROFBUFD_STACK_OK);
@@ -68,12 +77,12 @@ TEST(SampleDecoderTest, DecodesHeaderAndStack) {
 
 TEST(SampleDecoderTest, ErrnoBecomesPositiveInTheHeader) {
   profbufd_sample s = make_sample(0, 0);
-  s.kernel_status = PROFBUFD_STACK_EMPTY;
-  s.user_status = PROFBUFD_STACK_ERROR;
-  s.user_err = -EFAULT;
+  s.hdr.kernel_status = PROFBUFD_STACK_EMPTY;
+  s.hdr.user_status = PROFBUFD_STACK_ERROR;
+  s.hdr.user_err = -EFAULT;
   const DecodeResult d = decode_sample(bytes(s));
   ASSERT_TRUE(d.sample);
-  const StackInfo info = StackInfo::unpack(d.sample->hdr[3]);
+  const StackInfo info = RecordHeader::unpack(d.sample->hdr).stack;
   EXPECT_EQ(info.user_status, PROFBUFD_STACK_ERROR);
   EXPECT_EQ(info.user_errno, EFAULT);
   EXPECT_EQ(info.kernel_status, PROFBUFD_STACK_EMPTY);
@@ -83,28 +92,28 @@ TEST(SampleDecoderTest, ErrnoBecomesPositiveInTheHeader) {
 
 TEST(SampleDecoderTest, AcceptsARecordCutRightAfterItsFrames) {
   const profbufd_sample s = make_sample(2, 3);
-  EXPECT_TRUE(decode_sample(bytes(s, PROFBUFD_SAMPLE_HEADER_BYTES + 5 * 8)).sample);
+  EXPECT_TRUE(decode_sample(bytes(s, PROFBUFD_RECORD_HEADER_BYTES + 5 * 8)).sample);
 }
 
 TEST(SampleDecoderTest, RejectsShortRecords) {
   const profbufd_sample s = make_sample(0, 0);
-  const DecodeResult d = decode_sample(bytes(s, PROFBUFD_SAMPLE_HEADER_BYTES - 8));
+  const DecodeResult d = decode_sample(bytes(s, PROFBUFD_RECORD_HEADER_BYTES - 8));
   EXPECT_FALSE(d.sample);
   EXPECT_EQ(d.error, DecodeError::kTooShort);
 }
 
 TEST(SampleDecoderTest, RejectsFrameCountsAboveTheMaximum) {
   profbufd_sample s = make_sample(0, 0);
-  s.kernel_frames = PROFBUFD_MAX_FRAMES + 1;
+  s.hdr.kernel_frames = PROFBUFD_MAX_FRAMES + 1;
   EXPECT_EQ(decode_sample(bytes(s)).error, DecodeError::kTooManyFrames);
-  s.kernel_frames = 0;
-  s.user_frames = 0xffff;
+  s.hdr.kernel_frames = 0;
+  s.hdr.user_frames = 0xffff;
   EXPECT_EQ(decode_sample(bytes(s)).error, DecodeError::kTooManyFrames);
 }
 
 TEST(SampleDecoderTest, RejectsFramesBeyondTheRecord) {
   const profbufd_sample s = make_sample(2, 3);
-  const DecodeResult d = decode_sample(bytes(s, PROFBUFD_SAMPLE_HEADER_BYTES + 4 * 8));
+  const DecodeResult d = decode_sample(bytes(s, PROFBUFD_RECORD_HEADER_BYTES + 4 * 8));
   EXPECT_FALSE(d.sample);
   EXPECT_EQ(d.error, DecodeError::kTruncated);
 }
@@ -115,15 +124,15 @@ TEST(SampleDecoderTest, MisalignedRecordIsABrokenInvariant) {
 }
 
 TEST(SampleDecoderTest, RoundTripsThroughARealProfBuf) {
-  ProfBuf buf(kSampleHeaderWords, 4096, 64);
+  ProfBuf buf(kRecordHeaderWords, 4096, 64);
   TaskInterner interner;
   const profbufd_sample a = make_sample(3, 2);
   profbufd_sample b = make_sample(0, 4);
-  b.time_ns = 999;
-  b.tid = 7;
-  std::memcpy(b.comm, "swapper/1\0\0\0\0\0\0", 16);
-  b.user_status = PROFBUFD_STACK_ERROR;  // frames and an error can't both be; the
-  b.user_err = -EINVAL;                  // header carries whatever BPF said.
+  b.hdr.time_ns = 999;
+  b.hdr.tid = 7;
+  std::memcpy(b.hdr.comm, "swapper/1\0\0\0\0\0\0", 16);
+  b.hdr.user_status = PROFBUFD_STACK_ERROR;  // frames and an error can't both be; the
+  b.hdr.user_err = -EINVAL;                  // header carries whatever BPF said.
 
   for (const profbufd_sample* s : {&a, static_cast<const profbufd_sample*>(&b)}) {
     const DecodeResult d = decode_sample(bytes(*s));
@@ -135,8 +144,16 @@ TEST(SampleDecoderTest, RoundTripsThroughARealProfBuf) {
   ASSERT_EQ(recs.size(), 2u);
 
   EXPECT_EQ(recs[0].time, 123456789u);
-  EXPECT_EQ(recs[0].hdr, (std::vector<std::uint64_t>{4242, 4243, 1,
-                                                     StackInfo{3, 2, 0, 0, 0, 0}.pack()}));
+  RecordHeader expect;
+  expect.pid = 4242;
+  expect.tid = 4243;
+  expect.cpu = 1;
+  expect.kind = PROFBUFD_KIND_CPU;
+  expect.value = 1;
+  expect.cgroup_id = 0x1234;
+  expect.stack = StackInfo{3, 2, 0, 0, 0, 0};
+  const RecordHeader::Words words = expect.pack();
+  EXPECT_EQ(recs[0].hdr, std::vector<std::uint64_t>(words.begin(), words.end()));
   EXPECT_EQ(recs[0].stack,
             (std::vector<std::uint64_t>{0xffffffff81000000ULL, 0xffffffff81000001ULL,
                                         0xffffffff81000002ULL, 0x5555555550000ULL,
@@ -145,7 +162,7 @@ TEST(SampleDecoderTest, RoundTripsThroughARealProfBuf) {
   EXPECT_EQ(recs[0].task()->name(), "spin_chain");
 
   EXPECT_EQ(recs[1].time, 999u);
-  EXPECT_EQ(recs[1].hdr[1], 7u);
+  EXPECT_EQ(recs[1].header().tid, 7u);
   const StackInfo info = recs[1].info();
   EXPECT_EQ(info.kernel_frames, 0);
   EXPECT_EQ(info.user_frames, 4);
@@ -159,7 +176,7 @@ TEST(SampleDecoderTest, RoundTripsThroughARealProfBuf) {
 
 TEST(SampleDecoderTest, MaximumDepthRecordFitsTheDefaultSizing) {
   const profbufd_sample s = make_sample(PROFBUFD_MAX_FRAMES, PROFBUFD_MAX_FRAMES);
-  ProfBuf buf(kSampleHeaderWords, 2 + kSampleHeaderWords + 2 * PROFBUFD_MAX_FRAMES, 1);
+  ProfBuf buf(kRecordHeaderWords, 2 + kRecordHeaderWords + 2 * PROFBUFD_MAX_FRAMES, 1);
   TaskInterner interner;
   const DecodeResult d = decode_sample(bytes(s));
   ASSERT_TRUE(d.sample);

@@ -16,30 +16,30 @@ using test_util::drain;
 
 profbufd_sample sample_on(std::uint32_t cpu, const char* comm, std::uint32_t pid) {
   profbufd_sample s{};
-  s.time_ns = 1000 + cpu;
-  s.pid = pid;
-  s.tid = pid;
-  s.cpu = cpu;
-  s.kernel_frames = 1;
-  s.user_frames = 1;
+  s.hdr.time_ns = 1000 + cpu;
+  s.hdr.pid = pid;
+  s.hdr.tid = pid;
+  s.hdr.cpu = cpu;
+  s.hdr.kernel_frames = 1;
+  s.hdr.user_frames = 1;
   s.frames[0] = 0xffffffff81234567ULL;
   s.frames[1] = 0x401000 + cpu;
-  std::memcpy(s.comm, comm, std::min(std::strlen(comm), sizeof(s.comm)));
+  std::memcpy(s.hdr.comm, comm, std::min(std::strlen(comm), sizeof(s.hdr.comm)));
   return s;
 }
 
 std::span<const std::byte> bytes(const profbufd_sample& s) {
   return {reinterpret_cast<const std::byte*>(&s),
-          PROFBUFD_SAMPLE_HEADER_BYTES + 8u * (s.kernel_frames + s.user_frames)};
+          PROFBUFD_RECORD_HEADER_BYTES + 8u * (s.hdr.kernel_frames + s.hdr.user_frames)};
 }
 
 class SampleRouterTest : public ::testing::Test {
  protected:
   // CPUs 0 and 2 are sampled; 1 is not (offline).
   SampleRouterTest() {
-    bufs_.push_back(std::make_unique<ProfBuf>(kSampleHeaderWords, 1024, 64));
+    bufs_.push_back(std::make_unique<ProfBuf>(kRecordHeaderWords, 1024, 64));
     bufs_.push_back(nullptr);
-    bufs_.push_back(std::make_unique<ProfBuf>(kSampleHeaderWords, 1024, 64));
+    bufs_.push_back(std::make_unique<ProfBuf>(kRecordHeaderWords, 1024, 64));
     for (auto& b : bufs_) raw_.push_back(b.get());
   }
   std::vector<std::unique_ptr<ProfBuf>> bufs_;
@@ -57,11 +57,11 @@ TEST_F(SampleRouterTest, EachSampleGoesToItsCpusBuffer) {
   const auto cpu2 = drain(*bufs_[2]);
   ASSERT_EQ(cpu0.size(), 1u);
   ASSERT_EQ(cpu2.size(), 2u);
-  EXPECT_EQ(cpu0[0].hdr[0], 10u);
-  EXPECT_EQ(cpu0[0].hdr[2], 0u);
+  EXPECT_EQ(cpu0[0].header().pid, 10u);
+  EXPECT_EQ(cpu0[0].header().cpu, 0u);
   EXPECT_EQ(cpu0[0].stack, (std::vector<std::uint64_t>{0xffffffff81234567ULL, 0x401000}));
-  EXPECT_EQ(cpu2[0].hdr[0], 20u);
-  EXPECT_EQ(cpu2[1].hdr[0], 30u);
+  EXPECT_EQ(cpu2[0].header().pid, 20u);
+  EXPECT_EQ(cpu2[1].header().pid, 30u);
   EXPECT_EQ(cpu2[1].time, 1002u);
   // Same comm on two CPUs: one identity.
   EXPECT_EQ(cpu0[0].tag, cpu2[1].tag);
@@ -85,7 +85,7 @@ TEST_F(SampleRouterTest, SamplesForUnsampledCpusAreCountedNotWritten) {
 TEST_F(SampleRouterTest, MalformedRecordsAreCountedNotWritten) {
   SampleRouter r(raw_, interner_);
   profbufd_sample s = sample_on(0, "x", 1);
-  s.user_frames = 300;
+  s.hdr.user_frames = 300;
   EXPECT_FALSE(r.route({reinterpret_cast<const std::byte*>(&s), sizeof(s)}));
   EXPECT_FALSE(r.route({reinterpret_cast<const std::byte*>(&s), 8}));
   EXPECT_EQ(r.malformed(), 2u);

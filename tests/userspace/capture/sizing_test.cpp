@@ -2,13 +2,13 @@
 
 #include <gtest/gtest.h>
 
-#include "capture/sample_record.h"
+#include "core/record.h"
 
 namespace profbufd::capture {
 namespace {
 
 constexpr std::size_t kPage = 4096;
-constexpr std::size_t kRecord = sizeof(profbufd_sample);  // 2080
+constexpr std::size_t kRecord = sizeof(profbufd_sample);  // 2104
 
 bool is_pow2(std::uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
 
@@ -24,11 +24,11 @@ TEST(SizingTest, Pow2Ceil) {
 }
 
 TEST(SizingTest, RingbufHoldsOneSecondOfFullRecords) {
-  // 99 Hz x 2 CPUs x (8 + 2080) bytes = 413,424 -> 512 KiB.
+  // 99 Hz x 2 CPUs x (8 + 2104) bytes = 418,176 -> 512 KiB.
   EXPECT_EQ(ringbuf_bytes_for(99, 2, kRecord, kPage), 512u * 1024);
-  // 999 Hz x 64 CPUs x 2088 = 133,498,368 -> 128 MiB.
+  // 999 Hz x 64 CPUs x 2112 = 135,032,832 -> 256 MiB.
   const std::uint64_t big = ringbuf_bytes_for(999, 64, kRecord, kPage);
-  EXPECT_EQ(big, 128u * 1024 * 1024);
+  EXPECT_EQ(big, 256u * 1024 * 1024);
   for (unsigned hz : {1u, 49u, 99u, 250u, 999u}) {
     for (std::size_t cpus : {1u, 2u, 3u, 7u, 64u}) {
       const std::uint64_t b = ringbuf_bytes_for(hz, cpus, kRecord, kPage);
@@ -65,35 +65,35 @@ TEST(SizingTest, RingbufOverrideIsRounded) {
 }
 
 TEST(SizingTest, ProfBufDefaultHoldsHalfASecondAt999HzOf64Frames) {
-  const ProfBufSize s = profbuf_size_for(999, kSampleHeaderWords, 254, ProfBufSizing{});
+  const ProfBufSize s = profbuf_size_for(999, kRecordHeaderWords, 254, ProfBufSizing{});
   // 500 records x (2 + 4 + 64) words = 35,000 -> 65,536.
   EXPECT_EQ(s.bufwords, 65536u);
   // 65,536 / 6 = 10,922 -> 16,384.
   EXPECT_EQ(s.tags, 16384u);
   // The documented margin: 0.1 s of maximum-depth records fits too.
-  EXPECT_GE(s.bufwords, 100u * (2 + kSampleHeaderWords + 254));
+  EXPECT_GE(s.bufwords, 100u * (2 + kRecordHeaderWords + 254));
 }
 
 TEST(SizingTest, ProfBufScalesWithFrequencyAndKnobs) {
-  const ProfBufSize low = profbuf_size_for(99, kSampleHeaderWords, 254, ProfBufSizing{});
+  const ProfBufSize low = profbuf_size_for(99, kRecordHeaderWords, 254, ProfBufSizing{});
   // 50 x 70 = 3500 -> 4096 words; 4096 / 6 = 682 -> 1024 tags.
   EXPECT_EQ(low.bufwords, 4096u);
   EXPECT_EQ(low.tags, 1024u);
 
   ProfBufSizing deep{.seconds = 1.0, .avg_frames = 128};
-  const ProfBufSize d = profbuf_size_for(99, kSampleHeaderWords, 254, deep);
+  const ProfBufSize d = profbuf_size_for(99, kRecordHeaderWords, 254, deep);
   // 99 x 134 = 13,266 -> 16,384.
   EXPECT_EQ(d.bufwords, 16384u);
 }
 
 TEST(SizingTest, ProfBufAlwaysHoldsTheLargestRecord) {
   ProfBufSizing tiny{.seconds = 0.001, .avg_frames = 0};
-  const ProfBufSize s = profbuf_size_for(1, kSampleHeaderWords, 254, tiny);
-  EXPECT_GE(s.bufwords, 2 + kSampleHeaderWords + 254);
+  const ProfBufSize s = profbuf_size_for(1, kRecordHeaderWords, 254, tiny);
+  EXPECT_GE(s.bufwords, 2 + kRecordHeaderWords + 254);
   EXPECT_TRUE(is_pow2(s.bufwords));
   EXPECT_TRUE(is_pow2(s.tags));
   // Tags never run out before words: one per minimal (frameless) record.
-  EXPECT_GE(s.tags * (2 + kSampleHeaderWords), s.bufwords);
+  EXPECT_GE(s.tags * (2 + kRecordHeaderWords), s.bufwords);
 }
 
 }  // namespace

@@ -48,15 +48,26 @@ TEST(Folded, SameStackDifferentCommIsNotMerged) {
 
 TEST(Folded, ZeroCountSamplesAndEmptyProfileProduceNoLines) {
   Profile p = sample_profile();
-  for (Sample& s : p.samples) s.count = 0;
+  for (Sample& s : p.samples) s.values = {};
   EXPECT_EQ(render_folded(p), "");
   EXPECT_EQ(render_folded(Profile{}), "");
 }
 
 TEST(Folded, StackWithoutFramesIsJustTheComm) {
   Profile p;
-  p.samples.push_back(Sample{1, 1, "idle", {}, 4});
+  p.sample_types = {{"samples", "count"}};
+  Sample s;
+  s.comm = "idle";
+  s.values[0] = 4;
+  p.samples.push_back(s);
   EXPECT_EQ(render_folded(p), "idle 4\n");
+}
+
+TEST(Folded, TakesTheValueItIsAskedFor) {
+  const Profile p = sample_profile();
+  const std::string out = render_folded(p, 1);  // cpu/nanoseconds
+  EXPECT_NE(out.find("app;main;compute 90000000\n"), std::string::npos) << out;
+  EXPECT_THROW(render_folded(p, 2), std::out_of_range);
 }
 
 TEST(Folded, SanitizeName) {

@@ -28,44 +28,94 @@ std::string read_fixture(const std::string& name) {
   return ss.str();
 }
 
+Sample sample(std::uint32_t pid, std::uint32_t tid, std::vector<std::uint32_t> locs,
+              std::int64_t n) {
+  Sample s;
+  s.pid = pid;
+  s.tid = tid;
+  s.comm = "x";
+  s.locations = std::move(locs);
+  s.values = {n, n * 1'000'000};
+  return s;
+}
+
 Profile tiny_profile() {
   Profile p;
+  p.metadata.kind = "cpu";
   p.metadata.version = "0.1.0";
   p.metadata.host = "h";
   p.metadata.kernel = "k";
   p.metadata.start_unix_ns = 1'000'000'001;
   p.metadata.duration_ns = 5;
-  p.metadata.frequency_hz = 1000;
   p.metadata.cpus = 1;
-  p.metadata.total_samples = 5;
+  p.metadata.details = {{"frequency_hz", 1000}, {"idle_accounted_samples", 0}};
+  p.sample_types = {{"samples", "count"}, {"cpu", "nanoseconds"}};
+  p.default_sample_type = "cpu";
+  p.period_type = {"cpu", "nanoseconds"};
+  p.period = 1'000'000;
   p.mappings.push_back(Mapping{0x1000, 0x2000, 0, "/bin/x", "ab", false});
   p.locations.push_back(Location{0x1010, 0, "f", "x", 0x10, FrameKind::kUser, true});
   p.locations.push_back(Location{0x1020, 0, "g", "x", 0x20, FrameKind::kUser, true});
-  p.samples.push_back(Sample{1, 2, "x", {0}, 1});
-  p.samples.push_back(Sample{1, 3, "x", {0, 1}, 4});
+  p.samples.push_back(sample(1, 2, {0}, 1));
+  p.samples.push_back(sample(1, 3, {0, 1}, 4));
   return p;
 }
 
 TEST(JsonWriter, TinyProfileExactCompactOutput) {
   const std::string expected =
-      R"({"schema":"profbufd/profile","schema_version":1,)"
-      R"("metadata":{"version":"0.1.0","host":"h","kernel":"k",)"
+      R"({"schema":"profbufd/profile","schema_version":2,)"
+      R"("metadata":{"kind":"cpu","version":"0.1.0","host":"h","kernel":"k",)"
       R"("start":"1970-01-01T00:00:01.000000001Z","start_unix_ns":1000000001,)"
-      R"("duration_ns":5,"frequency_hz":1000,"period_ns":1000000,"cpus":1,)"
-      R"("total_samples":5,"idle_accounted_samples":0,"lost_samples":{}},)"
+      R"("duration_ns":5,"cpus":1,)"
+      R"("sample_types":[{"type":"samples","unit":"count"},{"type":"cpu","unit":"nanoseconds"}],)"
+      R"("default_sample_type":"cpu","period_type":{"type":"cpu","unit":"nanoseconds"},)"
+      R"("period":1000000,"totals":[5,5000000],"lost_samples":{},)"
+      R"("details":{"frequency_hz":1000,"idle_accounted_samples":0}},)"
       R"("stacks":[)"
-      R"({"count":4,"pid":1,"tid":3,"comm":"x","frames":[)"
+      R"({"values":[4,4000000],"labels":{"pid":1,"tid":3,"comm":"x"},"frames":[)"
       R"({"function":"f","module":"x","offset":"0x10","address":"0x1010","kind":"user","resolved":true},)"
       R"({"function":"g","module":"x","offset":"0x20","address":"0x1020","kind":"user","resolved":true}]},)"
-      R"({"count":1,"pid":1,"tid":2,"comm":"x","frames":[)"
+      R"({"values":[1,1000000],"labels":{"pid":1,"tid":2,"comm":"x"},"frames":[)"
       R"({"function":"f","module":"x","offset":"0x10","address":"0x1010","kind":"user","resolved":true}]}]})"
       "\n";
   EXPECT_EQ(render_json(tiny_profile()), expected);
 }
 
 TEST(JsonWriter, SampleProfileMatchesGoldenFile) {
-  // The golden file is the documented example of the schema (pretty-printed).
-  EXPECT_EQ(render_json(sample_profile(), 2), read_fixture("sample_profile.json"));
+  // The golden file is the documented example of the schema (pretty-printed):
+  // the same document, whatever the spacing.
+  EXPECT_EQ(json::parse(render_json(sample_profile())),
+            json::parse(read_fixture("sample_profile.json")));
+}
+
+// The streaming writer escapes exactly as nlohmann's serializer does.
+TEST(JsonWriter, EscapesAsNlohmannDoes) {
+  std::string all_bytes;
+  for (int c = 1; c < 256; ++c) all_bytes.push_back(static_cast<char>(c));
+  const std::vector<std::string> names = {
+      all_bytes, "plain", "quote\" back\\slash", "\x01\x1f\x7f", "caf\xc3\xa9", "\xe2\x82",
+      "\xf0\x9f\x98\x80 emoji", "\xed\xa0\x80 surrogate", "\xc0\xaf overlong", "",
+      std::string("nul\0byte", 8)};
+  for (const std::string& n : names) {
+    Profile p = tiny_profile();
+    p.samples[0].comm = n;
+    p.locations[0].function = n;
+    const std::string out = render_json(p);
+    // Parsed and re-serialized by nlohmann (keys kept in order), the same bytes
+    // come out. parse() throws on invalid JSON or UTF-8.
+    const auto doc = nlohmann::ordered_json::parse(out);
+    EXPECT_EQ(doc.dump(-1, ' ', false, json::error_handler_t::replace) + "\n", out) << n;
+  }
+}
+
+TEST(JsonWriter, KindLabelsAreLabels) {
+  Profile p = tiny_profile();
+  p.samples[1].labels = {Label{"state", "D", 0, false}, Label{"nspid", "", 12, true}};
+  const json doc = json::parse(render_json(p));
+  const json& labels = doc["stacks"][0]["labels"];
+  EXPECT_EQ(labels["state"], "D");
+  EXPECT_EQ(labels["nspid"], 12);
+  EXPECT_EQ(labels["comm"], "x");
 }
 
 TEST(JsonWriter, ParsesBackWithSchemaAndMetadata) {
@@ -75,18 +125,21 @@ TEST(JsonWriter, ParsesBackWithSchemaAndMetadata) {
   const json& md = doc["metadata"];
   EXPECT_EQ(md["start"], "2026-11-21T19:53:00.123456789Z");
   EXPECT_EQ(md["start_unix_ns"].get<std::int64_t>(), testing::kSampleStartNs);
-  EXPECT_EQ(md["period_ns"], 10'000'000);
-  EXPECT_EQ(md["total_samples"], 16);
+  EXPECT_EQ(md["kind"], "cpu");
+  EXPECT_EQ(md["period"], 10'000'000);
+  EXPECT_EQ(md["default_sample_type"], "cpu");
+  EXPECT_EQ(md["totals"], json({19, 190'000'000}));
   EXPECT_EQ(md["lost_samples"], json({{"ringbuf_full", 3}}));
+  EXPECT_EQ(md["details"]["frequency_hz"], 100);
 }
 
-TEST(JsonWriter, StacksSortedByCountDescendingFramesLeafFirst) {
+TEST(JsonWriter, StacksSortedByTheDefaultValueDescendingFramesLeafFirst) {
   const json doc = json::parse(render_json(sample_profile()));
   const json& stacks = doc["stacks"];
   ASSERT_EQ(stacks.size(), 6u);
   std::uint64_t total = 0, prev = UINT64_MAX;
   for (const json& s : stacks) {
-    const auto c = s["count"].get<std::uint64_t>();
+    const auto c = s["values"][0].get<std::uint64_t>();
     EXPECT_LE(c, prev);
     prev = c;
     total += c;
@@ -94,7 +147,7 @@ TEST(JsonWriter, StacksSortedByCountDescendingFramesLeafFirst) {
   EXPECT_EQ(total, 16u + 3u);  // captured + lost
   // The 5-sample stack: kernel leaf first, main (outermost) last.
   const json& syscall = stacks[1];
-  ASSERT_EQ(syscall["count"], 5);
+  ASSERT_EQ(syscall["values"][0], 5);
   EXPECT_EQ(syscall["frames"].front()["function"], "do_syscall_64");
   EXPECT_EQ(syscall["frames"].front()["kind"], "kernel");
   EXPECT_EQ(syscall["frames"].front()["address"], "0xffffffff81001234");
@@ -104,7 +157,7 @@ TEST(JsonWriter, StacksSortedByCountDescendingFramesLeafFirst) {
 TEST(JsonWriter, SyntheticAndUnresolvedFrames) {
   const json doc = json::parse(render_json(sample_profile()));
   const json& lost = doc["stacks"][2];
-  EXPECT_EQ(lost["count"], 3);
+  EXPECT_EQ(lost["values"], json({3, 30'000'000}));
   ASSERT_EQ(lost["frames"].size(), 1u);
   EXPECT_EQ(lost["frames"][0]["kind"], "synthetic");
   EXPECT_EQ(lost["frames"][0]["function"], "[lost: ringbuf_full]");
@@ -128,7 +181,7 @@ TEST(JsonWriter, InvalidUtf8IsReplacedAndOutputStaysValid) {
   const std::string fffd = "\xef\xbf\xbd";
   bool saw_comm = false, saw_symbol = false;
   for (const json& s : doc["stacks"]) {
-    if (s["comm"] == fffd + fffd + "odd") saw_comm = true;
+    if (s["labels"]["comm"] == fffd + fffd + "odd") saw_comm = true;
     for (const json& f : s["frames"])
       if (f["function"] == "bad" + fffd + "(sym") saw_symbol = true;
   }
@@ -142,7 +195,7 @@ TEST(JsonWriter, EmptyProfileIsValid) {
   const json doc = json::parse(render_json(Profile{}));
   EXPECT_TRUE(doc["stacks"].is_array());
   EXPECT_TRUE(doc["stacks"].empty());
-  EXPECT_EQ(doc["metadata"]["period_ns"], 0);
+  EXPECT_EQ(doc["metadata"]["period"], 0);
   EXPECT_EQ(doc["metadata"]["start"], "1970-01-01T00:00:00.000000000Z");
 }
 

@@ -179,7 +179,9 @@ TEST_F(PprofGoTool, RawShowsMappingsBuildIdsLocationsAndMetadata) {
 TEST_F(PprofGoTool, EmptyProfileIsReadable) {
   REQUIRE_GO_OR_SKIP();
   Profile p;
-  p.metadata.frequency_hz = 99;
+  p.sample_types = {{"samples", "count"}, {"cpu", "nanoseconds"}};
+  p.period_type = {"cpu", "nanoseconds"};
+  p.period = 10101010;
   const std::string out = go_pprof(p, {"-raw"});
   EXPECT_THAT(out, HasSubstr("Period: 10101010"));
 }
@@ -307,6 +309,28 @@ TEST(PprofFields, LabelsArePidTidNumericAndCommString) {
                         {"pid", "num:100"}, {"tid", "num:101"}, {"comm", "str:app"}}));
 }
 
+TEST(PprofFields, KindLabelsFollowTheIdentityLabels) {
+  Profile p = sample_profile();
+  p.samples[1].labels = {Label{"state", "D", 0, false}, Label{"nspid", "", 12, true}};
+  const Decoded d = decode(p);
+  const auto s1 = parse(all(d.top, 2).at(1).bytes);
+  std::vector<std::string> keys;
+  for (const Field& l : all(s1, 3)) keys.push_back(d.str(one(parse(l.bytes), 1)));
+  EXPECT_EQ(keys, (std::vector<std::string>{"pid", "tid", "comm", "state", "nspid"}));
+  const auto nspid = parse(all(s1, 3).at(4).bytes);
+  EXPECT_EQ(one(nspid, 3), 12u);
+}
+
+TEST(PprofFields, AsManyValuesAsSampleTypes) {
+  Profile p = sample_profile();
+  p.sample_types.push_back({"extra", "bytes"});
+  p.samples[1].values[2] = 99;
+  const Decoded d = decode(p);
+  EXPECT_EQ(all(d.top, 1).size(), 3u);
+  EXPECT_EQ(packed(parse(all(d.top, 2).at(1).bytes), 2),
+            (std::vector<std::uint64_t>{7, 70'000'000, 99}));
+}
+
 TEST(PprofFields, FunctionsAreDeduplicatedByNameAndModule) {
   Profile p = sample_profile();
   // A second "main", in another module, and a second location of "compute".
@@ -314,7 +338,12 @@ TEST(PprofFields, FunctionsAreDeduplicatedByNameAndModule) {
   p.locations.push_back(Location{0x400100, 3, "main", "other", 0x100, FrameKind::kUser, true});
   p.locations.push_back(Location{0x555555555280, 1, "compute", "app", 0x1280,
                                  FrameKind::kUser, true});
-  p.samples.push_back(Sample{7, 7, "other", {9, 8}, 1});
+  Sample other;
+  other.pid = other.tid = 7;
+  other.comm = "other";
+  other.locations = {9, 8};
+  other.values = {1, 10'000'000};
+  p.samples.push_back(other);
   const Decoded d = decode(p);
 
   std::map<std::uint64_t, std::string> fn_names;

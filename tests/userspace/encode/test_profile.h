@@ -24,15 +24,20 @@ inline constexpr std::int64_t kSampleStartNs = 1795290780123456789;  // 2026-11-
 
 inline Profile sample_profile() {
   Profile p;
+  p.metadata.kind = "cpu";
   p.metadata.version = "0.1.0";
   p.metadata.host = "testhost";
   p.metadata.kernel = "6.1.0-test";
   p.metadata.start_unix_ns = kSampleStartNs;
   p.metadata.duration_ns = 10'000'000'000;
-  p.metadata.frequency_hz = 100;  // period 10 ms
   p.metadata.cpus = 2;
-  p.metadata.total_samples = 16;
   p.metadata.lost_samples = {{"ringbuf_full", 3}};
+  p.metadata.details = {{"frequency_hz", 100}, {"idle_accounted_samples", 0}};
+  p.metadata.comments = {"cpus 2, frequency 100 Hz", "samples 16"};
+  p.sample_types = {{"samples", "count"}, {"cpu", "nanoseconds"}};
+  p.default_sample_type = "cpu";
+  p.period_type = {"cpu", "nanoseconds"};
+  p.period = 10'000'000;  // 100 Hz
 
   p.mappings = {
       {0xffffffff81000000, 0xffffffff82000000, 0, "[kernel.kallsyms]", "", true},
@@ -75,7 +80,7 @@ inline Profile sample_profile() {
     s.tid = tid;
     s.comm = std::move(comm);
     s.locations = std::move(locs);
-    s.count = count;
+    s.values = {static_cast<std::int64_t>(count), static_cast<std::int64_t>(count) * 10'000'000};
     return s;
   };
   p.samples = {

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -14,9 +15,10 @@ namespace profbufd::testing {
 
 class FakeProfileSource : public ProfileSource {
  public:
-  explicit FakeProfileSource(Profile profile) : profile_(std::move(profile)) {}
+  explicit FakeProfileSource(Profile profile)
+      : profile_(std::make_shared<const Profile>(std::move(profile))) {}
 
-  Result<Profile> collect(const Request& request) override {
+  Result<std::shared_ptr<const Profile>> collect(const Request& request) override {
     std::unique_lock lock(mu_);
     requests_.push_back(request);
     ++in_flight_;
@@ -70,7 +72,7 @@ class FakeProfileSource : public ProfileSource {
   }
 
  private:
-  const Profile profile_;
+  const std::shared_ptr<const Profile> profile_;
   // Written by tests, read by server worker threads; no ordering with other
   // data is needed, so the default (seq_cst) load/store pair is plenty.
   std::atomic<bool> healthy_{true};

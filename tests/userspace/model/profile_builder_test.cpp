@@ -5,12 +5,14 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <array>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
-#include "capture/sample_record.h"
+#include "core/record.h"
+#include "kinds/cpu/cpu_kind.h"
 #include "process/proc_maps.h"
 #include "symbolize/symbolizer.h"
 
@@ -50,12 +52,21 @@ class ProfileBuilderTest : public ::testing::Test {
   }
 
   fs::path root_;
-  TaskIdentity task_{};
+  kinds::cpu::CpuKind cpu_{kinds::cpu::CpuConfig{.frequency_hz = 100}};  // 10 ms a tick
 };
 
-void add(Window& w, const TaskIdentity& t, std::uint32_t pid, std::uint32_t tid, StackInfo info,
-         std::vector<std::uint64_t> frames, std::uint64_t n) {
-  std::vector<std::uint64_t> key{pid, tid, reinterpret_cast<std::uintptr_t>(&t), info.pack()};
+// A window of the CPU kind, as the reader would fill it.
+Window cpu_window(std::uint64_t start, std::uint64_t end, std::size_t ncpus) {
+  return Window(PROFBUFD_KIND_CPU, 1, start, end, ncpus);
+}
+
+void add(Window& w, const char* comm, std::uint32_t pid, std::uint32_t tid, StackInfo info,
+         std::vector<std::uint64_t> frames, std::uint64_t n, std::uint32_t task_id = 7) {
+  std::array<char, PROFBUFD_COMM_LEN> name{};
+  std::strncpy(name.data(), comm, name.size() - 1);
+  w.tasks[task_id] = name;
+  std::vector<std::uint64_t> key{RecordHeader::pid_tid(pid, tid),
+                                 StackTable::task_word(task_id, 0), 0, info.pack()};
   key.insert(key.end(), frames.begin(), frames.end());
   w.stacks.add(key, n);
 }
@@ -65,9 +76,8 @@ const Location& loc(const Profile& p, const Sample& s, std::size_t i) {
 }
 
 TEST_F(ProfileBuilderTest, SymbolizesKernelThenUserFramesLeafFirst) {
-  std::strcpy(task_.comm.data(), "spin");
   const auto pid = static_cast<std::uint32_t>(getpid());
-  Window w(0, 1'000'000'000, 1);
+  Window w = cpu_window(0, 1'000'000'000, 1);
   w.start_unix_ns = 1'700'000'000'000'000'000;
   w.end_unix_ns = w.start_unix_ns + 2'000'000'000;
   auto maps = ProcessMaps::read(static_cast<int>(pid));
@@ -81,18 +91,21 @@ TEST_F(ProfileBuilderTest, SymbolizesKernelThenUserFramesLeafFirst) {
   info.user_frames = 2;
   // Kernel leaf inside getppid, return address into the syscall entry; user
   // leaf at the function start, return address one byte into the caller.
-  add(w, task_, pid, pid + 1, info,
+  add(w, "spin", pid, pid + 1, info,
       {0xffffffff81100410, 0xffffffff81200020, leaf, caller + 1}, 5);
   w.profbuf_overflow_by_cpu[0] = 3;
   w.ringbuf_full = 2;
 
   Symbolizer sym(sym_options());
-  ProfileContext ctx{"9.9", "host", "6.1.0", 99, 2};
-  const Profile p = build_profile(w, sym, ctx);
+  ProfileContext ctx{"9.9", "host", "6.1.0", 2};
+  const Profile p = build_profile(w, cpu_, sym, ctx);
 
-  EXPECT_EQ(p.metadata.total_samples, 5u);
+  EXPECT_EQ(p.metadata.kind, "cpu");
   EXPECT_EQ(p.metadata.duration_ns, 2'000'000'000);
-  EXPECT_EQ(p.metadata.frequency_hz, 99u);
+  EXPECT_EQ(p.metadata.cpus, 2u);
+  EXPECT_EQ(p.sample_types, (std::vector<ValueType>{{"samples", "count"}, {"cpu", "nanoseconds"}}));
+  EXPECT_EQ(p.default_sample_type, "cpu");
+  EXPECT_EQ(p.period, 10'000'000);
   EXPECT_EQ(p.metadata.lost_samples.at(kLostProfBufOverflow), 3u);
   EXPECT_EQ(p.metadata.lost_samples.at(kLostRingbufFull), 2u);
 
@@ -101,7 +114,8 @@ TEST_F(ProfileBuilderTest, SymbolizesKernelThenUserFramesLeafFirst) {
   EXPECT_EQ(s.pid, pid);
   EXPECT_EQ(s.tid, pid + 1);
   EXPECT_EQ(s.comm, "spin");
-  EXPECT_EQ(s.count, 5u);
+  EXPECT_EQ(s.values[0], 5);
+  EXPECT_EQ(s.values[1], 50'000'000);
   ASSERT_EQ(s.locations.size(), 4u);
   EXPECT_EQ(loc(p, s, 0).function, "__x64_sys_getppid");
   EXPECT_EQ(loc(p, s, 0).kind, FrameKind::kKernel);
@@ -124,36 +138,35 @@ TEST_F(ProfileBuilderTest, SymbolizesKernelThenUserFramesLeafFirst) {
   EXPECT_FALSE(um.build_id.empty());
   EXPECT_EQ(loc(p, s, 2).mapping, loc(p, s, 3).mapping);
 
-  std::uint64_t sum = 0;
-  for (const Sample& x : p.samples) sum += x.count;
-  EXPECT_EQ(sum, 10u);  // captured + lost
+  EXPECT_EQ(p.total(0), 10);  // captured + lost
+  EXPECT_EQ(p.total(1), 100'000'000);
   EXPECT_EQ(loc(p, p.samples[1], 0).kind, FrameKind::kSynthetic);
   EXPECT_EQ(loc(p, p.samples[1], 0).function, "[lost: profbuf_overflow]");
-  EXPECT_EQ(p.samples[1].count, 3u);
+  EXPECT_EQ(p.samples[1].values[0], 3);
+  EXPECT_EQ(p.samples[1].values[1], 30'000'000);
   EXPECT_EQ(loc(p, p.samples[2], 0).function, "[lost: ringbuf_full]");
 }
 
 TEST_F(ProfileBuilderTest, NamesMissingStacksAndUnknownProcesses) {
-  std::strcpy(task_.comm.data(), "gone");
-  Window w(0, 10, 1);
+  Window w = cpu_window(0, 10, 1);
   StackInfo failed;
   failed.kernel_frames = 1;
   failed.user_status = PROFBUFD_STACK_ERROR;
   failed.user_errno = EFAULT;
-  add(w, task_, 4242, 4242, failed, {0xffffffff81100010}, 1);
+  add(w, "gone", 4242, 4242, failed, {0xffffffff81100010}, 1);
 
   StackInfo kthread;
   kthread.kernel_frames = 1;
   kthread.user_status = PROFBUFD_STACK_KERNEL_THREAD;
-  add(w, task_, 2, 2, kthread, {0xffffffff81100020}, 1);
+  add(w, "gone", 2, 2, kthread, {0xffffffff81100020}, 1);
 
   StackInfo user_only;
   user_only.user_frames = 1;
   user_only.kernel_status = PROFBUFD_STACK_EMPTY;
-  add(w, task_, 4243, 4243, user_only, {0x55550000abcd}, 1);  // no maps snapshot
+  add(w, "gone", 4243, 4243, user_only, {0x55550000abcd}, 1);  // no maps snapshot
 
   Symbolizer sym(sym_options());
-  const Profile p = build_profile(w, sym, ProfileContext{});
+  const Profile p = build_profile(w, cpu_, sym, ProfileContext{});
   ASSERT_EQ(p.samples.size(), 3u);
   ASSERT_EQ(p.samples[0].locations.size(), 2u);
   EXPECT_EQ(loc(p, p.samples[0], 1).function, "[user stack unavailable: EFAULT]");
@@ -167,35 +180,63 @@ TEST_F(ProfileBuilderTest, NamesMissingStacksAndUnknownProcesses) {
   EXPECT_EQ(p.metadata.lost_samples.at(kLostRingbufFull), 0u);
 }
 
-TEST_F(ProfileBuilderTest, AccountsIdleTimeTheSamplerMissed) {
-  std::strcpy(task_.comm.data(), "swapper/0");
-  Window w(0, 10, 2);
-  StackInfo idle;
-  idle.kernel_frames = 1;
-  idle.user_status = PROFBUFD_STACK_NOT_COLLECTED;
-  add(w, task_, 0, 0, idle, {0xffffffff81100020}, 4);
-  w.idle_sampled_by_cpu = {4, 0};
-  // 100 Hz: a sample is 10 ms. CPU 0 idled 100 ms (10 samples, 4 seen),
-  // CPU 1 idled 54 ms (5 samples after rounding, none seen).
-  w.idle_ns_by_cpu = {100'000'000, 54'000'000};
+TEST_F(ProfileBuilderTest, ATaskWithoutANameIsUnknownNotACrash) {
+  Window w = cpu_window(0, 10, 1);
+  StackInfo k;
+  k.kernel_frames = 1;
+  add(w, "x", 9, 9, k, {0xffffffff81100020}, 1);
+  w.tasks.clear();
   Symbolizer sym(sym_options());
-  ProfileContext ctx;
-  ctx.frequency_hz = 100;
-  ctx.account_idle = true;
-  const Profile p = build_profile(w, sym, ctx);
-  ASSERT_EQ(p.samples.size(), 3u);
-  EXPECT_EQ(p.samples[1].comm, "swapper/0");
-  EXPECT_EQ(p.samples[1].count, 6u);
-  EXPECT_EQ(loc(p, p.samples[1], 0).function, "[idle]");
-  EXPECT_EQ(p.samples[2].comm, "swapper/1");
-  EXPECT_EQ(p.samples[2].count, 5u);
-  EXPECT_EQ(p.metadata.idle_accounted_samples, 11u);
-  EXPECT_EQ(p.metadata.total_samples, 15u);
+  const Profile p = build_profile(w, cpu_, sym, ProfileContext{});
+  ASSERT_EQ(p.samples.size(), 1u);
+  EXPECT_EQ(p.samples[0].comm, "[unknown]");
+}
 
-  ctx.account_idle = false;  // --no-idle, --pid
-  const Profile q = build_profile(w, sym, ctx);
-  EXPECT_EQ(q.samples.size(), 1u);
-  EXPECT_EQ(q.metadata.total_samples, 4u);
+// A kind with its own labels and a value per record, like off-CPU time.
+class DelayKind final : public kinds::Kind {
+ public:
+  std::uint16_t id() const override { return 5; }
+  std::string_view name() const override { return "delay"; }
+  kinds::ProfileShape shape() const override {
+    return {{{"contentions", "count"}, {"delay", "nanoseconds"}}, "delay", {"contentions", "count"}, 1};
+  }
+  unsigned records_per_cpu_second() const override { return 1; }
+  std::size_t accumulators() const override { return 2; }
+  void values(std::span<const std::uint64_t> acc, std::span<std::int64_t> out) const override {
+    out[0] = static_cast<std::int64_t>(acc[0]);
+    out[1] = static_cast<std::int64_t>(acc[1]);
+  }
+  void lost_values(std::uint64_t n, std::span<std::int64_t> out) const override {
+    out[0] = static_cast<std::int64_t>(n);
+  }
+  void labels(std::uint16_t flags, std::vector<Label>& out) const override {
+    out.push_back(Label{"state", flags == 1 ? "D" : "S", 0, false});
+  }
+};
+
+TEST_F(ProfileBuilderTest, TheKindDecidesValuesAndLabels) {
+  DelayKind kind;
+  Window w(5, 2, 0, 10, 1);
+  w.tasks[1] = {'s', 'l', 'e', 'e', 'p'};
+  StackInfo k;
+  k.kernel_frames = 1;
+  const std::uint64_t key[] = {RecordHeader::pid_tid(3, 3), StackTable::task_word(1, 1), 0,
+                               k.pack(), 0xffffffff81100020};
+  const std::uint64_t v[] = {4, 40'000};
+  w.stacks.add(key, v);
+  w.ringbuf_full = 2;
+  Symbolizer sym(sym_options());
+  const Profile p = build_profile(w, kind, sym, ProfileContext{});
+  EXPECT_EQ(p.metadata.kind, "delay");
+  EXPECT_EQ(p.default_sample_type, "delay");
+  ASSERT_EQ(p.samples.size(), 2u);
+  EXPECT_EQ(p.samples[0].values[0], 4);
+  EXPECT_EQ(p.samples[0].values[1], 40'000);
+  ASSERT_EQ(p.samples[0].labels.size(), 1u);
+  EXPECT_EQ(p.samples[0].labels[0].key, "state");
+  EXPECT_EQ(p.samples[0].labels[0].str, "D");
+  EXPECT_EQ(p.samples[1].values[0], 2);  // lost: events known, delay not
+  EXPECT_EQ(p.samples[1].values[1], 0);
 }
 
 }  // namespace

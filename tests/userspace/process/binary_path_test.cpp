@@ -98,22 +98,5 @@ TEST(SymbolizeBinaryPathTest, OpensThroughOwnProcessRoot) {
   EXPECT_EQ(st.st_ino, inode_of(dir.file("bin")));
 }
 
-TEST(SymbolizeBinaryPathTest, ScopedFdMovesOwnership) {
-  TempDir dir;
-  write_text(dir.file("f"), "x");
-  ScopedFd a(::open(dir.file("f").c_str(), O_RDONLY));
-  ASSERT_GE(a.get(), 0);
-  const int raw = a.get();
-  ScopedFd b(std::move(a));
-  EXPECT_EQ(a.get(), -1);  // NOLINT(bugprone-use-after-move): checking the moved-from state
-  EXPECT_EQ(b.get(), raw);
-  ScopedFd c;
-  c = std::move(b);
-  EXPECT_EQ(c.get(), raw);
-  EXPECT_NE(::fcntl(raw, F_GETFD), -1);  // still open
-  c = ScopedFd();
-  EXPECT_EQ(::fcntl(raw, F_GETFD), -1);  // closed by the assignment
-}
-
 }  // namespace
 }  // namespace profbufd::symbolize

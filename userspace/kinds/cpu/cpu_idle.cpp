@@ -8,7 +8,7 @@
 
 #include "common/file_text.h"
 
-namespace profbufd::capture {
+namespace profbufd::kinds::cpu {
 namespace {
 
 bool next_number(std::string_view& s, std::uint64_t& out) {
@@ -59,4 +59,4 @@ Result<CpuIdleTimes> read_cpu_idle(const std::string& path) {
   return parse_proc_stat_idle(f.text, hz > 0 ? static_cast<unsigned>(hz) : 100);
 }
 
-}  // namespace profbufd::capture
+}  // namespace profbufd::kinds::cpu

@@ -10,7 +10,7 @@
 #include <string>
 #include <utility>
 
-namespace profbufd::capture {
+namespace profbufd::kinds::cpu {
 namespace {
 
 int perf_event_open(perf_event_attr* attr, int cpu) {
@@ -94,4 +94,4 @@ void PerfEventSet::detach() {
   cpus_.clear();
 }
 
-}  // namespace profbufd::capture
+}  // namespace profbufd::kinds::cpu

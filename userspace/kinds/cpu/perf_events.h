@@ -10,7 +10,7 @@
 struct bpf_link;
 struct bpf_program;
 
-namespace profbufd::capture {
+namespace profbufd::kinds::cpu {
 
 class PerfEventSet {
  public:
@@ -41,4 +41,4 @@ class PerfEventSet {
   std::vector<bpf_link*> links_;   // parallel to cpus_
 };
 
-}  // namespace profbufd::capture
+}  // namespace profbufd::kinds::cpu

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace profbufd::capture {
+namespace profbufd::kinds::cpu {
 namespace {
 
 TEST(CpuIdle, ParsesPerCpuIdlePlusIowait) {
@@ -36,4 +36,4 @@ TEST(CpuIdle, ReadsTheRealFileMonotonically) {
 }
 
 }  // namespace
-}  // namespace profbufd::capture
+}  // namespace profbufd::kinds::cpu

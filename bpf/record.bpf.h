@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * What every kind's BPF program shares: the maps, the filters, and the steps of
+ * turning one event into one struct profbufd_record in the ring.
+ *
+ * The maps are declared in every object that includes this file, but they are
+ * one set: userspace creates them once (userspace/capture/shared_maps.h) and
+ * makes every object reuse them (bpf_map__reuse_fd) before it is loaded. So
+ * all kinds write into one ring that one loader thread drains, count into one
+ * counters map (a slot per kind), and obey one pid filter.
+ *
+ * A program's order of work, cheapest rejection first:
+ *   1. profbufd_wanted(): the pid filter, before any stack walk or ring access;
+ *   2. profbufd_reserve(): count the record as seen, reserve a fixed-size
+ *      record, or count a drop (a record is never lost without a count);
+ *   3. profbufd_fill_header() and profbufd_collect_stacks(): fill it in place;
+ *   4. profbufd_submit(): submit, waking userspace only when the ring fills.
+ *
+ * Why a fixed-size reservation rather than bpf_ringbuf_output() of exactly the
+ * bytes used: bpf_ringbuf_reserve() needs a constant size, so a variable-size
+ * record would have to be built in a per-CPU scratch array and copied (up to
+ * 2 KiB) into the ring. Reserving sizeof(struct profbufd_sample) lets
+ * bpf_get_stack() write straight into the ring: no copy, no scratch map. The
+ * price is ring space (2 KiB per record whatever the depth), which userspace
+ * pays by sizing the ring for one second of full-size records.
+ *
+ * The user stack lands at a variable offset (right after the kernel frames) so
+ * that userspace reads frames[] as one contiguous stack, kernel frames first.
+ * The verifier accepts this because the offset is clamped to
+ * PROFBUFD_MAX_FRAMES and the user walk is given at most PROFBUFD_MAX_FRAMES
+ * slots, so offset + size never passes the end of frames[].
+ */
+#ifndef PROFBUFD_BPF_RECORD_BPF_H
+#define PROFBUFD_BPF_RECORD_BPF_H
+
+#include "vmlinux.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "profbufd.h"
+
+#define PROFBUFD_STACK_BYTES (PROFBUFD_MAX_FRAMES * sizeof(__u64))
+
+/*
+ * Knobs set by userspace between open and load (in .rodata, so the verifier
+ * sees them as constants and prunes the branches they disable).
+ */
+const volatile bool filter_pids = false; /* only tgids in `pids` */
+/* Force a wakeup once this many bytes wait in the ring (userspace: ring/4). */
+const volatile __u64 wakeup_bytes = 0;
+
+/*
+ * Per-CPU counters, one slot per kind. Each CPU only touches its own copy, from
+ * programs that do not nest with themselves on one CPU, so plain increments are
+ * enough. (Two kinds' programs may nest on one CPU, e.g. a perf tick inside a
+ * tracepoint, but they touch different slots.)
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PROFBUFD_MAX_KINDS);
+	__type(key, __u32);
+	__type(value, struct profbufd_counters);
+} counters SEC(".maps");
+
+/* tgids to keep when filter_pids is set; the value is unused. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PROFBUFD_MAX_PIDS);
+	__type(key, __u32);
+	__type(value, __u8);
+} pids SEC(".maps");
+
+/* The ring every kind writes; its real size comes from the reused map. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} samples SEC(".maps");
+
+/* Whether a record of process `tgid` is wanted at all (step 1). */
+static __always_inline bool profbufd_wanted(__u32 tgid)
+{
+	return !filter_pids || bpf_map_lookup_elem(&pids, &tgid);
+}
+
+/*
+ * Step 2: counts the record as seen under `kind` and reserves it. Returns null
+ * when the ring is full (counted as dropped) or the counters slot is missing
+ * (cannot happen for kind < PROFBUFD_MAX_KINDS; keeps the verifier happy).
+ */
+static __always_inline struct profbufd_sample *
+profbufd_reserve(__u32 kind, struct profbufd_counters **counters_out)
+{
+	struct profbufd_counters *c = bpf_map_lookup_elem(&counters, &kind);
+	if (!c)
+		return 0;
+	c->seen++;
+	struct profbufd_sample *s = bpf_ringbuf_reserve(&samples, sizeof(*s), 0);
+	if (!s) {
+		c->dropped++;
+		return 0;
+	}
+	*counters_out = c;
+	return s;
+}
+
+/* Step 3a: everything but the stacks, from the current task. */
+static __always_inline void profbufd_fill_header(struct profbufd_sample *s, __u16 kind,
+						 __u64 value, __u16 flags)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct profbufd_record *h = &s->hdr;
+	h->time_ns = bpf_ktime_get_ns();
+	h->value = value;
+	h->cgroup_id = bpf_get_current_cgroup_id();
+	h->pid = id >> 32;
+	h->tid = (__u32)id;
+	h->cpu = bpf_get_smp_processor_id();
+	h->kind = kind;
+	h->flags = flags;
+	__builtin_memset(h->pad, 0, sizeof(h->pad));
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+/* Turns a bpf_get_stack() result into (frames, status, errno) fields. */
+static __always_inline __u16 profbufd_stack_result(long ret, __u8 *status, __s16 *err)
+{
+	if (ret < 0) {
+		*status = PROFBUFD_STACK_ERROR;
+		*err = (__s16)ret;
+		return 0;
+	}
+	*err = 0;
+	if (ret == 0) {
+		*status = PROFBUFD_STACK_EMPTY;
+		return 0;
+	}
+	*status = PROFBUFD_STACK_OK;
+	return (__u16)(ret / sizeof(__u64));
+}
+
+/*
+ * Step 3b: the kernel stack at frames[0] and the user stack right behind it.
+ * The kernel stack is empty (0 frames) when the event interrupted user mode.
+ * The idle task (tgid 0) and kernel threads have no user half to walk: their
+ * status says so instead.
+ */
+static __always_inline void profbufd_collect_stacks(void *ctx, struct profbufd_sample *s)
+{
+	struct profbufd_record *h = &s->hdr;
+	long kret = bpf_get_stack(ctx, s->frames, PROFBUFD_STACK_BYTES, 0);
+	__u16 kframes = profbufd_stack_result(kret, &h->kernel_status, &h->kernel_err);
+	/* Clamp for the verifier (bpf_get_stack never returns more than asked). */
+	if (kframes > PROFBUFD_MAX_FRAMES)
+		kframes = PROFBUFD_MAX_FRAMES;
+	h->kernel_frames = kframes;
+
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	h->user_frames = 0;
+	h->user_err = 0;
+	if (h->pid == 0) {
+		h->user_status = PROFBUFD_STACK_NOT_COLLECTED;
+	} else if (!BPF_CORE_READ(task, mm)) {
+		h->user_status = PROFBUFD_STACK_KERNEL_THREAD;
+	} else {
+		long uret = bpf_get_stack(ctx, &s->frames[kframes], PROFBUFD_STACK_BYTES,
+					  BPF_F_USER_STACK);
+		__u16 uframes = profbufd_stack_result(uret, &h->user_status, &h->user_err);
+		if (uframes > PROFBUFD_MAX_FRAMES)
+			uframes = PROFBUFD_MAX_FRAMES;
+		h->user_frames = uframes;
+	}
+}
+
+/*
+ * Step 4. Waking the loader for every record would cost a context switch per
+ * event. The loader drains on a timer instead (every 50 ms), so ordinary
+ * submits do not wake it; only when a quarter of the ring is waiting do we
+ * force a wakeup, so that a burst drains before the ring fills. The fill
+ * includes the record reserved above.
+ */
+static __always_inline void profbufd_submit(struct profbufd_sample *s,
+					    struct profbufd_counters *c)
+{
+	__u64 used = bpf_ringbuf_query(&samples, BPF_RB_AVAIL_DATA);
+	if (used > c->peak_used)
+		c->peak_used = used;
+	__u64 flags = (wakeup_bytes && used >= wakeup_bytes) ? BPF_RB_FORCE_WAKEUP
+							      : BPF_RB_NO_WAKEUP;
+	bpf_ringbuf_submit(s, flags);
+}
+
+#endif /* PROFBUFD_BPF_RECORD_BPF_H */

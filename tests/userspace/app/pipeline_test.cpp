@@ -1,0 +1,198 @@
+// The pipeline and the run loop end to end without BPF: hand-made ProfBufs
+// stand in for the capture, a fake clock for time, and a fake waiter for the
+// signals, so every sample's window is decided deterministically.
+#include "app/pipeline.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "../core/fake_clock.h"
+#include "../scratch_dir.h"
+#include "app/run_loop.h"
+#include "kinds/cpu/cpu_kind.h"
+
+namespace profbufd {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr std::uint64_t kMs = 1'000'000;
+constexpr std::uint64_t kS = 1'000 * kMs;
+
+// Time passing: while the loop waits, the "capture" takes one sample every
+// 10 ms (100 Hz) on CPU 0; then the clock moves and the reader makes a pass.
+class FakeCapture final : public Waiter {
+ public:
+  FakeCapture(testing::FakeClock& clock, ProfBuf& buf, Pipeline& p,
+              std::uint64_t sigterm_at = UINT64_MAX)
+      : clock_(clock), buf_(buf), pipeline_(p), sigterm_at_(sigterm_at) {
+    std::strcpy(task_.comm.data(), "worker");
+    task_.id = 1;
+  }
+
+  int wait_until(std::uint64_t deadline) override {
+    const std::uint64_t until = std::min(deadline, sigterm_at_);
+    for (; next_ < until; next_ += 10 * kMs) {
+      RecordHeader h;
+      h.pid = h.tid = 100;
+      h.kind = PROFBUFD_KIND_CPU;
+      h.value = 1;
+      h.stack.kernel_frames = 1;
+      h.stack.user_status = PROFBUFD_STACK_KERNEL_THREAD;
+      const std::uint64_t stack[] = {0xffffffff81000000ULL + (next_ / kS)};
+      buf_.write(&task_, next_, h.pack(), stack);
+      ++written_;
+    }
+    clock_.set(until);
+    pipeline_.reader().run_pass();
+    return until == sigterm_at_ ? SIGTERM : 0;
+  }
+  std::uint64_t written() const { return written_; }
+
+ private:
+  testing::FakeClock& clock_;
+  ProfBuf& buf_;
+  Pipeline& pipeline_;
+  const std::uint64_t sigterm_at_;
+  TaskIdentity task_;
+  std::uint64_t next_ = 0;
+  std::uint64_t written_ = 0;
+};
+
+struct RunResult {
+  std::vector<nlohmann::json> windows;  // the JSON files, oldest first
+  int signal = 0;
+  std::uint64_t written = 0;
+};
+
+RunResult run(std::optional<std::uint64_t> interval, std::optional<std::uint64_t> duration,
+        unsigned keep, std::uint64_t sigterm_at = UINT64_MAX) {
+  test::ScratchDir dir;
+  const std::string stat = dir.file("stat", "cpu0 1 0 1 500 0 0 0 0 0 0\n");
+  const kinds::cpu::CpuKind cpu(kinds::cpu::CpuConfig{.frequency_hz = 100, .proc_stat = stat});
+  fs::create_directory(dir.file("out"));
+  testing::FakeClock clock;
+  ProfBuf buf(kRecordHeaderWords, 1 << 14, 1 << 11);
+
+  PipelineConfig c;
+  c.buffers = {&buf};
+  c.kinds = {&cpu};
+  c.file_kinds = {&cpu};
+  c.files = FileSink::Options{dir.file("out"), {OutputFormat::kJson}, keep};
+  c.context.cpus = 1;
+  c.clock = &clock;
+  c.symbolizer.procfs_root = dir.path();  // no kallsyms: frames stay addresses
+  c.procfs_root = dir.path();
+  Pipeline p(std::move(c));
+
+  p.start(0, clock.realtime_ns(), /*reader_thread=*/false);
+  WindowSchedule schedule({.start_ns = 0, .interval_ns = interval, .duration_ns = duration});
+  FakeCapture capture(clock, buf, p, sigterm_at);
+  RunLoop loop{schedule, p.file_windows(), capture, clock, {}};
+  RunResult r;
+  r.signal = loop.run();
+  // The shutdown order of app/profiler.cpp: books, capture, reader, publisher.
+  p.end_windows();
+  buf.close();
+  p.finish(clock.monotonic_ns());
+  r.written = capture.written();
+
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir.file("out"))) files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    std::ifstream in(f);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    r.windows.push_back(nlohmann::json::parse(ss.str()));
+  }
+  return r;
+}
+
+std::uint64_t samples_of(const nlohmann::json& doc) {
+  return doc["metadata"]["totals"][0].get<std::uint64_t>();
+}
+
+// Every sample lands in exactly one window, and each window holds exactly the
+// samples of its time: 100 Hz x its duration.
+TEST(Pipeline, FileWindowsTileTimeAndHoldEverySampleOnce) {
+  const RunResult r = run(kS, 3500 * kMs, 0);
+  EXPECT_EQ(r.signal, 0);
+  ASSERT_EQ(r.windows.size(), 4u);
+  std::uint64_t total = 0;
+  std::int64_t expected_start = r.windows[0]["metadata"]["start_unix_ns"].get<std::int64_t>();
+  const std::vector<std::uint64_t> durations_ms = {1000, 1000, 1000, 500};
+  for (std::size_t i = 0; i < r.windows.size(); ++i) {
+    const auto& md = r.windows[i]["metadata"];
+    EXPECT_EQ(md["start_unix_ns"].get<std::int64_t>(), expected_start) << i;
+    EXPECT_EQ(md["duration_ns"].get<std::uint64_t>(), durations_ms[i] * kMs) << i;
+    EXPECT_EQ(samples_of(r.windows[i]), durations_ms[i] / 10) << i;
+    expected_start += md["duration_ns"].get<std::int64_t>();
+    total += samples_of(r.windows[i]);
+    // Each window's samples carry its own second as their (fake) kernel frame.
+    for (const auto& s : r.windows[i]["stacks"])
+      EXPECT_EQ(s["frames"][0]["address"],
+                "0xffffffff8100000" + std::to_string(i)) << s.dump();
+  }
+  EXPECT_EQ(total, r.written);
+  EXPECT_EQ(total, 350u);
+}
+
+TEST(Pipeline, KeepRetainsOnlyTheNewestWindows) {
+  const RunResult r = run(kS, 3500 * kMs, 2);
+  ASSERT_EQ(r.windows.size(), 2u);
+  EXPECT_EQ(samples_of(r.windows[0]), 100u);
+  EXPECT_EQ(samples_of(r.windows[1]), 50u);  // the last, short window
+}
+
+TEST(Pipeline, SigtermFlushesTheCurrentWindow) {
+  const RunResult r = run(kS, std::nullopt, 0, 2250 * kMs);
+  EXPECT_EQ(r.signal, SIGTERM);
+  ASSERT_EQ(r.windows.size(), 3u);
+  EXPECT_EQ(samples_of(r.windows[0]), 100u);
+  EXPECT_EQ(samples_of(r.windows[1]), 100u);
+  EXPECT_EQ(samples_of(r.windows[2]), 25u);
+  EXPECT_EQ(r.windows[2]["metadata"]["duration_ns"].get<std::uint64_t>(), 250 * kMs);
+  EXPECT_EQ(r.written, 225u);
+}
+
+TEST(Pipeline, OneWindowForAWholeRun) {
+  const RunResult r = run(std::nullopt, 1200 * kMs, 0);
+  ASSERT_EQ(r.windows.size(), 1u);
+  EXPECT_EQ(samples_of(r.windows[0]), 120u);
+  // No idle time passed in the fixture's /proc/stat: the books are there, but
+  // account nothing.
+  EXPECT_EQ(r.windows[0]["metadata"]["details"]["idle_accounted_samples"], 0);
+}
+
+TEST(Pipeline, FileProfilesAlsoReachTheStoreOfRecentProfiles) {
+  test::ScratchDir dir;
+  const kinds::cpu::CpuKind cpu(kinds::cpu::CpuConfig{.frequency_hz = 100, .no_idle = true});
+  testing::FakeClock clock;
+  ProfBuf buf(kRecordHeaderWords, 4096, 512);
+  PipelineConfig c;
+  c.buffers = {&buf};
+  c.kinds = {&cpu};
+  c.file_kinds = {&cpu};
+  c.files = FileSink::Options{dir.path(), {OutputFormat::kPprof}, 0};
+  c.clock = &clock;
+  c.procfs_root = dir.path();
+  c.symbolizer.procfs_root = dir.path();
+  Pipeline p(std::move(c));
+  EXPECT_EQ(p.kind("cpu"), &cpu);
+  EXPECT_EQ(p.kind("block"), nullptr);
+  p.start(0, 0, false);
+  p.end_windows();
+  buf.close();
+  p.finish(kS);
+  ASSERT_EQ(p.recent().size(), 1u);
+  EXPECT_EQ(p.recent().latest("cpu")->metadata.duration_ns, static_cast<std::int64_t>(kS));
+  EXPECT_EQ(p.file_sink()->profiles_written(), 1u);
+}
+
+}  // namespace
+}  // namespace profbufd

@@ -1,0 +1,59 @@
+#include "app/pipeline.h"
+
+#include <algorithm>
+
+namespace profbufd {
+namespace {
+
+// kinds indexed by id, null where none.
+template <typename T>
+std::vector<const T*> by_id(const std::vector<const kinds::Kind*>& kinds) {
+  std::vector<const T*> out;
+  for (const kinds::Kind* k : kinds) {
+    if (out.size() <= k->id()) out.resize(k->id() + 1u, nullptr);
+    out[k->id()] = k;
+  }
+  return out;
+}
+
+}  // namespace
+
+Pipeline::Pipeline(PipelineConfig c)
+    : kinds_(c.kinds), clock_(c.clock), nslots_(c.buffers.size()),
+      processes_(c.procfs_root), symbolizer_(c.symbolizer) {
+  reader_ = std::make_unique<Reader>(std::move(c.buffers), processes_,
+                                     by_id<Aggregation>(kinds_), std::move(c.drops), *clock_,
+                                     c.reader);
+  publisher_ = std::make_unique<Publisher>(symbolizer_, c.context, by_id<kinds::Kind>(kinds_));
+  recent_ = std::make_shared<RecentProfiles>(RecentProfiles::kDefaultMaxProfiles,
+                                             c.recent_max_bytes);
+  if (c.files) {
+    file_sink_ = std::make_shared<FileSink>(*c.files);
+    file_windows_ = std::make_unique<FileWindows>(
+        *reader_, *publisher_, c.file_kinds, Publisher::Sinks{file_sink_, recent_}, nslots_);
+  }
+}
+
+const kinds::Kind* Pipeline::kind(std::string_view name) const {
+  for (const kinds::Kind* k : kinds_)
+    if (k->name() == name) return k;
+  return nullptr;
+}
+
+void Pipeline::start(std::uint64_t start_ns, std::int64_t start_unix_ns, bool reader_thread) {
+  if (file_windows_) file_windows_->open(start_ns, start_unix_ns);
+  if (reader_thread) reader_->start();
+}
+
+void Pipeline::end_windows() {
+  if (file_windows_) file_windows_->end();
+}
+
+void Pipeline::finish(std::uint64_t end_ns) {
+  if (finished_) return;
+  finished_ = true;
+  reader_->finish(end_ns);
+  publisher_->finish();
+}
+
+}  // namespace profbufd

@@ -1,0 +1,91 @@
+// Everything after the capture, wired: kinds x sinks.
+//
+//   ProfBuf[cpu] --> Reader (core/) --closed windows--> Publisher (sinks/)
+//     --> file windows: FileSink + RecentProfiles
+//     --> HTTP windows: the request that opened them (app/window_profile_source.h)
+//
+// Nothing here loads BPF: the buffers and the drop counter come from the
+// capture (app/profiler.cpp) or, in tests, from hand-made ProfBufs.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "app/file_windows.h"
+#include "common/clock.h"
+#include "core/reader.h"
+#include "kinds/kind.h"
+#include "model/profile_builder.h"
+#include "process/process_table.h"
+#include "sinks/file_sink.h"
+#include "sinks/publisher.h"
+#include "sinks/recent_profiles.h"
+#include "symbolize/symbolizer.h"
+
+namespace profbufd {
+
+struct PipelineConfig {
+  std::vector<ProfBuf*> buffers;  // index = CPU id; null: no buffer
+  Reader::DropCounter drops;
+  std::vector<const kinds::Kind*> kinds;       // every kind being captured
+  std::vector<const kinds::Kind*> file_kinds;  // of those, the ones file windows collect
+  std::optional<FileSink::Options> files;      // unset: no file windows at all
+  ProfileContext context;
+  std::size_t recent_max_bytes = RecentProfiles::kDefaultMaxBytes;
+  const Clock* clock = &SystemClock::instance();
+  Reader::Options reader;
+  Symbolizer::Options symbolizer;
+  std::string procfs_root = "/proc";
+};
+
+class Pipeline {
+ public:
+  explicit Pipeline(PipelineConfig config);
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  // Opens the file windows at `start_ns` and, if `reader_thread`, starts the
+  // reader thread (tests leave it off and call reader().run_pass()).
+  void start(std::uint64_t start_ns, std::int64_t start_unix_ns, bool reader_thread = true);
+  // The run ends now: closes the books of the file windows. Call before
+  // stopping the capture, so that what the books measure (idle time) covers
+  // the time sampled.
+  void end_windows();
+  // Once the capture has closed every buffer: drains the reader to EOF, ends
+  // every window at `end_ns` and publishes all of them. Idempotent.
+  void finish(std::uint64_t end_ns);
+
+  Reader& reader() { return *reader_; }
+  Publisher& publisher() { return *publisher_; }
+  Symbolizer& symbolizer() { return symbolizer_; }
+  const Symbolizer& symbolizer() const { return symbolizer_; }
+  RecentProfiles& recent() { return *recent_; }
+  const RecentProfiles& recent() const { return *recent_; }
+  const FileSink* file_sink() const { return file_sink_.get(); }
+  FileWindows* file_windows() { return file_windows_.get(); }
+  const Reader& reader() const { return *reader_; }
+  const Publisher& publisher() const { return *publisher_; }
+  std::size_t ncpu_slots() const { return nslots_; }
+  const Clock& clock() const { return *clock_; }
+  // The captured kind called `name`, or null.
+  const kinds::Kind* kind(std::string_view name) const;
+
+ private:
+  std::vector<const kinds::Kind*> kinds_;
+  const Clock* clock_;
+  std::size_t nslots_;
+  ProcessTable processes_;
+  Symbolizer symbolizer_;
+  std::unique_ptr<Reader> reader_;
+  std::unique_ptr<Publisher> publisher_;
+  std::shared_ptr<RecentProfiles> recent_;
+  std::shared_ptr<FileSink> file_sink_;
+  std::unique_ptr<FileWindows> file_windows_;
+  bool finished_ = false;
+};
+
+}  // namespace profbufd

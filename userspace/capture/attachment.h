@@ -1,0 +1,31 @@
+// What a profile kind hands the capture once its BPF program is attached: the
+// capture owns it and detaches it first when it stops, so that no record is
+// written after the loader's last drain.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace profbufd::capture {
+
+class SharedMaps;
+
+class Attachment {
+ public:
+  virtual ~Attachment() = default;
+  // Stops the kind's events. Idempotent; the destructor detaches too.
+  virtual void detach() = 0;
+};
+
+// What a kind needs to attach (kinds/<kind>/*_attach.cpp).
+struct AttachContext {
+  const SharedMaps& maps;
+  const std::vector<int>& cpus;  // online CPUs, ascending
+  // CO-RE BTF for libbpf's btf_custom_path (capture/core_btf.h); null: the
+  // kernel's own.
+  const char* btf_custom_path = nullptr;
+  std::uint64_t wakeup_bytes = 0;  // the objects' wakeup_bytes knob
+  bool filter_pids = false;        // the objects' filter_pids knob
+};
+
+}  // namespace profbufd::capture

@@ -1,0 +1,74 @@
+// A profile kind: what one kind of record measures, from the BPF program that
+// produces it to the sample types of its profile. The core (capture, reader,
+// windows, sinks) knows nothing else about samples.
+//
+// Adding a kind means: bpf/<kind>.bpf.c (one program, using bpf/record.bpf.h);
+// a folder kinds/<kind>/ with a Kind (this interface) and an attach function
+// (the only code that includes the kind's skeleton); and one line in
+// kinds/registry.cpp.
+//
+// A Kind object is immutable once made and shared by every thread: the reader
+// calls accumulate() for every record, windows' openers call open_books(), the
+// profile builder calls the rest.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/aggregation.h"
+#include "core/window.h"
+#include "core/window_books.h"
+#include "model/profile.h"
+#include "model/profile_assembly.h"
+
+namespace profbufd::kinds {
+
+// The sample types and period of a kind's profiles (pprof's terms).
+struct ProfileShape {
+  std::vector<ValueType> sample_types;  // 1 to kMaxSampleTypes
+  std::string default_sample_type;      // one of sample_types[].type
+  ValueType period_type;
+  std::int64_t period = 0;
+};
+
+class Kind : public Aggregation {
+ public:
+  // PROFBUFD_KIND_* of bpf/profbufd.h: the `kind` of its records.
+  virtual std::uint16_t id() const = 0;
+  // "cpu": how users name it (flags, file names, JSON, metrics labels).
+  virtual std::string_view name() const = 0;
+  virtual ProfileShape shape() const = 0;
+  // Records per second one CPU produces in steady state (the capture sizes its
+  // buffers for every attached kind together).
+  virtual unsigned records_per_cpu_second() const = 0;
+
+  // Books for a window about to open (`w` has its start, pids and kind set);
+  // null when the kind keeps none for such a window.
+  virtual std::unique_ptr<WindowBooks> open_books(const Window& w) const {
+    (void)w;
+    return nullptr;
+  }
+
+  // The profile values (shape().sample_types order) of one aggregated stack,
+  // from its accumulators (accumulators() words).
+  virtual void values(std::span<const std::uint64_t> acc, std::span<std::int64_t> out) const = 0;
+  // The values of `n` records lost before they could be aggregated.
+  virtual void lost_values(std::uint64_t n, std::span<std::int64_t> out) const = 0;
+  // Kind-specific labels of a stack whose records carried `flags`.
+  virtual void labels(std::uint16_t flags, std::vector<Label>& out) const {
+    (void)flags;
+    (void)out;
+  }
+  // After the stacks and lost samples are in: what else the kind knows of the
+  // window (its books included).
+  virtual void finish(const Window& w, ProfileAssembly& a) const {
+    (void)w;
+    (void)a;
+  }
+};
+
+}  // namespace profbufd::kinds

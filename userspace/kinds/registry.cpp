@@ -1,0 +1,25 @@
+#include "kinds/registry.h"
+
+#include <array>
+
+#include "kinds/cpu/cpu_attach.h"
+
+namespace profbufd::kinds {
+namespace {
+
+// One line per kind.
+constexpr std::array<const Registration*, 1> kKinds = {
+    &cpu::kRegistration,
+};
+
+}  // namespace
+
+std::span<const Registration* const> registered() { return kKinds; }
+
+const Registration* find(std::string_view name) {
+  for (const Registration* r : kKinds)
+    if (r->name == name) return r;
+  return nullptr;
+}
+
+}  // namespace profbufd::kinds

@@ -1,0 +1,72 @@
+#include "sinks/publisher.h"
+
+#include <stdexcept>
+#include <string>
+
+namespace profbufd {
+
+Publisher::Publisher(Symbolizer& symbolizer, ProfileContext context,
+                     std::vector<const kinds::Kind*> kinds)
+    : symbolizer_(symbolizer), context_(std::move(context)), kinds_(std::move(kinds)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+Publisher::~Publisher() { finish(); }
+
+void Publisher::push(std::shared_ptr<Window> window, Sinks sinks) {
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back(Job{std::move(window), std::move(sinks)});
+  }
+  cv_.notify_one();
+}
+
+void Publisher::finish() {
+  {
+    std::lock_guard lock(mu_);
+    finishing_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::uint64_t Publisher::last_unique_stacks() const {
+  std::lock_guard lock(mu_);
+  return unique_stacks_;
+}
+
+std::uint64_t Publisher::profiles_built() const {
+  std::lock_guard lock(mu_);
+  return built_;
+}
+
+void Publisher::run() {
+  for (;;) {
+    Job job;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return finishing_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // finishing and drained
+      job = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    publish(job);
+  }
+}
+
+void Publisher::publish(const Job& job) {
+  const Window& w = *job.window;
+  const kinds::Kind* kind = w.kind < kinds_.size() ? kinds_[w.kind] : nullptr;
+  if (kind == nullptr)  // windows are only opened for kinds the app has
+    throw std::logic_error("Publisher: window of unknown kind " + std::to_string(w.kind));
+  auto profile = std::make_shared<const Profile>(build_profile(w, *kind, symbolizer_, context_));
+  {
+    // Only the counters under the lock: push() on the reader thread waits on it.
+    std::lock_guard lock(mu_);
+    unique_stacks_ = w.stacks.size();
+    ++built_;
+  }
+  for (const auto& sink : job.sinks) sink->on_profile(profile);
+}
+
+}  // namespace profbufd

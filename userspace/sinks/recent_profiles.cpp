@@ -1,0 +1,54 @@
+#include "sinks/recent_profiles.h"
+
+#include <algorithm>
+
+#include "model/profile_bytes.h"
+
+namespace profbufd {
+
+RecentProfiles::RecentProfiles(std::size_t max_profiles, std::size_t max_bytes)
+    : max_profiles_(std::max<std::size_t>(max_profiles, 1)), max_bytes_(max_bytes) {}
+
+void RecentProfiles::on_profile(std::shared_ptr<const Profile> profile) {
+  const std::size_t bytes = approximate_bytes(*profile);
+  std::lock_guard lock(mu_);
+  entries_.push_back(Entry{std::move(profile), bytes});
+  bytes_ += bytes;
+  while (entries_.size() > 1 && (entries_.size() > max_profiles_ || bytes_ > max_bytes_)) {
+    bytes_ -= entries_.front().bytes;
+    entries_.pop_front();
+    ++evicted_;
+  }
+}
+
+std::vector<std::shared_ptr<const Profile>> RecentProfiles::list() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::shared_ptr<const Profile>> out;
+  out.reserve(entries_.size());
+  for (const Entry& e : entries_) out.push_back(e.profile);
+  return out;
+}
+
+std::shared_ptr<const Profile> RecentProfiles::latest(std::string_view kind) const {
+  std::lock_guard lock(mu_);
+  for (auto it = entries_.rbegin(); it != entries_.rend(); ++it)
+    if (it->profile->metadata.kind == kind) return it->profile;
+  return nullptr;
+}
+
+std::size_t RecentProfiles::size() const {
+  std::lock_guard lock(mu_);
+  return entries_.size();
+}
+
+std::size_t RecentProfiles::bytes() const {
+  std::lock_guard lock(mu_);
+  return bytes_;
+}
+
+std::uint64_t RecentProfiles::evicted() const {
+  std::lock_guard lock(mu_);
+  return evicted_;
+}
+
+}  // namespace profbufd
