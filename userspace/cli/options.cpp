@@ -6,7 +6,6 @@
 #include <array>
 #include <bit>
 #include <limits>
-#include <stdexcept>
 
 #include "cli/byte_size.h"
 #include "cli/duration.h"
@@ -14,44 +13,19 @@
 namespace profbufd::cli {
 namespace {
 
-enum class Flag {
-  kDuration, kFrequency, kOutput, kFormat, kInterval, kKeep, kPid, kNoIdle,
-  kRingbufSize, kHttpListen, kHttpAllowRemote, kHelp, kVersion,
-};
+struct FlagSpec;
+// Applies one flag's value to the options (flags without a value get "").
+using Apply = Status (*)(Options& o, const FlagSpec& f, std::string_view value);
 
 struct FlagSpec {
   std::string_view name;
-  Flag flag;
+  Apply apply;
   bool takes_value;
   std::string_view example;  // a valid value, used in "try ..." hints
 };
 
-constexpr std::array<FlagSpec, 13> kFlags = {{
-    {"--duration", Flag::kDuration, true, "30s"},
-    {"--frequency", Flag::kFrequency, true, "99"},
-    {"--output", Flag::kOutput, true, "/var/lib/profbufd"},
-    {"--format", Flag::kFormat, true, "pprof,json"},
-    {"--interval", Flag::kInterval, true, "1m"},
-    {"--keep", Flag::kKeep, true, "10"},
-    {"--pid", Flag::kPid, true, "1234"},
-    {"--no-idle", Flag::kNoIdle, false, ""},
-    {"--ringbuf-size", Flag::kRingbufSize, true, "8M"},
-    {"--http-listen", Flag::kHttpListen, true, "127.0.0.1:6060"},
-    {"--http-allow-remote", Flag::kHttpAllowRemote, false, ""},
-    {"--help", Flag::kHelp, false, ""},
-    {"--version", Flag::kVersion, false, ""},
-}};
-
 constexpr std::array<OutputFormat, 3> kAllFormats = {OutputFormat::kPprof, OutputFormat::kJson,
                                                       OutputFormat::kFolded};
-
-const FlagSpec* find_flag(std::string_view name) {
-  for (const FlagSpec& f : kFlags) {
-    if (f.name == name) return &f;
-  }
-  if (name == "-h") return find_flag("--help");
-  return nullptr;
-}
 
 // "--flag value", with an empty value shown as '' so the message still says
 // which value was wrong.
@@ -82,21 +56,6 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
     std::swap(prev, cur);
   }
   return prev[b.size()];
-}
-
-Error unknown_flag(std::string_view name) {
-  const FlagSpec* best = nullptr;
-  std::size_t best_distance = 3;  // suggest only close matches (<= 2 edits)
-  for (const FlagSpec& f : kFlags) {
-    const std::size_t d = edit_distance(name, f.name);
-    if (d < best_distance) {
-      best = &f;
-      best_distance = d;
-    }
-  }
-  std::string hint = best ? "did you mean " + std::string(best->name) + "? " : "";
-  hint += "see profbufd --help";
-  return usage(std::string(name), "unknown flag", std::move(hint));
 }
 
 // A whole decimal number: digits only (no sign, no spaces), at most `max`.
@@ -131,151 +90,183 @@ Result<std::chrono::nanoseconds> parse_duration_flag(const FlagSpec& f, std::str
   return d;
 }
 
-Status apply(Options& o, const FlagSpec& f, std::string_view value) {
-  switch (f.flag) {
-    case Flag::kDuration: {
-      auto d = parse_duration_flag(f, value);
-      if (!d) return d.error();
-      if (d->count() == 0) {
-        return usage(flag_text(f.name, value), "must be longer than 0",
-                     "leave --duration out to profile until Ctrl-C");
-      }
-      o.duration = *d;
-      return ok_status();
-    }
-    case Flag::kInterval: {
-      auto d = parse_duration_flag(f, value);
-      if (!d) return d.error();
-      if (*d < kMinInterval) {
-        return bad_value(f, value,
-                         "shorter than the minimum interval of " + format_duration(kMinInterval));
-      }
-      o.interval = *d;
-      return ok_status();
-    }
-    case Flag::kFrequency: {
-      const WholeNumber n = parse_whole(value, kMaxFrequencyHz);
-      if (!n.is_number) return bad_value(f, value, "not a whole number of hertz");
-      if (n.too_large) {
-        return bad_value(f, value, "above " + std::to_string(kMaxFrequencyHz) + " Hz");
-      }
-      if (n.value == 0) return bad_value(f, value, "must be at least 1 Hz");
-      o.frequency_hz = static_cast<unsigned>(n.value);
-      return ok_status();
-    }
-    case Flag::kOutput:
-      if (value.empty()) return bad_value(f, value, "empty directory name");
-      o.output_dir = std::string(value);
-      return ok_status();
-    case Flag::kFormat: {
-      std::vector<OutputFormat> formats;
-      std::string_view rest = value;
-      while (true) {
-        const std::size_t comma = rest.find(',');
-        const std::string_view item = rest.substr(0, comma);
-        if (item.empty()) return bad_value(f, value, "empty entry in the format list");
-        const auto known = std::find_if(kAllFormats.begin(), kAllFormats.end(),
-                                        [&](OutputFormat k) { return format_name(k) == item; });
-        if (known == kAllFormats.end()) {
-          return usage(flag_text(f.name, value), "unknown format \"" + std::string(item) + "\"",
-                       "choose from pprof, json, folded, e.g. --format pprof,folded");
-        }
-        if (std::find(formats.begin(), formats.end(), *known) != formats.end()) {
-          return usage(flag_text(f.name, value), "\"" + std::string(item) + "\" listed twice",
-                       "list each format once");
-        }
-        formats.push_back(*known);
-        if (comma == std::string_view::npos) break;
-        rest.remove_prefix(comma + 1);
-      }
-      o.formats = std::move(formats);
-      return ok_status();
-    }
-    case Flag::kKeep: {
-      const WholeNumber n = parse_whole(value, std::numeric_limits<unsigned>::max());
-      if (!n.is_number) return bad_value(f, value, "not a whole number of windows");
-      if (n.too_large) return bad_value(f, value, "too large");
-      if (n.value == 0) {
-        return usage(flag_text(f.name, value), "must be at least 1",
-                     "leave --keep out to keep every window");
-      }
-      o.keep = static_cast<unsigned>(n.value);
-      return ok_status();
-    }
-    case Flag::kPid: {
-      const WholeNumber n = parse_whole(value, kMaxPid);
-      if (!n.is_number) return bad_value(f, value, "not a process id, which is a positive whole number");
-      if (n.too_large) {
-        return bad_value(f, value,
-                         "above the largest process id a kernel can have, " +
-                             std::to_string(kMaxPid));
-      }
-      if (n.value == 0) {
-        // The idle task is not a process one can select; the useful request
-        // behind "--pid 0" is usually about idle samples, which --no-idle covers.
-        return usage(flag_text(f.name, value), "pid 0 is the kernel's idle task, not a process",
-                     "use --no-idle to leave idle time out, or name real processes");
-      }
-      const auto pid = static_cast<std::uint32_t>(n.value);
-      if (std::find(o.pids.begin(), o.pids.end(), pid) != o.pids.end()) {
-        return usage(flag_text(f.name, value), "given twice", "list each process once");
-      }
-      if (o.pids.size() == kMaxPids) {
-        return usage(flag_text(f.name, value),
-                     "more than " + std::to_string(kMaxPids) + " --pid flags",
-                     "profile fewer processes, or the whole system without --pid");
-      }
-      o.pids.push_back(pid);
-      return ok_status();
-    }
-    case Flag::kRingbufSize: {
-      auto bytes = parse_byte_size(value);
-      if (!bytes) return bad_value(f, value, bytes.error().why);
-      const auto page = static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
-      if (*bytes < page) {
-        return usage(flag_text(f.name, value),
-                     "smaller than the page size, " + format_byte_size(page),
-                     "try --ringbuf-size " + format_byte_size(page) + " or more");
-      }
-      if (*bytes > kMaxRingbufBytes) {
-        return usage(flag_text(f.name, value),
-                     "above the kernel's limit of " + format_byte_size(kMaxRingbufBytes),
-                     "try --ringbuf-size " + format_byte_size(kMaxRingbufBytes) + " or less");
-      }
-      // Rejected rather than rounded: silently locking twice the memory asked
-      // for is a surprise; the hint names the nearest valid sizes instead.
-      if (!std::has_single_bit(*bytes)) {
-        const std::uint64_t up = std::bit_ceil(*bytes);
-        const std::uint64_t down = up >> 1;
-        return usage(flag_text(f.name, value), "not a power of two",
-                     "try --ringbuf-size " + format_byte_size(down) + " or " +
-                         format_byte_size(up));
-      }
-      o.ringbuf_bytes = *bytes;
-      return ok_status();
-    }
-    case Flag::kHttpListen: {
-      // Only the form here; whether the host is loopback is checked once all
-      // flags are in (--http-allow-remote may come later).
-      auto a = http::parse_listen_address(value);
-      if (!a) return usage(flag_text(f.name, value), a.error().why, a.error().hint);
-      o.http_listen = std::move(a).value();
-      return ok_status();
-    }
-    case Flag::kHttpAllowRemote:
-      o.http_allow_remote = true;
-      return ok_status();
-    case Flag::kNoIdle:
-      o.no_idle = true;
-      return ok_status();
-    case Flag::kHelp:
-      o.help = true;
-      return ok_status();
-    case Flag::kVersion:
-      o.version = true;
-      return ok_status();
+Status apply_duration(Options& o, const FlagSpec& f, std::string_view value) {
+  auto d = parse_duration_flag(f, value);
+  if (!d) return d.error();
+  if (d->count() == 0) {
+    return usage(flag_text(f.name, value), "must be longer than 0",
+                 "leave --duration out to profile until Ctrl-C");
   }
-  throw std::logic_error("parse_options: flag table and switch out of step");
+  o.duration = *d;
+  return ok_status();
+}
+
+Status apply_interval(Options& o, const FlagSpec& f, std::string_view value) {
+  auto d = parse_duration_flag(f, value);
+  if (!d) return d.error();
+  if (*d < kMinInterval) {
+    return bad_value(f, value,
+                     "shorter than the minimum interval of " + format_duration(kMinInterval));
+  }
+  o.interval = *d;
+  return ok_status();
+}
+
+Status apply_frequency(Options& o, const FlagSpec& f, std::string_view value) {
+  const WholeNumber n = parse_whole(value, kMaxFrequencyHz);
+  if (!n.is_number) return bad_value(f, value, "not a whole number of hertz");
+  if (n.too_large) return bad_value(f, value, "above " + std::to_string(kMaxFrequencyHz) + " Hz");
+  if (n.value == 0) return bad_value(f, value, "must be at least 1 Hz");
+  o.frequency_hz = static_cast<unsigned>(n.value);
+  return ok_status();
+}
+
+Status apply_output(Options& o, const FlagSpec& f, std::string_view value) {
+  if (value.empty()) return bad_value(f, value, "empty directory name");
+  o.output_dir = std::string(value);
+  return ok_status();
+}
+
+Status apply_format(Options& o, const FlagSpec& f, std::string_view value) {
+  std::vector<OutputFormat> formats;
+  std::string_view rest = value;
+  while (true) {
+    const std::size_t comma = rest.find(',');
+    const std::string_view item = rest.substr(0, comma);
+    if (item.empty()) return bad_value(f, value, "empty entry in the format list");
+    const auto known = std::find_if(kAllFormats.begin(), kAllFormats.end(),
+                                    [&](OutputFormat k) { return format_name(k) == item; });
+    if (known == kAllFormats.end()) {
+      return usage(flag_text(f.name, value), "unknown format \"" + std::string(item) + "\"",
+                   "choose from pprof, json, folded, e.g. --format pprof,folded");
+    }
+    if (std::find(formats.begin(), formats.end(), *known) != formats.end()) {
+      return usage(flag_text(f.name, value), "\"" + std::string(item) + "\" listed twice",
+                   "list each format once");
+    }
+    formats.push_back(*known);
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  o.formats = std::move(formats);
+  return ok_status();
+}
+
+Status apply_keep(Options& o, const FlagSpec& f, std::string_view value) {
+  const WholeNumber n = parse_whole(value, std::numeric_limits<unsigned>::max());
+  if (!n.is_number) return bad_value(f, value, "not a whole number of windows");
+  if (n.too_large) return bad_value(f, value, "too large");
+  if (n.value == 0) {
+    return usage(flag_text(f.name, value), "must be at least 1",
+                 "leave --keep out to keep every window");
+  }
+  o.keep = static_cast<unsigned>(n.value);
+  return ok_status();
+}
+
+Status apply_pid(Options& o, const FlagSpec& f, std::string_view value) {
+  const WholeNumber n = parse_whole(value, kMaxPid);
+  if (!n.is_number) return bad_value(f, value, "not a process id, which is a positive whole number");
+  if (n.too_large) {
+    return bad_value(f, value,
+                     "above the largest process id a kernel can have, " + std::to_string(kMaxPid));
+  }
+  if (n.value == 0) {
+    // The idle task is not a process one can select; the useful request
+    // behind "--pid 0" is usually about idle samples, which --no-idle covers.
+    return usage(flag_text(f.name, value), "pid 0 is the kernel's idle task, not a process",
+                 "use --no-idle to leave idle time out, or name real processes");
+  }
+  const auto pid = static_cast<std::uint32_t>(n.value);
+  if (std::find(o.pids.begin(), o.pids.end(), pid) != o.pids.end()) {
+    return usage(flag_text(f.name, value), "given twice", "list each process once");
+  }
+  if (o.pids.size() == kMaxPids) {
+    return usage(flag_text(f.name, value), "more than " + std::to_string(kMaxPids) + " --pid flags",
+                 "profile fewer processes, or the whole system without --pid");
+  }
+  o.pids.push_back(pid);
+  return ok_status();
+}
+
+Status apply_ringbuf_size(Options& o, const FlagSpec& f, std::string_view value) {
+  auto bytes = parse_byte_size(value);
+  if (!bytes) return bad_value(f, value, bytes.error().why);
+  const auto page = static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+  if (*bytes < page) {
+    return usage(flag_text(f.name, value), "smaller than the page size, " + format_byte_size(page),
+                 "try --ringbuf-size " + format_byte_size(page) + " or more");
+  }
+  if (*bytes > kMaxRingbufBytes) {
+    return usage(flag_text(f.name, value),
+                 "above the kernel's limit of " + format_byte_size(kMaxRingbufBytes),
+                 "try --ringbuf-size " + format_byte_size(kMaxRingbufBytes) + " or less");
+  }
+  // Rejected rather than rounded: silently locking twice the memory asked
+  // for is a surprise; the hint names the nearest valid sizes instead.
+  if (!std::has_single_bit(*bytes)) {
+    const std::uint64_t up = std::bit_ceil(*bytes);
+    return usage(flag_text(f.name, value), "not a power of two",
+                 "try --ringbuf-size " + format_byte_size(up >> 1) + " or " +
+                     format_byte_size(up));
+  }
+  o.ringbuf_bytes = *bytes;
+  return ok_status();
+}
+
+Status apply_http_listen(Options& o, const FlagSpec& f, std::string_view value) {
+  // Only the form here; whether the host is loopback is checked once all
+  // flags are in (--http-allow-remote may come later).
+  auto a = http::parse_listen_address(value);
+  if (!a) return usage(flag_text(f.name, value), a.error().why, a.error().hint);
+  o.http_listen = std::move(a).value();
+  return ok_status();
+}
+
+// A flag without a value that sets one boolean member.
+template <bool Options::*Member>
+Status set(Options& o, const FlagSpec&, std::string_view) {
+  o.*Member = true;
+  return ok_status();
+}
+
+constexpr std::array<FlagSpec, 13> kFlags = {{
+    {"--duration", &apply_duration, true, "30s"},
+    {"--frequency", &apply_frequency, true, "99"},
+    {"--output", &apply_output, true, "/var/lib/profbufd"},
+    {"--format", &apply_format, true, "pprof,json"},
+    {"--interval", &apply_interval, true, "1m"},
+    {"--keep", &apply_keep, true, "10"},
+    {"--pid", &apply_pid, true, "1234"},
+    {"--no-idle", &set<&Options::no_idle>, false, ""},
+    {"--ringbuf-size", &apply_ringbuf_size, true, "8M"},
+    {"--http-listen", &apply_http_listen, true, "127.0.0.1:6060"},
+    {"--http-allow-remote", &set<&Options::http_allow_remote>, false, ""},
+    {"--help", &set<&Options::help>, false, ""},
+    {"--version", &set<&Options::version>, false, ""},
+}};
+
+const FlagSpec* find_flag(std::string_view name) {
+  for (const FlagSpec& f : kFlags) {
+    if (f.name == name) return &f;
+  }
+  if (name == "-h") return find_flag("--help");
+  return nullptr;
+}
+
+Error unknown_flag(std::string_view name) {
+  const FlagSpec* best = nullptr;
+  std::size_t best_distance = 3;  // suggest only close matches (<= 2 edits)
+  for (const FlagSpec& f : kFlags) {
+    const std::size_t d = edit_distance(name, f.name);
+    if (d < best_distance) {
+      best = &f;
+      best_distance = d;
+    }
+  }
+  std::string hint = best ? "did you mean " + std::string(best->name) + "? " : "";
+  hint += "see profbufd --help";
+  return usage(std::string(name), "unknown flag", std::move(hint));
 }
 
 // Checks that involve more than one flag.
@@ -344,7 +335,7 @@ Result<Options> parse_options(std::span<const std::string_view> args) {
       }
       value = args[++i];
     }
-    if (auto s = apply(o, *f, value); !s) return s.error();
+    if (auto s = f->apply(o, *f, value); !s) return s.error();
     if (o.help || o.version) return o;
   }
   if (auto s = validate(o); !s) return s.error();

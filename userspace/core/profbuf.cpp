@@ -336,120 +336,132 @@ void ProfBuf::sleep_reader(std::uint32_t seen_seq) {
           seen_seq, nullptr, nullptr, 0);
 }
 
-ProfBuf::ReadResult ProfBuf::read(ReadMode mode) {
-  const std::uint64_t br = r_next_;
-
+void ProfBuf::release_previous_read(std::uint64_t br) {
   // Hand the previous read's records back to the writer. Null their tags first (I3),
   // then publish r_: the release store pairs with the writer's acquire load of r_,
   // so the writer sees the nulls and our reads of the data are done before it
   // overwrites them. Relaxed load: only this thread stores r_.
   const std::uint64_t r_prev = r_.load(std::memory_order_relaxed);
-  if (r_prev != br) {
-    const std::int64_t ntag = count_sub(tag_count(br), tag_count(r_prev));
-    std::size_t ti = tag_count(r_prev) & (tag_size_ - 1);
-    for (std::int64_t i = 0; i < ntag; ++i) {
-      tags_[ti] = nullptr;
-      ti = (ti + 1) & (tag_size_ - 1);
-    }
-    r_.store(br, std::memory_order_release);
+  if (r_prev == br) return;
+  const std::int64_t ntag = count_sub(tag_count(br), tag_count(r_prev));
+  std::size_t ti = tag_count(r_prev) & (tag_size_ - 1);
+  for (std::int64_t i = 0; i < ntag; ++i) {
+    tags_[ti] = nullptr;
+    ti = (ti + 1) & (tag_size_ - 1);
+  }
+  r_.store(br, std::memory_order_release);
+}
+
+ProfBuf::EmptyStep ProfBuf::read_empty(std::uint64_t br, std::uint64_t bw, ReadMode mode,
+                                       ReadResult& out) {
+  std::uint32_t count = 0;
+  std::uint64_t time = 0;
+  const ReaderOverflow taken = take_overflow_if_empty(br, count, time);
+  if (taken == ReaderOverflow::kRetry) return EmptyStep::kRetry;
+  if (taken == ReaderOverflow::kTaken) {
+    std::uint64_t* dst = overflow_buf_.data();
+    dst[0] = 2 + hdrsize_ + 1;
+    dst[1] = time;
+    std::fill(dst + 2, dst + 2 + hdrsize_, std::uint64_t{0});
+    dst[2 + hdrsize_] = count;
+    out = {std::span<const std::uint64_t>(overflow_buf_), kOverflowTag, false};
+    return EmptyStep::kReturn;
+  }
+  // Acquire pairs with close()'s release exchange.
+  if (eof_.load(std::memory_order_acquire) != 0) {
+    out = {{}, {}, true};
+    return EmptyStep::kReturn;
+  }
+  if (bw & kWriteExtra) {
+    // The writer published overflow or EOF since we last looked; the checks
+    // above have seen it. Clear the notice and look again; if the CAS fails, w_
+    // changed, and we look again anyway. Relaxed: nothing is published by it.
+    std::uint64_t expected = bw;
+    w_.compare_exchange_strong(expected, bw & ~kWriteExtra, std::memory_order_relaxed,
+                               std::memory_order_relaxed);
+    return EmptyStep::kRetry;
+  }
+  if (mode == ReadMode::kNonBlocking) {
+    out = {{}, {}, false};
+    return EmptyStep::kReturn;
   }
 
+  // Sleep protocol. Read the futex word BEFORE announcing the sleep. Release on
+  // the CAS: orders that load before it, and the writer's CAS that sees the flag
+  // is acquire, so the writer's later wake_seq_ increment cannot be what we read.
+  // Then either the writer's CAS came first (ours fails: w_ differs from bw,
+  // since every writer CAS changes counts or sets kWriteExtra, which bw lacks) or
+  // it comes after and sees the flag, bumps wake_seq_ and wakes us; the kernel
+  // compares the word with seq atomically with queueing us, so the bump is seen
+  // either by that comparison or by FUTEX_WAKE.
+  const std::uint32_t seq = wake_seq_.load(std::memory_order_relaxed);
+  std::uint64_t expected = bw;
+  if (w_.compare_exchange_strong(expected, bw | kReaderSleeping, std::memory_order_release,
+                                 std::memory_order_relaxed))
+    sleep_reader(seq);
+  return EmptyStep::kRetry;
+}
+
+ProfBuf::ReadResult ProfBuf::read_records(std::uint64_t br, std::uint64_t bw,
+                                          std::int64_t num_data) {
+  // Records in [br, bw). Stop at the end of the data ring; a 0 word there means
+  // the writer rewound and the records continue at offset 0.
+  const std::size_t start = data_count(br) & (data_size_ - 1);
+  const std::uint64_t* data = data_.data() + start;
+  auto len = static_cast<std::int64_t>(data_size_ - start);
+  if (len > num_data) {
+    len = num_data;
+  } else {
+    num_data -= len;  // what remains after the wrap
+  }
+  std::size_t skip = 0;
+  if (data[0] == 0) {
+    skip = static_cast<std::size_t>(len);
+    data = data_.data();
+    len = std::min(static_cast<std::int64_t>(data_size_), num_data);
+  }
+
+  const std::int64_t ntag = count_sub(tag_count(bw), tag_count(br));
+  if (ntag <= 0 || ntag > static_cast<std::int64_t>(tag_size_)) {
+    throw std::logic_error("ProfBuf::read: malformed ring: tag and data out of sync");
+  }
+  const std::size_t tstart = tag_count(br) & (tag_size_ - 1);
+  const std::int64_t tlen = std::min(static_cast<std::int64_t>(tag_size_ - tstart), ntag);
+
+  // Whole records until the data or the tags run out. They are in step in the
+  // ring (I4), but either ring may wrap first; the rest comes with the next read.
+  std::int64_t di = 0;
+  std::int64_t ti = 0;
+  while (di < len && data[di] != 0 && ti < tlen) {
+    if (data[di] > static_cast<std::uint64_t>(len - di)) {
+      throw std::logic_error("ProfBuf::read: malformed ring: invalid record size");
+    }
+    di += static_cast<std::int64_t>(data[di]);
+    ++ti;
+  }
+
+  r_next_ = add_counts_and_clear_flags(br, skip + static_cast<std::size_t>(di),
+                                       static_cast<std::uint64_t>(ti));
+  return {std::span<const std::uint64_t>(data, static_cast<std::size_t>(di)),
+          std::span<const void* const>(tags_.data() + tstart, static_cast<std::size_t>(ti)),
+          false};
+}
+
+ProfBuf::ReadResult ProfBuf::read(ReadMode mode) {
+  const std::uint64_t br = r_next_;
+  release_previous_read(br);
   for (;;) {
     // Acquire pairs with the writer's release CASes on w_ (write_record commit,
     // wakeup_extra): the committed words/tags and published overflow_/eof_ are
     // visible.
     const std::uint64_t bw = w_.load(std::memory_order_acquire);
-    std::int64_t num_data = count_sub(data_count(bw), data_count(br));
+    const std::int64_t num_data = count_sub(data_count(bw), data_count(br));
     if (num_data < 0 || num_data > static_cast<std::int64_t>(data_size_)) {
       throw std::logic_error("ProfBuf::read: malformed ring: write index out of range");
     }
-
-    if (num_data == 0) {
-      std::uint32_t count = 0;
-      std::uint64_t time = 0;
-      const ReaderOverflow taken = take_overflow_if_empty(br, count, time);
-      if (taken == ReaderOverflow::kRetry) continue;
-      if (taken == ReaderOverflow::kTaken) {
-        std::uint64_t* dst = overflow_buf_.data();
-        dst[0] = 2 + hdrsize_ + 1;
-        dst[1] = time;
-        std::fill(dst + 2, dst + 2 + hdrsize_, std::uint64_t{0});
-        dst[2 + hdrsize_] = count;
-        return {std::span<const std::uint64_t>(overflow_buf_), kOverflowTag, false};
-      }
-      // Acquire pairs with close()'s release exchange.
-      if (eof_.load(std::memory_order_acquire) != 0) return {{}, {}, true};
-      if (bw & kWriteExtra) {
-        // The writer published overflow or EOF since we last looked; the checks
-        // above have seen it. Clear the notice and look again; if the CAS fails, w_
-        // changed, and we look again anyway. Relaxed: nothing is published by it.
-        std::uint64_t expected = bw;
-        w_.compare_exchange_strong(expected, bw & ~kWriteExtra, std::memory_order_relaxed,
-                                   std::memory_order_relaxed);
-        continue;
-      }
-      if (mode == ReadMode::kNonBlocking) return {{}, {}, false};
-
-      // Sleep protocol. Read the futex word BEFORE announcing the sleep. Release on
-      // the CAS: orders that load before it, and the writer's CAS that sees the flag
-      // is acquire, so the writer's later wake_seq_ increment cannot be what we read.
-      // Then either the writer's CAS came first (ours fails: w_ differs from bw,
-      // since every writer CAS changes counts or sets kWriteExtra, which bw lacks) or
-      // it comes after and sees the flag, bumps wake_seq_ and wakes us; the kernel
-      // compares the word with seq atomically with queueing us, so the bump is seen
-      // either by that comparison or by FUTEX_WAKE.
-      const std::uint32_t seq = wake_seq_.load(std::memory_order_relaxed);
-      std::uint64_t expected = bw;
-      if (!w_.compare_exchange_strong(expected, bw | kReaderSleeping,
-                                      std::memory_order_release,
-                                      std::memory_order_relaxed)) {
-        continue;
-      }
-      sleep_reader(seq);
-      continue;
-    }
-
-    // Records in [br, bw). Stop at the end of the data ring; a 0 word there means
-    // the writer rewound and the records continue at offset 0.
-    const std::size_t start = data_count(br) & (data_size_ - 1);
-    const std::uint64_t* data = data_.data() + start;
-    auto len = static_cast<std::int64_t>(data_size_ - start);
-    if (len > num_data) {
-      len = num_data;
-    } else {
-      num_data -= len;  // what remains after the wrap
-    }
-    std::size_t skip = 0;
-    if (data[0] == 0) {
-      skip = static_cast<std::size_t>(len);
-      data = data_.data();
-      len = std::min(static_cast<std::int64_t>(data_size_), num_data);
-    }
-
-    const std::int64_t ntag = count_sub(tag_count(bw), tag_count(br));
-    if (ntag <= 0 || ntag > static_cast<std::int64_t>(tag_size_)) {
-      throw std::logic_error("ProfBuf::read: malformed ring: tag and data out of sync");
-    }
-    const std::size_t tstart = tag_count(br) & (tag_size_ - 1);
-    const std::int64_t tlen = std::min(static_cast<std::int64_t>(tag_size_ - tstart), ntag);
-
-    // Whole records until the data or the tags run out. They are in step in the
-    // ring (I4), but either ring may wrap first; the rest comes with the next read.
-    std::int64_t di = 0;
-    std::int64_t ti = 0;
-    while (di < len && data[di] != 0 && ti < tlen) {
-      if (data[di] > static_cast<std::uint64_t>(len - di)) {
-        throw std::logic_error("ProfBuf::read: malformed ring: invalid record size");
-      }
-      di += static_cast<std::int64_t>(data[di]);
-      ++ti;
-    }
-
-    r_next_ = add_counts_and_clear_flags(br, skip + static_cast<std::size_t>(di),
-                                         static_cast<std::uint64_t>(ti));
-    return {std::span<const std::uint64_t>(data, static_cast<std::size_t>(di)),
-            std::span<const void* const>(tags_.data() + tstart, static_cast<std::size_t>(ti)),
-            false};
+    if (num_data > 0) return read_records(br, bw, num_data);
+    ReadResult out;
+    if (read_empty(br, bw, mode, out) == EmptyStep::kReturn) return out;
   }
 }
 

@@ -103,7 +103,7 @@ class ProfBuf {
   struct ReadResult {
     std::span<const std::uint64_t> data;  // whole records, back to back
     std::span<const void* const> tags;    // one per record in data
-    bool eof;                             // closed and fully drained
+    bool eof = false;                     // closed and fully drained
   };
 
   // Reader side. Returns the records committed since the last read (possibly fewer:
@@ -134,6 +134,12 @@ class ProfBuf {
   enum class ReaderOverflow { kNone, kTaken, kRetry };
   ReaderOverflow take_overflow_if_empty(std::uint64_t br, std::uint32_t& count,
                                         std::uint64_t& time);
+  // read(), in three parts: give the previous read's space back; the ring is
+  // empty (overflow, EOF, sleep); records to hand out.
+  void release_previous_read(std::uint64_t br);
+  enum class EmptyStep { kReturn, kRetry };
+  EmptyStep read_empty(std::uint64_t br, std::uint64_t bw, ReadMode mode, ReadResult& out);
+  ReadResult read_records(std::uint64_t br, std::uint64_t bw, std::int64_t num_data);
   void wakeup_extra();
   void wake_reader();
   void sleep_reader(std::uint32_t seen_seq);

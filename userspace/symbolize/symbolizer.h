@@ -24,8 +24,9 @@
 // the next one); a caller that wants the calling function passes addr - 1 for
 // those frames.
 //
-// Thread-safety: every public method takes one mutex, so the reader thread and
-// HTTP handler threads may share one Symbolizer; calls are serialized.
+// Thread-safety: every public method takes one mutex. Frames are symbolized on
+// the publisher thread (sinks/publisher.h) at window close; stats() is read by
+// /metrics scrapes on HTTP threads meanwhile.
 #pragma once
 
 #include <cstdint>
