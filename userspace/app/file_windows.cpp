@@ -10,7 +10,7 @@ FileWindows::FileWindows(Reader& reader, Publisher& publisher,
 
 std::shared_ptr<Window> FileWindows::make(const kinds::Kind& kind, std::uint64_t start_ns,
                                           std::int64_t start_unix_ns) const {
-  auto w = std::make_shared<Window>(kind.id(), kind.accumulators(), start_ns, kOpenEnded,
+  auto w = std::make_shared<Window>(kind.id(), kind.accumulators().size(), start_ns, kOpenEnded,
                                     nslots_);
   w->start_unix_ns = start_unix_ns;
   w->books = kind.open_books(*w);

@@ -37,7 +37,7 @@ void WindowProfileSource::shutdown() {
 }
 
 Result<std::shared_ptr<const Profile>> WindowProfileSource::collect(const Request& request) {
-  auto w = std::make_shared<Window>(kind_.id(), kind_.accumulators(), clock_.monotonic_ns(),
+  auto w = std::make_shared<Window>(kind_.id(), kind_.accumulators().size(), clock_.monotonic_ns(),
                                     kOpenEnded, nslots_);
   w->start_unix_ns = clock_.realtime_ns();
   w->pids = request.pids;

@@ -1,6 +1,10 @@
 // How the records of one kind aggregate in a window: the only thing the core
 // (reader, windows) knows about what a record measures. Every profile kind
-// implements it (kinds/kind.h derives from it).
+// says it (kinds/kind.h derives from Aggregation).
+//
+// It is data, not a per-record callback: each accumulator of a stack adds up
+// either records or record values, so the reader's per-record work is a few
+// adds whatever the kind, with no call into the kind.
 #pragma once
 
 #include <cstddef>
@@ -11,17 +15,20 @@
 
 namespace profbufd {
 
+// What one accumulator adds per record.
+enum class Accumulate : std::uint8_t {
+  kRecords,  // 1 (a CPU tick, a contention, a thread created)
+  kValue,    // RecordHeader::value (nanoseconds off CPU, bytes allocated)
+};
+
 class Aggregation {
  public:
   virtual ~Aggregation() = default;
-  // Accumulators per aggregated stack, 1 to StackTable::kMaxAccumulators.
-  virtual std::size_t accumulators() const { return 1; }
-  // What one record adds to the accumulators of its stack (`acc` has
-  // accumulators() words, zeroed). Called on the reader thread for every
-  // record: must be cheap and must not block.
-  virtual void accumulate(const RecordHeader& h, std::span<std::uint64_t> acc) const {
-    (void)h;
-    acc[0] = 1;
+  // One entry per accumulator, 1 to StackTable::kMaxAccumulators of them.
+  // Asked once, when the reader starts.
+  virtual std::span<const Accumulate> accumulators() const {
+    static constexpr Accumulate kCount[] = {Accumulate::kRecords};
+    return kCount;
   }
 };
 

@@ -21,11 +21,22 @@ void bump(std::atomic<std::uint64_t>& counter, std::uint64_t n = 1) {
 Reader::Reader(std::vector<ProfBuf*> buffers, ProcessTable& processes,
                std::vector<const Aggregation*> kinds, DropCounter drops, const Clock& clock,
                Options options)
-    : buffers_(std::move(buffers)), processes_(processes), kinds_(std::move(kinds)),
-      drops_(std::move(drops)), clock_(clock), options_(options), eof_(buffers_.size(), false),
-      drops_seen_(kinds_.size(), 0) {
+    : buffers_(std::move(buffers)), processes_(processes), drops_(std::move(drops)),
+      clock_(clock), options_(options), eof_(buffers_.size(), false),
+      drops_seen_(kinds.size(), 0) {
   for (std::size_t i = 0; i < buffers_.size(); ++i) eof_[i] = buffers_[i] == nullptr;
-  key_.reserve(StackTable::kFixedWords + kMaxStackWords);
+  for (const Aggregation* k : kinds) {
+    KindRecipe r;
+    if (k) {
+      const auto recipe = k->accumulators();
+      if (recipe.empty() || recipe.size() > StackTable::kMaxAccumulators)
+        throw std::invalid_argument("Reader: a kind needs 1 to 4 accumulators");
+      r.accumulators = static_cast<std::uint8_t>(recipe.size());
+      for (std::size_t i = 0; i < recipe.size(); ++i)
+        if (recipe[i] == Accumulate::kValue) r.value_bits |= static_cast<std::uint8_t>(1u << i);
+    }
+    kinds_.push_back(r);
+  }
 }
 
 Reader::~Reader() {
@@ -171,33 +182,39 @@ void Reader::add_sample(std::size_t cpu, std::uint64_t time,
                         std::span<const std::uint64_t> hdr,
                         std::span<const std::uint64_t> stack, const void* tag) {
   bump(samples_);
-  const RecordHeader h = RecordHeader::unpack(hdr);
+  const HeaderWords words(hdr.data(), kRecordHeaderWords);
+  // Only the fields used here: the per-record hooks below unpack their own.
+  const RecordHeader h = RecordHeader::unpack(words);
   if (h.stack.unavailable(h.pid)) bump(stack_unavailable_);
-  const Aggregation* kind = h.kind < kinds_.size() ? kinds_[h.kind] : nullptr;
-  if (kind == nullptr) {
+  const KindRecipe kind = h.kind < kinds_.size() ? kinds_[h.kind] : KindRecipe{};
+  if (kind.accumulators == 0) {
     bump(unknown_kind_);
     return;
   }
   const auto& task = *static_cast<const TaskIdentity*>(tag);
   // Key: pid/tid, task id and flags, cgroup, stack info, frames. The CPU is
-  // left out so the same stack on two CPUs aggregates.
-  key_.clear();
-  key_.push_back(hdr[0]);
-  key_.push_back(StackTable::task_word(task.id, h.flags));
-  key_.push_back(h.cgroup_id);
-  key_.push_back(h.stack.pack());
-  key_.insert(key_.end(), stack.begin(), stack.end());
-  std::array<std::uint64_t, StackTable::kMaxAccumulators> acc{};
-  kind->accumulate(h, std::span<std::uint64_t>(acc.data(), kind->accumulators()));
+  // left out so the same stack on two CPUs aggregates. The decoder bounded the
+  // stack to kMaxStackWords.
+  key_[StackTable::kPidTidWord] = hdr[0];
+  key_[StackTable::kTaskWord] = StackTable::task_word(task.id, h.flags);
+  key_[StackTable::kCgroupWord] = h.cgroup_id;
+  key_[StackTable::kInfoWord] = hdr[4];
+  const std::size_t nframes = std::min(stack.size(), kMaxStackWords);
+  std::copy_n(stack.begin(), nframes, key_.begin() + StackTable::kFixedWords);
+  const std::span<const std::uint64_t> key(key_.data(), StackTable::kFixedWords + nframes);
+  std::array<std::uint64_t, StackTable::kMaxAccumulators> acc;
+  acc[0] = kind.value_bits & 1 ? h.value : 1;
+  for (std::size_t i = 1; i < kind.accumulators; ++i)
+    acc[i] = kind.value_bits >> i & 1 ? h.value : 1;
   for (Open& o : open_) {
     Window& w = *o.window;
     if (w.kind != h.kind || !w.contains(time)) continue;
     if (!w.pids.empty() && std::find(w.pids.begin(), w.pids.end(), h.pid) == w.pids.end())
       continue;
     ++w.records_by_cpu[cpu];
-    if (w.books) w.books->note(h);
+    if (w.books) w.books->note(words);
     const std::span<const std::uint64_t> values(acc.data(), w.stacks.accumulators());
-    if (w.stacks.add(key_, values)) note_new_stack(w, h.pid, task);
+    if (w.stacks.add(key, values)) note_new_stack(w, h.pid, task);
   }
 }
 

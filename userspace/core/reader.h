@@ -18,6 +18,7 @@
 // mu_ held and must be quick (hand the window to a queue).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -125,7 +126,14 @@ class Reader {
 
   std::vector<ProfBuf*> buffers_;
   ProcessTable& processes_;
-  std::vector<const Aggregation*> kinds_;
+  // By kind id, what the reader needs of it per record: how many accumulators
+  // (0: no such kind) and a bit per accumulator that adds the record's value
+  // (the others add 1). From Aggregation::accumulators(), asked once.
+  struct KindRecipe {
+    std::uint8_t accumulators = 0;
+    std::uint8_t value_bits = 0;
+  };
+  std::vector<KindRecipe> kinds_;
   DropCounter drops_;
   const Clock& clock_;
   Options options_;
@@ -138,7 +146,8 @@ class Reader {
   // Reader-thread state (the thread running passes).
   std::thread thread_;
   std::vector<bool> eof_;
-  std::vector<std::uint64_t> key_;  // scratch: stack key being routed
+  // Scratch: the stack key being routed (fixed words, then at most every frame).
+  std::array<std::uint64_t, StackTable::kFixedWords + kMaxStackWords> key_;
   std::vector<std::uint64_t> drops_seen_;  // by kind
   std::vector<std::uint32_t> new_pids_;    // first seen by a window in this drain
   std::vector<std::pair<std::uint32_t, std::shared_ptr<const ProcessMaps>>> resolved_;

@@ -81,6 +81,11 @@ struct StackInfo {
   }
 };
 
+// The header words of one record as they sit in the ProfBuf. Per-record hooks
+// (Aggregation::accumulate, WindowBooks::note) take these and unpack what they
+// use, so that the reader's hot path never builds a whole RecordHeader.
+using HeaderWords = std::span<const std::uint64_t, kRecordHeaderWords>;
+
 // The header words of one record, unpacked: the only way the loader and the
 // reader address them.
 struct RecordHeader {

@@ -65,8 +65,10 @@ bool StackTable::add(std::span<const std::uint64_t> key, std::span<const std::ui
     const Stored& e = entries_[s.entry_plus_one - 1];
     const auto stored = arena_.begin() + e.off;
     if (e.len == key.size() && std::equal(key.begin(), key.end(), stored)) {
+      // The first accumulator apart: most kinds have only that one.
       std::uint64_t* acc = arena_.data() + e.off + e.len;
-      for (std::size_t j = 0; j < nacc_; ++j) acc[j] += values[j];
+      acc[0] += values[0];
+      for (std::size_t j = 1; j < nacc_; ++j) acc[j] += values[j];
       return false;
     }
   }

@@ -17,8 +17,9 @@ namespace profbufd {
 class WindowBooks {
  public:
   virtual ~WindowBooks() = default;
-  // A record of the window's kind was routed to the window.
-  virtual void note(const RecordHeader&) {}
+  // A record of the window's kind was routed to the window
+  // (RecordHeader::unpack(header) reads it).
+  virtual void note(HeaderWords header) { (void)header; }
   // The window's time begins now (a file window may be open in the reader a
   // little before its start: rotations are booked ahead).
   virtual void begin() {}

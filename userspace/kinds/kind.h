@@ -8,8 +8,8 @@
 // kinds/registry.cpp.
 //
 // A Kind object is immutable once made and shared by every thread: the reader
-// calls accumulate() for every record, windows' openers call open_books(), the
-// profile builder calls the rest.
+// asks accumulators() once, windows' openers call open_books(), the profile
+// builder calls the rest.
 #pragma once
 
 #include <cstdint>
@@ -54,7 +54,7 @@ class Kind : public Aggregation {
   }
 
   // The profile values (shape().sample_types order) of one aggregated stack,
-  // from its accumulators (accumulators() words).
+  // from its accumulators (one word per accumulators() entry).
   virtual void values(std::span<const std::uint64_t> acc, std::span<std::int64_t> out) const = 0;
   // The values of `n` records lost before they could be aggregated.
   virtual void lost_values(std::uint64_t n, std::span<std::int64_t> out) const = 0;

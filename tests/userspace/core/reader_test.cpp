@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstring>
 #include <memory>
+#include <stdexcept>
 #include <vector>
 
 #include "common/clock.h"
@@ -55,10 +56,9 @@ const Aggregation kTicks;
 // Two accumulators: records and the sum of their values.
 class SumValues final : public Aggregation {
  public:
-  std::size_t accumulators() const override { return 2; }
-  void accumulate(const RecordHeader& h, std::span<std::uint64_t> acc) const override {
-    acc[0] = 1;
-    acc[1] = h.value;
+  std::span<const Accumulate> accumulators() const override {
+    static constexpr Accumulate kRecipe[] = {Accumulate::kRecords, Accumulate::kValue};
+    return kRecipe;
   }
 };
 const SumValues kSums;
@@ -167,6 +167,18 @@ TEST(Reader, WindowsTakeOnlyRecordsOfTheirKind) {
   EXPECT_EQ(values_of(*other), (std::vector<std::uint64_t>{2, 1500}));
   EXPECT_EQ(r->unknown_kind(), 1u);
   EXPECT_EQ(r->samples(), 4u);
+}
+
+class NoAccumulators final : public Aggregation {
+ public:
+  std::span<const Accumulate> accumulators() const override { return {}; }
+};
+
+TEST(Reader, AKindWithoutAccumulatorsIsABrokenInvariant) {
+  Harness h(1);
+  const NoAccumulators none;
+  EXPECT_THROW(Reader(h.ptrs(), h.processes, {&none}, nullptr, h.clock, {}),
+               std::invalid_argument);
 }
 
 TEST(Reader, FlagsSplitStacks) {
@@ -348,7 +360,7 @@ TEST(Reader, CountsSamplesWithoutAStackAndFiltersByPid) {
 
 class CountingBooks final : public WindowBooks {
  public:
-  void note(const RecordHeader& h) override { pids.push_back(h.pid); }
+  void note(HeaderWords header) override { pids.push_back(RecordHeader::unpack(header).pid); }
   std::vector<std::uint32_t> pids;
 };
 

@@ -201,7 +201,10 @@ class DelayKind final : public kinds::Kind {
     return {{{"contentions", "count"}, {"delay", "nanoseconds"}}, "delay", {"contentions", "count"}, 1};
   }
   unsigned records_per_cpu_second() const override { return 1; }
-  std::size_t accumulators() const override { return 2; }
+  std::span<const Accumulate> accumulators() const override {
+    static constexpr Accumulate kRecipe[] = {Accumulate::kRecords, Accumulate::kValue};
+    return kRecipe;
+  }
   void values(std::span<const std::uint64_t> acc, std::span<std::int64_t> out) const override {
     out[0] = static_cast<std::int64_t>(acc[0]);
     out[1] = static_cast<std::int64_t>(acc[1]);

@@ -32,7 +32,8 @@ class IdleBooks final : public WindowBooks {
   // Books for `ncpus` CPUs, read from `proc_stat` at begin() and end().
   IdleBooks(std::size_t ncpus, std::string proc_stat);
 
-  void note(const RecordHeader& h) override {
+  void note(HeaderWords header) override {
+    const RecordHeader h = RecordHeader::unpack(header);
     if (h.pid == 0 && h.cpu < sampled_.size()) ++sampled_[h.cpu];
   }
   void begin() override;

@@ -61,9 +61,9 @@ TEST(IdleBooks, MeasureBetweenBeginAndEnd) {
   dir.file("stat", proc_stat(110, 205));
   RecordHeader idle;
   idle.cpu = 1;
-  books.note(idle);
+  books.note(idle.pack());
   idle.pid = 7;  // not the idle task
-  books.note(idle);
+  books.note(idle.pack());
   books.end();
   ASSERT_TRUE(books.idle_ns());
   EXPECT_EQ(*books.idle_ns(), (std::vector<std::uint64_t>{100'000'000, 50'000'000}));
@@ -91,7 +91,7 @@ TEST(CpuKind, AccountsIdleTimeTheSamplerMissed) {
   ASSERT_NE(w.books, nullptr);
   w.books->begin();
   // CPU 0 idled 100 ms (10 samples, 4 seen by the sampler), CPU 1 50 ms (5, none seen).
-  RecordHeader idle;
+  const RecordHeader::Words idle = RecordHeader{}.pack();
   for (int i = 0; i < 4; ++i) w.books->note(idle);
   dir.file("stat", proc_stat(10, 5));
   w.books->end();
