@@ -50,20 +50,22 @@ void FileWindows::book(std::uint64_t at_ns) {
   }
 }
 
-void FileWindows::boundary() {
-  for (auto& w : ended_)
+void FileWindows::end_books(std::vector<std::shared_ptr<Window>>& windows) {
+  for (auto& w : windows)
     if (w->books) w->books->end();
+}
+
+void FileWindows::boundary() {
+  end_books(ended_);
   ended_.clear();
   for (auto& w : current_)
     if (w->books) w->books->begin();
 }
 
 void FileWindows::end() {
-  for (auto& w : ended_)
-    if (w->books) w->books->end();
+  end_books(ended_);
   ended_.clear();
-  for (auto& w : current_)
-    if (w->books) w->books->end();
+  end_books(current_);
 }
 
 }  // namespace profbufd

@@ -41,6 +41,7 @@ class FileWindows {
   std::shared_ptr<Window> make(const kinds::Kind& kind, std::uint64_t start_ns,
                                std::int64_t start_unix_ns) const;
   Reader::OnClosed on_closed() const;
+  static void end_books(std::vector<std::shared_ptr<Window>>& windows);
 
   Reader& reader_;
   Publisher& publisher_;

@@ -24,7 +24,7 @@ std::uint64_t ringbuf_bytes_for(unsigned rate_hz, std::size_t ncpus,
   const std::uint64_t per_second =
       std::uint64_t{std::max(rate_hz, 1u)} * std::max<std::size_t>(ncpus, 1) *
       per_record;
-  return round_ringbuf_bytes(per_second, page_bytes);
+  return round_ringbuf_bytes((per_second + 1) / 2, page_bytes);
 }
 
 ProfBufSize profbuf_size_for(unsigned rate_hz, std::size_t hdr_words,

@@ -57,8 +57,8 @@ std::string usage_text() {
   t += "  --no-idle           leave out samples of idle CPUs (the idle task).\n";
   t += "  --ringbuf-size B    size of the BPF ring buffer in bytes, with an optional\n";
   t += "                      K, M or G (1K = 1024); a power of two, at least the page\n";
-  t += "                      size. Default: room for one second of samples from every\n";
-  t += "                      CPU.\n";
+  t += "                      size. Default: room for half a second of samples from\n";
+  t += "                      every CPU.\n";
   t += "  --http-listen A:P   serve HTTP (endpoints below) on address A, port P, e.g.\n";
   t += "                      127.0.0.1:6060, [::1]:6060, localhost:6060, or :6060\n";
   t += "                      (127.0.0.1). Loopback only unless --http-allow-remote.\n";

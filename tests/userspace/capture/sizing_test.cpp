@@ -23,21 +23,24 @@ TEST(SizingTest, Pow2Ceil) {
   EXPECT_THROW(pow2ceil((std::uint64_t{1} << 63) + 1), std::length_error);
 }
 
-TEST(SizingTest, RingbufHoldsOneSecondOfFullRecords) {
-  // 99 Hz x 2 CPUs x (8 + 2104) bytes = 418,176 -> 512 KiB.
-  EXPECT_EQ(ringbuf_bytes_for(99, 2, kRecord, kPage), 512u * 1024);
-  // 999 Hz x 64 CPUs x 2112 = 135,032,832 -> 256 MiB.
+TEST(SizingTest, RingbufHoldsHalfASecondOfFullRecords) {
+  // 99 Hz x 2 CPUs x (8 + 2104) bytes / 2 = 209,088 -> 256 KiB.
+  EXPECT_EQ(ringbuf_bytes_for(99, 2, kRecord, kPage), 256u * 1024);
+  // 999 Hz x 2 CPUs x 2112 / 2 = 2,109,888 -> 4 MiB.
+  EXPECT_EQ(ringbuf_bytes_for(999, 2, kRecord, kPage), 4u * 1024 * 1024);
+  // 999 Hz x 64 CPUs x 2112 / 2 = 67,516,416 -> 128 MiB.
   const std::uint64_t big = ringbuf_bytes_for(999, 64, kRecord, kPage);
-  EXPECT_EQ(big, 256u * 1024 * 1024);
+  EXPECT_EQ(big, 128u * 1024 * 1024);
   for (unsigned hz : {1u, 49u, 99u, 250u, 999u}) {
     for (std::size_t cpus : {1u, 2u, 3u, 7u, 64u}) {
       const std::uint64_t b = ringbuf_bytes_for(hz, cpus, kRecord, kPage);
       EXPECT_TRUE(is_pow2(b)) << b;
-      EXPECT_GE(b, std::uint64_t{hz} * cpus * (kRecord + kRingbufRecordHeaderBytes));
+      const std::uint64_t half_second =
+          std::uint64_t{hz} * cpus * (kRecord + kRingbufRecordHeaderBytes) / 2;
+      EXPECT_GE(b, half_second);
       // Not more than twice what is needed (it is the next power of two) unless
       // the page floor applies.
-      EXPECT_TRUE(b == kPage || b < 2 * std::uint64_t{hz} * cpus *
-                                        (kRecord + kRingbufRecordHeaderBytes));
+      EXPECT_TRUE(b == kPage || b < 2 * half_second);
     }
   }
 }
@@ -45,10 +48,9 @@ TEST(SizingTest, RingbufHoldsOneSecondOfFullRecords) {
 TEST(SizingTest, RingbufRecordsAreRoundedToEightBytes) {
   // 1 Hz x 1 CPU x (8 + 1 -> 16) = 16 bytes -> the page floor.
   EXPECT_EQ(ringbuf_bytes_for(1, 1, 1, kPage), kPage);
-  // 1000 records of 8 + 4 -> 16 bytes = 16000 -> 16384; without rounding it
-  // would be 12000 -> 16384 too, so pick a count where rounding matters:
-  // 300 x 16 = 4800 -> 8192, while 300 x 12 = 3600 would fit one page.
-  EXPECT_EQ(ringbuf_bytes_for(300, 1, 4, kPage), 8192u);
+  // Rounding matters where it crosses a power of two: 600 records of 8 + 4 ->
+  // 16 bytes, halved, = 4800 -> 8192, while 600 x 12 / 2 = 3600 would fit one page.
+  EXPECT_EQ(ringbuf_bytes_for(600, 1, 4, kPage), 8192u);
 }
 
 TEST(SizingTest, RingbufHasAPageFloor) {
