@@ -41,6 +41,7 @@ PipelineConfig pipeline_config(const cli::Options& o, const CaptureSetup& setup)
   if (!o.http_listen || o.interval || o.duration)
     c.files = FileSink::Options{o.output_dir, o.formats, o.keep};
   c.context = this_machine(static_cast<std::uint32_t>(capture.cpus().size()));
+  c.context.user_unwind = setup.unwinder ? "dwarf" : "fp";
   return c;
 }
 
@@ -101,7 +102,7 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
                              });
   metrics::Registry registry;
   metrics::CounterFamily& http_requests = http_requests_family(registry);
-  register_pipeline_metrics(registry, capture, pipeline);
+  register_pipeline_metrics(registry, capture, pipeline, setup.unwinder.get());
   std::optional<http::Server> server;
   if (options.http_listen) {
     server.emplace(
