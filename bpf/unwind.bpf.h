@@ -97,7 +97,7 @@ struct uw_regs {
 	__u8 ret_addr; /* pc is a return address: its call lies at pc - 1 */
 	__u8 done;
 	__u8 end;      /* enum uw_end, once done */
-	__u8 pad;
+	__u8 fell;     /* 0, or 1 + the enum uw_end of the first frame-pointer fallback */
 };
 
 /* Per object: programs of two kinds never share a walk. */
@@ -141,8 +141,17 @@ static __always_inline void uw_count(struct uw_counters *c, __u32 i)
 		c->c[i]++;
 }
 
+/*
+ * Ends the walk. After a frame-pointer fallback, frame pointers may have led
+ * the walk astray (code built without them), so a walk that then fails ends
+ * for the fallback's reason; and one that fell back because the process or
+ * its table was not loaded yet is never counted complete.
+ */
 static __always_inline long uw_finish(struct uw_regs *r, __u8 end)
 {
+	if (r->fell && end != UW_END_DEPTH &&
+	    (end != UW_END_ENTRY || r->fell == 1 + UW_END_PENDING))
+		end = r->fell - 1;
 	r->done = 1;
 	r->end = end;
 	return 1;
@@ -275,6 +284,8 @@ static __always_inline long uw_fp_step(struct uw_loop *c, __u32 why, __u8 end)
 	uw_count(c->cnt, why);
 	if (unwind_mode == 2)
 		return uw_finish(r, end);
+	if (!r->fell)
+		r->fell = 1 + end;
 	if (r->bp == 0)
 		return uw_finish(r, UW_END_ENTRY); /* the ABI's outermost frame */
 	/* A frame pointer lies above sp, not absurdly far, and aligned. */
@@ -468,6 +479,7 @@ static __always_inline __u8 uw_walk(struct uw_scratch *sc)
 	sc->wbase = 0;
 	sc->wlen = 0;
 	sc->r.done = 0;
+	sc->r.fell = 0;
 	sc->r.end = UW_END_UNREADABLE;
 	sc->r.map_idx = UW_MAX_MAPS;
 	if (!regs || (regs->cs & 3) != 3)

@@ -87,7 +87,7 @@ std::vector<metrics::Registry::CollectorId> register_pipeline_metrics(
     const unwind::Unwinder* unwinder) {
   std::vector<metrics::Registry::CollectorId> ids;
   ids.push_back(registry.add_collector(metrics::process_collector()));
-  ids.push_back(registry.add_collector([&](metrics::MetricWriter& w) {
+  ids.push_back(registry.add_collector([&capture, &pipeline, unwinder](metrics::MetricWriter& w) {
     w.gauge("profbufd_build_info", "profbufd version; the value is always 1",
             {{"version", PROFBUFD_VERSION}}, 1);
     capture_metrics(w, capture, pipeline.reader());
