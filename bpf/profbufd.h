@@ -12,7 +12,10 @@
 #include <linux/types.h>
 #endif
 
-#define PROFBUFD_MAX_FRAMES 127 /* per stack: kernel and user each */
+#define PROFBUFD_MAX_FRAMES 127 /* per stack: kernel and user each... */
+/* ...except a user stack walked by the table walker (bpf/unwind.bpf.h) with no
+ * kernel frames beside it (a tick in user mode): it may take all of frames[]. */
+#define PROFBUFD_MAX_USER_FRAMES (2 * PROFBUFD_MAX_FRAMES)
 #define PROFBUFD_COMM_LEN 16
 #define PROFBUFD_MAX_PIDS 32 /* entries of the shared pid filter map */
 /*

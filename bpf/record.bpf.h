@@ -156,7 +156,9 @@ static __always_inline __u8 profbufd_user_status(__u8 end)
 }
 
 /* The user stack with the table walker (unwind.bpf.h), copied in behind the
- * kernel frames; at most PROFBUFD_MAX_FRAMES of them. */
+ * kernel frames: all of frames[] when there are none (a tick in user mode),
+ * else PROFBUFD_MAX_FRAMES. Each branch has constant bounds the verifier can
+ * check; a walk longer than the room left counts as truncated by depth. */
 static __always_inline void profbufd_walk_user(struct profbufd_sample *s, __u16 kframes)
 {
 	struct profbufd_record *h = &s->hdr;
@@ -170,11 +172,22 @@ static __always_inline void profbufd_walk_user(struct profbufd_sample *s, __u16 
 	}
 	__u8 end = uw_walk(sc);
 	__u32 n = sc->n;
-	if (n > UW_MAX_FRAMES)
-		n = UW_MAX_FRAMES;
-	if (kframes > PROFBUFD_MAX_FRAMES)
-		kframes = PROFBUFD_MAX_FRAMES;
-	if (n > 0 && bpf_probe_read_kernel(&s->frames[kframes], n * sizeof(__u64), sc->frames))
+	long err;
+	if (kframes == 0) {
+		if (n > PROFBUFD_MAX_USER_FRAMES)
+			n = PROFBUFD_MAX_USER_FRAMES;
+		err = n ? bpf_probe_read_kernel(s->frames, n * sizeof(__u64), sc->frames) : 0;
+	} else {
+		if (kframes > PROFBUFD_MAX_FRAMES)
+			kframes = PROFBUFD_MAX_FRAMES;
+		if (n > PROFBUFD_MAX_FRAMES) {
+			n = PROFBUFD_MAX_FRAMES;
+			end = UW_END_DEPTH;
+		}
+		err = n ? bpf_probe_read_kernel(&s->frames[kframes], n * sizeof(__u64), sc->frames)
+			: 0;
+	}
+	if (err)
 		n = 0;
 	h->user_frames = n;
 	h->user_status = n ? profbufd_user_status(end) : PROFBUFD_STACK_EMPTY;

@@ -20,7 +20,7 @@
 #include <linux/types.h>
 #endif
 
-#define UW_MAX_FRAMES 127     /* user frames per stack, as PROFBUFD_MAX_FRAMES */
+#define UW_MAX_FRAMES 254     /* user frames per stack: PROFBUFD_MAX_USER_FRAMES */
 #define UW_MAX_MAPS 256       /* executable mappings per process (a power of two) */
 #define UW_MAP_SEARCH_STEPS 9 /* log2(UW_MAX_MAPS) + 1 */
 #define UW_ROWS_PER_BLOCK 1024 /* rows per uw_rows value: 4 KiB */

@@ -18,7 +18,7 @@ inline constexpr std::size_t kTruncationReasons = 6;
 
 // In status order, from PROFBUFD_STACK_TRUNCATED_DEPTH on.
 inline constexpr std::array<std::string_view, kTruncationReasons> kTruncationNames = {
-    "depth_limit",           // PROFBUFD_MAX_FRAMES user frames walked
+    "depth_limit",           // as many user frames as a record holds
     "table_missing",         // a frame with no unwind table, frame pointers did not help
     "unwind_table_pending",  // the same, while the table was being built
     "unsupported_rule",      // a CFI rule the walker does not follow
