@@ -490,8 +490,14 @@ static __always_inline __u8 uw_walk(struct uw_scratch *sc)
 	sc->r.ret_addr = regs->orig_ax != (unsigned long)-1;
 	uw_count(c.cnt, UW_C_WALKS);
 	c.proc = bpf_map_lookup_elem(&uw_procs, &pid);
-	if (c.proc && c.proc->start_time != task->group_leader->start_time)
-		c.proc = 0; /* a reused pid: those mappings were another process's */
+	if (c.proc) {
+		__u64 started = task->group_leader->start_time;
+		/* 0: published before any walk (--pid); the first walk tells. */
+		if (c.proc->start_time == 0)
+			c.proc->start_time = started;
+		else if (c.proc->start_time != started)
+			c.proc = 0; /* a reused pid: those mappings were another process's */
+	}
 	if (!c.proc)
 		uw_ask(c.cnt, UW_EVENT_UNKNOWN_PROCESS, pid, 0);
 	bpf_loop(UW_MAX_FRAMES + 1, uw_step, &c, 0);

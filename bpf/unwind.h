@@ -105,7 +105,8 @@ struct uw_map {
 /* The executable mappings of one process, sorted by start; a hash value, so an
  * update replaces it whole and a walker sees the old one or the new one. */
 struct uw_proc {
-	__u64 start_time; /* the group leader's start time (ns since boot): not a reused pid */
+	__u64 start_time; /* the group leader's start time (ns since boot): not a reused pid;
+			   * 0 until the first walk when userspace published it unasked */
 	__u32 n;
 	__u32 pad;
 	struct uw_map m[UW_MAX_MAPS];

@@ -83,12 +83,6 @@ Status ProcessPublisher::publish(std::uint32_t pid, std::uint64_t start_time,
   return ok_status();
 }
 
-Status ProcessPublisher::prepare(std::uint32_t pid, std::vector<TableBuild>& builds) {
-  auto proc = std::make_unique<uw_proc>();
-  std::vector<std::uint32_t> bins;
-  return collect(pid, *proc, bins, builds);
-}
-
 void ProcessPublisher::forget(std::uint32_t pid, bool remove) {
   auto it = bins_of_.find(pid);
   if (it == bins_of_.end()) return;

@@ -45,12 +45,10 @@ class ProcessPublisher {
   ProcessPublisher(MapIo& io, TableStore& store, BinaryIndex& binaries, std::string procfs_root);
 
   // Reads pid's maps and publishes them with `start_time` (the walker checks it
-  // against the task: a reused pid is not walked with these). Tables to build
+  // against the task: a reused pid is not walked with these; 0: the first walk
+  // fills it in). Tables to build
   // are appended to `builds`. Errors: the process is gone (counted).
   Status publish(std::uint32_t pid, std::uint64_t start_time, std::vector<TableBuild>& builds);
-  // The tables pid's mappings need, without publishing the process (its
-  // start time is known only from the walker's request). Errors as publish().
-  Status prepare(std::uint32_t pid, std::vector<TableBuild>& builds);
   // The process exec'd or exited: its bins lose a reference. The BPF side has
   // deleted its uw_procs entry already (bpf/process.bpf.c); `remove` also
   // deletes it here (a sweep found the process gone).

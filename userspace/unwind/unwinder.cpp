@@ -124,7 +124,9 @@ void Unwinder::handle(const uw_event& e) {
 
 void Unwinder::prime(std::uint32_t pid) {
   std::vector<TableBuild> builds;
-  if (!publisher_.prepare(pid, builds)) return;
+  // Its start time is not known here (procfs gives it in clock ticks): 0 lets
+  // the first walk fill it in (bpf/unwind.h).
+  if (!publisher_.publish(pid, 0, builds)) return;
   enqueue(builds);
   while (!queue_.empty()) {
     const TableBuild b = std::move(queue_.front());

@@ -70,10 +70,9 @@ class Unwinder {
   Unwinder(const Unwinder&) = delete;
   Unwinder& operator=(const Unwinder&) = delete;
 
-  // Before start(), on the caller's thread: builds the tables of every binary
-  // `pid` maps, so that its first samples do not wait for them (--pid). The
-  // process itself is published when the walker first asks. A process that
-  // is gone is skipped.
+  // Before start(), on the caller's thread: publishes `pid` and builds the
+  // tables of every binary it maps, so that its first samples do not wait for
+  // them (--pid). A process that is gone is skipped (counted).
   void prime(std::uint32_t pid);
   void start();
   void stop();  // idempotent
