@@ -46,7 +46,7 @@ std::vector<MapSpec> specs(const SharedMapSizes& s) {
       {SharedMap::kUwRows, "uw_rows", "profbufd_uwrows", BPF_MAP_TYPE_ARRAY, u32,
        sizeof(uw_block), std::max<std::uint32_t>(s.uw_row_blocks, 1), 0},
       {SharedMap::kUwRules, "uw_rules", "profbufd_uwrule", BPF_MAP_TYPE_ARRAY, u32,
-       sizeof(uw_rule), UW_MAX_RULES, 0},
+       sizeof(uw_rule), std::max<std::uint32_t>(s.uw_rule_entries, 1), 0},
       {SharedMap::kUwCounters, "uw_counters", "profbufd_uwcnt", BPF_MAP_TYPE_PERCPU_ARRAY, u32,
        sizeof(uw_counters), 1, 0},
       {SharedMap::kUwEvents, "uw_events", "profbufd_uwevt", BPF_MAP_TYPE_RINGBUF, 0, 0,

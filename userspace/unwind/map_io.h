@@ -24,7 +24,8 @@ class MapIo {
   // count page entries from index `first`.
   virtual Status put_pages(std::uint32_t first, const uw_page* pages, std::uint32_t count) = 0;
   virtual Status put_block(std::uint32_t index, const uw_block& b) = 0;
-  virtual Status put_rule(std::uint32_t id, const uw_rule& r) = 0;
+  // count rules from index `first`.
+  virtual Status put_rules(std::uint32_t first, const uw_rule* rules, std::uint32_t count) = 0;
 };
 
 // The real maps, by file descriptor (owned elsewhere: capture/shared_maps).
@@ -40,7 +41,7 @@ class BpfMapIo final : public MapIo {
   Status put_bin(std::uint32_t id, const uw_bin& b) override;
   Status put_pages(std::uint32_t first, const uw_page* pages, std::uint32_t count) override;
   Status put_block(std::uint32_t index, const uw_block& b) override;
-  Status put_rule(std::uint32_t id, const uw_rule& r) override;
+  Status put_rules(std::uint32_t first, const uw_rule* rules, std::uint32_t count) override;
 
  private:
   const UwMapFds fds_;
