@@ -47,7 +47,7 @@ unwind::Unwinder::Fds unwinder_fds(const capture::SharedMaps& m) {
   using capture::SharedMap;
   unwind::Unwinder::Fds f;
   f.maps = {m.fd(SharedMap::kUwProcs), m.fd(SharedMap::kUwBins), m.fd(SharedMap::kUwPages),
-            m.fd(SharedMap::kUwRows), m.fd(SharedMap::kUwRules)};
+            m.fd(SharedMap::kUwRows), m.fd(SharedMap::kUwRules), m.fd(SharedMap::kUwDemand)};
   f.events = m.fd(SharedMap::kUwEvents);
   f.counters = m.fd(SharedMap::kUwCounters);
   return f;

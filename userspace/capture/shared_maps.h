@@ -26,6 +26,7 @@ enum class SharedMap {
   kRing, kCounters, kPids,
   // The walker's (bpf/unwind.h).
   kUwProcs, kUwBins, kUwPages, kUwRows, kUwRules, kUwCounters, kUwEvents, kUwAsked,
+  kUwDemand,
   kCount,
 };
 

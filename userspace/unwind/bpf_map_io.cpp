@@ -59,4 +59,16 @@ Status BpfMapIo::put_rules(std::uint32_t first, const uw_rule* rules, std::uint3
   return update_range(fds_.rules, first, rules, sizeof(uw_rule), count, "uw_rules");
 }
 
+std::uint32_t BpfMapIo::demand(std::uint32_t bin) {
+  std::uint32_t n = 0;
+  if (fds_.demand < 0 || bpf_map_lookup_elem(fds_.demand, &bin, &n) != 0) return 0;
+  return n;
+}
+
+Status BpfMapIo::clear_demand(std::uint32_t bin) {
+  if (fds_.demand < 0) return ok_status();
+  const std::uint32_t zero = 0;
+  return update(fds_.demand, &bin, &zero, "uw_demand");
+}
+
 }  // namespace profbufd::unwind

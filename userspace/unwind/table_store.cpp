@@ -31,6 +31,7 @@ std::optional<std::uint32_t> TableStore::bin(const std::string& key, bool& fresh
   b.key = key;
   b.desc.state = UW_BIN_PENDING;
   b.last_used = clock_.monotonic_ns();
+  (void)io_.clear_demand(*id);  // counted for the binary that had the id before
   if (!io_.put_bin(*id, b.desc)) return std::nullopt;
   by_key_.emplace(key, *id);
   fresh = true;
