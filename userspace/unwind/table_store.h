@@ -57,6 +57,11 @@ class TableStore {
   // nullopt when every bin id is taken by a binary some live process maps.
   std::optional<std::uint32_t> bin(const std::string& key, bool& fresh);
   uw_bin_state state(std::uint32_t bin) const;
+  // `bin` is still binary `key`'s (a bin id goes to another binary once no
+  // live process maps the first).
+  bool owns(std::uint32_t bin, const std::string& key) const {
+    return bin < bins_.size() && bins_[bin].key == key;
+  }
 
   // What publish() did: loaded the table (`bytes` of kernel memory), or made
   // room that becomes reusable at `retry_at_ns` (the evicted tables'

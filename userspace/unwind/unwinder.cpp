@@ -137,7 +137,7 @@ TableBuild Unwinder::take_next_build() {
 
 void Unwinder::enqueue(std::vector<TableBuild>& builds) {
   for (TableBuild& b : builds)
-    if (queued_bins_.insert(b.bin).second) queue_.push_back(std::move(b));
+    if (queued_.insert(b.key).second) queue_.push_back(std::move(b));
 }
 
 void Unwinder::handle(const uw_event& e) {
@@ -195,7 +195,7 @@ void Unwinder::finish_build() {
 
 void Unwinder::built(const TableBuild& b, Result<CfiTable> table, std::uint64_t build_ns) {
   if (!table) {
-    queued_bins_.erase(b.bin);
+    queued_.erase(b.key);
     local_.build_ns += build_ns;
     ++local_.build_unreadable;
     return;
@@ -206,13 +206,17 @@ void Unwinder::built(const TableBuild& b, Result<CfiTable> table, std::uint64_t 
 
 void Unwinder::load(const TableBuild& b, CfiTable table, std::uint64_t spent_ns) {
   const std::uint64_t t0 = clock_.monotonic_ns();
+  if (!store_.owns(b.bin, b.key)) {  // its bin went to another binary while it was built
+    queued_.erase(b.key);
+    return;
+  }
   Result<TableStore::Published> loaded = store_.publish(b.bin, table);
   local_.build_ns += spent_ns + (clock_.monotonic_ns() - t0);
   if (loaded && loaded->retry_at_ns != 0) {
     deferred_.push_back(Deferred{b, std::move(table), loaded->retry_at_ns});
     return;
   }
-  queued_bins_.erase(b.bin);
+  queued_.erase(b.key);
   if (!loaded) {
     // No room is counted by the store; anything else is a table the walker's
     // format cannot hold (a page with more than UW_PAGE_MAX_ROWS rows).

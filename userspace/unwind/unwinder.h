@@ -118,7 +118,7 @@ class Unwinder {
     std::uint64_t at_ns;
   };
   std::vector<Deferred> deferred_;  // waiting for evicted room (TableStore::Published)
-  std::set<std::uint32_t> queued_bins_;
+  std::set<std::string> queued_;  // keys of the binaries queued, building or deferred
   std::vector<uw_event> events_;  // received in the last poll
   std::uint64_t next_sweep_ns_ = 0;
   std::uint64_t no_room_seen_ = 0;
