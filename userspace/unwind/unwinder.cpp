@@ -200,6 +200,7 @@ void Unwinder::finish_build() {
 void Unwinder::built(const TableBuild& b, Result<CfiTable> table, std::uint64_t build_ns) {
   if (!table) {
     queued_.erase(b.key);
+    if (store_.owns(b.bin, b.key)) store_.abandon(b.bin);
     local_.build_ns += build_ns;
     ++local_.build_unreadable;
     return;
