@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "common/log.h"
+#include "unwind/build_order.h"
 #include "unwind/cfi_rows.h"
 #include "process/binary_path.h"
 
@@ -111,27 +112,9 @@ void Unwinder::run() {
   }
 }
 
-// Only tables some walk has needed (uw_demand) are built: a process maps
-// dozens of libraries, and most never show up in a sampled stack. Among
-// those, the one that gives back the most walks per second of building:
-// demand / the size of its code, a build's time being about proportional to
-// it (Smith's rule: this order minimizes the walks left waiting), so many
-// small tables go before one compiler's. Demand is read from a shared
-// mapping: a load per queued bin.
+// Demand is read from a shared mapping: a load per queued bin.
 std::optional<TableBuild> Unwinder::take_next_build() {
-  const auto worth = [this](const TableBuild& b) {
-    const double size = static_cast<double>(std::max<std::uint64_t>(b.entry.end - b.entry.start, 4096));
-    return static_cast<double>(io_.demand(b.bin)) / size;
-  };
-  auto best = queue_.end();
-  double best_worth = 0;
-  for (auto it = queue_.begin(); it != queue_.end(); ++it) {
-    const double w = worth(*it);
-    if (w > best_worth) {
-      best = it;
-      best_worth = w;
-    }
-  }
+  const auto best = next_build(queue_, [this](std::uint32_t bin) { return io_.demand(bin); });
   if (best == queue_.end()) return std::nullopt;
   TableBuild b = std::move(*best);
   queue_.erase(best);
