@@ -5,7 +5,8 @@
 // since profbufd has none) prints each frame as its address inside the
 // mapped file (address - mapping start + file offset of the mapping) and the
 // file; for every frame but the first that address is the return address - 1
-// (perf's libdw unwinder steps back into the call). profbufd's JSON gives each
+// (perf's unwinders, libunwind and libdw alike, step back into the call for
+// all but signal frames). profbufd's JSON gives each
 // frame's runtime address, also return address - 1 for callers; with the
 // process's /proc/PID/maps it becomes the same (file, file offset). So:
 //   - the leaf frame is its file's basename only (the sampled instruction
