@@ -111,17 +111,16 @@ inline std::map<pid_t, StackCounts> parse_perf_script(const std::string& text) {
 
 // perf record on `pids` for `seconds`, then perf script: per pid, its stacks.
 // `error` says what failed, if anything did.
-inline std::map<pid_t, StackCounts> perf_dwarf_stacks(const std::vector<pid_t>& pids,
-                                                      unsigned hz, int seconds,
-                                                      const std::string& dir,
+inline std::map<pid_t, StackCounts> perf_dwarf_stacks(const std::vector<pid_t>& pids, unsigned hz,
+                                                      int seconds, const std::string& dir,
                                                       std::string& error) {
   std::string list;
   for (pid_t p : pids) list += (list.empty() ? "" : ",") + std::to_string(p);
   const std::string data = dir + "/perf.data";
   // 16 KiB of stack per sample: the default 8 KiB cuts bzip2's stacks short.
-  const auto rec = run({"/usr/bin/perf", "record", "-q", "-o", data, "--call-graph", "dwarf,16384",
-                        "-F", std::to_string(hz), "-p", list, "--", "/bin/sleep",
-                        std::to_string(seconds)});
+  const auto rec =
+      run({"/usr/bin/perf", "record", "-q", "-o", data, "--call-graph", "dwarf,16384", "-F",
+           std::to_string(hz), "-p", list, "--", "/bin/sleep", std::to_string(seconds)});
   if (rec.status != 0) {
     error = "perf record: " + rec.err;
     return {};

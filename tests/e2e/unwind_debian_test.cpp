@@ -90,8 +90,10 @@ DebianRun profile_programs() {
   FedProgram gzip({"/usr/bin/gzip", "-c"}, data);
   FedProgram bzip2({"/usr/bin/bzip2", "-c"}, data);
   FedProgram zstd({"/usr/bin/zstd", "--single-thread", "--no-asyncio", "-q", "-c", "-15"}, data);
-  const std::map<std::string, pid_t> pids = {
-      {"python3.11", python.pid()}, {"gzip", gzip.pid()}, {"bzip2", bzip2.pid()}, {"zstd", zstd.pid()}};
+  const std::map<std::string, pid_t> pids = {{"python3.11", python.pid()},
+                                             {"gzip", gzip.pid()},
+                                             {"bzip2", bzip2.pid()},
+                                             {"zstd", zstd.pid()}};
   SessionOptions o;
   o.hz = kHz;
   o.duration = std::chrono::seconds(kSeconds + 2);  // perf's kSeconds fall inside
@@ -105,7 +107,8 @@ DebianRun profile_programs() {
   auto perf = perf_dwarf_stacks(o.pids, kPerfHz, kSeconds, dir.path.string(), r.error);
   std::map<std::string, std::vector<Mapping>> maps;
   for (const auto& [name, pid] : pids) maps[name] = read_maps(pid);
-  if (const int st = s.finish(); st != 0) r.error += "profbufd exited " + std::to_string(st) + ": " + s.err();
+  if (const int st = s.finish(); st != 0)
+    r.error += "profbufd exited " + std::to_string(st) + ": " + s.err();
   const Profile p = s.profile();
   for (const auto& [name, pid] : pids) {
     ProgramRun& pr = r.programs[name];
@@ -150,8 +153,10 @@ int check_top(const StackCounts& from, const StackCounts& in, Eligible eligible,
   std::vector<std::pair<std::uint64_t, StackKey>> order;
   for (const auto& [k, n] : from)
     if (eligible(k)) order.emplace_back(n, k);
-  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-  const double from_total = static_cast<double>(total(from)), in_total = static_cast<double>(total(in));
+  std::sort(order.begin(), order.end(),
+            [](const auto& a, const auto& b) { return a.first > b.first; });
+  const double from_total = static_cast<double>(total(from)),
+               in_total = static_cast<double>(total(in));
   int compared = 0;
   for (std::size_t i = 0; i < order.size() && i < kTop; ++i) {
     const auto& [n, k] = order[i];
@@ -177,10 +182,11 @@ class UnwindDebianE2E : public ::testing::TestWithParam<std::string> {
 TEST_P(UnwindDebianE2E, UserStacksReachTheEntry) {
   const ProgramRun& p = program();
   const double f = fraction(p.stacks, reaches_entry);
-  std::printf("[unwind] %s: %llu samples, %.2f%% reach the entry, median user depth %zu, "
-              "truncated %s\n",
-              GetParam().c_str(), static_cast<unsigned long long>(total_samples(p.stacks)), 100 * f,
-              median_user_depth(p.stacks), nlohmann::json(truncations(p.stacks)).dump().c_str());
+  std::printf(
+      "[unwind] %s: %llu samples, %.2f%% reach the entry, median user depth %zu, "
+      "truncated %s\n",
+      GetParam().c_str(), static_cast<unsigned long long>(total_samples(p.stacks)), 100 * f,
+      median_user_depth(p.stacks), nlohmann::json(truncations(p.stacks)).dump().c_str());
   ASSERT_GE(total_samples(p.stacks), kMinSamples) << "too few samples to judge";
   EXPECT_GE(f, 0.99) << "most frequent stack: " << describe(p.stacks.front());
   for (const auto& s : p.stacks) EXPECT_EQ(s.tid, p.pid) << "a thread other than main";
@@ -198,14 +204,16 @@ TEST_P(UnwindDebianE2E, TopStacksMatchPerfDwarf) {
   const ProgramRun& p = program();
   std::uint64_t perf_ok = 0;
   for (const auto& [k, n] : p.perf) perf_ok += perf_complete(k) ? n : 0;
-  std::printf("[unwind] %s: perf %llu samples (%.1f%% unwound to the entry by perf), profbufd %llu\n",
-              GetParam().c_str(), static_cast<unsigned long long>(total(p.perf)),
-              total(p.perf) ? 100.0 * static_cast<double>(perf_ok) / static_cast<double>(total(p.perf)) : 0.0,
-              static_cast<unsigned long long>(total(p.ours)));
+  std::printf(
+      "[unwind] %s: perf %llu samples (%.1f%% unwound to the entry by perf), profbufd %llu\n",
+      GetParam().c_str(), static_cast<unsigned long long>(total(p.perf)),
+      total(p.perf) ? 100.0 * static_cast<double>(perf_ok) / static_cast<double>(total(p.perf))
+                    : 0.0,
+      static_cast<unsigned long long>(total(p.ours)));
   ASSERT_GE(total(p.perf), kMinSamples / 4) << "perf got too few samples to judge";
   std::vector<std::string> missing;
-  const int ours = check_top(p.ours, p.perf, [](const StackKey&) { return true; },
-                             "profbufd's, not in perf's", missing);
+  const int ours = check_top(
+      p.ours, p.perf, [](const StackKey&) { return true; }, "profbufd's, not in perf's", missing);
   const int theirs = check_top(p.perf, p.ours, perf_complete, "perf's, not in profbufd's", missing);
   std::printf("[unwind] %s: compared %d of profbufd's top stacks and %d of perf's, %zu differ\n",
               GetParam().c_str(), ours, theirs, missing.size());
@@ -216,9 +224,11 @@ TEST_P(UnwindDebianE2E, TopStacksMatchPerfDwarf) {
   // The same comparison fails on stacks cut at three frames, as frame
   // pointers leave them on this code: every compared one is then missing.
   StackCounts cut;
-  for (const auto& [k, n] : p.ours) cut[StackKey(k.begin(), k.begin() + std::min<std::size_t>(3, k.size()))] += n;
+  for (const auto& [k, n] : p.ours)
+    cut[StackKey(k.begin(), k.begin() + std::min<std::size_t>(3, k.size()))] += n;
   std::vector<std::string> cut_missing;
-  const int cut_compared = check_top(cut, p.perf, [](const StackKey&) { return true; }, "cut", cut_missing);
+  const int cut_compared = check_top(
+      cut, p.perf, [](const StackKey&) { return true; }, "cut", cut_missing);
   EXPECT_GE(cut_compared, 1);
   EXPECT_EQ(cut_missing.size(), static_cast<std::size_t>(cut_compared));
 }

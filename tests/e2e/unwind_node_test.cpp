@@ -38,7 +38,8 @@ std::vector<Stack> main_thread_stacks(pid_t pid, const std::string& mode, std::s
     error = "profbufd --unwind " + mode + " did not start: " + s.err();
     return {};
   }
-  if (const int st = s.finish(); st != 0) error = "profbufd exited " + std::to_string(st) + ": " + s.err();
+  if (const int st = s.finish(); st != 0)
+    error = "profbufd exited " + std::to_string(st) + ": " + s.err();
   std::vector<Stack> main;
   for (auto& st : s.profile().of(static_cast<std::uint32_t>(pid)))
     if (st.tid == static_cast<std::uint32_t>(pid)) main.push_back(std::move(st));
@@ -56,16 +57,17 @@ TEST(UnwindNodeE2E, AutoIsAtLeastAsDeepAsFramePointersOnJitCode) {
   const auto fp = main_thread_stacks(node.pid(), "fp", error);
   ASSERT_TRUE(error.empty()) << error;
   const std::size_t auto_depth = median_user_depth(automatic), fp_depth = median_user_depth(fp);
-  std::printf("[unwind] node: auto %llu samples, median user depth %zu, %.1f%% reach the entry; "
-              "fp %llu samples, median %zu, %.1f%% reach the entry\n",
-              static_cast<unsigned long long>(total_samples(automatic)), auto_depth,
-              100 * fraction(automatic, reaches_entry),
-              static_cast<unsigned long long>(total_samples(fp)), fp_depth,
-              100 * fraction(fp, reaches_entry));
+  std::printf(
+      "[unwind] node: auto %llu samples, median user depth %zu, %.1f%% reach the entry; "
+      "fp %llu samples, median %zu, %.1f%% reach the entry\n",
+      static_cast<unsigned long long>(total_samples(automatic)), auto_depth,
+      100 * fraction(automatic, reaches_entry), static_cast<unsigned long long>(total_samples(fp)),
+      fp_depth, 100 * fraction(fp, reaches_entry));
   ASSERT_GE(total_samples(automatic), kMinSamples);
   ASSERT_GE(total_samples(fp), kMinSamples);
   EXPECT_GE(auto_depth, fp_depth);
-  if (!automatic.empty()) std::printf("[unwind] node auto top: %s\n", describe(automatic.front()).c_str());
+  if (!automatic.empty())
+    std::printf("[unwind] node auto top: %s\n", describe(automatic.front()).c_str());
   if (!fp.empty()) std::printf("[unwind] node fp top: %s\n", describe(fp.front()).c_str());
 }
 

@@ -16,8 +16,8 @@
 namespace profbufd::e2e::unwind {
 
 struct Frame {
-  std::string function;  // "module+0xOFF" when unresolved
-  std::string module;    // basename of the binary
+  std::string function;       // "module+0xOFF" when unresolved
+  std::string module;         // basename of the binary
   std::uint64_t offset = 0;   // in the module: ELF virtual address looked up
   std::uint64_t address = 0;  // runtime address looked up (return address - 1 for callers)
   bool resolved = false;

@@ -67,13 +67,20 @@ class ProfbufdSession {
   Profile profile() const { return read_profile(out_.path); }
 
  private:
-  static std::vector<std::string> argv(const SessionOptions& o, const std::string& out,
-                                       int port) {
-    std::vector<std::string> a{build_dir() + "/profbufd", "--unwind", o.unwind, "--frequency",
-                               std::to_string(o.hz), "--duration",
-                               std::to_string(o.duration.count()) + "s", "--format", "json",
-                               "--output", out,
-                               "--http-listen", "127.0.0.1:" + std::to_string(port)};
+  static std::vector<std::string> argv(const SessionOptions& o, const std::string& out, int port) {
+    std::vector<std::string> a{build_dir() + "/profbufd",
+                               "--unwind",
+                               o.unwind,
+                               "--frequency",
+                               std::to_string(o.hz),
+                               "--duration",
+                               std::to_string(o.duration.count()) + "s",
+                               "--format",
+                               "json",
+                               "--output",
+                               out,
+                               "--http-listen",
+                               "127.0.0.1:" + std::to_string(port)};
     for (pid_t p : o.pids) {
       a.push_back("--pid");
       a.push_back(std::to_string(p));

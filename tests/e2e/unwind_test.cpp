@@ -38,8 +38,9 @@ constexpr std::uint64_t kMinFpSamples = 40;
 
 // The fixtures, by name, each its own process.
 const std::vector<std::pair<std::string, std::vector<std::string>>> kFixtures = {
-    {"deep200", {"deep", "200"}}, {"deep300", {"deep", "300"}}, {"bigframe", {"bigframe"}},
-    {"plt", {"plt"}},             {"signal", {"signal"}},
+    {"deep200", {"deep", "200"}}, {"deep300", {"deep", "300"}},
+    {"bigframe", {"bigframe"}},   {"plt", {"plt"}},
+    {"signal", {"signal"}},
 };
 
 struct FixtureRun {
@@ -53,7 +54,8 @@ struct FixtureRun {
   }
 };
 
-// Runs profbufd on the fixtures for `d` (scraping /metrics 1 s before the end); true if it worked (else r.error).
+// Runs profbufd on the fixtures for `d` (scraping /metrics 1 s before the end); true if it worked
+// (else r.error).
 bool profile_fixtures(FixtureRun& r, const std::string& unwind, std::chrono::seconds d,
                       bool scrape) {
   SessionOptions o;
@@ -131,8 +133,10 @@ class UnwindFixtureE2E : public ::testing::Test {
 TEST_F(UnwindFixtureE2E, DeepRecursionReachesTheEntryThrough200Frames) {
   const auto st = sampled("deep200");
   ASSERT_FALSE(st.empty());
-  const auto chain = concat({optional("burn", kExe), {"deep_leaf", kExe},
-                             repeated("recurse", 201, kExe), {"run_deep", kExe}},
+  const auto chain = concat({optional("burn", kExe),
+                             {"deep_leaf", kExe},
+                             repeated("recurse", 201, kExe),
+                             {"run_deep", kExe}},
                             entry_tail(kExe));
   expect_chain(st, chain, 0.9, "deep200");
   EXPECT_GE(st.front().user.size(), 200u) << describe(st.front());
@@ -148,9 +152,11 @@ TEST_F(UnwindFixtureE2E, DeepRecursionReachesTheEntryThrough200Frames) {
 // from the caller's frame.
 TEST_F(UnwindFixtureE2E, BigFrameReachesTheEntryThroughTheBigFrame) {
   const auto st = sampled("bigframe");
-  const auto chain = concat(
-      {optional("burn", kExe), {"bigframe_leaf", kExe}, {"big_frame", kExe}, {"run_bigframe", kExe}},
-      entry_tail(kExe));
+  const auto chain = concat({optional("burn", kExe),
+                             {"bigframe_leaf", kExe},
+                             {"big_frame", kExe},
+                             {"run_bigframe", kExe}},
+                            entry_tail(kExe));
   expect_chain(st, chain, 0.9, "bigframe");
   EXPECT_GE(fraction(st, reaches_entry), 0.99);
 }
@@ -159,8 +165,9 @@ TEST_F(UnwindFixtureE2E, BigFrameReachesTheEntryThroughTheBigFrame) {
 // fixture's own shared library: a second table, and back into the executable.
 TEST_F(UnwindFixtureE2E, PltCallIntoTheLibraryUnwindsBackIntoMain) {
   const auto st = sampled("plt");
-  const auto chain = concat(
-      {{"fixture_lib_leaf", kLib}, {"fixture_lib_spin", kLib}, {"run_plt", kExe}}, entry_tail(kExe));
+  const auto chain =
+      concat({{"fixture_lib_leaf", kLib}, {"fixture_lib_spin", kLib}, {"run_plt", kExe}},
+             entry_tail(kExe));
   expect_chain(st, chain, 0.9, "plt");
   EXPECT_GE(fraction(st, reaches_entry), 0.99);
 }
@@ -168,10 +175,11 @@ TEST_F(UnwindFixtureE2E, PltCallIntoTheLibraryUnwindsBackIntoMain) {
 // __restore_rt's ELF address in libc, from libc6-dbg's debug file: the
 // return address of a signal handler's frame. 0 if not found.
 std::uint64_t restore_rt_offset() {
-  const auto r = run({"/bin/sh", "-c",
-                      "id=$(readelf -n /lib/x86_64-linux-gnu/libc.so.6 | awk '/Build ID/{print $3}');"
-                      "nm \"/usr/lib/debug/.build-id/$(echo $id | cut -c1-2)/$(echo $id | cut -c3-).debug\""
-                      " | awk '$3 == \"__restore_rt\" {print $1}'"});
+  const auto r =
+      run({"/bin/sh", "-c",
+           "id=$(readelf -n /lib/x86_64-linux-gnu/libc.so.6 | awk '/Build ID/{print $3}');"
+           "nm \"/usr/lib/debug/.build-id/$(echo $id | cut -c1-2)/$(echo $id | cut -c3-).debug\""
+           " | awk '$3 == \"__restore_rt\" {print $1}'"});
   return r.status == 0 && !r.out.empty() ? std::stoull(r.out, nullptr, 16) : 0;
 }
 
@@ -186,8 +194,8 @@ TEST_F(UnwindFixtureE2E, SignalHandlerIsUnwoundThroughTheSignalFrame) {
   ASSERT_NE(restore_rt, 0u) << "__restore_rt not found in libc6-dbg's debug file";
   const std::vector<Step> interrupted = concat(
       {optional("burn", kExe), {"signal_wait", kExe}, {"run_signal", kExe}}, entry_tail(kExe));
-  const auto from_handler = concat({{"on_signal", kExe}, {"", "libc.so.6", 1, 1, restore_rt - 1}},
-                                   interrupted);
+  const auto from_handler =
+      concat({{"on_signal", kExe}, {"", "libc.so.6", 1, 1, restore_rt - 1}}, interrupted);
   // The leaf is in handler_leaf (or the burn it calls), or in on_signal itself.
   const auto in_leaf = concat({optional("burn", kExe), {"handler_leaf", kExe}}, from_handler);
   auto handler = [&](const Stack& s) { return matches(s, in_leaf) || matches(s, from_handler); };
@@ -197,14 +205,18 @@ TEST_F(UnwindFixtureE2E, SignalHandlerIsUnwoundThroughTheSignalFrame) {
     for (const auto& f : s.user) on_signal = on_signal || f.function == "on_signal";
     if (!on_signal) continue;
     in_handler += s.samples;
-    if (handler(s)) through += s.samples;
-    else EXPECT_FALSE(s.truncated.empty()) << "neither unwound nor counted: " << describe(s);
+    if (handler(s))
+      through += s.samples;
+    else
+      EXPECT_FALSE(s.truncated.empty()) << "neither unwound nor counted: " << describe(s);
   }
   std::printf("[unwind] signal: %llu samples in the handler, %llu unwound through __restore_rt\n",
-              static_cast<unsigned long long>(in_handler), static_cast<unsigned long long>(through));
+              static_cast<unsigned long long>(in_handler),
+              static_cast<unsigned long long>(through));
   EXPECT_GE(in_handler, 1u) << "no sample in the signal handler";
   EXPECT_GE(through, 1u) << "no handler stack unwound through the signal frame";
-  const double f = fraction(st, [&](const Stack& s) { return matches(s, interrupted) || handler(s); });
+  const double f =
+      fraction(st, [&](const Stack& s) { return matches(s, interrupted) || handler(s); });
   EXPECT_GE(f, 0.9) << describe(st.front());
   const auto signal_frames =
       metric(fixture_run().metrics, "profbufd_unwind_frames_total{method=\"signal\"}");
@@ -241,15 +253,18 @@ TEST_F(UnwindFixtureE2E, TooDeepStacksStopAtTheDepthLimitAndAreCounted) {
     ASSERT_TRUE(md.contains(reason)) << md.dump();
     const auto it = counted.find(reason);
     EXPECT_EQ(md[reason].get<std::uint64_t>(), it == counted.end() ? 0 : it->second) << reason;
-    const std::string series = "profbufd_stacks_truncated_total{reason=\"" + std::string(reason) + "\"}";
+    const std::string series =
+        "profbufd_stacks_truncated_total{reason=\"" + std::string(reason) + "\"}";
     EXPECT_TRUE(metric(fixture_run().metrics, series).has_value()) << series;
   }
   EXPECT_GE(md["depth_limit"].get<std::uint64_t>(), full_depth);
-  const auto m = metric(fixture_run().metrics, "profbufd_stacks_truncated_total{reason=\"depth_limit\"}");
+  const auto m =
+      metric(fixture_run().metrics, "profbufd_stacks_truncated_total{reason=\"depth_limit\"}");
   ASSERT_TRUE(m.has_value());
   EXPECT_GE(*m, 1.0);  // scraped before the end: at most what the profile counts
   EXPECT_LE(*m, md["depth_limit"].get<double>());
-  const auto walks = metric(fixture_run().metrics, "profbufd_unwind_walks_total{end=\"depth_limit\"}");
+  const auto walks =
+      metric(fixture_run().metrics, "profbufd_unwind_walks_total{end=\"depth_limit\"}");
   ASSERT_TRUE(walks.has_value());
   EXPECT_GE(*walks, 1.0);
 }

@@ -29,11 +29,12 @@ namespace profbufd::e2e::unwind {
 
 // tests/programs/unwind_nofp MODE ARGS..., running until killed.
 struct Fixture {
-  explicit Fixture(std::vector<std::string> args) : proc([&] {
-    std::vector<std::string> argv{build_dir() + "/tests/programs/unwind_nofp"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return argv;
-  }()) {
+  explicit Fixture(std::vector<std::string> args)
+      : proc([&] {
+          std::vector<std::string> argv{build_dir() + "/tests/programs/unwind_nofp"};
+          argv.insert(argv.end(), args.begin(), args.end());
+          return argv;
+        }()) {
     std::sscanf(proc.read_line().c_str(), "pid %d", &pid);
   }
   Subprocess proc;
