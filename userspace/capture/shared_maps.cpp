@@ -3,6 +3,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -39,9 +40,17 @@ Result<SharedMaps> SharedMaps::create(std::uint64_t ringbuf_bytes) {
   auto pids = create_map(BPF_MAP_TYPE_HASH, "profbufd_pids", sizeof(std::uint32_t),
                          sizeof(std::uint8_t), PROFBUFD_MAX_PIDS);
   if (!pids) return pids.error();
+  auto settings = create_map(BPF_MAP_TYPE_ARRAY, "profbufd_set", sizeof(std::uint32_t),
+                             sizeof(profbufd_settings), 1);
+  if (!settings) return settings.error();
+  auto cgroups = create_map(BPF_MAP_TYPE_CGROUP_ARRAY, "profbufd_cgrp", sizeof(std::uint32_t),
+                            sizeof(std::uint32_t), PROFBUFD_MAX_CGROUPS);
+  if (!cgroups) return cgroups.error();
   m.ring_ = std::move(ring).value();
   m.counters_ = std::move(counters).value();
   m.pids_ = std::move(pids).value();
+  m.settings_ = std::move(settings).value();
+  m.cgroups_ = std::move(cgroups).value();
   return m;
 }
 
@@ -53,6 +62,8 @@ Status SharedMaps::reuse_in(bpf_object* obj) const {
     if (std::strcmp(name, kRingName) == 0) fd = ring_.get();
     if (std::strcmp(name, kCountersName) == 0) fd = counters_.get();
     if (std::strcmp(name, kPidsName) == 0) fd = pids_.get();
+    if (std::strcmp(name, kSettingsName) == 0) fd = settings_.get();
+    if (std::strcmp(name, kCgroupsName) == 0) fd = cgroups_.get();
     if (fd < 0) continue;
     if (int err = bpf_map__reuse_fd(map, fd); err != 0)
       return map_error(std::string("sharing the BPF map ") + name, err);
@@ -60,10 +71,47 @@ Status SharedMaps::reuse_in(bpf_object* obj) const {
   return ok_status();
 }
 
-Status SharedMaps::add_pid(std::uint32_t pid) {
+Status SharedMaps::write_settings(std::uint32_t filters, std::uint32_t cgroups) {
+  const std::uint32_t zero = 0;
+  const profbufd_settings value{filters, cgroups};
+  if (bpf_map_update_elem(settings_.get(), &zero, &value, BPF_ANY) != 0)
+    return map_error("updating the BPF filter settings", errno);
+  return ok_status();
+}
+
+Status SharedMaps::set_filters(std::span<const std::uint32_t> pids,
+                               std::span<const int> cgroup_fds) {
+  if (pids.size() > PROFBUFD_MAX_PIDS || cgroup_fds.size() > PROFBUFD_MAX_CGROUPS)
+    return make_error(ExitCode::kUsage, "filters",
+                      std::to_string(pids.size()) + " pids and " +
+                          std::to_string(cgroup_fds.size()) + " cgroups",
+                      "at most " + std::to_string(PROFBUFD_MAX_PIDS) + " and " +
+                          std::to_string(PROFBUFD_MAX_CGROUPS));
+  // Grow: the new entries go in beside the old ones.
   const std::uint8_t one = 1;
-  if (bpf_map_update_elem(pids_.get(), &pid, &one, BPF_ANY) != 0)
-    return map_error("adding pid " + std::to_string(pid) + " to the BPF filter", errno);
+  for (std::uint32_t pid : pids)
+    if (bpf_map_update_elem(pids_.get(), &pid, &one, BPF_ANY) != 0)
+      return map_error("adding pid " + std::to_string(pid) + " to the BPF filter", errno);
+  for (std::uint32_t i = 0; i < cgroup_fds.size(); ++i) {
+    const auto fd = static_cast<std::uint32_t>(cgroup_fds[i]);
+    if (bpf_map_update_elem(cgroups_.get(), &i, &fd, BPF_ANY) != 0)
+      return map_error("adding a cgroup to the BPF filter", errno);
+  }
+  // Switch.
+  std::uint32_t filters = 0;
+  if (!pids.empty()) filters |= PROFBUFD_FILTER_PIDS;
+  if (!cgroup_fds.empty()) filters |= PROFBUFD_FILTER_CGROUPS;
+  const auto ncgroups = static_cast<std::uint32_t>(cgroup_fds.size());
+  if (Status s = write_settings(filters, ncgroups); !s) return s;
+  // Shrink: what is no longer pointed at goes. A failure here leaves an
+  // unused entry behind, never a wrong filter.
+  for (std::uint32_t old : pids_in_map_)
+    if (std::find(pids.begin(), pids.end(), old) == pids.end())
+      bpf_map_delete_elem(pids_.get(), &old);
+  for (std::uint32_t i = ncgroups; i < cgroups_in_map_; ++i)
+    bpf_map_delete_elem(cgroups_.get(), &i);
+  pids_in_map_.assign(pids.begin(), pids.end());
+  cgroups_in_map_ = ncgroups;
   return ok_status();
 }
 
