@@ -29,7 +29,8 @@ DEB_PACKAGES := \
 	bpftool clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config \
 	g++ make nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev \
 	golang-go libcpp-httplib-dev libsystemd-dev prometheus lintian dpkg-dev fakeroot \
-	systemd python3
+	systemd python3 \
+	podman runc busybox-static
 
 SANITIZE ?=
 ifeq ($(SANITIZE),)
