@@ -33,6 +33,20 @@ Status apply_filters(capture::Capture& capture, const Settings& s) {
   return capture.set_filters(s.pids, fds);
 }
 
+namespace {
+
+// One log line: what failed, why, what to do, and that nothing changed.
+std::string refused(const Error& e) {
+  std::string line = "SIGHUP: " + e.what;
+  if (!e.why.empty()) line += ": " + e.why;
+  if (!e.hint.empty()) line += " (" + e.hint + ")";
+  line += "; old settings kept";
+  log::error(line);
+  return line;
+}
+
+}  // namespace
+
 Reloader::Reloader(const cli::Options& command_line, SettingsEnv env, Settings current,
                    capture::Capture& capture, std::vector<const kinds::Kind*> kinds,
                    Reader& reader, const Clock& clock)
@@ -47,21 +61,13 @@ std::string Reloader::reload() {
     return "no config";
   }
   auto next = load_settings(command_line_, env_);
-  if (!next) {
-    const std::string line = next.error().line() + " (SIGHUP: old settings kept)";
-    log::error(line);
-    return line;
-  }
+  if (!next) return refused(next.error());
   const std::string change = describe_change(current_, *next);
   if (change.empty()) {
     log::info("SIGHUP: " + file + " re-read; settings unchanged");
     return "unchanged";
   }
-  if (Status s = apply(*next); !s) {
-    const std::string line = s.error().line() + " (SIGHUP: old settings kept)";
-    log::error(line);
-    return line;
-  }
+  if (Status s = apply(*next); !s) return refused(s.error());
   const bool filters = filters_differ(current_, *next);
   current_ = std::move(next).value();
   for (const kinds::Kind* k : kinds_) k->settings_changed(current_.frequency_hz, current_.filtered());

@@ -66,8 +66,8 @@ std::string container_id_of(std::string_view component) {
   std::string_view c = component;
   strip_suffix(c, ".scope");
   // Longest prefix first: "cri-containerd-" before a bare id.
-  static constexpr std::array<std::string_view, 5> kPrefixes = {
-      "cri-containerd-", "containerd-", "docker-", "libpod-", "crio-"};
+  static constexpr std::array<std::string_view, 6> kPrefixes = {
+      "cri-containerd-", "containerd-", "docker-", "libpod-", "crio-", "runc-"};
   for (std::string_view p : kPrefixes) {
     if (c.starts_with(p)) {
       c.remove_prefix(p.size());

@@ -13,6 +13,7 @@
 //                           cri-containerd-<id>.scope
 //   cri-o (k8s)           .../kubepods-<qos>-pod<uid>.slice/crio-<id>.scope
 //   k8s cgroupfs          /kubepods/<qos>/pod<uid>/<id>  (or crio-<id>)
+//   runc (systemd driver) /system.slice/runc-<id>.scope
 //
 // The container is the deepest component naming an id, so a runtime's own
 // sub-cgroup below it ("/container", "/init.scope") keeps the id. A runtime's

@@ -39,10 +39,10 @@ std::string identity_path(const std::vector<ProcCgroupLine>& lines, bool v2_moun
       v1 = l.path;
     }
   }
-  if (v2_mounted && !v2.empty() && (v2 != "/" || (systemd.empty() && v1.empty()))) return v2;
+  if (v2_mounted && !v2.empty()) return v2;
   if (!systemd.empty() && (systemd != "/" || v1.empty())) return systemd;
   if (!v1.empty()) return v1;
-  return v2_mounted ? v2 : systemd;
+  return systemd.empty() ? v2 : systemd;
 }
 
 }  // namespace profbufd::cgroup

@@ -28,12 +28,11 @@ struct ProcCgroupLine {
 // the line number; empty text gives no lines.
 Result<std::vector<ProcCgroupLine>> parse_proc_cgroup(std::string_view text);
 
-// The path that best says who the process is:
+// The path that says who the process is:
 // - the v2 path ("0::") if there is one and `v2_mounted` (on a hybrid host
-//   whose v2 hierarchy is unused every process sits at "0::/", so a v2 path of
-//   "/" gives way to a v1 one that says more);
+//   too: records carry v2 ids, so labels follow the v2 tree);
 // - else systemd's named hierarchy ("name=systemd"), which follows units;
-// - else the first v1 path that is not "/".
+// - else the first v1 path that is not "/"; else "/".
 // Empty when nothing is known.
 std::string identity_path(const std::vector<ProcCgroupLine>& lines, bool v2_mounted);
 
