@@ -221,7 +221,7 @@ TEST(CaptureE2ETest, ProfilesACpuBoundWorkloadFilteredToItsPid) {
     const RecordHeader h = r.header();
     EXPECT_EQ(h.pid, static_cast<std::uint32_t>(w.pid()));
     EXPECT_EQ(h.kind, PROFBUFD_KIND_CPU);
-    EXPECT_EQ(h.value, 1u);
+    EXPECT_EQ(h.value, 1'000'000'000u / 99);  // the tick's period
     EXPECT_EQ(h.cgroup_id, cg.id());
     ++tids[h.tid];
     EXPECT_EQ(r.task()->name(), "spin_chain");

@@ -28,24 +28,6 @@ using nlohmann::json;
 std::string profbufd_bin() { return build_dir() + "/profbufd"; }
 std::string spin_bin() { return build_dir() + "/tests/programs/spin_chain"; }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-std::vector<fs::path> files_with(const fs::path& dir, const std::string& ext) {
-  std::vector<fs::path> v;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    const std::string name = e.path().filename().string();
-    if (name.size() > ext.size() && name.compare(name.size() - ext.size(), ext.size(), ext) == 0)
-      v.push_back(e.path());
-  }
-  std::sort(v.begin(), v.end());
-  return v;
-}
-
 // A workload started for one test; prints "pid N" once its threads run.
 struct Workload {
   explicit Workload(std::vector<std::string> args) : proc([&] {
