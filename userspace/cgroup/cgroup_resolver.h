@@ -36,8 +36,11 @@ class CgroupResolver {
   };
 
   // `mount`: the cgroup2 mount point; empty: no cgroup v2 (everything
-  // misses, nothing is walked). At most `max_entries` ids are kept.
-  explicit CgroupResolver(std::string mount, std::size_t max_entries = 65536);
+  // misses, nothing is walked). At most `max_entries` ids are kept (each a
+  // path and its identity, a few hundred bytes: 16,384 of them stay under
+  // 5 MB on a host that churns through containers), and a walk reads at most
+  // that many directories.
+  explicit CgroupResolver(std::string mount, std::size_t max_entries = 16384);
 
   // Looks up every id of `ids`, walking the tree once if any is unknown.
   // Afterwards find() answers each of them without I/O.
