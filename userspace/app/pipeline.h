@@ -68,6 +68,8 @@ class Pipeline {
   Publisher& publisher() { return *publisher_; }
   Symbolizer& symbolizer() { return symbolizer_; }
   const Symbolizer& symbolizer() const { return symbolizer_; }
+  // What labelling windows has cost (safe from any thread).
+  cgroup::CgroupResolver::Stats cgroup_stats() const { return cgroups_.stats(); }
   RecentProfiles& recent() { return *recent_; }
   const RecentProfiles& recent() const { return *recent_; }
   const FileSink* file_sink() const { return file_sink_.get(); }

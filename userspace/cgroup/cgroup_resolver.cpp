@@ -3,6 +3,15 @@
 #include "cgroup/cgroup_walk.h"
 
 namespace profbufd::cgroup {
+namespace {
+
+// The only writer is the resolving thread: a relaxed load and store, no
+// locked read-modify-write.
+void bump(std::atomic<std::uint64_t>& c) {
+  c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
+}  // namespace
 
 CgroupResolver::CgroupResolver(std::string mount, std::size_t max_entries)
     : mount_(std::move(mount)), max_entries_(max_entries ? max_entries : 1) {}
@@ -11,7 +20,7 @@ void CgroupResolver::resolve(std::span<const std::uint64_t> ids) {
   bool walked = false;
   for (std::uint64_t id : ids) {
     if (entries_.contains(id)) {
-      ++stats_.hits;
+      bump(hits_);
       continue;
     }
     if (!walked && !mount_.empty()) {
@@ -19,8 +28,13 @@ void CgroupResolver::resolve(std::span<const std::uint64_t> ids) {
       walked = true;
       if (entries_.contains(id)) continue;
     }
-    ++stats_.misses;
+    bump(misses_);
   }
+}
+
+CgroupResolver::Stats CgroupResolver::stats() const {
+  return Stats{walks_.load(std::memory_order_relaxed), hits_.load(std::memory_order_relaxed),
+               misses_.load(std::memory_order_relaxed), size_.load(std::memory_order_relaxed)};
 }
 
 const CgroupInfo* CgroupResolver::find(std::uint64_t id) const {
@@ -30,9 +44,9 @@ const CgroupInfo* CgroupResolver::find(std::uint64_t id) const {
 
 void CgroupResolver::walk() {
   auto tree = walk_cgroups(mount_, max_entries_);
-  ++stats_.walks;
+  bump(walks_);
   if (!tree) return;
-  const std::uint64_t gen = stats_.walks;
+  const std::uint64_t gen = walks_.load(std::memory_order_relaxed);
   for (CgroupEntry& e : *tree) {
     auto [it, added] = entries_.try_emplace(e.id);
     it->second.walk = gen;
@@ -44,7 +58,7 @@ void CgroupResolver::walk() {
   // Over the bound: forget the cgroups this walk did not find (removed ones).
   if (entries_.size() > max_entries_)
     std::erase_if(entries_, [gen](const auto& kv) { return kv.second.walk != gen; });
-  stats_.entries = entries_.size();
+  size_.store(entries_.size(), std::memory_order_relaxed);
 }
 
 }  // namespace profbufd::cgroup

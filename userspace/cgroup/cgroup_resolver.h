@@ -9,9 +9,12 @@
 // its window closed still gets its labels) until the cache is over its bound;
 // then the ones the latest walk did not see go first.
 //
-// Threads: one user at a time (the publisher thread). Not thread-safe.
+// Threads: one user at a time (the publisher thread); stats() may be read
+// from any thread (the metrics scrape): relaxed atomics whose only writer is
+// that user, with no other data ordered by them.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -49,7 +52,7 @@ class CgroupResolver {
   const CgroupInfo* find(std::uint64_t id) const;
 
   const std::string& mount() const { return mount_; }
-  const Stats& stats() const { return stats_; }
+  Stats stats() const;
 
  private:
   struct Entry {
@@ -61,7 +64,8 @@ class CgroupResolver {
   std::string mount_;
   std::size_t max_entries_;
   std::unordered_map<std::uint64_t, Entry> entries_;
-  Stats stats_;
+  std::atomic<std::uint64_t> walks_{0}, hits_{0}, misses_{0};
+  std::atomic<std::size_t> size_{0};
 };
 
 }  // namespace profbufd::cgroup
