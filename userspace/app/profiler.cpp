@@ -48,10 +48,22 @@ Result<CaptureSetup> open_filtered_capture(const cli::Options& effective, const 
   return open_capture(effective, std::move(base));
 }
 
-std::string filters_text(const Settings& s) {
-  if (!s.filtered()) return "";
-  return " (filtered: " + std::to_string(s.pids.size()) + " pids, " +
-         std::to_string(s.cgroups.size()) + " cgroups)";
+// Where this host mounts cgroup v2. Without a readable mountinfo, or without
+// cgroup v2, labels come from /proc/PID/cgroup and a cgroup filter is refused
+// (by load_settings).
+SettingsEnv host_settings_env() {
+  auto mounts = cgroup::read_cgroup_mounts();
+  return SettingsEnv{mounts.ok() ? mounts->v2 : std::string()};
+}
+
+// "sampling 2 CPUs at 99 Hz (filtered: 1 pids, 0 cgroups)"
+std::string sampling_status(const capture::Capture& capture, const Settings& s) {
+  std::string status = "sampling " + std::to_string(capture.cpus().size()) + " CPUs at " +
+                       std::to_string(s.frequency_hz) + " Hz";
+  if (s.filtered())
+    status += " (filtered: " + std::to_string(s.pids.size()) + " pids, " +
+              std::to_string(s.cgroups.size()) + " cgroups)";
+  return status;
 }
 
 PipelineConfig pipeline_config(const cli::Options& o, const CaptureSetup& setup,
@@ -117,10 +129,7 @@ Result<ExitCode> outcome(const capture::Capture& capture, const Pipeline& pipeli
 }  // namespace
 
 Result<ExitCode> run_profiler(const cli::Options& options) {
-  // Without a readable mountinfo, or without cgroup v2, labels come from
-  // /proc/PID/cgroup and a cgroup filter is refused (by load_settings).
-  auto mounts = cgroup::read_cgroup_mounts();
-  const SettingsEnv env{mounts.ok() ? mounts->v2 : std::string()};
+  const SettingsEnv env = host_settings_env();
   auto settings = load_settings(options, env);
   if (!settings) return settings.error();
   const cli::Options effective = with_settings(options, *settings);
@@ -156,9 +165,7 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
   pipeline.start(start_ns, realtime_ns());
   capture.start();
   sampling = true;
-  const std::string status = "sampling " + std::to_string(capture.cpus().size()) +
-                             " CPUs at " + std::to_string(settings->frequency_hz) + " Hz" +
-                             filters_text(*settings);
+  const std::string status = sampling_status(capture, *settings);
   log::info(status);
   // systemd (Type=notify): ready once the BPF programs are attached and the
   // pipeline runs. A no-op outside systemd (NOTIFY_SOCKET unset).

@@ -48,24 +48,8 @@ std::string task_name(const Window& w, std::uint32_t task_id) {
   return std::string(comm.data(), strnlen(comm.data(), comm.size()));
 }
 
-void add_frames(const Window& w, const StackTable::Entry& e, Sample& s, LocationTable& locs);
-
-// One aggregated stack as a Sample: identity labels, the kind's values, the
-// kernel then the user frames, and a frame for each stack that failed.
-Sample to_sample(const Window& w, const kinds::Kind& kind, const StackTable::Entry& e,
-                 LocationTable& locs) {
-  Sample s;
-  const std::uint64_t pid_tid = e.key[StackTable::kPidTidWord];
-  s.pid = static_cast<std::uint32_t>(pid_tid);
-  s.tid = static_cast<std::uint32_t>(pid_tid >> 32);
-  const std::uint64_t task = e.key[StackTable::kTaskWord];
-  s.comm = task_name(w, static_cast<std::uint32_t>(task));
-  kind.labels(static_cast<std::uint16_t>(task >> 32), s.labels);
-  kind.values(e.values, s.values);
-  add_frames(w, e, s, locs);
-  return s;
-}
-
+// The kernel then the user frames of a stack, and a frame for each stack that
+// failed.
 void add_frames(const Window& w, const StackTable::Entry& e, Sample& s, LocationTable& locs) {
   const StackInfo info = StackInfo::unpack(e.key[StackTable::kInfoWord]);
   const auto frames = e.key.subspan(StackTable::kFixedWords);
@@ -84,6 +68,22 @@ void add_frames(const Window& w, const StackTable::Entry& e, Sample& s, Location
         locs.synthetic(missing_reason("kernel", info.kernel_status, info.kernel_errno)));
   if (auto why = missing_reason("user", info.user_status, info.user_errno); !why.empty())
     s.locations.push_back(locs.synthetic(why));
+}
+
+// One aggregated stack as a Sample: pid, tid, comm and the kind's labels, the
+// kind's values, and its frames (who it belongs to is the labeler's).
+Sample to_sample(const Window& w, const kinds::Kind& kind, const StackTable::Entry& e,
+                 LocationTable& locs) {
+  Sample s;
+  const std::uint64_t pid_tid = e.key[StackTable::kPidTidWord];
+  s.pid = static_cast<std::uint32_t>(pid_tid);
+  s.tid = static_cast<std::uint32_t>(pid_tid >> 32);
+  const std::uint64_t task = e.key[StackTable::kTaskWord];
+  s.comm = task_name(w, static_cast<std::uint32_t>(task));
+  kind.labels(static_cast<std::uint16_t>(task >> 32), s.labels);
+  kind.values(e.values, s.values);
+  add_frames(w, e, s, locs);
+  return s;
 }
 
 // Lost records become samples on a frame that names the reason, so that every
@@ -161,7 +161,6 @@ Profile build_profile(const Window& window, const kinds::Kind& kind, Symbolizer&
   md.start_unix_ns = window.start_unix_ns;
   md.duration_ns = window.end_unix_ns - window.start_unix_ns;
   md.cpus = context.cpus;
-
   md.folded_root = context.folded_root;
   set_shape(kind, p);
 
