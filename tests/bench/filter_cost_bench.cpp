@@ -112,7 +112,7 @@ void BM_BpfFilterCost(benchmark::State& state) {
     return;
   }
   auto cpus = capture::read_cpu_list("/sys/devices/system/cpu/online");
-  auto maps = capture::SharedMaps::create(1 << 22);
+  auto maps = capture::SharedMaps::create(capture::SharedMapSizes{.ringbuf_bytes = 1 << 22});
   if (!cpus || !maps) {
     state.SkipWithError("cannot create the BPF maps");
     return;

@@ -85,6 +85,7 @@ PipelineConfig pipeline_config(const cli::Options& o, const CaptureSetup& setup,
   c.context = this_machine(static_cast<std::uint32_t>(capture.cpus().size()));
   c.context.folded_root = o.folded_root;
   c.cgroup2_mount = env.cgroup2_mount;
+  c.context.user_unwind = setup.unwinder ? "dwarf" : "fp";
   return c;
 }
 
@@ -150,7 +151,7 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
                              env.cgroup2_mount);
   metrics::Registry registry;
   metrics::CounterFamily& http_requests = http_requests_family(registry);
-  register_pipeline_metrics(registry, capture, pipeline);
+  register_pipeline_metrics(registry, capture, pipeline, setup.unwinder.get());
   std::optional<http::Server> server;
   if (options.http_listen) {
     server.emplace(

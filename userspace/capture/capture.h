@@ -51,7 +51,13 @@ struct CaptureOptions {
   std::optional<ProfBufSize> profbuf_size;  // overrides profbuf_sizing
   std::size_t max_task_identities = TaskInterner::kDefaultMaxIdentities;
   std::chrono::milliseconds drain_period = RingbufLoader::kDefaultPeriod;
+  // Kernel memory for the user-stack walker's tables (bpf/unwind.h); 0 when
+  // the walker is off.
+  std::uint64_t unwind_table_bytes = 0;
 };
+
+// How the shared maps are sized for a ring and an unwind table budget.
+SharedMapSizes shared_map_sizes(std::uint64_t ringbuf_bytes, std::uint64_t unwind_table_bytes);
 
 struct CpuCaptureStats {
   int cpu = 0;
@@ -102,7 +108,8 @@ class Capture {
   std::uint64_t ringbuf_bytes() const { return maps_->ringbuf_bytes(); }
 
   // What a kind attaches to. The filters are already filled in.
-  AttachContext attach_context(const char* btf_custom_path) const;
+  AttachContext attach_context(const char* btf_custom_path, std::uint8_t unwind_mode) const;
+  const SharedMaps& maps() const { return *maps_; }
   // Replaces the kernel filters (SharedMaps::set_filters) while sampling
   // runs. Called by one thread at a time (the run loop's reload).
   Status set_filters(std::span<const std::uint32_t> pids, std::span<const int> cgroup_fds);

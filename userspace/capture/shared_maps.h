@@ -1,8 +1,10 @@
-// The maps every kind's BPF program shares (bpf/record.bpf.h): the ring all
-// records go through, the per-kind counters, and the filters (the settings
-// value, the pid set, the cgroup array). Created here once; each kind's object
-// is pointed at them with reuse_in() between its open and its load, so one
-// loader drains every kind and one set of filters applies to all.
+// The maps every kind's BPF program shares (bpf/record.bpf.h, bpf/unwind.bpf.h):
+// the ring all records go through, the per-kind counters, the filters (the
+// settings value, the pid set, the cgroup array), and the user-stack walker's
+// tables and requests. Created here once; each kind's object is pointed at
+// them with reuse_in() between its open and its load, so one loader drains
+// every kind, one set of filters applies to all, and one set of unwind tables
+// serves them all.
 //
 // The filters can be replaced at any time (set_filters), while programs run:
 // that is why they are map contents and not .rodata knobs.
@@ -12,6 +14,7 @@
 // go does not matter to the kernel.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -24,27 +27,35 @@ struct bpf_object;
 
 namespace profbufd::capture {
 
+enum class SharedMap {
+  kRing, kCounters, kPids, kSettings, kCgroups,
+  // The walker's (bpf/unwind.h).
+  kUwProcs, kUwBins, kUwPages, kUwRows, kUwRules, kUwCounters, kUwEvents, kUwAsked,
+  kCount,
+};
+
+struct SharedMapSizes {
+  std::uint64_t ringbuf_bytes = 4096;  // a power of two of at least a page
+  // The walker's table pools; 0 when the walker is off (minimal maps).
+  std::uint32_t uw_row_blocks = 0;
+  std::uint32_t uw_page_entries = 0;
+};
+
 class SharedMaps {
  public:
-  // Map names, as the objects declare them (bpf/record.bpf.h).
-  static constexpr const char* kRingName = "samples";
-  static constexpr const char* kCountersName = "counters";
-  static constexpr const char* kPidsName = "pids";
-  static constexpr const char* kSettingsName = "settings";
-  static constexpr const char* kCgroupsName = "cgroup_filter";
-
-  // Creates the maps; `ringbuf_bytes` must be a power of two of at least a
-  // page. Errors: kNoPrivilege for EPERM/EACCES, kBpfLoad otherwise.
-  static Result<SharedMaps> create(std::uint64_t ringbuf_bytes);
+  // Creates the maps. Errors: kNoPrivilege for EPERM/EACCES, kBpfLoad otherwise.
+  static Result<SharedMaps> create(const SharedMapSizes& sizes);
 
   SharedMaps(SharedMaps&&) = default;
   SharedMaps& operator=(SharedMaps&&) = default;
 
-  int ring_fd() const { return ring_.get(); }
-  std::uint64_t ringbuf_bytes() const { return ringbuf_bytes_; }
+  int fd(SharedMap m) const { return fds_[static_cast<std::size_t>(m)].get(); }
+  int ring_fd() const { return fd(SharedMap::kRing); }
+  std::uint64_t ringbuf_bytes() const { return sizes_.ringbuf_bytes; }
+  const SharedMapSizes& sizes() const { return sizes_; }
 
-  // Makes every map of `obj` that carries one of the names above use these
-  // instead of creating its own. Call after opening the object, before loading.
+  // Makes every map of `obj` named as one of these use it instead of creating
+  // its own. Call after opening the object, before loading.
   Status reuse_in(bpf_object* obj) const;
 
   // Replaces the filters: keep records of these tgids (at most
@@ -67,10 +78,10 @@ class SharedMaps {
   SharedMaps() = default;
   Status write_settings(std::uint32_t filters, std::uint32_t cgroups);
 
-  Fd ring_, counters_, pids_, settings_, cgroups_;
-  std::uint64_t ringbuf_bytes_ = 0;
-  std::vector<std::uint32_t> pids_in_map_;  // what pids_ holds now
-  std::uint32_t cgroups_in_map_ = 0;         // entries 0 .. n-1 of cgroups_ are set
+  std::array<Fd, static_cast<std::size_t>(SharedMap::kCount)> fds_;
+  SharedMapSizes sizes_;
+  std::vector<std::uint32_t> pids_in_map_;  // what the pid set holds now
+  std::uint32_t cgroups_in_map_ = 0;         // entries 0 .. n-1 of the cgroup array are set
 };
 
 }  // namespace profbufd::capture

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string_view>
 
+#include "core/stack_truncation.h"
 #include "model/labeler.h"
 #include "model/location_table.h"
 #include "process/proc_maps.h"
@@ -21,9 +22,12 @@ std::string errno_name(int e) {
   return n ? n : "errno " + std::to_string(e);
 }
 
-// Why a stack has no frames, as a synthetic frame name; empty when it is either
-// present or legitimately absent (kernel threads and idle have no user stack).
+// Why a stack has no frames, or stopped before the entry, as a synthetic frame
+// name; empty when it is complete or legitimately absent (kernel threads and
+// idle have no user stack).
 std::string missing_reason(const char* which, std::uint8_t status, std::uint8_t err) {
+  if (const auto t = truncation_index(status))
+    return "[truncated: " + std::string(kTruncationNames[*t]) + "]";
   switch (status) {
     case PROFBUFD_STACK_ERROR:
       return std::string("[") + which + " stack unavailable: " + errno_name(err) + "]";
@@ -48,8 +52,17 @@ std::string task_name(const Window& w, std::uint32_t task_id) {
   return std::string(comm.data(), strnlen(comm.data(), comm.size()));
 }
 
-// The kernel then the user frames of a stack, and a frame for each stack that
-// failed.
+// The records an aggregated stack stands for: its first records accumulator,
+// or 1 when the kind counts none.
+std::uint64_t records_of(const kinds::Kind& kind, const StackTable::Entry& e) {
+  const auto acc = kind.accumulators();
+  for (std::size_t i = 0; i < acc.size() && i < e.values.size(); ++i)
+    if (acc[i] == Accumulate::kRecords) return e.values[i];
+  return 1;
+}
+
+// The kernel then the user frames of a stack, and a root frame for each stack
+// that failed or stopped early.
 void add_frames(const Window& w, const StackTable::Entry& e, Sample& s, LocationTable& locs) {
   const StackInfo info = StackInfo::unpack(e.key[StackTable::kInfoWord]);
   const auto frames = e.key.subspan(StackTable::kFixedWords);
@@ -71,9 +84,10 @@ void add_frames(const Window& w, const StackTable::Entry& e, Sample& s, Location
 }
 
 // One aggregated stack as a Sample: pid, tid, comm and the kind's labels, the
-// kind's values, and its frames (who it belongs to is the labeler's).
+// kind's values, and its frames (who it belongs to is the labeler's). A stack
+// that stopped early is counted in the metadata by why.
 Sample to_sample(const Window& w, const kinds::Kind& kind, const StackTable::Entry& e,
-                 LocationTable& locs) {
+                 LocationTable& locs, ProfileMetadata& md) {
   Sample s;
   const std::uint64_t pid_tid = e.key[StackTable::kPidTidWord];
   s.pid = static_cast<std::uint32_t>(pid_tid);
@@ -83,6 +97,9 @@ Sample to_sample(const Window& w, const kinds::Kind& kind, const StackTable::Ent
   kind.labels(static_cast<std::uint16_t>(task >> 32), s.labels);
   kind.values(e.values, s.values);
   add_frames(w, e, s, locs);
+  const StackInfo info = StackInfo::unpack(e.key[StackTable::kInfoWord]);
+  if (const auto t = truncation_index(info.user_status))
+    md.truncated_stacks[std::string(kTruncationNames[*t])] += records_of(kind, e);
   return s;
 }
 
@@ -115,7 +132,7 @@ void add_stacks(const Window& w, const kinds::Kind& kind, Labeler* labeler, Prof
     const cgroup::CgroupInfo* who =
         labeler ? labeler->identify(e.key[StackTable::kCgroupWord], pid) : nullptr;
     if (selective && !Labeler::selected(w, who)) return;
-    Sample s = to_sample(w, kind, e, locs);
+    Sample s = to_sample(w, kind, e, locs, p.metadata);
     if (labeler) labeler->labels(who, pid, s.comm, s.labels);
     p.samples.push_back(std::move(s));
   });
@@ -162,9 +179,11 @@ Profile build_profile(const Window& window, const kinds::Kind& kind, Symbolizer&
   md.duration_ns = window.end_unix_ns - window.start_unix_ns;
   md.cpus = context.cpus;
   md.folded_root = context.folded_root;
+  md.user_unwind = context.user_unwind;
   set_shape(kind, p);
 
   LocationTable locs(p, symbolizer);
+  for (std::string_view reason : kTruncationNames) md.truncated_stacks[std::string(reason)] = 0;
   add_stacks(window, kind, labeler, p, locs);
   kind.finish(window, locs);
   add_lost(window, kind, p, locs);

@@ -35,6 +35,7 @@ struct ProfileContext {
   // --folded-root: the label the folded writer puts as each line's root
   // frame; empty: none.
   std::string folded_root = {};
+  std::string user_unwind = "fp";  // how user stacks were walked (ProfileMetadata)
 };
 
 // The context of this machine: PROFBUFD_VERSION, hostname, uname release.

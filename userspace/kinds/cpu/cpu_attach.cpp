@@ -59,6 +59,7 @@ Result<std::unique_ptr<capture::Attachment>> attach(const CpuConfig& config,
   if (Status s = ctx.maps.reuse_in(skel->obj); !s) return s.error();
   skel->rodata->wakeup_bytes = ctx.wakeup_bytes;
   skel->rodata->no_idle = config.no_idle;
+  skel->rodata->unwind_mode = ctx.unwind_mode;
   if (int err = profbufd_cpu_bpf__load(skel.get()); err != 0)
     return capture::libbpf_error("loading the CPU BPF program", err, log);
 
