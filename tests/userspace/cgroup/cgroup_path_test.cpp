@@ -46,6 +46,8 @@ TEST_P(EveryLayout, YieldsItsContainerPodAndUnit) {
   EXPECT_EQ(id.unit_is_container, e.unit_is_container) << e.file;
 }
 
+constexpr const char* kPodmanSystemd =
+    "24fce7291bc6d7f8a5965a5920740b0df25dda9bb4e84ffb889d8ea2927acec5";
 constexpr const char* kPodman =
     "361b5aabcd67288872dc196b88abff1b3bcf649c826f56b077c6e2ced42737bc";
 
@@ -71,6 +73,18 @@ INSTANTIATE_TEST_SUITE_P(
                  "", "",
                  "libpod-conmon-2f1b8a51c06a4b61dc6b95ac5c4e11d43e8be57cda0a53a5f3fcf4b9a7bc2e90.scope",
                  false},
+        // podman, systemd manager, hybrid host (a real capture): the v2 line
+        // names the container's own sub-cgroup; v1's name=systemd its scope.
+        Expected{"podman-systemd-hybrid.txt", true,
+                 "/machine.slice/libpod-24fce7291bc6d7f8a5965a5920740b0df25dda9bb4e84ffb889d8ea2927acec5.scope/container",
+                 kPodmanSystemd, "", "libpod-24fce7291bc6d7f8a5965a5920740b0df25dda9bb4e84ffb889d8ea2927acec5.scope", true},
+        Expected{"podman-systemd-hybrid.txt", false,
+                 "/machine.slice/libpod-24fce7291bc6d7f8a5965a5920740b0df25dda9bb4e84ffb889d8ea2927acec5.scope", kPodmanSystemd,
+                 "", "libpod-24fce7291bc6d7f8a5965a5920740b0df25dda9bb4e84ffb889d8ea2927acec5.scope", true},
+        // Its monitor, as the host sees it: a unit, no container.
+        Expected{"podman-conmon-systemd-hybrid.txt", true,
+                 "/machine.slice/libpod-conmon-24fce7291bc6d7f8a5965a5920740b0df25dda9bb4e84ffb889d8ea2927acec5.scope", "", "",
+                 "libpod-conmon-24fce7291bc6d7f8a5965a5920740b0df25dda9bb4e84ffb889d8ea2927acec5.scope", false},
         // docker, cgroupfs driver, v1 only (no name=systemd line).
         Expected{"docker-cgroupfs-v1.txt", false,
                  "/4f797c539e6c745de61a93ca3ff892358ecbcaccd8414d5db545c38428142970",
