@@ -1,10 +1,13 @@
-// Shared pieces of the end-to-end tests: a scratch directory and the real
-// `go tool pprof`.
+// Shared pieces of the end-to-end tests: a scratch directory, reading the
+// files profbufd wrote, and the real `go tool pprof`.
 #pragma once
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -21,6 +24,27 @@ struct TempDir {
   ~TempDir() { std::filesystem::remove_all(path); }
   std::filesystem::path path;
 };
+
+inline std::string slurp(const std::filesystem::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// The files in `dir` whose names end in `ext`, sorted (profbufd's names sort
+// by time).
+inline std::vector<std::filesystem::path> files_with(const std::filesystem::path& dir,
+                                                     const std::string& ext) {
+  std::vector<std::filesystem::path> v;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() > ext.size() && name.compare(name.size() - ext.size(), ext.size(), ext) == 0)
+      v.push_back(e.path());
+  }
+  std::sort(v.begin(), v.end());
+  return v;
+}
 
 // `go tool pprof ARGS...` with HOME/GOCACHE somewhere writable.
 inline RunResult go_pprof(std::vector<std::string> args) {

@@ -22,9 +22,10 @@ class PromiseSink final : public Sink {
 
 WindowProfileSource::WindowProfileSource(Reader& reader, Publisher& publisher,
                                          const kinds::Kind& kind, std::size_t ncpu_slots,
-                                         const Clock& clock, std::function<bool()> healthy)
+                                         const Clock& clock, std::function<bool()> healthy,
+                                         std::string cgroup2_mount)
     : reader_(reader), publisher_(publisher), kind_(kind), nslots_(ncpu_slots), clock_(clock),
-      healthy_(std::move(healthy)) {}
+      healthy_(std::move(healthy)), cgroup2_mount_(std::move(cgroup2_mount)) {}
 
 bool WindowProfileSource::healthy() const { return healthy_ && healthy_(); }
 
@@ -41,6 +42,15 @@ Result<std::shared_ptr<const Profile>> WindowProfileSource::collect(const Reques
                                     kOpenEnded, nslots_);
   w->start_unix_ns = clock_.realtime_ns();
   w->pids = request.pids;
+  for (const std::string& c : request.cgroups) {
+    // "/sys/fs/cgroup/x" -> "/x", as /proc/PID/cgroup prints it.
+    const std::string& m = cgroup2_mount_;
+    if (!m.empty() && (c == m || c.starts_with(m + "/")))
+      w->cgroups.push_back(c == m ? "/" : c.substr(m.size()));
+    else
+      w->cgroups.push_back(c);
+  }
+  w->containers = request.containers;
   w->books = kind_.open_books(*w);
   if (w->books) w->books->begin();
   // The sink outlives this call if the request gives up early (shutdown): the

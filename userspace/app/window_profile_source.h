@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <functional>
 #include <mutex>
+#include <string>
 
 #include "common/clock.h"
 #include "core/reader.h"
@@ -19,10 +20,11 @@ namespace profbufd {
 class WindowProfileSource : public ProfileSource {
  public:
   // `kind` is what the windows collect (the CPU kind for /debug/pprof/profile);
-  // `healthy` tells whether sampling runs (capture attached, loader alive).
+  // `healthy` tells whether sampling runs (capture attached, loader alive);
+  // `cgroup2_mount` is taken off the front of a cgroup= given as a directory.
   WindowProfileSource(Reader& reader, Publisher& publisher, const kinds::Kind& kind,
                       std::size_t ncpu_slots, const Clock& clock,
-                      std::function<bool()> healthy);
+                      std::function<bool()> healthy, std::string cgroup2_mount = {});
 
   Result<std::shared_ptr<const Profile>> collect(const Request& request) override;
   bool healthy() const override;
@@ -37,6 +39,7 @@ class WindowProfileSource : public ProfileSource {
   const std::size_t nslots_;
   const Clock& clock_;
   std::function<bool()> healthy_;
+  const std::string cgroup2_mount_;
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "common/error.h"
@@ -20,6 +21,10 @@ class ProfileSource {
   struct Request {
     std::chrono::seconds duration{30};
     std::vector<std::uint32_t> pids;  // empty: every process
+    // Only stacks under these cgroups or of these containers (id prefixes);
+    // both empty: all (core/window.h, Window::cgroups).
+    std::vector<std::string> cgroups;
+    std::vector<std::string> containers;
   };
 
   // Opens a new window now, waits `duration` (blocking the calling thread),
