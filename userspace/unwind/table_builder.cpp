@@ -1,5 +1,6 @@
 #include "unwind/table_builder.h"
 
+#include <malloc.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -62,6 +63,10 @@ void TableBuilder::run() {
     }
     const auto t0 = std::chrono::steady_clock::now();
     Result<CfiTable> table = job.second();
+    job.second = nullptr;
+    // libdw's state for a large binary (a compiler: tens of MB) is freed now;
+    // give the memory back rather than keep it in the heap.
+    malloc_trim(0);
     const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
         std::chrono::steady_clock::now() - t0);
     {
