@@ -29,7 +29,12 @@ DEB_PACKAGES := \
 	bpftool clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config \
 	g++ make nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev \
 	golang-go libcpp-httplib-dev libsystemd-dev prometheus lintian dpkg-dev fakeroot \
-	systemd python3
+	systemd python3 \
+	libcurl4-openssl-dev npm chromium chromium-driver protobuf-compiler libprotobuf-dev
+# Satisfied by a command on PATH as well as by the Debian package of that name: a
+# machine whose Node.js comes from elsewhere (nodesource) has an npm that Debian's
+# npm package would conflict with.
+DEB_COMMANDS := npm
 
 SANITIZE ?=
 ifeq ($(SANITIZE),)
@@ -55,7 +60,7 @@ CXXFLAGS ?= -O2 -g
 CXXFLAGS += -std=c++20 -Wall -Wextra -Werror -fno-omit-frame-pointer $(SAN_FLAGS) \
 	-Iuserspace -Ibpf -I$(GEN) -MMD -MP -DPROFBUFD_VERSION='"$(VERSION)"'
 LDFLAGS += $(SAN_FLAGS)
-LDLIBS := -lbpf -lelf -lz -lcpp-httplib -lsystemd -lpthread
+LDLIBS := -lbpf -lelf -lz -lcpp-httplib -lcurl -lsystemd -lpthread
 
 LIB_SRCS := $(shell find userspace -name '*.cpp' ! -name main.cpp | sort)
 UNIT_SRCS := $(shell find tests/userspace -name '*_test.cpp' 2>/dev/null | sort)
@@ -67,7 +72,7 @@ TESTPROG_SRCS := $(shell find tests/programs -name '*.c' -o -name '*.cpp' 2>/dev
 # Library sources that include a header generated from bpf/ (see "C++" below).
 BPF_LIB_SRCS := $(shell grep -l -E '^\#include "([a-z_]+\.skel|min_core_btf)\.h"' $(LIB_SRCS) /dev/null)
 CORE_LIB_SRCS := $(filter-out $(BPF_LIB_SRCS),$(LIB_SRCS))
-CORE_LIB_OBJS := $(CORE_LIB_SRCS:%.cpp=$(BUILD)/obj/%.o)
+CORE_LIB_OBJS := $(CORE_LIB_SRCS:%.cpp=$(BUILD)/obj/%.o) $(BUILD)/obj/$(GEN)/web_assets.o
 BPF_LIB_OBJS := $(BPF_LIB_SRCS:%.cpp=$(BUILD)/obj/%.o)
 UNIT_OBJS := $(UNIT_SRCS:%.cpp=$(BUILD)/obj/%.o)
 E2E_OBJS := $(E2E_SRCS:%.cpp=$(BUILD)/obj/%.o)
@@ -91,6 +96,7 @@ all: $(BUILD)/profbufd
 deps: $(DEPS_STAMP)
 $(DEPS_STAMP): Makefile
 	@missing=$$(for p in $(DEB_PACKAGES); do \
+	    case " $(DEB_COMMANDS) " in *" $$p "*) command -v $$p >/dev/null && continue;; esac; \
 	    dpkg-query -W -f='$${db:Status-Status}\n' $$p 2>/dev/null | grep -qx installed || echo $$p; \
 	  done); \
 	if [ -n "$$missing" ]; then \
@@ -125,6 +131,17 @@ $(GEN)/profbufd.min.btf: $(BPF_OBJS)
 	$(BPFTOOL) gen min_core_btf /sys/kernel/btf/vmlinux $@ $^
 $(MIN_BTF_H): $(GEN)/profbufd.min.btf bpf/min_btf_header.py
 	python3 bpf/min_btf_header.py /sys/kernel/btf/vmlinux $< > $@.tmp && mv $@.tmp $@
+
+# --- the web page: profbufd's own files and the vendored flame graph ---------------
+# embed.py fetches each package of vendor.lock once with `npm pack` into
+# build/vendor/, refuses it unless its SHA-512 is the one the lock records, and
+# writes every file served under / and /ui/ into one generated source (see
+# userspace/http/web_assets.h).
+WEB_DIR := userspace/http/web
+WEB_PAGE := $(sort $(wildcard $(WEB_DIR)/page/*))
+$(GEN)/web_assets.cpp: $(WEB_DIR)/vendor.lock $(WEB_DIR)/embed.py $(WEB_PAGE) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	python3 $(WEB_DIR)/embed.py $(WEB_DIR)/vendor.lock $(WEB_DIR)/page build/vendor $@
 
 # --- C++ ---------------------------------------------------------------------------
 # Two libraries: libprofbufd_bpf.a holds the few sources that include a header

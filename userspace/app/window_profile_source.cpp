@@ -21,9 +21,11 @@ class PromiseSink final : public Sink {
 }  // namespace
 
 WindowProfileSource::WindowProfileSource(Reader& reader, Publisher& publisher,
-                                         const kinds::Kind& kind, std::size_t ncpu_slots,
-                                         const Clock& clock, std::function<bool()> healthy)
-    : reader_(reader), publisher_(publisher), kind_(kind), nslots_(ncpu_slots), clock_(clock),
+                                         std::vector<const kinds::Kind*> kinds,
+                                         std::size_t ncpu_slots, const Clock& clock,
+                                         std::function<bool()> healthy)
+    : reader_(reader), publisher_(publisher), kinds_(std::move(kinds)), nslots_(ncpu_slots),
+      clock_(clock),
       healthy_(std::move(healthy)) {}
 
 bool WindowProfileSource::healthy() const { return healthy_ && healthy_(); }
@@ -37,11 +39,20 @@ void WindowProfileSource::shutdown() {
 }
 
 Result<std::shared_ptr<const Profile>> WindowProfileSource::collect(const Request& request) {
-  auto w = std::make_shared<Window>(kind_.id(), kind_.accumulators().size(), clock_.monotonic_ns(),
+  const kinds::Kind* found = kinds_.empty() ? nullptr : kinds_.front();
+  if (!request.kind.empty()) {
+    found = nullptr;
+    for (const kinds::Kind* k : kinds_)
+      if (k->name() == request.kind) found = k;
+  }
+  if (found == nullptr)
+    return make_error(ExitCode::kUsage, "profile request", "kind " + request.kind + " is not captured");
+  const kinds::Kind& kind = *found;
+  auto w = std::make_shared<Window>(kind.id(), kind.accumulators().size(), clock_.monotonic_ns(),
                                     kOpenEnded, nslots_);
   w->start_unix_ns = clock_.realtime_ns();
   w->pids = request.pids;
-  w->books = kind_.open_books(*w);
+  w->books = kind.open_books(*w);
   if (w->books) w->books->begin();
   // The sink outlives this call if the request gives up early (shutdown): the
   // publisher still holds it.

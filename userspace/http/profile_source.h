@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "common/error.h"
@@ -20,13 +21,14 @@ class ProfileSource {
   struct Request {
     std::chrono::seconds duration{30};
     std::vector<std::uint32_t> pids;  // empty: every process
+    std::string kind;                 // a captured kind's name; empty: the CPU kind
   };
 
   // Opens a new window now, waits `duration` (blocking the calling thread),
   // then returns the symbolized profile of that window. Each call gets its own
   // window; calls may run concurrently. Fails (ExitCode::kRuntime) when
   // sampling stops before the window is complete (shutdown): the handler
-  // answers 503.
+  // answers 503. A kind that is not captured fails with ExitCode::kUsage.
   virtual Result<std::shared_ptr<const Profile>> collect(const Request& request) = 0;
 
   // True while sampling runs (BPF attached, loader and reader alive).
