@@ -113,7 +113,7 @@ metrics::Registry::CollectorId register_push_metrics(metrics::Registry& registry
     w.counter("profbufd_push_bytes_total",
               "Bytes of request bodies the Pyroscope server accepted", st.bytes);
     w.gauge("profbufd_push_queue_bytes",
-            "Bytes of windows waiting to be pushed, the one being sent included", st.queue_bytes);
+            "Bytes of windows waiting to be pushed (not the one being sent)", st.queue_bytes);
     constexpr const char* kDroppedHelp =
         "Windows not pushed, by reason: queue_full (oldest dropped), retries_exhausted, "
         "rejected (4xx), shutdown (flush deadline), encoding";

@@ -121,10 +121,9 @@ void PyroscopeSink::send_all() {
       }
       item = std::move(queue_.front());
       queue_.pop_front();
+      stats_.queue_bytes -= item.bytes;
     }
     deliver(item);
-    std::lock_guard lock(mu_);
-    stats_.queue_bytes -= item.bytes;
   }
 }
 

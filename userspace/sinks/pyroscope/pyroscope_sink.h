@@ -64,7 +64,7 @@ struct PushOptions {
 struct PushStats {
   std::map<std::string, std::uint64_t> requests;  // by HTTP status, or "error"
   std::uint64_t bytes = 0;                        // request bodies the server accepted
-  std::uint64_t queue_bytes = 0;                  // waiting to be sent (in-flight included)
+  std::uint64_t queue_bytes = 0;                  // waiting to be sent (not the one in flight)
   std::map<std::string, std::uint64_t> dropped;   // windows, by reason
   std::uint64_t windows_sent = 0;
   bool legacy_ingest = false;                     // the server only knows /ingest

@@ -1,0 +1,129 @@
+// The libcurl transport against a real HTTP server on loopback (cpp-httplib).
+#include "sinks/pyroscope/curl_transport.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include "http/cpp_httplib.h"
+
+namespace profbufd::pyroscope {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Receiver {
+  httplib::Server server;
+  std::thread thread;
+  int port = 0;
+  std::mutex mu;
+  httplib::Headers headers;  // of the last request
+  std::string body;
+  std::atomic<int> delay_ms{0};
+
+  Receiver() {
+    server.Post(".*", [this](const httplib::Request& req, httplib::Response& res) {
+      {
+        std::lock_guard lock(mu);
+        headers = req.headers;
+        body = req.body;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms.load()));
+      res.status = req.path == "/missing" ? 404 : 200;
+      res.set_content("said: " + req.path, "text/plain");
+    });
+    port = server.bind_to_any_port("127.0.0.1");
+    thread = std::thread([this] { server.listen_after_bind(); });
+    while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ~Receiver() {
+    server.stop();
+    thread.join();
+  }
+  std::string url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port) + path;
+  }
+  std::string header(const std::string& name) {
+    std::lock_guard lock(mu);
+    auto it = headers.find(name);
+    return it == headers.end() ? "" : it->second;
+  }
+};
+
+PostRequest request(const std::string& url) {
+  PostRequest r;
+  r.url = url;
+  r.content_type = "application/proto";
+  r.body = std::string("\x0a\x00\xff", 3);
+  r.headers = {{"X-Scope-OrgID", "t1"}};
+  r.timeout = 5s;
+  return r;
+}
+
+TEST(CurlTransport, PostsTheBodyWithItsHeadersAndReadsTheStatus) {
+  Receiver rx;
+  CurlTransport t;
+  const PostResult r = t.post(request(rx.url("/push.v1.PusherService/Push")));
+  EXPECT_EQ(r.status, 200) << r.error;
+  EXPECT_EQ(r.body, "said: /push.v1.PusherService/Push");
+  EXPECT_EQ(rx.header("Content-Type"), "application/proto");
+  EXPECT_EQ(rx.header("X-Scope-OrgID"), "t1");
+  EXPECT_EQ(rx.header("Authorization"), "");
+  {
+    std::lock_guard lock(rx.mu);
+    EXPECT_EQ(rx.body, std::string("\x0a\x00\xff", 3));
+  }
+  EXPECT_EQ(t.post(request(rx.url("/missing"))).status, 404) << "on the same connection";
+}
+
+TEST(CurlTransport, BasicAuthComesFromTheCredentials) {
+  Receiver rx;
+  CurlTransport t(BasicAuth{"123456", "glc_secret"});
+  ASSERT_EQ(t.post(request(rx.url("/"))).status, 200);
+  // base64("123456:glc_secret")
+  EXPECT_EQ(rx.header("Authorization"), "Basic MTIzNDU2OmdsY19zZWNyZXQ=");
+}
+
+TEST(CurlTransport, ASlowServerTimesOut) {
+  Receiver rx;
+  rx.delay_ms = 1500;
+  CurlTransport t;
+  PostRequest r = request(rx.url("/"));
+  r.timeout = 200ms;
+  const PostResult res = t.post(r);
+  EXPECT_EQ(res.status, 0);
+  EXPECT_TRUE(res.timed_out) << res.error;
+}
+
+TEST(CurlTransport, NoServerIsAnErrorNotAStatus) {
+  int port;
+  {
+    Receiver rx;
+    port = rx.port;
+  }
+  CurlTransport t;
+  const PostResult r = t.post(request("http://127.0.0.1:" + std::to_string(port) + "/"));
+  EXPECT_EQ(r.status, 0);
+  EXPECT_FALSE(r.error.empty());
+}
+
+TEST(CurlTransport, AbortEndsARequestInFlight) {
+  Receiver rx;
+  rx.delay_ms = 3000;
+  CurlTransport t;
+  std::thread aborter([&] {
+    std::this_thread::sleep_for(200ms);
+    t.abort();
+  });
+  const PostResult r = t.post(request(rx.url("/")));
+  aborter.join();
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.error, "aborted at shutdown");
+  EXPECT_EQ(t.post(request(rx.url("/"))).error, "aborted at shutdown") << "and every later one";
+}
+
+}  // namespace
+}  // namespace profbufd::pyroscope
