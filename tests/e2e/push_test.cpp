@@ -203,7 +203,7 @@ TEST_F(PushE2E, EveryWindowReachesPyroscopeWithItsLabelsAndTheTokenFromAFile) {
   ASSERT_TRUE(d.ready) << d.proc.err();
   ASSERT_TRUE(rx.wait_received(2)) << d.proc.err();
 
-  const Received r = rx.received().at(1);
+  Received r = rx.received().at(1);
   EXPECT_EQ(r.path, "/push.v1.PusherService/Push");
   EXPECT_EQ(r.headers["Authorization"], "Bearer glc_test_token");
   EXPECT_EQ(r.headers["X-Scope-OrgID"], "team-a");
@@ -243,7 +243,7 @@ TEST_F(PushE2E, A404OnConnectFallsBackToIngestWithBasicAuthFromAFile) {
   ASSERT_TRUE(rx.wait_received(2)) << d.proc.err();
   EXPECT_EQ(rx.connects(), 1) << "after one 404, straight to /ingest";
   EXPECT_TRUE(d.proc.wait_for_stderr("legacy /ingest", 5s)) << d.proc.err();
-  const Received r = rx.received().at(1);
+  Received r = rx.received().at(1);
   EXPECT_EQ(r.path, "/ingest");
   EXPECT_EQ(r.headers["Authorization"], "Basic MTIzNDU2OnMzY3JldA==");  // 123456:s3cret
   char host[256] = {};
@@ -279,9 +279,9 @@ TEST_F(PushE2E, AStalledServerCostsAtMostTheQueueAndSamplingGoesOn) {
   TempDir out;
   Receiver rx;
   rx.stall_ms = [](int) { return -1; };  // every request hangs until released
-  constexpr double kQueue = 256 * 1024;
+  constexpr double kQueue = 64 * 1024;  // the smallest allowed: a few windows
   PushDaemon d(out.path, rx.url(),
-               {"--pyroscope-queue-size", "256K", "--pyroscope-timeout", "5m"});
+               {"--pyroscope-queue-size", "64K", "--pyroscope-timeout", "5m"});
   ASSERT_TRUE(d.ready) << d.proc.err();
   const double samples_before = d.metric("profbufd_samples_total");
   // Windows pile up behind the stalled request until the oldest are dropped.
