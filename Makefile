@@ -229,6 +229,7 @@ test-packaging: deb
 
 test-unit: $(BUILD)/unit_tests $(TESTPROGS)
 	PROFBUFD_BUILD=$(BUILD) tests/run-gtest.sh $(BUILD)/unit_tests '$(GTEST_FILTER)'
+	PYTHONDONTWRITEBYTECODE=1 python3 -m unittest discover -s tests/userspace/http/web -p 'test_*.py'
 
 test-profbuf: $(BUILD)/profbuf_tests
 	tests/run-gtest.sh $(BUILD)/profbuf_tests '$(GTEST_FILTER)'
