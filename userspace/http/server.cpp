@@ -106,6 +106,18 @@ bool loopback_literal(std::string_view h) {
   return inet_pton(AF_INET6, s.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
+// Fetch Metadata: a browser says which site made it send a request. One from
+// another site's page (an <img src>, a fetch) that is not a navigation is
+// refused: the page's own requests are same-origin, and a web page elsewhere
+// must not be able to start collections (/api/collect holds a window slot
+// for up to 300 s) through a visitor's browser. Clients that are not
+// browsers send no such header and are not affected.
+bool cross_site_subresource(const httplib::Request& req) {
+  const std::string site = req.get_header_value("Sec-Fetch-Site");
+  if (site != "cross-site" && site != "same-site") return false;
+  return req.get_header_value("Sec-Fetch-Mode") != "navigate";
+}
+
 }  // namespace
 
 bool accepted_host(std::string_view host, std::string_view listen_host) {
@@ -158,6 +170,12 @@ void Server::route() {
       reply_error(res, 403,
                   error_body("Host header not accepted: this server answers loopback names "
                              "only (use http://127.0.0.1:PORT/, or --http-allow-remote)"));
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (cross_site_subresource(req)) {
+      reply_error(res, 403,
+                  error_body("cross-site request refused (open the page itself, or use a "
+                             "client that is not a browser)"));
       return httplib::Server::HandlerResponse::Handled;
     }
     if (has_catch_all(req.method)) return httplib::Server::HandlerResponse::Unhandled;

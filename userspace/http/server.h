@@ -77,6 +77,9 @@ struct ServerOptions {
   bool loopback_host_only = false;
 };
 
+// Whatever the options, a request a browser sends for another site's page
+// (Sec-Fetch-Site cross-site or same-site, and not a navigation) gets 403.
+
 // True when `host` (a Host header: name or address, with or without a port)
 // is one a loopback-only server answers; `listen_host` is --http-listen's.
 bool accepted_host(std::string_view host, std::string_view listen_host);

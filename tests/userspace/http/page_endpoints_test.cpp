@@ -218,6 +218,25 @@ TEST_F(PageServer, CollectKeepsTheFreshWindowAndAnswersItsId) {
   get_json("/api/collect?kind=mutex", 400);
 }
 
+// Fetch Metadata: another site's page cannot make a browser start windows
+// here (or read anything); navigating to the page from a link still works.
+TEST_F(PageServer, CrossSiteSubresourceRequestsAreRefused) {
+  auto refused = get("/api/collect?seconds=1",
+                     {{"Sec-Fetch-Site", "cross-site"}, {"Sec-Fetch-Mode", "no-cors"}});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403);
+  EXPECT_TRUE(source_.requests().empty()) << "no window was opened";
+  auto other_port = get("/api/kinds", {{"Sec-Fetch-Site", "same-site"}, {"Sec-Fetch-Mode", "cors"}});
+  ASSERT_TRUE(other_port);
+  EXPECT_EQ(other_port->status, 403) << "another port of localhost is another origin";
+  auto link = get("/", {{"Sec-Fetch-Site", "cross-site"}, {"Sec-Fetch-Mode", "navigate"}});
+  ASSERT_TRUE(link);
+  EXPECT_EQ(link->status, 200);
+  auto own = get("/api/kinds", {{"Sec-Fetch-Site", "same-origin"}, {"Sec-Fetch-Mode", "cors"}});
+  ASSERT_TRUE(own);
+  EXPECT_EQ(own->status, 200);
+}
+
 TEST_F(PageServer, OtherMethodsAre405AndTheListMovedToEndpoints) {
   httplib::Client c("127.0.0.1", server_->port());
   auto r = c.Post("/api/kinds", "x", "text/plain");
