@@ -26,7 +26,7 @@ endif
 
 # Packages needed to build, test and run. One per line in the recipe below.
 DEB_PACKAGES := \
-	bpftool clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config \
+	bpftool clang llvm libbpf-dev libelf-dev libdw-dev zlib1g-dev pkg-config \
 	g++ make nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev \
 	golang-go libcpp-httplib-dev libsystemd-dev prometheus lintian dpkg-dev fakeroot \
 	systemd python3 \
@@ -60,7 +60,7 @@ CXXFLAGS ?= -O2 -g
 CXXFLAGS += -std=c++20 -Wall -Wextra -Werror -fno-omit-frame-pointer $(SAN_FLAGS) \
 	-Iuserspace -Ibpf -I$(GEN) -MMD -MP -DPROFBUFD_VERSION='"$(VERSION)"'
 LDFLAGS += $(SAN_FLAGS)
-LDLIBS := -lbpf -lelf -lz -lcpp-httplib -lcurl -lsystemd -lpthread
+LDLIBS := -lbpf -ldw -lelf -lz -lcpp-httplib -lcurl -lsystemd -lpthread
 
 LIB_SRCS := $(shell find userspace -name '*.cpp' ! -name main.cpp | sort)
 UNIT_SRCS := $(shell find tests/userspace -name '*_test.cpp' 2>/dev/null | sort)
@@ -77,7 +77,12 @@ BPF_LIB_OBJS := $(BPF_LIB_SRCS:%.cpp=$(BUILD)/obj/%.o)
 UNIT_OBJS := $(UNIT_SRCS:%.cpp=$(BUILD)/obj/%.o)
 E2E_OBJS := $(E2E_SRCS:%.cpp=$(BUILD)/obj/%.o)
 BENCH_OBJS := $(BENCH_SRCS:%.cpp=$(BUILD)/obj/%.o)
-TESTPROGS := $(patsubst tests/programs/%,$(BUILD)/tests/programs/%,$(basename $(TESTPROG_SRCS)))
+# lib*.c are shared libraries the programs link (lib*.so); *_nofp.c are built
+# optimized and without frame pointers, as distributions build their packages.
+TESTLIB_SRCS := $(filter tests/programs/lib%,$(TESTPROG_SRCS))
+TESTLIBS := $(patsubst tests/programs/%.c,$(BUILD)/tests/programs/%.so,$(TESTLIB_SRCS))
+TESTPROGS := $(patsubst tests/programs/%,$(BUILD)/tests/programs/%, \
+	$(basename $(filter-out $(TESTLIB_SRCS),$(TESTPROG_SRCS)))) $(TESTLIBS)
 
 DEPS_STAMP := build/.deps-installed
 BPF_SRCS := $(sort $(wildcard bpf/*.bpf.c))
@@ -204,6 +209,18 @@ $(BUILD)/benchmarks: $(BENCH_OBJS) $(BUILD)/libprofbufd.a $(BUILD)/libprofbufd_b
 $(BUILD)/tests/programs/%: tests/programs/%.c Makefile | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	gcc -O0 -g -fno-omit-frame-pointer -fPIE -pie -pthread $< -o $@
+# The unwinder's fixtures: -O2 without frame pointers (and without the
+# optimizations that merge or remove frames on purpose), linking their library
+# from their own directory.
+NOFP_CFLAGS := -O2 -g -fomit-frame-pointer -fno-optimize-sibling-calls -fno-inline
+$(BUILD)/tests/programs/lib%.so: tests/programs/lib%.c tests/programs/*.h Makefile | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	gcc $(NOFP_CFLAGS) -fPIC -shared $< -o $@
+$(BUILD)/tests/programs/%_nofp: tests/programs/%_nofp.c $(TESTLIBS) Makefile | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	gcc $(NOFP_CFLAGS) -fPIE -pie $< -o $@ -L$(BUILD)/tests/programs -lunwind_fixture \
+		-Wl,-rpath,'$$ORIGIN'
+
 $(BUILD)/tests/programs/%: tests/programs/%.cpp Makefile | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CXX) -std=c++20 -O0 -g -fno-omit-frame-pointer -fPIE -pie -pthread $< -o $@

@@ -12,7 +12,10 @@
 #include <linux/types.h>
 #endif
 
-#define PROFBUFD_MAX_FRAMES 127 /* per stack: kernel and user each */
+#define PROFBUFD_MAX_FRAMES 127 /* per stack: kernel and user each... */
+/* ...except a user stack walked by the table walker (bpf/unwind.bpf.h) with no
+ * kernel frames beside it (a tick in user mode): it may take all of frames[]. */
+#define PROFBUFD_MAX_USER_FRAMES (2 * PROFBUFD_MAX_FRAMES)
 #define PROFBUFD_COMM_LEN 16
 #define PROFBUFD_MAX_PIDS 32 /* entries of the shared pid filter map */
 /*
@@ -26,13 +29,25 @@ enum profbufd_kind {
 	PROFBUFD_KIND_CPU = 0, /* a cpu-clock tick; value 1 */
 };
 
-/* Why a stack holds no frames. */
+/*
+ * What a stack holds. OK: frames, and for a user stack walked with tables
+ * (--unwind=auto|dwarf) the walk reached the outermost frame; with frame
+ * pointers (bpf_get_stack) the kernel does not say whether it did. The
+ * TRUNCATED_* statuses are user stacks walked with tables that stopped early
+ * (enum uw_end of bpf/unwind.h): their frames are kept, and the status says why.
+ */
 enum profbufd_stack_status {
 	PROFBUFD_STACK_OK = 0,            /* frames[] holds >= 1 frame */
 	PROFBUFD_STACK_KERNEL_THREAD = 1, /* user stack: the task has no user space */
 	PROFBUFD_STACK_EMPTY = 2,         /* the walker returned no frames */
 	PROFBUFD_STACK_ERROR = 3,         /* bpf_get_stack failed; errno in *_err */
 	PROFBUFD_STACK_NOT_COLLECTED = 4, /* not asked for (e.g. user stack of idle) */
+	PROFBUFD_STACK_TRUNCATED_DEPTH = 5,       /* the depth limit */
+	PROFBUFD_STACK_TRUNCATED_NO_TABLE = 6,    /* no unwind table for a frame */
+	PROFBUFD_STACK_TRUNCATED_PENDING = 7,     /* the table was not built yet */
+	PROFBUFD_STACK_TRUNCATED_UNSUPPORTED = 8, /* a rule the walker does not support */
+	PROFBUFD_STACK_TRUNCATED_UNREADABLE = 9,  /* user memory could not be read */
+	PROFBUFD_STACK_TRUNCATED_BAD_PC = 10,     /* an address that cannot be code */
 };
 
 /*

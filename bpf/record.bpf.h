@@ -22,7 +22,7 @@
  * 2 KiB) into the ring. Reserving sizeof(struct profbufd_sample) lets
  * bpf_get_stack() write straight into the ring: no copy, no scratch map. The
  * price is ring space (2 KiB per record whatever the depth), which userspace
- * pays by sizing the ring for one second of full-size records.
+ * pays by sizing the ring for half a second of full-size records.
  *
  * The user stack lands at a variable offset (right after the kernel frames) so
  * that userspace reads frames[] as one contiguous stack, kernel frames first.
@@ -40,6 +40,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "profbufd.h"
+#include "unwind.bpf.h"
 
 #define PROFBUFD_STACK_BYTES (PROFBUFD_MAX_FRAMES * sizeof(__u64))
 
@@ -140,11 +141,64 @@ static __always_inline __u16 profbufd_stack_result(long ret, __u8 *status, __s16
 	return (__u16)(ret / sizeof(__u64));
 }
 
+/* What the table walker's end means for the record. */
+static __always_inline __u8 profbufd_user_status(__u8 end)
+{
+	switch (end) {
+	case UW_END_ENTRY: return PROFBUFD_STACK_OK;
+	case UW_END_DEPTH: return PROFBUFD_STACK_TRUNCATED_DEPTH;
+	case UW_END_NO_TABLE: return PROFBUFD_STACK_TRUNCATED_NO_TABLE;
+	case UW_END_PENDING: return PROFBUFD_STACK_TRUNCATED_PENDING;
+	case UW_END_UNSUPPORTED: return PROFBUFD_STACK_TRUNCATED_UNSUPPORTED;
+	case UW_END_BAD_PC: return PROFBUFD_STACK_TRUNCATED_BAD_PC;
+	default: return PROFBUFD_STACK_TRUNCATED_UNREADABLE;
+	}
+}
+
+/* The user stack with the table walker (unwind.bpf.h), copied in behind the
+ * kernel frames: all of frames[] when there are none (a tick in user mode),
+ * else PROFBUFD_MAX_FRAMES. Each branch has constant bounds the verifier can
+ * check; a walk longer than the room left counts as truncated by depth. */
+static __always_inline void profbufd_walk_user(struct profbufd_sample *s, __u16 kframes)
+{
+	struct profbufd_record *h = &s->hdr;
+	__u32 zero = 0;
+	struct uw_scratch *sc = bpf_map_lookup_elem(&uw_scratch, &zero);
+
+	if (!sc) {
+		h->user_status = PROFBUFD_STACK_ERROR;
+		h->user_err = -22; /* EINVAL: cannot happen for a PERCPU_ARRAY key 0 */
+		return;
+	}
+	__u8 end = uw_walk(sc);
+	__u32 n = sc->n;
+	long err;
+	if (kframes == 0) {
+		if (n > PROFBUFD_MAX_USER_FRAMES)
+			n = PROFBUFD_MAX_USER_FRAMES;
+		err = n ? bpf_probe_read_kernel(s->frames, n * sizeof(__u64), sc->frames) : 0;
+	} else {
+		if (kframes > PROFBUFD_MAX_FRAMES)
+			kframes = PROFBUFD_MAX_FRAMES;
+		if (n > PROFBUFD_MAX_FRAMES) {
+			n = PROFBUFD_MAX_FRAMES;
+			end = UW_END_DEPTH;
+		}
+		err = n ? bpf_probe_read_kernel(&s->frames[kframes], n * sizeof(__u64), sc->frames)
+			: 0;
+	}
+	if (err)
+		n = 0;
+	h->user_frames = n;
+	h->user_status = n ? profbufd_user_status(end) : PROFBUFD_STACK_EMPTY;
+}
+
 /*
  * Step 3b: the kernel stack at frames[0] and the user stack right behind it.
  * The kernel stack is empty (0 frames) when the event interrupted user mode.
  * The idle task (tgid 0) and kernel threads have no user half to walk: their
- * status says so instead.
+ * status says so instead. The user stack comes from frame pointers
+ * (bpf_get_stack) or from the table walker, as unwind_mode says.
  */
 static __always_inline void profbufd_collect_stacks(void *ctx, struct profbufd_sample *s)
 {
@@ -163,6 +217,8 @@ static __always_inline void profbufd_collect_stacks(void *ctx, struct profbufd_s
 		h->user_status = PROFBUFD_STACK_NOT_COLLECTED;
 	} else if (!BPF_CORE_READ(task, mm)) {
 		h->user_status = PROFBUFD_STACK_KERNEL_THREAD;
+	} else if (unwind_mode != 0) {
+		profbufd_walk_user(s, kframes);
 	} else {
 		long uret = bpf_get_stack(ctx, &s->frames[kframes], PROFBUFD_STACK_BYTES,
 					  BPF_F_USER_STACK);

@@ -1,8 +1,10 @@
 // The kinds a run captures, made from the command line through the registry
-// (kinds/registry.h), and the capture with every one of them attached.
+// (kinds/registry.h), the capture with every one of them attached, and the
+// user-stack unwinder that serves their BPF walker (unwind/unwinder.h).
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -10,12 +12,19 @@
 #include "cli/options.h"
 #include "common/error.h"
 #include "kinds/kind.h"
+#include "unwind/unwinder.h"
 
 namespace profbufd {
 
 struct CaptureSetup {
   std::vector<std::unique_ptr<kinds::Kind>> kinds;
   std::unique_ptr<capture::Capture> capture;
+  // Null with --unwind fp, or when --unwind auto fell back to frame pointers.
+  // Declared after the capture: destroyed first, while the maps it writes
+  // still exist.
+  std::unique_ptr<unwind::Unwinder> unwinder;
+  // Why --unwind auto walks frame pointers only (the walker did not load).
+  std::optional<Error> unwind_fallback;
   // Whether CO-RE relocation used the build's minimized BTF (capture/core_btf.h)
   // rather than the kernel's full BTF.
   bool minimized_btf = false;
@@ -27,8 +36,14 @@ struct CaptureSetup {
 
 // Makes every registered kind from `options`, opens the capture (`base` with
 // the pid filter, ring size and record rate taken from `options` and the
-// kinds) and attaches each kind. Sampling starts at attach; records wait in
-// the ring until the capture starts its loader.
+// kinds) and attaches each kind. With --unwind auto or dwarf it also attaches
+// the process events, starts the unwinder and, for --pid, builds the target
+// processes' tables before sampling starts. Sampling starts at attach; records
+// wait in the ring until the capture starts its loader.
+//
+// --unwind auto falls back to frame pointers, with one warning, when the table
+// walker cannot load (a kernel before 5.17 has no bpf_loop); --unwind dwarf
+// fails with kBpfLoad instead.
 Result<CaptureSetup> open_capture(const cli::Options& options,
                                   capture::CaptureOptions base = {});
 

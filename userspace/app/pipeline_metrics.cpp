@@ -3,6 +3,7 @@
 #include <string>
 
 #include "app/pipeline.h"
+#include "app/unwind_metrics.h"
 #include "capture/capture.h"
 #include "metrics/metric_writer.h"
 #include "metrics/process_collector.h"
@@ -29,6 +30,12 @@ void capture_metrics(metrics::MetricWriter& w, const capture::Capture& capture,
             reader.profbuf_overflow());
   w.counter("profbufd_lost_samples_total", kLostHelp, {{"reason", "stack_unavailable"}},
             reader.stack_unavailable());
+  constexpr const char* kTruncHelp =
+      "Samples kept whose user stack stopped before the program's entry, by reason (their "
+      "profiles end them in a [truncated: <reason>] frame)";
+  for (std::size_t i = 0; i < kTruncationReasons; ++i)
+    w.counter("profbufd_stacks_truncated_total", kTruncHelp,
+              {{"reason", std::string(kTruncationNames[i])}}, reader.stacks_truncated(i));
   w.gauge("profbufd_ringbuf_capacity_bytes", "Size of the BPF ring buffer",
           cs.ringbuf_capacity_bytes);
   w.gauge("profbufd_ringbuf_peak_used_bytes",
@@ -77,13 +84,15 @@ void sink_metrics(metrics::MetricWriter& w, const Pipeline& p) {
 }  // namespace
 
 std::vector<metrics::Registry::CollectorId> register_pipeline_metrics(
-    metrics::Registry& registry, const capture::Capture& capture, const Pipeline& pipeline) {
+    metrics::Registry& registry, const capture::Capture& capture, const Pipeline& pipeline,
+    const unwind::Unwinder* unwinder) {
   std::vector<metrics::Registry::CollectorId> ids;
   ids.push_back(registry.add_collector(metrics::process_collector()));
-  ids.push_back(registry.add_collector([&](metrics::MetricWriter& w) {
+  ids.push_back(registry.add_collector([&capture, &pipeline, unwinder](metrics::MetricWriter& w) {
     w.gauge("profbufd_build_info", "profbufd version; the value is always 1",
             {{"version", PROFBUFD_VERSION}}, 1);
     capture_metrics(w, capture, pipeline.reader());
+    unwind_metrics(w, unwinder);
     symbolizer_metrics(w, pipeline.symbolizer());
     sink_metrics(w, pipeline);
   }));

@@ -10,12 +10,17 @@ class Pipeline;
 namespace capture {
 class Capture;
 }
+namespace unwind {
+class Unwinder;
+}
 
-// Adds a collector for capture, reader, symbolizer and sink numbers, plus
-// profbufd_build_info and the process_* metrics. Every argument must outlive
-// the collector (remove it with the returned ids before they go).
+// Adds a collector for capture, reader, unwinder (null: frame pointers only),
+// symbolizer and sink numbers, plus profbufd_build_info and the process_*
+// metrics. Every argument must outlive the collector (remove it with the
+// returned ids before they go).
 std::vector<metrics::Registry::CollectorId> register_pipeline_metrics(
-    metrics::Registry& registry, const capture::Capture& capture, const Pipeline& pipeline);
+    metrics::Registry& registry, const capture::Capture& capture, const Pipeline& pipeline,
+    const unwind::Unwinder* unwinder);
 
 namespace pyroscope {
 class PyroscopeSink;

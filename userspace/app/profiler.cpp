@@ -59,6 +59,7 @@ PipelineConfig pipeline_config(const cli::Options& o, const CaptureSetup& setup,
   c.store_windows = true;
   if (push) c.window_sinks.push_back(push);
   c.context = this_machine(static_cast<std::uint32_t>(capture.cpus().size()));
+  c.context.user_unwind = setup.unwinder ? "dwarf" : "fp";
   return c;
 }
 
@@ -121,7 +122,7 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
                              });
   metrics::Registry registry;
   metrics::CounterFamily& http_requests = http_requests_family(registry);
-  register_pipeline_metrics(registry, capture, pipeline);
+  register_pipeline_metrics(registry, capture, pipeline, setup.unwinder.get());
   if (*push) register_push_metrics(registry, **push);
   PageStore page_store(pipeline.recent(), setup.kind_list());
   std::optional<http::Server> server;

@@ -26,6 +26,9 @@ struct AttachContext {
   const char* btf_custom_path = nullptr;
   std::uint64_t wakeup_bytes = 0;  // the objects' wakeup_bytes knob
   bool filter_pids = false;        // the objects' filter_pids knob
+  // The objects' unwind_mode knob (bpf/unwind.bpf.h): 0 frame pointers, 1 tables
+  // with a frame-pointer fallback, 2 tables only.
+  std::uint8_t unwind_mode = 0;
 };
 
 }  // namespace profbufd::capture

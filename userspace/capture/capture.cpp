@@ -8,6 +8,7 @@
 
 #include "capture/cpu_list.h"
 #include "core/record.h"
+#include "unwind.h"
 
 namespace profbufd::capture {
 namespace {
@@ -28,6 +29,17 @@ Status validate(const CaptureOptions& o) {
 }
 
 }  // namespace
+
+SharedMapSizes shared_map_sizes(std::uint64_t ringbuf_bytes, std::uint64_t unwind_table_bytes) {
+  SharedMapSizes s;
+  s.ringbuf_bytes = ringbuf_bytes;
+  // A sixteenth for page entries (8 bytes per 4 KiB of code; node's are 5% of
+  // its rows' bytes), the rest for rows.
+  const std::uint64_t page_bytes = unwind_table_bytes / 16;
+  s.uw_page_entries = static_cast<std::uint32_t>(page_bytes / sizeof(uw_page));
+  s.uw_row_blocks = static_cast<std::uint32_t>((unwind_table_bytes - page_bytes) / sizeof(uw_block));
+  return s;
+}
 
 std::uint64_t CaptureStats::total_samples() const {
   std::uint64_t n = 0;
@@ -62,7 +74,7 @@ Status Capture::load(const CaptureOptions& o) {
   if (ring_bytes > (std::uint64_t{1} << 31))
     return make_error(ExitCode::kUsage, "ringbuf size " + std::to_string(ring_bytes),
                       "above the 2 GiB the kernel accepts");
-  auto maps = SharedMaps::create(ring_bytes);
+  auto maps = SharedMaps::create(shared_map_sizes(ring_bytes, o.unwind_table_bytes));
   if (!maps) return maps.error();
   maps_.emplace(std::move(maps).value());
   for (std::uint32_t pid : o.pids)
@@ -101,9 +113,10 @@ std::vector<ProfBuf*> Capture::buffers() const {
   return raw;
 }
 
-AttachContext Capture::attach_context(const char* btf_custom_path) const {
+AttachContext Capture::attach_context(const char* btf_custom_path,
+                                      std::uint8_t unwind_mode) const {
   return AttachContext{*maps_, cpus_, btf_custom_path, maps_->ringbuf_bytes() / 4,
-                       filter_pids_};
+                       filter_pids_, unwind_mode};
 }
 
 void Capture::add(std::unique_ptr<Attachment> attachment) {

@@ -46,7 +46,13 @@ struct CaptureOptions {
   std::optional<ProfBufSize> profbuf_size;  // overrides profbuf_sizing
   std::size_t max_task_identities = TaskInterner::kDefaultMaxIdentities;
   std::chrono::milliseconds drain_period = RingbufLoader::kDefaultPeriod;
+  // Kernel memory for the user-stack walker's tables (bpf/unwind.h); 0 when
+  // the walker is off.
+  std::uint64_t unwind_table_bytes = 0;
 };
+
+// How the shared maps are sized for a ring and an unwind table budget.
+SharedMapSizes shared_map_sizes(std::uint64_t ringbuf_bytes, std::uint64_t unwind_table_bytes);
 
 struct CpuCaptureStats {
   int cpu = 0;
@@ -97,7 +103,8 @@ class Capture {
   std::uint64_t ringbuf_bytes() const { return maps_->ringbuf_bytes(); }
 
   // What a kind attaches to. The pid filter is already filled in.
-  AttachContext attach_context(const char* btf_custom_path) const;
+  AttachContext attach_context(const char* btf_custom_path, std::uint8_t unwind_mode) const;
+  const SharedMaps& maps() const { return *maps_; }
   // Takes a kind's attachment; stop() detaches it.
   void add(std::unique_ptr<Attachment> attachment);
 

@@ -26,7 +26,8 @@ DecodeResult decode_sample(std::span<const std::byte> record) {
   // Copy the fixed header out (72 bytes) rather than type-punning the record.
   profbufd_record h;
   std::memcpy(&h, record.data(), PROFBUFD_RECORD_HEADER_BYTES);
-  if (h.kernel_frames > PROFBUFD_MAX_FRAMES || h.user_frames > PROFBUFD_MAX_FRAMES) {
+  if (h.kernel_frames > PROFBUFD_MAX_FRAMES || h.user_frames > PROFBUFD_MAX_USER_FRAMES ||
+      h.kernel_frames + h.user_frames > PROFBUFD_MAX_USER_FRAMES) {
     r.error = DecodeError::kTooManyFrames;
     return r;
   }

@@ -31,7 +31,7 @@ struct DecodedSample {
 // against a header/program mismatch turning into out-of-bounds reads.
 enum class DecodeError {
   kTooShort,        // smaller than the fixed header
-  kTooManyFrames,   // a frame count above PROFBUFD_MAX_FRAMES
+  kTooManyFrames,   // more kernel or user frames than bpf/profbufd.h allows
   kTruncated,       // frames claimed beyond the end of the record
 };
 

@@ -3,9 +3,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
+
+#include "unwind.h"
 
 namespace profbufd::capture {
 namespace {
@@ -18,43 +21,65 @@ Error map_error(const std::string& what, int err) {
   return make_error(ExitCode::kBpfLoad, what, std::strerror(err));
 }
 
-Result<Fd> create_map(bpf_map_type type, const char* name, std::uint32_t key,
-                      std::uint32_t value, std::uint32_t entries) {
-  const int fd = bpf_map_create(type, name, key, value, entries, nullptr);
-  if (fd < 0) return map_error(std::string("creating the BPF map ") + name, fd);
-  return Fd(fd);
+struct MapSpec {
+  SharedMap which;
+  const char* object_name;  // as bpf/*.bpf.h declares it
+  const char* kernel_name;  // what bpftool shows (at most 15 characters)
+  bpf_map_type type;
+  std::uint32_t key, value, entries, flags;
+};
+
+std::vector<MapSpec> specs(const SharedMapSizes& s) {
+  const auto u32 = static_cast<std::uint32_t>(sizeof(std::uint32_t));
+  return {
+      {SharedMap::kRing, "samples", "profbufd_ring", BPF_MAP_TYPE_RINGBUF, 0, 0,
+       static_cast<std::uint32_t>(s.ringbuf_bytes), 0},
+      {SharedMap::kCounters, "counters", "profbufd_count", BPF_MAP_TYPE_PERCPU_ARRAY, u32,
+       sizeof(profbufd_counters), PROFBUFD_MAX_KINDS, 0},
+      {SharedMap::kPids, "pids", "profbufd_pids", BPF_MAP_TYPE_HASH, u32, 1, PROFBUFD_MAX_PIDS, 0},
+      {SharedMap::kUwProcs, "uw_procs", "profbufd_uwproc", BPF_MAP_TYPE_HASH, u32,
+       sizeof(uw_proc), UW_MAX_PROCS, BPF_F_NO_PREALLOC},
+      {SharedMap::kUwBins, "uw_bins", "profbufd_uwbin", BPF_MAP_TYPE_ARRAY, u32, sizeof(uw_bin),
+       UW_MAX_BINS, 0},
+      {SharedMap::kUwPages, "uw_pages", "profbufd_uwpage", BPF_MAP_TYPE_ARRAY, u32,
+       sizeof(uw_page), std::max<std::uint32_t>(s.uw_page_entries, 1), 0},
+      {SharedMap::kUwRows, "uw_rows", "profbufd_uwrows", BPF_MAP_TYPE_ARRAY, u32,
+       sizeof(uw_block), std::max<std::uint32_t>(s.uw_row_blocks, 1), 0},
+      {SharedMap::kUwRules, "uw_rules", "profbufd_uwrule", BPF_MAP_TYPE_ARRAY, u32,
+       sizeof(uw_rule), UW_MAX_RULES, 0},
+      {SharedMap::kUwCounters, "uw_counters", "profbufd_uwcnt", BPF_MAP_TYPE_PERCPU_ARRAY, u32,
+       sizeof(uw_counters), 1, 0},
+      {SharedMap::kUwEvents, "uw_events", "profbufd_uwevt", BPF_MAP_TYPE_RINGBUF, 0, 0,
+       64 * 1024, 0},
+      {SharedMap::kUwAsked, "uw_asked", "profbufd_uwask", BPF_MAP_TYPE_LRU_HASH, u32,
+       sizeof(std::uint64_t), 4096, 0},
+  };
 }
 
 }  // namespace
 
-Result<SharedMaps> SharedMaps::create(std::uint64_t ringbuf_bytes) {
+Result<SharedMaps> SharedMaps::create(const SharedMapSizes& sizes) {
   SharedMaps m;
-  m.ringbuf_bytes_ = ringbuf_bytes;
-  auto ring = create_map(BPF_MAP_TYPE_RINGBUF, "profbufd_ring", 0, 0,
-                         static_cast<std::uint32_t>(ringbuf_bytes));
-  if (!ring) return ring.error();
-  auto counters = create_map(BPF_MAP_TYPE_PERCPU_ARRAY, "profbufd_count", sizeof(std::uint32_t),
-                             sizeof(profbufd_counters), PROFBUFD_MAX_KINDS);
-  if (!counters) return counters.error();
-  auto pids = create_map(BPF_MAP_TYPE_HASH, "profbufd_pids", sizeof(std::uint32_t),
-                         sizeof(std::uint8_t), PROFBUFD_MAX_PIDS);
-  if (!pids) return pids.error();
-  m.ring_ = std::move(ring).value();
-  m.counters_ = std::move(counters).value();
-  m.pids_ = std::move(pids).value();
+  m.sizes_ = sizes;
+  for (const MapSpec& s : specs(sizes)) {
+    LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = s.flags);
+    const int fd = bpf_map_create(s.type, s.kernel_name, s.key, s.value, s.entries, &opts);
+    if (fd < 0) return map_error(std::string("creating the BPF map ") + s.object_name, fd);
+    m.fds_[static_cast<std::size_t>(s.which)] = Fd(fd);
+  }
   return m;
 }
 
 Status SharedMaps::reuse_in(bpf_object* obj) const {
+  const std::vector<MapSpec> all = specs(sizes_);
   bpf_map* map;
   bpf_object__for_each_map(map, obj) {
     const char* name = bpf_map__name(map);
-    int fd = -1;
-    if (std::strcmp(name, kRingName) == 0) fd = ring_.get();
-    if (std::strcmp(name, kCountersName) == 0) fd = counters_.get();
-    if (std::strcmp(name, kPidsName) == 0) fd = pids_.get();
-    if (fd < 0) continue;
-    if (int err = bpf_map__reuse_fd(map, fd); err != 0)
+    const auto it = std::find_if(all.begin(), all.end(), [&](const MapSpec& s) {
+      return std::strcmp(name, s.object_name) == 0;
+    });
+    if (it == all.end()) continue;
+    if (int err = bpf_map__reuse_fd(map, fd(it->which)); err != 0)
       return map_error(std::string("sharing the BPF map ") + name, err);
   }
   return ok_status();
@@ -62,7 +87,7 @@ Status SharedMaps::reuse_in(bpf_object* obj) const {
 
 Status SharedMaps::add_pid(std::uint32_t pid) {
   const std::uint8_t one = 1;
-  if (bpf_map_update_elem(pids_.get(), &pid, &one, BPF_ANY) != 0)
+  if (bpf_map_update_elem(fd(SharedMap::kPids), &pid, &one, BPF_ANY) != 0)
     return map_error("adding pid " + std::to_string(pid) + " to the BPF filter", errno);
   return ok_status();
 }
@@ -72,7 +97,7 @@ std::vector<profbufd_counters> SharedMaps::counters(std::uint32_t kind) const {
   if (possible <= 0 || kind >= PROFBUFD_MAX_KINDS) return {};
   // One lookup returns every CPU's copy of the PERCPU_ARRAY slot.
   std::vector<profbufd_counters> per_cpu(static_cast<std::size_t>(possible));
-  if (bpf_map_lookup_elem(counters_.get(), &kind, per_cpu.data()) != 0) return {};
+  if (bpf_map_lookup_elem(fd(SharedMap::kCounters), &kind, per_cpu.data()) != 0) return {};
   return per_cpu;
 }
 

@@ -1,13 +1,16 @@
-// The maps every kind's BPF program shares (bpf/record.bpf.h): the ring all
-// records go through, the per-kind counters and the pid filter. Created here
-// once; each kind's object is pointed at them with reuse_in() between its open
-// and its load, so one loader drains every kind and one filter applies to all.
+// The maps every kind's BPF program shares (bpf/record.bpf.h, bpf/unwind.bpf.h):
+// the ring all records go through, the per-kind counters, the pid filter, and
+// the user-stack walker's tables and requests. Created here once; each kind's
+// object is pointed at them with reuse_in() between its open and its load, so
+// one loader drains every kind, one filter applies to all, and one set of
+// unwind tables serves them all.
 //
 // Lifetime: the fds are owned here and closed on destruction. A loaded BPF
 // object holds its own references to the maps, so the order in which the two
 // go does not matter to the kernel.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -19,25 +22,35 @@ struct bpf_object;
 
 namespace profbufd::capture {
 
+enum class SharedMap {
+  kRing, kCounters, kPids,
+  // The walker's (bpf/unwind.h).
+  kUwProcs, kUwBins, kUwPages, kUwRows, kUwRules, kUwCounters, kUwEvents, kUwAsked,
+  kCount,
+};
+
+struct SharedMapSizes {
+  std::uint64_t ringbuf_bytes = 4096;  // a power of two of at least a page
+  // The walker's table pools; 0 when the walker is off (minimal maps).
+  std::uint32_t uw_row_blocks = 0;
+  std::uint32_t uw_page_entries = 0;
+};
+
 class SharedMaps {
  public:
-  // Map names, as the objects declare them (bpf/record.bpf.h).
-  static constexpr const char* kRingName = "samples";
-  static constexpr const char* kCountersName = "counters";
-  static constexpr const char* kPidsName = "pids";
-
-  // Creates the maps; `ringbuf_bytes` must be a power of two of at least a
-  // page. Errors: kNoPrivilege for EPERM/EACCES, kBpfLoad otherwise.
-  static Result<SharedMaps> create(std::uint64_t ringbuf_bytes);
+  // Creates the maps. Errors: kNoPrivilege for EPERM/EACCES, kBpfLoad otherwise.
+  static Result<SharedMaps> create(const SharedMapSizes& sizes);
 
   SharedMaps(SharedMaps&&) = default;
   SharedMaps& operator=(SharedMaps&&) = default;
 
-  int ring_fd() const { return ring_.get(); }
-  std::uint64_t ringbuf_bytes() const { return ringbuf_bytes_; }
+  int fd(SharedMap m) const { return fds_[static_cast<std::size_t>(m)].get(); }
+  int ring_fd() const { return fd(SharedMap::kRing); }
+  std::uint64_t ringbuf_bytes() const { return sizes_.ringbuf_bytes; }
+  const SharedMapSizes& sizes() const { return sizes_; }
 
-  // Makes every map of `obj` that carries one of the names above use these
-  // instead of creating its own. Call after opening the object, before loading.
+  // Makes every map of `obj` named as one of these use it instead of creating
+  // its own. Call after opening the object, before loading.
   Status reuse_in(bpf_object* obj) const;
 
   // Adds a tgid to the pid filter (the objects' filter_pids knob turns it on).
@@ -49,8 +62,8 @@ class SharedMaps {
 
  private:
   SharedMaps() = default;
-  Fd ring_, counters_, pids_;
-  std::uint64_t ringbuf_bytes_ = 0;
+  std::array<Fd, static_cast<std::size_t>(SharedMap::kCount)> fds_;
+  SharedMapSizes sizes_;
 };
 
 }  // namespace profbufd::capture

@@ -214,6 +214,32 @@ Status apply_ringbuf_size(Options& o, const FlagSpec& f, std::string_view value)
   return ok_status();
 }
 
+Status apply_unwind(Options& o, const FlagSpec& f, std::string_view value) {
+  if (value == "auto") {
+    o.unwind = UnwindMode::kAuto;
+  } else if (value == "dwarf") {
+    o.unwind = UnwindMode::kDwarf;
+  } else if (value == "fp") {
+    o.unwind = UnwindMode::kFp;
+  } else {
+    return usage(flag_text(f.name, value), "unknown unwinding mode",
+                 "choose auto, dwarf or fp, e.g. --unwind auto");
+  }
+  return ok_status();
+}
+
+Status apply_unwind_table_memory(Options& o, const FlagSpec& f, std::string_view value) {
+  auto bytes = parse_byte_size(value);
+  if (!bytes) return bad_value(f, value, bytes.error().why);
+  if (*bytes < kMinUnwindTableBytes || *bytes > kMaxUnwindTableBytes)
+    return usage(flag_text(f.name, value),
+                 "outside " + format_byte_size(kMinUnwindTableBytes) + " to " +
+                     format_byte_size(kMaxUnwindTableBytes),
+                 "try --unwind-table-memory 32M");
+  o.unwind_table_bytes = *bytes;
+  return ok_status();
+}
+
 Status apply_http_listen(Options& o, const FlagSpec& f, std::string_view value) {
   // Only the form here; whether the host is loopback is checked once all
   // flags are in (--http-allow-remote may come later).
@@ -284,7 +310,7 @@ Status set(Options& o, const FlagSpec&, std::string_view) {
   return ok_status();
 }
 
-constexpr std::array<FlagSpec, 20> kFlags = {{
+constexpr std::array<FlagSpec, 22> kFlags = {{
     {"--duration", &apply_duration, true, "30s"},
     {"--frequency", &apply_frequency, true, "99"},
     {"--output", &apply_output, true, "/var/lib/profbufd"},
@@ -294,6 +320,8 @@ constexpr std::array<FlagSpec, 20> kFlags = {{
     {"--pid", &apply_pid, true, "1234"},
     {"--no-idle", &set<&Options::no_idle>, false, ""},
     {"--ringbuf-size", &apply_ringbuf_size, true, "8M"},
+    {"--unwind", &apply_unwind, true, "auto"},
+    {"--unwind-table-memory", &apply_unwind_table_memory, true, "32M"},
     {"--http-listen", &apply_http_listen, true, "127.0.0.1:6060"},
     {"--http-allow-remote", &set<&Options::http_allow_remote>, false, ""},
     {"--pyroscope-url", &apply_pyroscope_url, true, "http://127.0.0.1:4040"},

@@ -48,6 +48,18 @@ inline constexpr std::chrono::nanoseconds kDaemonInterval = std::chrono::seconds
 // BPF ring buffer max_entries is a u32 and must be a power of two.
 inline constexpr std::uint64_t kMaxRingbufBytes = 1ULL << 31;
 
+// --unwind-table-memory: kernel memory for the user-stack walker's tables.
+inline constexpr std::uint64_t kDefaultUnwindTableBytes = 32ULL << 20;
+inline constexpr std::uint64_t kMinUnwindTableBytes = 1ULL << 20;
+inline constexpr std::uint64_t kMaxUnwindTableBytes = 4ULL << 30;
+
+// --unwind: how user stacks are walked.
+enum class UnwindMode {
+  kAuto,   // tables from .eh_frame, frame pointers where there is none
+  kDwarf,  // tables only: a frame without one ends the stack
+  kFp,     // frame pointers only (the kernel's walk, bpf_get_stack)
+};
+
 // --http-listen HOST:PORT: host (an address or a name) and port.
 using HttpListen = http::ListenAddress;
 
@@ -73,6 +85,9 @@ struct Options {
   // Override of the BPF ring buffer size. Invariant: a power of two, at least
   // the page size, at most kMaxRingbufBytes.
   std::optional<std::uint64_t> ringbuf_bytes;
+  UnwindMode unwind = UnwindMode::kAuto;
+  // Invariant: kMinUnwindTableBytes..kMaxUnwindTableBytes.
+  std::uint64_t unwind_table_bytes = kDefaultUnwindTableBytes;
   // Serve /metrics, /debug/pprof/profile, /healthz and / here. Unset: no HTTP
   // server. Invariant: unless http_allow_remote, every address the host
   // resolves to is loopback; port 0 means a free port chosen at bind time.

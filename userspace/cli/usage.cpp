@@ -61,6 +61,15 @@ std::string usage_text() {
   t += "                      K, M or G (1K = 1024); a power of two, at least the page\n";
   t += "                      size. Default: room for half a second of samples from\n";
   t += "                      every CPU.\n";
+  t += "  --unwind MODE       how user stacks are walked: auto (tables built from\n";
+  t += "                      .eh_frame, frame pointers where a binary has none,\n";
+  t += "                      e.g. JIT code), dwarf (tables only), fp (frame pointers\n";
+  t += "                      only: stacks of code built without them break).\n";
+  t += "                      Default: auto.\n";
+  t += "  --unwind-table-memory B\n";
+  t += "                      kernel memory for those tables (K, M, G; 1M to 4G);\n";
+  t += "                      the least recently used binaries' tables give way.\n";
+  t += "                      Default: 32M.\n";
   t += "  --http-listen A:P   serve HTTP (endpoints below) on address A, port P, e.g.\n";
   t += "                      127.0.0.1:6060, [::1]:6060, localhost:6060, or :6060\n";
   t += "                      (127.0.0.1). Loopback only unless --http-allow-remote.\n";

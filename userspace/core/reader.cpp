@@ -186,6 +186,7 @@ void Reader::add_sample(std::size_t cpu, std::uint64_t time,
   // Only the fields used here: the per-record hooks below unpack their own.
   const RecordHeader h = RecordHeader::unpack(words);
   if (h.stack.unavailable(h.pid)) bump(stack_unavailable_);
+  if (const auto t = truncation_index(h.stack.user_status)) bump(truncated_[*t]);
   const KindRecipe kind = h.kind < kinds_.size() ? kinds_[h.kind] : KindRecipe{};
   if (kind.accumulators == 0) {
     bump(unknown_kind_);

@@ -33,6 +33,7 @@
 #include "common/clock.h"
 #include "core/aggregation.h"
 #include "core/profbuf.h"
+#include "core/stack_truncation.h"
 #include "core/window.h"
 #include "process/process_table.h"
 
@@ -93,6 +94,11 @@ class Reader {
   // Records kept, but whose kernel or user stack could not be walked.
   std::uint64_t stack_unavailable() const {
     return stack_unavailable_.load(std::memory_order_relaxed);
+  }
+  // Records kept whose user stack stopped before the entry, by reason
+  // (index into kTruncationNames, core/stack_truncation.h).
+  std::uint64_t stacks_truncated(std::size_t reason) const {
+    return truncated_[reason].load(std::memory_order_relaxed);
   }
   // Records of a kind nobody registered (never expected): discarded.
   std::uint64_t unknown_kind() const { return unknown_kind_.load(std::memory_order_relaxed); }
@@ -158,6 +164,7 @@ class Reader {
   std::atomic<std::uint64_t> profbuf_overflow_{0};
   std::atomic<std::uint64_t> stack_unavailable_{0};
   std::atomic<std::uint64_t> unknown_kind_{0};
+  std::array<std::atomic<std::uint64_t>, kTruncationReasons> truncated_{};
 };
 
 }  // namespace profbufd

@@ -1,6 +1,7 @@
 #include "encode/json_writer.h"
 
 #include <algorithm>
+#include <map>
 #include <numeric>
 #include <vector>
 
@@ -80,23 +81,32 @@ void shape(std::string& o, const Profile& p) {
   o += ']';
 }
 
-void metadata(std::string& o, const Profile& p) {
-  const ProfileMetadata& md = p.metadata;
-  o += '{';
-  identity(o, md);
-  shape(o, p);
-  key(o, "lost_samples");
+// "name": {"reason": n, ...}
+void counts(std::string& o, std::string_view name,
+            const std::map<std::string, std::uint64_t>& by_reason) {
+  key(o, name);
   o += '{';
   bool first = true;
-  for (const auto& [reason, n] : md.lost_samples) {
+  for (const auto& [reason, n] : by_reason) {
     key(o, reason, first);
     append_number(o, n);
     first = false;
   }
   o += '}';
+}
+
+void metadata(std::string& o, const Profile& p) {
+  const ProfileMetadata& md = p.metadata;
+  o += '{';
+  identity(o, md);
+  shape(o, p);
+  counts(o, "lost_samples", md.lost_samples);
+  key(o, "user_unwind");
+  append_string(o, md.user_unwind);
+  counts(o, "truncated_stacks", md.truncated_stacks);
   key(o, "details");
   o += '{';
-  first = true;
+  bool first = true;
   for (const auto& [name, v] : md.details) {
     key(o, name, first);
     append_number(o, v);

@@ -25,6 +25,12 @@
 //     "totals": [7893, 79727272329],           each value summed over all stacks,
 //                                              lost included
 //     "lost_samples": {"ringbuf_full": 3},     lost records by reason ({} if none)
+//     "user_unwind": "dwarf",                  how user stacks were walked: "dwarf"
+//                                              (unwind tables, frame pointers where
+//                                              a binary has none) or "fp"
+//     "truncated_stacks": {"depth_limit": 0,   records whose user stack stopped
+//                 "memory_unreadable": 2, ...},  before the entry, by reason (every
+//                                              reason present; always 0 with "fp")
 //     "details": {"frequency_hz": 99,          what the kind adds (CPU: frequency,
 //                 "idle_accounted_samples": 120}  idle samples from /proc/stat)
 //   },
@@ -54,7 +60,8 @@
 // 2^53 and would silently lose precision in JavaScript and other consumers
 // that read JSON numbers as doubles. Lost records appear both in
 // metadata.lost_samples and as stacks with one synthetic frame, so "totals"
-// include them.
+// include them. Truncated stacks keep their frames and end (at the root) in a
+// synthetic frame "[truncated: <reason>]".
 //
 // Strings that are not valid UTF-8 (a comm or symbol is just bytes) have each
 // invalid byte replaced by U+FFFD, so the document is always valid JSON.

@@ -221,6 +221,9 @@ class PprofBuilder {
     for (const std::string& c : md.comments) add(c);
     for (const auto& [reason, n] : md.lost_samples)
       add("lost samples " + reason + " " + std::to_string(n));
+    add("user unwind " + md.user_unwind);
+    for (const auto& [reason, n] : md.truncated_stacks)
+      add("truncated stacks " + reason + " " + std::to_string(n));
     e_.packed_int64s(field::kProfileComment, ids);
   }
 

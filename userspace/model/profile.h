@@ -94,6 +94,14 @@ struct ProfileMetadata {
   std::int64_t duration_ns = 0;
   std::uint32_t cpus = 0;          // CPUs sampled
   std::map<std::string, std::uint64_t> lost_samples;  // reason -> events lost
+  // How user stacks were walked: "dwarf" (unwind tables, frame pointers where
+  // a binary has none) or "fp" (frame pointers only: a stack's end is not
+  // known, so none counts as truncated).
+  std::string user_unwind = "fp";
+  // reason (core/stack_truncation.h) -> records whose user stack stopped
+  // before the entry; every reason is present. Those stacks also end in a
+  // "[truncated: <reason>]" root frame.
+  std::map<std::string, std::uint64_t> truncated_stacks;
   // Facts the kind adds (CPU: frequency_hz, idle_accounted_samples), in order.
   std::vector<std::pair<std::string, std::int64_t>> details;
   // One-line notes for people (pprof comments), after version/host/kernel.

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string_view>
 
+#include "core/stack_truncation.h"
 #include "model/location_table.h"
 #include "process/proc_maps.h"
 #include "symbolize/symbolizer.h"
@@ -20,9 +21,12 @@ std::string errno_name(int e) {
   return n ? n : "errno " + std::to_string(e);
 }
 
-// Why a stack has no frames, as a synthetic frame name; empty when it is either
-// present or legitimately absent (kernel threads and idle have no user stack).
+// Why a stack has no frames, or stopped before the entry, as a synthetic frame
+// name; empty when it is complete or legitimately absent (kernel threads and
+// idle have no user stack).
 std::string missing_reason(const char* which, std::uint8_t status, std::uint8_t err) {
+  if (const auto t = truncation_index(status))
+    return "[truncated: " + std::string(kTruncationNames[*t]) + "]";
   switch (status) {
     case PROFBUFD_STACK_ERROR:
       return std::string("[") + which + " stack unavailable: " + errno_name(err) + "]";
@@ -47,10 +51,20 @@ std::string task_name(const Window& w, std::uint32_t task_id) {
   return std::string(comm.data(), strnlen(comm.data(), comm.size()));
 }
 
+// The records an aggregated stack stands for: its first records accumulator,
+// or 1 when the kind counts none.
+std::uint64_t records_of(const kinds::Kind& kind, const StackTable::Entry& e) {
+  const auto acc = kind.accumulators();
+  for (std::size_t i = 0; i < acc.size() && i < e.values.size(); ++i)
+    if (acc[i] == Accumulate::kRecords) return e.values[i];
+  return 1;
+}
+
 // One aggregated stack as a Sample: identity labels, the kind's values, the
-// kernel then the user frames, and a frame for each stack that failed.
+// kernel then the user frames, and a root frame for each stack that failed or
+// stopped early.
 Sample to_sample(const Window& w, const kinds::Kind& kind, const StackTable::Entry& e,
-                 LocationTable& locs) {
+                 LocationTable& locs, ProfileMetadata& md) {
   Sample s;
   const std::uint64_t pid_tid = e.key[StackTable::kPidTidWord];
   s.pid = static_cast<std::uint32_t>(pid_tid);
@@ -61,6 +75,8 @@ Sample to_sample(const Window& w, const kinds::Kind& kind, const StackTable::Ent
   kind.values(e.values, s.values);
 
   const StackInfo info = StackInfo::unpack(e.key[StackTable::kInfoWord]);
+  if (const auto t = truncation_index(info.user_status))
+    md.truncated_stacks[std::string(kTruncationNames[*t])] += records_of(kind, e);
   const auto frames = e.key.subspan(StackTable::kFixedWords);
   const std::size_t nk = std::min<std::size_t>(info.kernel_frames, frames.size());
   s.locations.reserve(frames.size() + 1);
@@ -129,12 +145,15 @@ Profile build_profile(const Window& window, const kinds::Kind& kind, Symbolizer&
   md.start_unix_ns = window.start_unix_ns;
   md.duration_ns = window.end_unix_ns - window.start_unix_ns;
   md.cpus = context.cpus;
+  md.user_unwind = context.user_unwind;
   set_shape(kind, p);
 
   LocationTable locs(p, symbolizer);
   p.samples.reserve(window.stacks.size());
-  window.stacks.for_each(
-      [&](const StackTable::Entry& e) { p.samples.push_back(to_sample(window, kind, e, locs)); });
+  for (std::string_view reason : kTruncationNames) md.truncated_stacks[std::string(reason)] = 0;
+  window.stacks.for_each([&](const StackTable::Entry& e) {
+    p.samples.push_back(to_sample(window, kind, e, locs, md));
+  });
   kind.finish(window, locs);
   add_lost(window, kind, p, locs);
   locs.finish();

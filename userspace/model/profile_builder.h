@@ -25,6 +25,7 @@ struct ProfileContext {
   std::string host = {};
   std::string kernel = {};
   std::uint32_t cpus = 0;
+  std::string user_unwind = "fp";  // how user stacks were walked (ProfileMetadata)
 };
 
 // The context of this machine: PROFBUFD_VERSION, hostname, uname release.

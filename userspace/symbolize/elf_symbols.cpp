@@ -10,29 +10,12 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
-#include <mutex>
 
 namespace profbufd::symbolize {
 namespace {
 
-void init_libelf() {
-  static std::once_flag once;
-  std::call_once(once, [] { elf_version(EV_CURRENT); });
-}
-
 Error elf_error(std::string_view name, std::string_view why) {
   return make_error(ExitCode::kRuntime, "reading ELF file " + std::string(name), std::string(why));
-}
-
-std::string hex(const unsigned char* p, std::size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string s;
-  s.reserve(2 * n);
-  for (std::size_t i = 0; i < n; ++i) {
-    s.push_back(kDigits[p[i] >> 4]);
-    s.push_back(kDigits[p[i] & 0xf]);
-  }
-  return s;
 }
 
 std::size_t leading_underscores(std::string_view s) {
@@ -48,19 +31,14 @@ class ElfReader {
   ElfReader(Elf* elf, std::string_view name) : elf_(elf), name_(name) {}
 
   Result<ElfSymbols> read() && {
-    if (elf_kind(elf_) != ELF_K_ELF) return elf_error(name_, "not an ELF file");
-    if (auto s = read_segments(); !s) return s.error();
-    read_build_id_from_segments();
+    auto layout = read_elf_layout(elf_, name_);
+    if (!layout) return layout.error();
+    out_.layout_ = std::move(layout).value();
     Elf_Scn* scn = nullptr;
     while ((scn = elf_nextscn(elf_, scn)) != nullptr) {
       GElf_Shdr shdr;
       if (gelf_getshdr(scn, &shdr) == nullptr) continue;
-      if (shdr.sh_type == SHT_SYMTAB || shdr.sh_type == SHT_DYNSYM) {
-        read_symbols(scn, shdr);
-      } else if (shdr.sh_type == SHT_NOTE && out_.build_id_.empty()) {
-        // Separate debug files carry the note in a section only.
-        read_build_id(elf_getdata(scn, nullptr));
-      }
+      if (shdr.sh_type == SHT_SYMTAB || shdr.sh_type == SHT_DYNSYM) read_symbols(scn, shdr);
     }
     finish_symbols();
     return std::move(out_);
@@ -73,51 +51,6 @@ class ElfReader {
     std::uint32_t name;         // offset into names_
     std::uint8_t binding_rank;  // global 0, weak 1, local 2
   };
-
-  Status read_segments() {
-    std::size_t n = 0;
-    if (elf_getphdrnum(elf_, &n) != 0) return elf_error(name_, elf_errmsg(-1));
-    for (std::size_t i = 0; i < n; ++i) {
-      GElf_Phdr ph;
-      if (gelf_getphdr(elf_, static_cast<int>(i), &ph) == nullptr) continue;
-      if (ph.p_type == PT_LOAD) {
-        out_.segments_.push_back(
-            LoadSegment{ph.p_offset, ph.p_vaddr, ph.p_filesz, (ph.p_flags & PF_X) != 0});
-      }
-    }
-    return ok_status();
-  }
-
-  void read_build_id_from_segments() {
-    std::size_t n = 0;
-    if (elf_getphdrnum(elf_, &n) != 0) return;
-    for (std::size_t i = 0; i < n && out_.build_id_.empty(); ++i) {
-      GElf_Phdr ph;
-      if (gelf_getphdr(elf_, static_cast<int>(i), &ph) == nullptr || ph.p_type != PT_NOTE) continue;
-      // Notes aligned to 8 use the 8-byte padding rules (ELF_T_NHDR8).
-      Elf_Data* data = elf_getdata_rawchunk(elf_, static_cast<int64_t>(ph.p_offset), ph.p_filesz,
-                                            ph.p_align == 8 ? ELF_T_NHDR8 : ELF_T_NHDR);
-      read_build_id(data);
-    }
-  }
-
-  void read_build_id(Elf_Data* data) {
-    if (data == nullptr) return;
-    std::size_t pos = 0;
-    GElf_Nhdr nhdr;
-    std::size_t name_at = 0, desc_at = 0;
-    while (pos < data->d_size) {
-      const std::size_t next = gelf_getnote(data, pos, &nhdr, &name_at, &desc_at);
-      if (next == 0) return;
-      const auto* base = static_cast<const unsigned char*>(data->d_buf);
-      if (nhdr.n_type == NT_GNU_BUILD_ID && nhdr.n_namesz == 4 &&
-          std::memcmp(base + name_at, "GNU", 4) == 0 && nhdr.n_descsz > 0) {
-        out_.build_id_ = hex(base + desc_at, nhdr.n_descsz);
-        return;
-      }
-      pos = next;
-    }
-  }
 
   void read_symbols(Elf_Scn* scn, const GElf_Shdr& shdr) {
     Elf_Data* data = elf_getdata(scn, nullptr);
@@ -172,7 +105,7 @@ class ElfReader {
     flush();
     syms.shrink_to_fit();
     out_.arena_.shrink_to_fit();
-    out_.segments_.shrink_to_fit();
+    out_.layout_.segments.shrink_to_fit();
   }
 
   Elf* elf_;
@@ -197,18 +130,6 @@ Result<ElfSymbols> ElfSymbols::load(const std::string& path) {
   return result;
 }
 
-std::optional<std::uint64_t> ElfSymbols::file_offset_to_vaddr(std::uint64_t file_offset) const {
-  for (const bool want_exec : {true, false}) {
-    for (const LoadSegment& s : segments_) {
-      if (s.exec != want_exec) continue;
-      if (file_offset >= s.offset && file_offset - s.offset < s.filesz) {
-        return file_offset - s.offset + s.vaddr;
-      }
-    }
-  }
-  return std::nullopt;
-}
-
 std::optional<ElfSymbol> ElfSymbols::find(std::uint64_t vaddr) const {
   const auto it = std::upper_bound(symbols_.begin(), symbols_.end(), vaddr,
                                    [](std::uint64_t a, const Symbol& s) { return a < s.start; });
@@ -220,7 +141,7 @@ std::optional<ElfSymbol> ElfSymbols::find(std::uint64_t vaddr) const {
     // An unsized symbol reaches up to the next symbol, but not past the end of
     // its segment: otherwise "_fini" would claim everything after the code.
     const bool same_segment = std::any_of(
-        segments_.begin(), segments_.end(),
+        layout_.segments.begin(), layout_.segments.end(),
         [&](const LoadSegment& g) { return s.start >= g.vaddr && vaddr < g.vaddr + g.filesz; });
     if (!same_segment) return std::nullopt;
   }
@@ -229,7 +150,8 @@ std::optional<ElfSymbol> ElfSymbols::find(std::uint64_t vaddr) const {
 
 std::size_t ElfSymbols::memory_bytes() const {
   return sizeof(*this) + symbols_.capacity() * sizeof(Symbol) +
-         segments_.capacity() * sizeof(LoadSegment) + build_id_.capacity() + arena_.bytes();
+         layout_.segments.capacity() * sizeof(LoadSegment) + layout_.build_id.capacity() +
+         arena_.bytes();
 }
 
 }  // namespace profbufd::symbolize

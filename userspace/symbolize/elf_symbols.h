@@ -8,12 +8,7 @@
 // shorter name. Names are kept mangled in one string arena and demangled by the
 // caller, once per unique address.
 //
-// Address translation: a process maps file offsets, not ELF addresses. For a
-// runtime address in a mapping [start, end) of file offset `offset`,
-//   file_offset = addr - start + offset
-//   elf_vaddr   = file_offset - seg.p_offset + seg.p_vaddr
-// where seg is the PT_LOAD segment holding that file offset. This is right for
-// PIE executables, shared libraries and non-PIE executables alike.
+// Address translation: see process/elf_layout.h.
 //
 // Invariants: symbols_ sorted by start, starts unique; segments_ in file order.
 #pragma once
@@ -25,16 +20,10 @@
 #include <vector>
 
 #include "common/error.h"
+#include "process/elf_layout.h"
 #include "symbolize/string_arena.h"
 
 namespace profbufd::symbolize {
-
-struct LoadSegment {
-  std::uint64_t offset = 0;  // p_offset
-  std::uint64_t vaddr = 0;   // p_vaddr
-  std::uint64_t filesz = 0;  // p_filesz
-  bool exec = false;         // PF_X
-};
 
 struct ElfSymbol {
   std::string_view name;     // mangled; valid while the ElfSymbols lives
@@ -54,15 +43,17 @@ class ElfSymbols {
   // The ELF virtual address that `file_offset` holds, or nullopt if no PT_LOAD
   // segment covers it. Executable segments are preferred where old layouts let a
   // page belong to two segments.
-  std::optional<std::uint64_t> file_offset_to_vaddr(std::uint64_t file_offset) const;
+  std::optional<std::uint64_t> file_offset_to_vaddr(std::uint64_t file_offset) const {
+    return layout_.file_offset_to_vaddr(file_offset);
+  }
 
   // The function containing `vaddr`: the symbol with the greatest start <= vaddr,
   // if vaddr < start + size, or, for a symbol of size 0, if vaddr is still inside
   // the load segment holding the symbol (the nearest preceding symbol).
   std::optional<ElfSymbol> find(std::uint64_t vaddr) const;
 
-  const std::string& build_id() const { return build_id_; }  // lowercase hex or ""
-  const std::vector<LoadSegment>& segments() const { return segments_; }
+  const std::string& build_id() const { return layout_.build_id; }  // lowercase hex or ""
+  const std::vector<LoadSegment>& segments() const { return layout_.segments; }
   std::size_t size() const { return symbols_.size(); }
   std::size_t memory_bytes() const;
 
@@ -75,8 +66,7 @@ class ElfSymbols {
   friend class ElfReader;
 
   std::vector<Symbol> symbols_;
-  std::vector<LoadSegment> segments_;
-  std::string build_id_;
+  ElfLayout layout_;
   StringArena arena_;
 };
 

@@ -109,6 +109,11 @@ TEST(SampleDecoderTest, RejectsFrameCountsAboveTheMaximum) {
   s.hdr.kernel_frames = 0;
   s.hdr.user_frames = 0xffff;
   EXPECT_EQ(decode_sample(bytes(s)).error, DecodeError::kTooManyFrames);
+  // A user stack may fill the record only when there is no kernel stack.
+  s.hdr.user_frames = PROFBUFD_MAX_USER_FRAMES;
+  EXPECT_TRUE(decode_sample(bytes(s)).sample);
+  s.hdr.kernel_frames = 1;
+  EXPECT_EQ(decode_sample(bytes(s)).error, DecodeError::kTooManyFrames);
 }
 
 TEST(SampleDecoderTest, RejectsFramesBeyondTheRecord) {

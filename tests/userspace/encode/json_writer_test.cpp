@@ -70,6 +70,7 @@ TEST(JsonWriter, TinyProfileExactCompactOutput) {
       R"("sample_types":[{"type":"samples","unit":"count"},{"type":"cpu","unit":"nanoseconds"}],)"
       R"("default_sample_type":"cpu","period_type":{"type":"cpu","unit":"nanoseconds"},)"
       R"("period":1000000,"totals":[5,5000000],"lost_samples":{},)"
+      R"("user_unwind":"fp","truncated_stacks":{},)"
       R"("details":{"frequency_hz":1000,"idle_accounted_samples":0}},)"
       R"("stacks":[)"
       R"({"values":[4,4000000],"labels":{"pid":1,"tid":3,"comm":"x"},"frames":[)"

@@ -32,6 +32,10 @@ inline Profile sample_profile() {
   p.metadata.duration_ns = 10'000'000'000;
   p.metadata.cpus = 2;
   p.metadata.lost_samples = {{"ringbuf_full", 3}};
+  p.metadata.user_unwind = "dwarf";
+  p.metadata.truncated_stacks = {{"depth_limit", 0},          {"table_missing", 0},
+                                 {"unwind_table_pending", 0}, {"unsupported_rule", 0},
+                                 {"memory_unreadable", 0},    {"bad_address", 0}};
   p.metadata.details = {{"frequency_hz", 100}, {"idle_accounted_samples", 0}};
   p.metadata.comments = {"cpus 2, frequency 100 Hz", "samples 16"};
   p.sample_types = {{"samples", "count"}, {"cpu", "nanoseconds"}};

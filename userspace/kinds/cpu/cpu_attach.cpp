@@ -42,6 +42,7 @@ Result<std::unique_ptr<capture::Attachment>> attach(const CpuConfig& config,
   skel->rodata->filter_pids = ctx.filter_pids;
   skel->rodata->wakeup_bytes = ctx.wakeup_bytes;
   skel->rodata->no_idle = config.no_idle;
+  skel->rodata->unwind_mode = ctx.unwind_mode;
   if (int err = profbufd_cpu_bpf__load(skel.get()); err != 0)
     return capture::libbpf_error("loading the CPU BPF program", err, log);
 

@@ -1,0 +1,126 @@
+#include "unwind/fde_list.h"
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <libelf.h>
+
+#include <cstring>
+#include <type_traits>
+#include <unordered_map>
+
+namespace profbufd::unwind {
+namespace {
+
+template <typename T>
+bool fixed(const std::uint8_t*& p, const std::uint8_t* end, std::uint64_t& out) {
+  if (static_cast<std::size_t>(end - p) < sizeof(T)) return false;
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  p += sizeof v;
+  if constexpr (std::is_signed_v<T>)
+    out = static_cast<std::uint64_t>(static_cast<std::int64_t>(v));  // sign-extended
+  else
+    out = v;
+  return true;
+}
+
+bool leb128(const std::uint8_t*& p, const std::uint8_t* end, bool sign, std::uint64_t& out) {
+  std::uint64_t v = 0;
+  unsigned shift = 0;
+  std::uint8_t b = 0;
+  do {
+    if (p == end || shift >= 64) return false;
+    b = *p++;
+    v |= std::uint64_t{b & 0x7fu} << shift;
+    shift += 7;
+  } while (b & 0x80);
+  if (sign && shift < 64 && (b & 0x40)) v |= ~std::uint64_t{0} << shift;
+  out = v;
+  return true;
+}
+
+// The FDE pointer encoding a CIE's augmentation gives ('R'), absptr if none.
+std::uint8_t fde_encoding(const Dwarf_CIE& cie) {
+  const char* aug = cie.augmentation;
+  if (aug == nullptr || aug[0] != 'z' || cie.augmentation_data == nullptr) return DW_EH_PE_absptr;
+  const std::uint8_t* p = cie.augmentation_data;
+  const std::uint8_t* end = p + cie.augmentation_data_size;
+  for (const char* a = aug + 1; *a && p < end; ++a) {
+    if (*a == 'R') return *p;
+    if (*a == 'L') {
+      ++p;
+    } else if (*a == 'P') {
+      const std::uint8_t enc = *p++;
+      std::uint64_t personality;
+      if (!read_encoded(p, end, enc & 0x7f, 0, personality)) return DW_EH_PE_absptr;
+    } else if (*a != 'S' && *a != 'B') {
+      break;  // unknown augmentation: the rest cannot be parsed
+    }
+  }
+  return DW_EH_PE_absptr;
+}
+
+}  // namespace
+
+bool read_encoded(const std::uint8_t*& p, const std::uint8_t* end, std::uint8_t encoding,
+                  std::uint64_t field_vaddr, std::uint64_t& out) {
+  if (encoding == DW_EH_PE_omit) return false;
+  std::uint64_t v = 0;
+  bool ok = false;
+  switch (encoding & 0x0f) {
+    case DW_EH_PE_absptr: ok = fixed<std::uint64_t>(p, end, v); break;
+    case DW_EH_PE_udata2: ok = fixed<std::uint16_t>(p, end, v); break;
+    case DW_EH_PE_udata4: ok = fixed<std::uint32_t>(p, end, v); break;
+    case DW_EH_PE_udata8: ok = fixed<std::uint64_t>(p, end, v); break;
+    case DW_EH_PE_sdata2: ok = fixed<std::int16_t>(p, end, v); break;
+    case DW_EH_PE_sdata4: ok = fixed<std::int32_t>(p, end, v); break;
+    case DW_EH_PE_sdata8: ok = fixed<std::int64_t>(p, end, v); break;
+    case DW_EH_PE_uleb128: ok = leb128(p, end, false, v); break;
+    case DW_EH_PE_sleb128: ok = leb128(p, end, true, v); break;
+    default: return false;
+  }
+  if (!ok) return false;
+  switch (encoding & 0x70) {
+    case DW_EH_PE_absptr: break;
+    case DW_EH_PE_pcrel: v += field_vaddr; break;
+    default: return false;  // datarel, textrel, funcrel: not used by x86-64 toolchains
+  }
+  out = v;
+  return true;
+}
+
+void list_fdes(Elf* elf, const Elf_Data* data, std::uint64_t sh_addr, bool eh,
+               std::vector<FdeRange>& out, FdeListStats& stats) {
+  std::size_t idlen = 0;
+  const auto* ident = reinterpret_cast<const unsigned char*>(elf_getident(elf, &idlen));
+  const auto* base = static_cast<const std::uint8_t*>(data->d_buf);
+  std::unordered_map<Dwarf_Off, std::uint8_t> encoding_of_cie;
+  for (Dwarf_Off off = 0, next = 0; off != static_cast<Dwarf_Off>(-1); off = next) {
+    Dwarf_CFI_Entry e;
+    const int r = dwarf_next_cfi(ident, const_cast<Elf_Data*>(data), eh, off, &next, &e);
+    if (r == 1) break;  // end of section
+    if (r != 0) {
+      ++stats.bad;
+      if (next == off || next == static_cast<Dwarf_Off>(-1)) break;
+      continue;
+    }
+    if (dwarf_cfi_cie_p(&e)) {
+      encoding_of_cie[off] = eh ? fde_encoding(e.cie) : std::uint8_t{DW_EH_PE_absptr};
+      continue;
+    }
+    ++stats.fdes;
+    const auto it = encoding_of_cie.find(e.fde.CIE_pointer);
+    const std::uint8_t enc = it == encoding_of_cie.end() ? std::uint8_t{DW_EH_PE_absptr} : it->second;
+    const std::uint8_t* p = e.fde.start;
+    std::uint64_t lo = 0, len = 0;
+    const std::uint64_t field = sh_addr + static_cast<std::uint64_t>(p - base);
+    if (!read_encoded(p, e.fde.end, enc, field, lo) ||
+        !read_encoded(p, e.fde.end, enc & 0x0f, 0, len)) {
+      ++stats.bad;
+      continue;
+    }
+    if (len > 0 && lo != 0) out.push_back(FdeRange{lo, lo + len, eh});
+  }
+}
+
+}  // namespace profbufd::unwind

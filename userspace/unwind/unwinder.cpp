@@ -1,0 +1,225 @@
+#include "unwind/unwinder.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "common/log.h"
+#include "unwind/cfi_rows.h"
+#include "process/binary_path.h"
+
+namespace profbufd::unwind {
+namespace {
+
+constexpr std::uint64_t kSweepNs = 5'000'000'000ULL;
+constexpr int kIdlePollMs = 200;
+
+Error sys_error(const char* what, int err) {
+  return make_error(ExitCode::kRuntime, std::string("unwinder: ") + what, std::strerror(err));
+}
+
+}  // namespace
+
+Unwinder::Unwinder(Fds fds, Options options, const Clock& clock)
+    : fds_(fds), options_(std::move(options)), clock_(clock), io_(fds.maps),
+      store_(io_, options_.limits, clock), binaries_(options_.procfs_root),
+      publisher_(io_, store_, binaries_, options_.procfs_root) {}
+
+Result<std::unique_ptr<Unwinder>> Unwinder::create(Fds fds, Options options, const Clock& clock) {
+  std::unique_ptr<Unwinder> u(new Unwinder(fds, std::move(options), clock));
+  u->rb_ = ring_buffer__new(fds.events, &Unwinder::on_event, u.get(), nullptr);
+  if (u->rb_ == nullptr) return sys_error("ring_buffer__new", errno);
+  u->stop_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (u->stop_fd_ < 0) return sys_error("eventfd", errno);
+  u->epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  if (u->epoll_fd_ < 0) return sys_error("epoll_create1", errno);
+  for (int fd : {ring_buffer__epoll_fd(u->rb_), u->stop_fd_}) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = fd;
+    if (epoll_ctl(u->epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) return sys_error("epoll_ctl", errno);
+  }
+  return u;
+}
+
+Unwinder::~Unwinder() {
+  stop();
+  if (rb_ != nullptr) ring_buffer__free(rb_);
+  if (epoll_fd_ >= 0) ::close(epoll_fd_);
+  if (stop_fd_ >= 0) ::close(stop_fd_);
+}
+
+void Unwinder::start() {
+  if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+}
+
+void Unwinder::stop() {
+  if (!thread_.joinable()) return;
+  const std::uint64_t one = 1;
+  [[maybe_unused]] const ssize_t w = ::write(stop_fd_, &one, sizeof one);
+  thread_.join();
+}
+
+int Unwinder::on_event(void* ctx, void* data, std::size_t size) {
+  auto* self = static_cast<Unwinder*>(ctx);
+  if (size >= sizeof(uw_event)) {
+    uw_event e;
+    std::memcpy(&e, data, sizeof e);
+    self->events_.push_back(e);
+  }
+  return 0;
+}
+
+int Unwinder::poll_timeout_ms() const {
+  if (!queue_.empty()) return 0;
+  std::uint64_t wait_ns = std::uint64_t{kIdlePollMs} * 1'000'000;
+  const std::uint64_t now = clock_.monotonic_ns();
+  for (const Deferred& d : deferred_)
+    wait_ns = std::min(wait_ns, d.at_ns > now ? d.at_ns - now : 0);
+  return static_cast<int>((wait_ns + 999'999) / 1'000'000);
+}
+
+void Unwinder::run() {
+  for (;;) {
+    epoll_event ev[2];
+    const int n = epoll_wait(epoll_fd_, ev, 2, poll_timeout_ms());
+    for (int i = 0; i < n; ++i)
+      if (ev[i].data.fd == stop_fd_) return;
+    ring_buffer__consume(rb_);
+    for (const uw_event& e : events_) handle(e);
+    local_.events += events_.size();
+    events_.clear();
+    retry_deferred();
+    if (!queue_.empty()) {
+      const TableBuild b = std::move(queue_.front());
+      queue_.pop_front();
+      build(b);
+    }
+    if (clock_.monotonic_ns() >= next_sweep_ns_) sweep();
+    publish_stats();
+  }
+}
+
+void Unwinder::enqueue(std::vector<TableBuild>& builds) {
+  for (TableBuild& b : builds)
+    if (queued_bins_.insert(b.bin).second) queue_.push_back(std::move(b));
+}
+
+void Unwinder::handle(const uw_event& e) {
+  if (e.kind == UW_EVENT_EXEC || e.kind == UW_EVENT_EXIT) {
+    publisher_.forget(e.pid, false);
+    return;
+  }
+  std::vector<TableBuild> builds;
+  if (!publisher_.publish(e.pid, e.start_time, builds)) return;  // gone: counted
+  enqueue(builds);
+}
+
+void Unwinder::prime(std::uint32_t pid) {
+  std::vector<TableBuild> builds;
+  // Its start time is not known here (procfs gives it in clock ticks): 0 lets
+  // the first walk fill it in (bpf/unwind.h).
+  if (!publisher_.publish(pid, 0, builds)) return;
+  enqueue(builds);
+  while (!queue_.empty()) {
+    const TableBuild b = std::move(queue_.front());
+    queue_.pop_front();
+    build(b);
+  }
+  publish_stats();
+}
+
+Result<CfiTable> Unwinder::table_of(const TableBuild& b) {
+  if (b.vdso) return build_cfi_table_image(binaries_.vdso_image(), "[vdso]");
+  auto fd = symbolize::open_mapped_file(options_.procfs_root, b.pid, b.entry);
+  if (!fd) return fd.error();
+  return build_cfi_table_fd(fd->get(), b.entry.path);
+}
+
+void Unwinder::build(const TableBuild& b) {
+  const std::uint64_t t0 = clock_.monotonic_ns();
+  Result<CfiTable> table = table_of(b);
+  if (!table) {
+    queued_bins_.erase(b.bin);
+    local_.build_ns += clock_.monotonic_ns() - t0;
+    ++local_.build_unreadable;
+    return;
+  }
+  local_.eh_frame_bytes += table->stats.eh_frame_bytes + table->stats.debug_frame_bytes;
+  load(b, std::move(table).value(), t0);
+}
+
+void Unwinder::load(const TableBuild& b, CfiTable table, std::uint64_t t0) {
+  Result<TableStore::Published> loaded = store_.publish(b.bin, table);
+  local_.build_ns += clock_.monotonic_ns() - t0;
+  if (loaded && loaded->retry_at_ns != 0) {
+    deferred_.push_back(Deferred{b, std::move(table), loaded->retry_at_ns});
+    return;
+  }
+  queued_bins_.erase(b.bin);
+  if (!loaded) {
+    // No room is counted by the store; anything else is a table the walker's
+    // format cannot hold (a page with more than UW_PAGE_MAX_ROWS rows).
+    if (store_.stats().no_room == no_room_seen_) ++local_.build_invalid;
+    no_room_seen_ = store_.stats().no_room;
+    return;
+  }
+  ++local_.builds;
+}
+
+void Unwinder::retry_deferred() {
+  const std::uint64_t now = clock_.monotonic_ns();
+  std::vector<Deferred> due;
+  for (auto it = deferred_.begin(); it != deferred_.end();) {
+    if (it->at_ns <= now) {
+      due.push_back(std::move(*it));
+      it = deferred_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (Deferred& d : due) load(d.build, std::move(d.table), clock_.monotonic_ns());
+}
+
+void Unwinder::sweep() {
+  next_sweep_ns_ = clock_.monotonic_ns() + kSweepNs;
+  for (std::uint32_t pid : publisher_.pids())
+    if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) publisher_.forget(pid, true);
+  store_.maintain();
+}
+
+void Unwinder::publish_stats() {
+  local_.tables = store_.stats();
+  local_.processes = publisher_.stats();
+  local_.live_processes = publisher_.processes();
+  local_.pending_builds = queue_.size() + deferred_.size();
+  std::lock_guard lock(mu_);
+  shared_ = local_;
+}
+
+UnwinderStats Unwinder::stats() const {
+  UnwinderStats s;
+  {
+    std::lock_guard lock(mu_);
+    s = shared_;
+  }
+  // The walker's counters, read here: one lookup returns every CPU's copy.
+  const int ncpus = libbpf_num_possible_cpus();
+  if (ncpus > 0 && fds_.counters >= 0) {
+    std::vector<uw_counters> per_cpu(static_cast<std::size_t>(ncpus));
+    const std::uint32_t zero = 0;
+    if (bpf_map_lookup_elem(fds_.counters, &zero, per_cpu.data()) == 0)
+      for (const uw_counters& c : per_cpu)
+        for (int i = 0; i < UW_C__COUNT; ++i) s.walker.c[i] += c.c[i];
+  }
+  return s;
+}
+
+}  // namespace profbufd::unwind

@@ -1,0 +1,125 @@
+// The unwinder's userspace half: one thread that answers the BPF walker's
+// requests (bpf/unwind.bpf.h, the uw_events ring) and keeps its tables.
+//
+//   walker: unknown process / unknown pc --uw_events--> publish the process's
+//     mappings (unwind/process_publisher.h); new binaries' tables are queued
+//   bpf/process.bpf.c: exec / exit --uw_events--> forget the process
+//   queue --> build one table (libdw, unwind/cfi_rows.h) --> TableStore
+//
+// Everything happens on this thread, never on the loader's or the reader's:
+// a table build (a quarter of a second for node) only delays other tables.
+// Between builds it looks at the ring again, so requests are answered first.
+// Every few seconds it sweeps processes that are gone (an exit event can be
+// lost when the ring is full) and lets quarantined table memory go free.
+//
+// Threads: start()/stop() and stats() from any thread; stats are copied under
+// mu_ by the worker after each step.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/error.h"
+#include "unwind.h"
+#include "unwind/binary_index.h"
+#include "unwind/cfi_rows.h"
+#include "unwind/map_io.h"
+#include "unwind/process_publisher.h"
+#include "unwind/table_store.h"
+
+struct ring_buffer;
+
+namespace profbufd::unwind {
+
+struct UnwinderStats {
+  TableStoreStats tables;
+  PublishStats processes;
+  std::uint64_t live_processes = 0;
+  std::uint64_t builds = 0;          // tables built and loaded
+  std::uint64_t build_unreadable = 0;  // the file could not be opened or is not ELF
+  std::uint64_t build_invalid = 0;     // a table the walker's format cannot hold
+  std::uint64_t build_ns = 0;        // time spent building (libdw) and loading
+  std::uint64_t eh_frame_bytes = 0;  // of the tables built
+  std::uint64_t events = 0;          // requests and process events received
+  std::uint64_t pending_builds = 0;  // queued or waiting for room now
+  uw_counters walker{};              // the BPF walker's counters, summed over CPUs
+};
+
+class Unwinder {
+ public:
+  struct Options {
+    std::string procfs_root = "/proc";
+    TableStore::Limits limits;
+  };
+  struct Fds {
+    UwMapFds maps;
+    int events = -1;    // the uw_events ring
+    int counters = -1;  // uw_counters (per CPU)
+  };
+
+  static Result<std::unique_ptr<Unwinder>> create(Fds fds, Options options, const Clock& clock);
+  ~Unwinder();
+  Unwinder(const Unwinder&) = delete;
+  Unwinder& operator=(const Unwinder&) = delete;
+
+  // Before start(), on the caller's thread: publishes `pid` and builds the
+  // tables of every binary it maps, so that its first samples do not wait for
+  // them (--pid). A process that is gone is skipped (counted).
+  void prime(std::uint32_t pid);
+  void start();
+  void stop();  // idempotent
+  UnwinderStats stats() const;
+
+ private:
+  Unwinder(Fds fds, Options options, const Clock& clock);
+  static int on_event(void* ctx, void* data, std::size_t size);
+  void run();
+  void handle(const uw_event& e);
+  Result<CfiTable> table_of(const TableBuild& b);
+  void build(const TableBuild& b);
+  // Loads a built table, or defers it until evicted room is reusable.
+  void load(const TableBuild& b, CfiTable table, std::uint64_t t0);
+  void retry_deferred();
+  void enqueue(std::vector<TableBuild>& builds);
+  int poll_timeout_ms() const;
+  void sweep();
+  void publish_stats();
+
+  const Fds fds_;
+  const Options options_;
+  const Clock& clock_;
+  BpfMapIo io_;
+  TableStore store_;
+  BinaryIndex binaries_;
+  ProcessPublisher publisher_;
+
+  // Worker-thread state.
+  ring_buffer* rb_ = nullptr;
+  int epoll_fd_ = -1, stop_fd_ = -1;
+  std::deque<TableBuild> queue_;
+  struct Deferred {
+    TableBuild build;
+    CfiTable table;
+    std::uint64_t at_ns;
+  };
+  std::vector<Deferred> deferred_;  // waiting for evicted room (TableStore::Published)
+  std::set<std::uint32_t> queued_bins_;
+  std::vector<uw_event> events_;  // received in the last poll
+  std::uint64_t next_sweep_ns_ = 0;
+  std::uint64_t no_room_seen_ = 0;
+  UnwinderStats local_;
+
+  std::thread thread_;
+  mutable std::mutex mu_;
+  UnwinderStats shared_;  // guarded by mu_: the worker's copy after each step
+};
+
+}  // namespace profbufd::unwind
