@@ -45,7 +45,7 @@ struct {
 	__type(value, struct uw_bin);
 } uw_bins SEC(".maps");
 
-/* Sized by userspace (--unwind-table-memory). */
+/* These three are sized by userspace (--unwind-table-memory). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -62,7 +62,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, UW_MAX_RULES);
+	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct uw_rule);
 } uw_rules SEC(".maps");
@@ -73,6 +73,15 @@ struct {
 	__type(key, __u32);
 	__type(value, struct uw_counters);
 } uw_counters SEC(".maps");
+
+/* Per bin, walks that needed its table before it was loaded: userspace
+ * builds the most wanted tables first. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, UW_MAX_BINS);
+	__type(key, __u32);
+	__type(value, __u32);
+} uw_demand SEC(".maps");
 
 /* Requests to userspace: processes and addresses it has not published yet. */
 struct {
@@ -253,11 +262,12 @@ static __always_inline __u32 uw_row(__u32 idx, int *ok)
 		*ok = 0;
 		return 0;
 	}
-	return b->row[idx & (UW_ROWS_PER_BLOCK - 1)];
+	__u8 *r = &b->row_bytes[(idx & (UW_ROWS_PER_BLOCK - 1)) * UW_ROW_BYTES];
+	return r[0] | (__u32)r[1] << 8 | (__u32)r[2] << 16;
 }
 
-/* The first row in [lo, hi) whose start lies above `low16` (hi if none). */
-static __always_inline __u32 uw_upper_bound(__u32 lo, __u32 hi, __u32 low16, __u32 seed)
+/* The first row in [lo, hi) whose start lies above page offset `off` (hi if none). */
+static __always_inline __u32 uw_upper_bound(__u32 lo, __u32 hi, __u32 off, __u32 seed)
 {
 	int ok = 1;
 
@@ -265,7 +275,7 @@ static __always_inline __u32 uw_upper_bound(__u32 lo, __u32 hi, __u32 low16, __u
 		if (lo >= hi)
 			break;
 		__u32 mid = (lo + hi) >> 1;
-		if (low16 >= (uw_row(mid, &ok) & 0xffff))
+		if (off >= (uw_row(mid, &ok) & 0xfff))
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -315,6 +325,9 @@ static __always_inline struct uw_rule *uw_lookup(struct uw_loop *c, struct uw_ma
 	}
 	struct uw_bin *b = bpf_map_lookup_elem(&uw_bins, &bin_id);
 	if (!b || b->state != UW_BIN_READY) {
+		__u32 *want = b ? bpf_map_lookup_elem(&uw_demand, &bin_id) : 0;
+		if (want)
+			__sync_fetch_and_add(want, 1);
 		*fell = uw_fp_step(c, UW_C_FP_PENDING, UW_END_PENDING);
 		return 0;
 	}
@@ -330,8 +343,8 @@ static __always_inline struct uw_rule *uw_lookup(struct uw_loop *c, struct uw_ma
 		*fell = uw_fp_step(c, UW_C_FP_NO_TABLE, UW_END_NO_TABLE);
 		return 0;
 	}
-	__u32 lo = uw_upper_bound(pg->first_row, pg->first_row + pg->n_rows, vaddr & 0xffff,
-				  c->sc->seed);
+	__u32 lo = uw_upper_bound(pg->first_row, pg->first_row + pg->n_rows,
+				  vaddr & ((1 << UW_PAGE_BITS) - 1), c->sc->seed);
 	/* lo - 1 covers vaddr; before the page's first row it is the previous page's
 	 * last row, which runs into this page. */
 	int ok = 1;
@@ -339,8 +352,9 @@ static __always_inline struct uw_rule *uw_lookup(struct uw_loop *c, struct uw_ma
 		*fell = uw_fp_step(c, UW_C_FP_NO_TABLE, UW_END_NO_TABLE);
 		return 0;
 	}
-	__u32 rule_id = uw_row(lo - 1, &ok) >> 16;
-	struct uw_rule *ru = ok ? bpf_map_lookup_elem(&uw_rules, &rule_id) : 0;
+	__u32 rule = uw_row(lo - 1, &ok) >> 12;
+	__u32 rule_id = b->rule_first + rule;
+	struct uw_rule *ru = ok && rule < b->n_rules ? bpf_map_lookup_elem(&uw_rules, &rule_id) : 0;
 	if (!ru)
 		*fell = uw_fp_step(c, UW_C_FP_NO_TABLE, UW_END_NO_TABLE);
 	return ru;

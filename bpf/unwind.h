@@ -9,9 +9,12 @@
  *     pc in a mapping --> vaddr = pc - bias (pc - 1 for return addresses)
  *     --uw_bins[bin]--> the binary's table: its pages and rows
  *     --uw_pages[page_first + (vaddr - base) >> UW_PAGE_BITS]--> its rows' range
- *     --binary search over uw_rows--> the row covering vaddr --> uw_rules[rule]
- * A row is 4 bytes: the low 16 bits of the vaddr where it starts, and a rule id.
- * Rules are deduplicated across every binary (a few hundred exist in practice).
+ *     --binary search over uw_rows--> the row covering vaddr
+ *     --> uw_rules[rule_first + the row's rule index]
+ * A row is 3 bytes: the low 12 bits of the vaddr where it starts (its offset
+ * in the page) and the index of its rule among the binary's distinct rules
+ * (12 bits: Debian's largest binary has under 900; a few hundred is usual).
+ * Rows of one binary are contiguous and sorted, so a page's rows are a range.
  */
 #ifndef PROFBUFD_BPF_UNWIND_H
 #define PROFBUFD_BPF_UNWIND_H
@@ -23,12 +26,13 @@
 #define UW_MAX_FRAMES 254     /* user frames per stack: PROFBUFD_MAX_USER_FRAMES */
 #define UW_MAX_MAPS 256       /* executable mappings per process (a power of two) */
 #define UW_MAP_SEARCH_STEPS 9 /* log2(UW_MAX_MAPS) + 1 */
-#define UW_ROWS_PER_BLOCK 1024 /* rows per uw_rows value: 4 KiB */
+#define UW_ROWS_PER_BLOCK 1024 /* rows per uw_rows value: 3 KiB */
+#define UW_ROW_BYTES 3         /* a row: 24 bits */
 #define UW_PAGE_BITS 12        /* a table page covers 4 KiB of the binary's vaddr */
 #define UW_PAGE_MAX_ROWS 4095  /* rows starting in one page: UW_ROW_SEARCH_STEPS */
 #define UW_ROW_SEARCH_STEPS 12
 #define UW_MAX_BINS 4096       /* binaries with a table at once */
-#define UW_MAX_RULES 65536     /* distinct rules (16-bit rule ids) */
+#define UW_MAX_BIN_RULES 4096  /* distinct rules of one binary (12-bit rule index) */
 #define UW_MAX_PROCS 8192      /* processes with published mappings at once */
 #define UW_WINDOW_BYTES 1024   /* user stack copied per read (see unwind.bpf.h) */
 
@@ -119,6 +123,8 @@ struct uw_bin {
 	__u32 n_pages;
 	__u32 row_first;  /* global index of the binary's first row */
 	__u32 state;      /* enum uw_bin_state */
+	__u32 rule_first; /* index into uw_rules of the binary's rule 0 */
+	__u32 n_rules;
 };
 
 struct uw_page {
@@ -126,8 +132,10 @@ struct uw_page {
 	__u32 n_rows;    /* rows starting in the page (may be 0) */
 };
 
+/* Row i of a block at row_bytes[3 i], little-endian: bits 0-11 the offset of
+ * its first address in its page, bits 12-23 its rule index. */
 struct uw_block {
-	__u32 row[UW_ROWS_PER_BLOCK]; /* vaddr & 0xffff | rule id << 16 */
+	__u8 row_bytes[UW_ROW_BYTES * UW_ROWS_PER_BLOCK];
 };
 
 struct uw_rule {

@@ -47,7 +47,7 @@ unwind::Unwinder::Fds unwinder_fds(const capture::SharedMaps& m) {
   using capture::SharedMap;
   unwind::Unwinder::Fds f;
   f.maps = {m.fd(SharedMap::kUwProcs), m.fd(SharedMap::kUwBins), m.fd(SharedMap::kUwPages),
-            m.fd(SharedMap::kUwRows), m.fd(SharedMap::kUwRules)};
+            m.fd(SharedMap::kUwRows), m.fd(SharedMap::kUwRules), m.fd(SharedMap::kUwDemand)};
   f.events = m.fd(SharedMap::kUwEvents);
   f.counters = m.fd(SharedMap::kUwCounters);
   return f;
@@ -59,7 +59,7 @@ unwind::Unwinder::Fds unwinder_fds(const capture::SharedMaps& m) {
 Status make_unwinder(const cli::Options& options, CaptureSetup& setup) {
   const capture::SharedMapSizes& sizes = setup.capture->maps().sizes();
   unwind::Unwinder::Options uo;
-  uo.limits = {sizes.uw_row_blocks, sizes.uw_page_entries};
+  uo.limits = {sizes.uw_row_blocks, sizes.uw_page_entries, sizes.uw_rule_entries};
   auto u = unwind::Unwinder::create(unwinder_fds(setup.capture->maps()), uo,
                                     SystemClock::instance());
   if (!u) return u.error();

@@ -26,6 +26,7 @@ enum class SharedMap {
   kRing, kCounters, kPids,
   // The walker's (bpf/unwind.h).
   kUwProcs, kUwBins, kUwPages, kUwRows, kUwRules, kUwCounters, kUwEvents, kUwAsked,
+  kUwDemand,
   kCount,
 };
 
@@ -34,6 +35,7 @@ struct SharedMapSizes {
   // The walker's table pools; 0 when the walker is off (minimal maps).
   std::uint32_t uw_row_blocks = 0;
   std::uint32_t uw_page_entries = 0;
+  std::uint32_t uw_rule_entries = 0;
 };
 
 class SharedMaps {

@@ -16,6 +16,21 @@ Status update(int fd, const void* key, const void* value, const char* what) {
                     std::strerror(errno));
 }
 
+// `count` values of `size` bytes at keys first.. in one syscall (batch
+// updates: 5.6+), or one by one where batches are not supported.
+Status update_range(int fd, std::uint32_t first, const void* values, std::size_t size,
+                    std::uint32_t count, const char* what) {
+  std::vector<std::uint32_t> keys(count);
+  for (std::uint32_t i = 0; i < count; ++i) keys[i] = first + i;
+  std::uint32_t n = count;
+  if (count == 0 || bpf_map_update_batch(fd, keys.data(), values, &n, nullptr) == 0)
+    return ok_status();
+  const auto* bytes = static_cast<const unsigned char*>(values);
+  for (std::uint32_t i = 0; i < count; ++i)
+    if (Status s = update(fd, &keys[i], bytes + i * size, what); !s) return s;
+  return ok_status();
+}
+
 }  // namespace
 
 Status BpfMapIo::put_proc(std::uint32_t pid, const uw_proc& p) {
@@ -33,23 +48,27 @@ Status BpfMapIo::put_bin(std::uint32_t id, const uw_bin& b) {
 }
 
 Status BpfMapIo::put_pages(std::uint32_t first, const uw_page* pages, std::uint32_t count) {
-  // One syscall for the whole range (batch updates: 5.6+); per entry if not.
-  std::vector<std::uint32_t> keys(count);
-  for (std::uint32_t i = 0; i < count; ++i) keys[i] = first + i;
-  std::uint32_t n = count;
-  if (count == 0 || bpf_map_update_batch(fds_.pages, keys.data(), pages, &n, nullptr) == 0)
-    return ok_status();
-  for (std::uint32_t i = 0; i < count; ++i)
-    if (Status s = update(fds_.pages, &keys[i], &pages[i], "uw_pages"); !s) return s;
-  return ok_status();
+  return update_range(fds_.pages, first, pages, sizeof(uw_page), count, "uw_pages");
 }
 
 Status BpfMapIo::put_block(std::uint32_t index, const uw_block& b) {
   return update(fds_.rows, &index, &b, "uw_rows");
 }
 
-Status BpfMapIo::put_rule(std::uint32_t id, const uw_rule& r) {
-  return update(fds_.rules, &id, &r, "uw_rules");
+Status BpfMapIo::put_rules(std::uint32_t first, const uw_rule* rules, std::uint32_t count) {
+  return update_range(fds_.rules, first, rules, sizeof(uw_rule), count, "uw_rules");
+}
+
+std::uint32_t BpfMapIo::demand(std::uint32_t bin) {
+  std::uint32_t n = 0;
+  if (fds_.demand < 0 || bpf_map_lookup_elem(fds_.demand, &bin, &n) != 0) return 0;
+  return n;
+}
+
+Status BpfMapIo::clear_demand(std::uint32_t bin) {
+  if (fds_.demand < 0) return ok_status();
+  const std::uint32_t zero = 0;
+  return update(fds_.demand, &bin, &zero, "uw_demand");
 }
 
 }  // namespace profbufd::unwind

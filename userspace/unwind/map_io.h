@@ -24,12 +24,17 @@ class MapIo {
   // count page entries from index `first`.
   virtual Status put_pages(std::uint32_t first, const uw_page* pages, std::uint32_t count) = 0;
   virtual Status put_block(std::uint32_t index, const uw_block& b) = 0;
-  virtual Status put_rule(std::uint32_t id, const uw_rule& r) = 0;
+  // count rules from index `first`.
+  virtual Status put_rules(std::uint32_t first, const uw_rule* rules, std::uint32_t count) = 0;
+  // Walks that found `bin` without its table (uw_demand), and setting that to
+  // 0 for a bin given to a new binary. The defaults suit maps without it.
+  virtual std::uint32_t demand(std::uint32_t /*bin*/) { return 0; }
+  virtual Status clear_demand(std::uint32_t /*bin*/) { return ok_status(); }
 };
 
 // The real maps, by file descriptor (owned elsewhere: capture/shared_maps).
 struct UwMapFds {
-  int procs = -1, bins = -1, pages = -1, rows = -1, rules = -1;
+  int procs = -1, bins = -1, pages = -1, rows = -1, rules = -1, demand = -1;
 };
 
 class BpfMapIo final : public MapIo {
@@ -40,7 +45,9 @@ class BpfMapIo final : public MapIo {
   Status put_bin(std::uint32_t id, const uw_bin& b) override;
   Status put_pages(std::uint32_t first, const uw_page* pages, std::uint32_t count) override;
   Status put_block(std::uint32_t index, const uw_block& b) override;
-  Status put_rule(std::uint32_t id, const uw_rule& r) override;
+  Status put_rules(std::uint32_t first, const uw_rule* rules, std::uint32_t count) override;
+  std::uint32_t demand(std::uint32_t bin) override;
+  Status clear_demand(std::uint32_t bin) override;
 
  private:
   const UwMapFds fds_;

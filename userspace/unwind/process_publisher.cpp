@@ -17,6 +17,7 @@ std::uint32_t ProcessPublisher::bin_of(const BinaryInfo& info, const TableBuild&
   if (fresh || store_.state(*bin) == UW_BIN_EVICTED) {
     TableBuild b = build;
     b.bin = *bin;
+    b.key = info.key;
     builds.push_back(std::move(b));
   }
   return *bin;
@@ -32,7 +33,7 @@ uw_map ProcessPublisher::map_of(std::uint32_t pid, const MapEntry& m,
     const auto bias = vdso ? vdso->layout.load_bias(m.start, 0) : std::nullopt;
     if (bias) {
       out.bias = *bias;
-      out.bin = bin_of(*vdso, TableBuild{0, pid, m, true}, builds);
+      out.bin = bin_of(*vdso, TableBuild{0, {}, pid, m, true}, builds);
     }
     return out;
   }
@@ -45,7 +46,7 @@ uw_map ProcessPublisher::map_of(std::uint32_t pid, const MapEntry& m,
   const auto bias = info->layout.load_bias(m.start, m.offset);
   if (!bias) return out;
   out.bias = *bias;
-  out.bin = bin_of(*info, TableBuild{0, pid, m, false}, builds);
+  out.bin = bin_of(*info, TableBuild{0, {}, pid, m, false}, builds);
   return out;
 }
 

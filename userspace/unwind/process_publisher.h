@@ -28,6 +28,7 @@ namespace profbufd::unwind {
 // vDSO).
 struct TableBuild {
   std::uint32_t bin = 0;
+  std::string key;  // the binary's (TableStore::bin): its bin may go to another meanwhile
   std::uint32_t pid = 0;
   MapEntry entry;
   bool vdso = false;

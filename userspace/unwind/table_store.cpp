@@ -19,7 +19,7 @@ Error no_room() {
 
 TableStore::TableStore(MapIo& io, Limits limits, const Clock& clock)
     : io_(io), limits_(limits), clock_(clock), blocks_(limits.row_blocks),
-      pages_(limits.page_entries), bins_(1) {}
+      pages_(limits.page_entries), rules_(limits.rule_entries), bins_(1) {}
 
 std::optional<std::uint32_t> TableStore::bin(const std::string& key, bool& fresh) {
   fresh = false;
@@ -31,6 +31,7 @@ std::optional<std::uint32_t> TableStore::bin(const std::string& key, bool& fresh
   b.key = key;
   b.desc.state = UW_BIN_PENDING;
   b.last_used = clock_.monotonic_ns();
+  (void)io_.clear_demand(*id);  // counted for the binary that had the id before
   if (!io_.put_bin(*id, b.desc)) return std::nullopt;
   by_key_.emplace(key, *id);
   fresh = true;
@@ -57,55 +58,56 @@ uw_bin_state TableStore::state(std::uint32_t bin) const {
   return bin < bins_.size() ? static_cast<uw_bin_state>(bins_[bin].desc.state) : UW_BIN_EMPTY;
 }
 
-Status TableStore::write_rules() {
-  for (; rules_written_ < rules_.size(); ++rules_written_)
-    if (Status s = io_.put_rule(rules_written_, rules_.rule(rules_written_)); !s) return s;
-  return ok_status();
-}
-
 Result<TableStore::Published> TableStore::publish(std::uint32_t bin, const CfiTable& t) {
-  auto layout = lay_out(t, rules_);
+  auto layout = lay_out(t);
   if (!layout) return layout.error();
-  if (Status s = write_rules(); !s) return s.error();
-  const std::uint32_t blocks = std::max<std::uint32_t>(blocks_for(layout->rows.size()), 1);
-  const std::uint32_t npages = std::max<std::uint32_t>(
-      static_cast<std::uint32_t>(layout->pages.size()), 1);
-  switch (make_room(blocks, npages, bin)) {
+  const auto at_least_one = [](std::size_t n) {
+    return std::max<std::uint32_t>(static_cast<std::uint32_t>(n), 1);
+  };
+  const Extents need{at_least_one(blocks_for(layout->rows.size())),
+                     at_least_one(layout->pages.size()), at_least_one(layout->rules.size())};
+  switch (make_room(need, bin)) {
     case Room::kNow: break;
     case Room::kLater:
-      return Published{0, std::max(blocks_.quarantine_end_ns(), pages_.quarantine_end_ns())};
+      return Published{0, std::max({blocks_.quarantine_end_ns(), pages_.quarantine_end_ns(),
+                                    rules_.quarantine_end_ns()})};
     case Room::kNever:
       ++no_room_;
       bins_[bin].desc.state = UW_BIN_EVICTED;
       (void)io_.put_bin(bin, bins_[bin].desc);
       return no_room();
   }
-  const std::uint32_t first_block = *blocks_.allocate(blocks);
-  const std::uint32_t first_page = *pages_.allocate(npages);
-  if (Status s = write_table(bin, *layout, first_block, first_page); !s) {
-    blocks_.release(first_block, blocks, clock_.monotonic_ns());
-    pages_.release(first_page, npages, clock_.monotonic_ns());
+  uw_bin at{};
+  at.row_first = *blocks_.allocate(need.blocks) * UW_ROWS_PER_BLOCK;
+  at.page_first = *pages_.allocate(need.pages);
+  at.rule_first = *rules_.allocate(need.rules);
+  if (Status s = write_table(bin, *layout, at); !s) {
+    release(at, need);
     return s.error();
   }
-  bins_[bin].blocks = blocks;
+  bins_[bin].held = need;
   bins_[bin].rows = static_cast<std::uint32_t>(layout->rows.size());
   return Published{kernel_bytes(*layout), 0};
 }
 
-Status TableStore::write_table(std::uint32_t bin, const TableLayout& t, std::uint32_t first_block,
-                               std::uint32_t first_page) {
-  const std::uint32_t row_first = first_block * UW_ROWS_PER_BLOCK;
+// Writes the table's rows, pages and rules where `at` says, then its
+// descriptor.
+Status TableStore::write_table(std::uint32_t bin, const TableLayout& t, const uw_bin& at) {
   uw_block block{};
   for (std::size_t i = 0; i < t.rows.size(); i += UW_ROWS_PER_BLOCK) {
     const std::size_t n = std::min<std::size_t>(UW_ROWS_PER_BLOCK, t.rows.size() - i);
-    std::fill(std::begin(block.row), std::end(block.row), 0u);
-    std::copy_n(t.rows.begin() + static_cast<std::ptrdiff_t>(i), n, block.row);
-    const auto index = static_cast<std::uint32_t>(first_block + i / UW_ROWS_PER_BLOCK);
+    std::fill(std::begin(block.row_bytes), std::end(block.row_bytes), std::uint8_t{0});
+    for (std::size_t j = 0; j < n; ++j) pack_row(t.rows[i + j], &block.row_bytes[j * UW_ROW_BYTES]);
+    const auto index = static_cast<std::uint32_t>((at.row_first + i) / UW_ROWS_PER_BLOCK);
     if (Status s = io_.put_block(index, block); !s) return s;
   }
   std::vector<uw_page> pages = t.pages;
-  for (uw_page& p : pages) p.first_row += row_first;
-  if (Status s = io_.put_pages(first_page, pages.data(), static_cast<std::uint32_t>(pages.size()));
+  for (uw_page& p : pages) p.first_row += at.row_first;
+  if (Status s = io_.put_pages(at.page_first, pages.data(), static_cast<std::uint32_t>(pages.size()));
+      !s)
+    return s;
+  if (Status s = io_.put_rules(at.rule_first, t.rules.data(),
+                               static_cast<std::uint32_t>(t.rules.size()));
       !s)
     return s;
   // The descriptor twice: its location with the old state, then READY. A
@@ -114,47 +116,68 @@ Status TableStore::write_table(std::uint32_t bin, const TableLayout& t, std::uin
   uw_bin& d = bins_[bin].desc;
   d.base = t.base;
   d.end = t.end;
-  d.page_first = first_page;
+  d.page_first = at.page_first;
   d.n_pages = static_cast<std::uint32_t>(pages.size());
-  d.row_first = row_first;
+  d.row_first = at.row_first;
+  d.rule_first = at.rule_first;
+  d.n_rules = static_cast<std::uint32_t>(t.rules.size());
   if (Status s = io_.put_bin(bin, d); !s) return s;
   d.state = UW_BIN_READY;
   return io_.put_bin(bin, d);
 }
 
-// Frees room for `blocks` row blocks and `pages` page entries, evicting tables
-// (never `keep`): unmapped ones first, then the least recently used. Evicted
-// room is quarantined: kLater when the table fits only once that has passed.
-TableStore::Room TableStore::make_room(std::uint32_t blocks, std::uint32_t pages,
-                                       std::uint32_t keep) {
-  blocks_.reclaim(clock_.monotonic_ns());
-  pages_.reclaim(clock_.monotonic_ns());
-  while (!blocks_.fits_after_quarantine(blocks) || !pages_.fits_after_quarantine(pages)) {
-    std::uint32_t victim = 0;
-    for (std::uint32_t i = 1; i < bins_.size(); ++i) {
-      const Bin& b = bins_[i];
-      if (i == keep || b.blocks == 0) continue;
-      const Bin& v = bins_[victim];
-      if (victim == 0 || (b.refs == 0) > (v.refs == 0) ||
-          ((b.refs == 0) == (v.refs == 0) && b.last_used < v.last_used))
-        victim = i;
-    }
+// Frees room for `need`, evicting tables (never `keep`): unmapped ones first,
+// then the least recently used. Evicted room is quarantined: kLater when the
+// table fits only once that has passed.
+TableStore::Room TableStore::make_room(const Extents& need, std::uint32_t keep) {
+  reclaim();
+  while (!blocks_.fits_after_quarantine(need.blocks) || !pages_.fits_after_quarantine(need.pages) ||
+         !rules_.fits_after_quarantine(need.rules)) {
+    const std::uint32_t victim = lru_victim(keep);
     if (victim == 0) return Room::kNever;
     evict(victim);
   }
-  const bool now = blocks_.largest_free() >= blocks && pages_.largest_free() >= pages;
+  const bool now = blocks_.largest_free() >= need.blocks && pages_.largest_free() >= need.pages &&
+                   rules_.largest_free() >= need.rules;
   return now ? Room::kNow : Room::kLater;
+}
+
+// The table to evict next: one no live process maps, the least recently used
+// first; 0 when none but `keep` holds room.
+std::uint32_t TableStore::lru_victim(std::uint32_t keep) const {
+  std::uint32_t victim = 0;
+  for (std::uint32_t i = 1; i < bins_.size(); ++i) {
+    const Bin& b = bins_[i];
+    if (i == keep || b.held.blocks == 0) continue;
+    const Bin& v = bins_[victim];
+    if (victim == 0 || (b.refs == 0) > (v.refs == 0) ||
+        ((b.refs == 0) == (v.refs == 0) && b.last_used < v.last_used))
+      victim = i;
+  }
+  return victim;
+}
+
+void TableStore::reclaim() {
+  const std::uint64_t now = clock_.monotonic_ns();
+  blocks_.reclaim(now);
+  pages_.reclaim(now);
+  rules_.reclaim(now);
+}
+
+void TableStore::release(const uw_bin& at, const Extents& held) {
+  const std::uint64_t now = clock_.monotonic_ns();
+  blocks_.release(at.row_first / UW_ROWS_PER_BLOCK, held.blocks, now);
+  pages_.release(at.page_first, held.pages, now);
+  rules_.release(at.rule_first, held.rules, now);
 }
 
 void TableStore::evict(std::uint32_t bin) {
   Bin& b = bins_[bin];
-  if (b.blocks == 0) return;
+  if (b.held.blocks == 0) return;
   b.desc.state = UW_BIN_EVICTED;
   (void)io_.put_bin(bin, b.desc);  // the walker stops reading it at once
-  const std::uint64_t now = clock_.monotonic_ns();
-  blocks_.release(b.desc.row_first / UW_ROWS_PER_BLOCK, b.blocks, now);
-  pages_.release(b.desc.page_first, std::max<std::uint32_t>(b.desc.n_pages, 1), now);
-  b.blocks = 0;
+  release(b.desc, b.held);
+  b.held = Extents{};
   ++evictions_;
 }
 
@@ -169,15 +192,13 @@ void TableStore::unref(std::uint32_t bin) {
   --bins_[bin].refs;
 }
 
-void TableStore::maintain() {
-  blocks_.reclaim(clock_.monotonic_ns());
-  pages_.reclaim(clock_.monotonic_ns());
-}
+void TableStore::maintain() { reclaim(); }
 
 TableStoreStats TableStore::stats() const {
   TableStoreStats s;
   s.capacity_bytes = std::uint64_t{limits_.row_blocks} * sizeof(uw_block) +
-                     std::uint64_t{limits_.page_entries} * sizeof(uw_page);
+                     std::uint64_t{limits_.page_entries} * sizeof(uw_page) +
+                     std::uint64_t{limits_.rule_entries} * sizeof(uw_rule);
   for (std::uint32_t i = 1; i < bins_.size(); ++i) {
     const Bin& b = bins_[i];
     if (b.key.empty()) continue;
@@ -185,11 +206,13 @@ TableStoreStats TableStore::stats() const {
     if (b.desc.state != UW_BIN_READY) continue;
     ++s.ready;
     s.rows += b.rows;
-    s.used_bytes += std::uint64_t{b.blocks} * sizeof(uw_block) + b.desc.n_pages * sizeof(uw_page);
+    s.rules += b.desc.n_rules;
+    s.used_bytes += std::uint64_t{b.held.blocks} * sizeof(uw_block) +
+                    std::uint64_t{b.held.pages} * sizeof(uw_page) +
+                    std::uint64_t{b.held.rules} * sizeof(uw_rule);
   }
   s.evictions = evictions_;
   s.no_room = no_room_;
-  s.rules = rules_.size();
   return s;
 }
 

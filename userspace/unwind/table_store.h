@@ -1,11 +1,12 @@
 // The unwind tables in the kernel: which binary has which bin id, where its
-// rows and page entries lie in the fixed pools (uw_rows, uw_pages), and which
+// rows, page entries and rules lie in the fixed pools (uw_rows, uw_pages,
+// uw_rules), and which
 // binaries give their room back when the pools are full.
 //
 // Publication (bpf/unwind.h): a new binary's bin is written PENDING at once, so
 // processes can refer to it before its table exists (their frames fall back to
-// frame pointers, counted as pending); publish() writes the rows and pages,
-// then the descriptor, state last. A READY table never changes in place: to
+// frame pointers, counted as pending); publish() writes the rows, pages and
+// rules, then the descriptor, state last. A READY table never changes in place: to
 // take its room back it is marked EVICTED first, and its extents wait out the
 // allocator's quarantine before anyone else's rows go there.
 //
@@ -32,14 +33,14 @@
 namespace profbufd::unwind {
 
 struct TableStoreStats {
-  std::uint64_t capacity_bytes = 0;  // rows + page entries the pools hold
+  std::uint64_t capacity_bytes = 0;  // rows + page entries + rules the pools hold
   std::uint64_t used_bytes = 0;      // of those, taken by READY tables (whole blocks)
   std::uint64_t rows = 0;            // rows of READY tables
   std::uint64_t binaries = 0;        // with a bin id
   std::uint64_t ready = 0;
   std::uint64_t evictions = 0;       // tables whose room was taken back
   std::uint64_t no_room = 0;         // tables that did not fit even after evicting
-  std::uint64_t rules = 0;
+  std::uint64_t rules = 0;           // of READY tables (each binary has its own)
 };
 
 class TableStore {
@@ -47,6 +48,7 @@ class TableStore {
   struct Limits {
     std::uint32_t row_blocks = 0;    // uw_rows entries (UW_ROWS_PER_BLOCK rows each)
     std::uint32_t page_entries = 0;  // uw_pages entries
+    std::uint32_t rule_entries = 0;  // uw_rules entries
   };
 
   TableStore(MapIo& io, Limits limits, const Clock& clock);
@@ -55,6 +57,11 @@ class TableStore {
   // nullopt when every bin id is taken by a binary some live process maps.
   std::optional<std::uint32_t> bin(const std::string& key, bool& fresh);
   uw_bin_state state(std::uint32_t bin) const;
+  // `bin` is still binary `key`'s (a bin id goes to another binary once no
+  // live process maps the first).
+  bool owns(std::uint32_t bin, const std::string& key) const {
+    return bin < bins_.size() && bins_[bin].key == key;
+  }
 
   // What publish() did: loaded the table (`bytes` of kernel memory), or made
   // room that becomes reusable at `retry_at_ns` (the evicted tables'
@@ -78,33 +85,36 @@ class TableStore {
   void maintain();
 
   TableStoreStats stats() const;
-  const RuleInterner& rules() const { return rules_; }
 
  private:
+  // Units of each pool a table takes (or, in Bin, holds: blocks 0 is none).
+  struct Extents {
+    std::uint32_t blocks = 0, pages = 0, rules = 0;
+  };
   struct Bin {
     std::string key;
     uw_bin desc{};
     std::uint32_t refs = 0;
     std::uint64_t last_used = 0;
-    std::uint32_t blocks = 0;  // row blocks held (0: none)
+    Extents held;
     std::uint32_t rows = 0;
   };
 
-  Status write_rules();
   enum class Room { kNow, kLater, kNever };
-  Room make_room(std::uint32_t blocks, std::uint32_t pages, std::uint32_t keep);
+  Room make_room(const Extents& need, std::uint32_t keep);
+  std::uint32_t lru_victim(std::uint32_t keep) const;
+  void reclaim();
+  void release(const uw_bin& at, const Extents& held);
   void evict(std::uint32_t bin);
   std::optional<std::uint32_t> free_bin_id();
-  Status write_table(std::uint32_t bin, const TableLayout& t, std::uint32_t first_block,
-                     std::uint32_t first_page);
+  Status write_table(std::uint32_t bin, const TableLayout& t, const uw_bin& at);
 
   MapIo& io_;
   const Limits limits_;
   const Clock& clock_;
-  RuleInterner rules_;
-  std::uint32_t rules_written_ = 0;
   ExtentAllocator blocks_;
   ExtentAllocator pages_;
+  ExtentAllocator rules_;
   std::vector<Bin> bins_;  // index = bin id; 0 is "no table"
   std::unordered_map<std::string, std::uint32_t> by_key_;
   std::uint64_t evictions_ = 0, no_room_ = 0;

@@ -4,11 +4,12 @@
 //   walker: unknown process / unknown pc --uw_events--> publish the process's
 //     mappings (unwind/process_publisher.h); new binaries' tables are queued
 //   bpf/process.bpf.c: exec / exit --uw_events--> forget the process
-//   queue --> build one table (libdw, unwind/cfi_rows.h) --> TableStore
+//   queue --most wanted first--> TableBuilder's worker: one table at a time
+//     (libdw, unwind/cfi_rows.h) --> this thread loads it (TableStore)
 //
-// Everything happens on this thread, never on the loader's or the reader's:
-// a table build (a quarter of a second for node) only delays other tables.
-// Between builds it looks at the ring again, so requests are answered first.
+// Nothing happens on the loader's or the reader's thread. A table build (a
+// quarter of a second for node, seconds for a compiler on a loaded machine)
+// runs on the builder's worker, so requests are answered while it runs.
 // Every few seconds it sweeps processes that are gone (an exit event can be
 // lost when the ring is full) and lets quarantined table memory go free.
 //
@@ -33,6 +34,7 @@
 #include "unwind/cfi_rows.h"
 #include "unwind/map_io.h"
 #include "unwind/process_publisher.h"
+#include "unwind/table_builder.h"
 #include "unwind/table_store.h"
 
 struct ring_buffer;
@@ -83,10 +85,13 @@ class Unwinder {
   static int on_event(void* ctx, void* data, std::size_t size);
   void run();
   void handle(const uw_event& e);
-  Result<CfiTable> table_of(const TableBuild& b);
-  void build(const TableBuild& b);
+  TableBuilder::Work work_of(const TableBuild& b) const;
+  void build_now(const TableBuild& b);
+  void start_build();
+  void finish_build();
+  void built(const TableBuild& b, Result<CfiTable> table, std::uint64_t build_ns);
   // Loads a built table, or defers it until evicted room is reusable.
-  void load(const TableBuild& b, CfiTable table, std::uint64_t t0);
+  void load(const TableBuild& b, CfiTable table, std::uint64_t spent_ns);
   void retry_deferred();
   void enqueue(std::vector<TableBuild>& builds);
   int poll_timeout_ms() const;
@@ -104,14 +109,16 @@ class Unwinder {
   // Worker-thread state.
   ring_buffer* rb_ = nullptr;
   int epoll_fd_ = -1, stop_fd_ = -1;
-  std::deque<TableBuild> queue_;
+  std::unique_ptr<TableBuilder> builder_;
+  std::deque<TableBuild> queue_;  // in arrival order; taken by demand
+  TableBuild take_next_build();
   struct Deferred {
     TableBuild build;
     CfiTable table;
     std::uint64_t at_ns;
   };
   std::vector<Deferred> deferred_;  // waiting for evicted room (TableStore::Published)
-  std::set<std::uint32_t> queued_bins_;
+  std::set<std::string> queued_;  // keys of the binaries queued, building or deferred
   std::vector<uw_event> events_;  // received in the last poll
   std::uint64_t next_sweep_ns_ = 0;
   std::uint64_t no_room_seen_ = 0;

@@ -36,9 +36,12 @@ class Profbufd(Profiler):
     name = "profbufd"
     label = "profbufd"
 
-    def __init__(self, binary: Path, extra_args: Optional[list[str]] = None):
+    def __init__(self, binary: Path, extra_args: Optional[list[str]] = None, name: Optional[str] = None,
+                 label: Optional[str] = None):
         self.binary = binary
         self.extra_args = extra_args or []
+        self.name = name or self.name
+        self.label = label or self.label
 
     def available(self) -> Optional[str]:
         return None if self.binary.is_file() else f"{self.binary} is not built (make {self.binary})"
@@ -77,6 +80,12 @@ class PerfRecord(Profiler):
     name = "perf"
     label = "perf record -a -g"
 
+    def __init__(self, call_graph: tuple[str, ...] = ("-g",), name: Optional[str] = None,
+                 label: Optional[str] = None):
+        self.call_graph = list(call_graph)
+        self.name = name or self.name
+        self.label = label or self.label
+
     def available(self) -> Optional[str]:
         if shutil.which("perf") is None:
             return "perf is not installed (apt-get install linux-perf)"
@@ -84,7 +93,7 @@ class PerfRecord(Profiler):
 
     def run(self, freq, duration_s, workdir, ctx):
         data = workdir / "perf.data"
-        argv = ["perf", "record", "-a", "-g", "-F", str(freq), "-e", "cpu-clock", "-o", str(data),
+        argv = ["perf", "record", "-a", *self.call_graph, "-F", str(freq), "-e", "cpu-clock", "-o", str(data),
                 "--", "sleep", f"{duration_s:g}"]
         r = runner.run_measured(argv, workdir, ctx, timeout_s=duration_s + 120)
         # Reading the file back is not part of perf record's cost.

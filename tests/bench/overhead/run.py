@@ -20,6 +20,11 @@ Sections (each can be chosen with --sections):
   churn    profbufd for --long-seconds at 99 Hz with --interval 5s while
            tests/programs/churn starts short-lived processes: RSS every second,
            bounded or not.
+  unwind   code without frame pointers (unwind_nofp deep 16 on every CPU) at
+           --unwind-freq: profbufd --unwind auto and fp, perf record -g and
+           --call-graph dwarf: CPU, BPF time per sample, bytes written, share
+           of stacks reaching _start; profbufd's peak RSS with 1 and 16
+           python3.11 processes (unwind_section.py).
 
 Writes the report (Markdown) to <build>/bench-overhead.md and every raw run to
 <build>/bench-overhead.json, and prints the report. Needs root. Numbers from a
@@ -47,8 +52,9 @@ import parsers
 import profilers
 import report
 import runner
+import unwind_section
 
-SECTIONS = ("compare", "maxfreq", "steady", "churn")
+SECTIONS = ("compare", "maxfreq", "steady", "churn", "unwind")
 MAXFREQ_CANDIDATES = (999, 1999, 4999, 9999, 19999, 49999, 99999)
 
 
@@ -331,6 +337,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--seconds", type=float, help="length of each compared run (default 10)")
     ap.add_argument("--long-seconds", type=float, help="steady and churn runs (default 60)")
     ap.add_argument("--maxfreq-seconds", type=float, help="each maxfreq run (default 10)")
+    ap.add_argument("--unwind-freq", type=int, default=999, help="frequency of the unwind section")
     ap.add_argument("--maxfreq-limit", type=int, default=MAXFREQ_CANDIDATES[-1])
     ap.add_argument("--churn-rate", type=float, default=250)
     ap.add_argument("--churn-burn-ms", type=float, default=2)
@@ -379,6 +386,8 @@ def main(argv: list[str]) -> int:
                     bench.compare()
                 elif section == "maxfreq":
                     bench.maxfreq()
+                elif section == "unwind":
+                    bench.md += unwind_section.UnwindSection(bench).run()
                 else:
                     bench.long_run(churn=section == "churn")
     except runner.BenchError as e:

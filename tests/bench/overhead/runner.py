@@ -27,6 +27,9 @@ from typing import Callable, Optional
 import parsers
 
 
+BPF_PROG_TYPE_PERF_EVENT = 7  # include/uapi/linux/bpf.h
+
+
 class BenchError(Exception):
     """An expected failure (tool missing, tool failed): reported as one line."""
 
@@ -152,14 +155,20 @@ class ProcMonitor(threading.Thread):
         self._stop_event.set()
         self.join()
 
+    # Only the sampling programs count: profbufd's process-event programs
+    # (tracepoints on exec and exit) run far less often, and far more cheaply,
+    # and would dilute the per-sample figure.
+    def _sampling(self) -> list[parsers.BpfProgStats]:
+        return [p for p in self.progs.values() if p.prog_type == BPF_PROG_TYPE_PERF_EVENT]
+
     def bpf_runs(self) -> int:
-        return sum(p.run_cnt for p in self.progs.values())
+        return sum(p.run_cnt for p in self._sampling())
 
     def bpf_ns_per_run(self) -> Optional[float]:
-        runs = sum(p.run_cnt for p in self.progs.values())
+        runs = self.bpf_runs()
         if runs == 0:
             return None
-        return sum(p.run_time_ns for p in self.progs.values()) / runs
+        return sum(p.run_time_ns for p in self._sampling()) / runs
 
 
 @dataclass
