@@ -107,7 +107,8 @@ void add_reason(std::vector<Reason>& reasons, std::string_view name, std::int64_
 bool is_incomplete_frame(const Location& l) {
   return l.kind == FrameKind::kSynthetic &&
          (l.function.find(" stack unavailable") != std::string::npos ||
-          l.function.find(" stack empty") != std::string::npos);
+          l.function.find(" stack empty") != std::string::npos ||
+          l.function.starts_with("[truncated: "));
 }
 
 struct Figures {
@@ -117,8 +118,7 @@ struct Figures {
 };
 
 // One sample into the tree: process, then frames outermost first.
-void add_sample(const Profile& p, const Sample& s, std::int64_t v, std::size_t max_user,
-                Figures& f) {
+void add_sample(const Profile& p, const Sample& s, std::int64_t v, Figures& f) {
   f.tree.add(0, v);
   if (is_lost_sample(p, s)) {
     const std::string& name = p.locations[s.locations[0]].function;
@@ -128,14 +128,6 @@ void add_sample(const Profile& p, const Sample& s, std::int64_t v, std::size_t m
   }
   std::uint32_t node = f.tree.child(0, s.comm.empty() ? "[unknown]" : s.comm, kProcess);
   f.tree.add(node, v);
-  std::size_t user = 0;
-  for (std::uint32_t i : s.locations) user += p.locations[i].kind == FrameKind::kUser;
-  if (max_user > 0 && user >= max_user) {
-    const std::string cut = "[truncated: " + std::to_string(max_user) + " user frames]";
-    node = f.tree.child(node, cut, kind_code(FrameKind::kSynthetic));
-    f.tree.add(node, v);
-    add_reason(f.incomplete, cut, v);
-  }
   for (auto it = s.locations.rbegin(); it != s.locations.rend(); ++it) {
     const Location& l = p.locations[*it];
     if (is_incomplete_frame(l)) add_reason(f.incomplete, l.function, v);
@@ -270,7 +262,7 @@ std::string flame_graph_json(const Profile& shown, const Profile& all,
                              const FlameGraphRequest& r) {
   const std::size_t vi = r.value_index;
   Figures f;
-  for (const Sample& s : shown.samples) add_sample(shown, s, s.values[vi], r.max_user_frames, f);
+  for (const Sample& s : shown.samples) add_sample(shown, s, s.values[vi], f);
   const std::int64_t total = shown.total(vi);
 
   std::string out;

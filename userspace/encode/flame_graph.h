@@ -8,8 +8,9 @@
 //  "total": value of every sample shown (lost included),
 //  "lost": [{"reason", "events", "value"}],            as the files have them
 //  "incomplete": [{"reason", "value"}],                stacks that could not be walked
-//                                                      whole: "[... stack unavailable: E]",
-//                                                      "[truncated: N frames]"
+//                                                      whole, by the frame the profile
+//                                                      gives them: "[... stack unavailable: E]",
+//                                                      "[truncated: <reason>]"
 //  "root": {"name": "all", "value", "children": [     value = inclusive
 //            {"name": comm, "kind": "process", ...},  the process level, as folded has it
 //            {"name": "[lost: reason]", "kind": "synthetic"}, lost samples at the top
@@ -39,9 +40,6 @@ struct FlameGraphRequest {
   std::uint64_t id = 0;
   std::size_t value_index = 0;  // which sample type; < sample_types.size()
   std::size_t top = 100;        // rows of the top-functions table
-  // Stacks whose user part has this many frames may have been cut there
-  // (bpf/profbufd.h PROFBUFD_MAX_FRAMES); 0: never say so.
-  std::size_t max_user_frames = 0;
 };
 
 // `shown` is the (filtered) profile drawn; `all` the unfiltered one it came

@@ -13,7 +13,6 @@
 #include "http/page_query.h"
 #include "http/web_assets.h"
 #include "model/label_filter.h"
-#include "profbufd.h"
 
 #ifndef PROFBUFD_VERSION
 #define PROFBUFD_VERSION "unknown"
@@ -197,7 +196,6 @@ void PageEndpoints::serve_flame_graph(const httplib::Request& req, httplib::Resp
   if (!value_index(*s.profile, *q, r.value_index, res)) return;
   r.id = s.id;
   r.top = q->top;
-  r.max_user_frames = PROFBUFD_MAX_FRAMES;
   if (q->filter.empty()) return reply_json(res, flame_graph_json(*s.profile, *s.profile, r));
   const Profile shown = filter_profile(*s.profile, q->filter);
   reply_json(res, flame_graph_json(shown, *s.profile, r));

@@ -13,11 +13,10 @@ namespace {
 using nlohmann::json;
 using testing::sample_profile;
 
-json graph(const Profile& shown, const Profile& all, std::size_t vi = 0, std::size_t max_user = 0) {
+json graph(const Profile& shown, const Profile& all, std::size_t vi = 0) {
   FlameGraphRequest r;
   r.id = 7;
   r.value_index = vi;
-  r.max_user_frames = max_user;
   return json::parse(flame_graph_json(shown, all, r));  // throws on invalid JSON
 }
 
@@ -63,21 +62,34 @@ TEST(FlameGraph, LostSamplesAreTheirOwnFrameWithTheirTotals) {
   EXPECT_EQ(g["lost"][0]["value"], 3 * 10'000'000);
 }
 
-TEST(FlameGraph, IncompleteStacksAreNamedAndCounted) {
-  Profile p = sample_profile();
+// Synthetic frame n of the profile, appended as the outermost frame of sample si,
+// as profile_builder adds them (the reason is the root frame of its stack).
+void add_root_frame(Profile& p, std::size_t si, const std::string& name) {
   Location why;
-  why.function = "[user stack unavailable: EFAULT]";
+  why.function = name;
   why.kind = FrameKind::kSynthetic;
   p.locations.push_back(why);
-  p.samples[0].locations.push_back(static_cast<std::uint32_t>(p.locations.size() - 1));
-  // A user stack at the walker's limit (2 user frames here) may have been cut.
-  const json g = graph(p, p, 0, 2);
+  p.samples[si].locations.push_back(static_cast<std::uint32_t>(p.locations.size() - 1));
+}
+
+TEST(FlameGraph, IncompleteStacksAreNamedAndCounted) {
+  Profile p = sample_profile();
+  add_root_frame(p, 0, "[user stack unavailable: EFAULT]");
+  // The table walker's reason, as the files have it (core/stack_truncation.h).
+  add_root_frame(p, 1, "[truncated: table_missing]");
+  const json g = graph(p, p);
   std::map<std::string, std::int64_t> reasons;
   for (const json& r : g["incomplete"]) reasons[r["reason"]] = r["value"];
+  EXPECT_EQ(reasons.size(), 2u) << g["incomplete"];
   EXPECT_EQ(reasons["[user stack unavailable: EFAULT]"], 5);
-  EXPECT_EQ(reasons["[truncated: 2 user frames]"], 5 + 7 + 2 + 1 + 1);
+  EXPECT_EQ(reasons["[truncated: table_missing]"], 7);
+  // Right under the process, as the outermost frame of its stacks.
   const json* app = child(g["root"], "app");
-  EXPECT_NE(child(*app, "[truncated: 2 user frames]"), nullptr);
+  ASSERT_NE(app, nullptr);
+  const json* cut = child(*app, "[truncated: table_missing]");
+  ASSERT_NE(cut, nullptr);
+  EXPECT_EQ((*cut)["kind"], "synthetic");
+  EXPECT_EQ((*cut)["value"], 7);
 }
 
 TEST(FlameGraph, TopFunctionsBySelfCountEachFunctionOncePerSample) {
