@@ -39,12 +39,47 @@ class PageE2E : public ::testing::Test {
 constexpr const char* kFrameNames =
     "return Array.from(document.querySelectorAll('#chart g.frame')).map(g => g.getAttribute('name'));";
 
-TEST_F(PageE2E, FlameGraphOfTheWorkloadSearchZoomAndHostileNamesStayText) {
+// JS expression: whether the graph has a frame named `name`.
+std::string frame_drawn(const std::string& name) {
+  return "Array.from(document.querySelectorAll('#chart g.frame'))"
+         ".some(g => g.getAttribute('name') === " + nlohmann::json(name).dump() + ")";
+}
+
+// The filter form, used as a user does: the comm field takes the workload's
+// name and Filter redraws the window without the other process (the filter
+// goes into the URL); Clear brings it back.
+void filter_by_comm(Browser& b) {
+  ASSERT_TRUE(b.wait_for("return document.querySelector('#filters input[name=comm]') !== null;"));
+  b.type("#filters input[name=comm]", "spin_chain");
+  b.click("#filters button[type=submit]");
+  EXPECT_TRUE(b.wait_for("return " + frame_drawn("spin_c") + " && !" + frame_drawn(kHostileComm) +
+                         " && new URLSearchParams(location.search).get('label.comm') === 'spin_chain';"))
+      << b.run(kFrameNames).dump().substr(0, 2000);
+  b.click("#filters button[type=button]");
+  EXPECT_TRUE(b.wait_for("return " + frame_drawn(kHostileComm) + ";"));
+}
+
+// Collect: a fresh window of 2 s, taken on demand, is shown (its id in the
+// URL and chosen in the window list) and holds the workload.
+void collect_two_seconds(Browser& b) {
+  const std::string before = b.run("return document.getElementById('window').value;");
+  b.run("const s = document.getElementById('seconds'); s.value = '2'; return true;");
+  b.click("#collect");
+  EXPECT_TRUE(b.wait_for(
+      "const id = new URLSearchParams(location.search).get('id');"
+      "return id !== null && document.getElementById('window').value === id && "
+      "!document.getElementById('collect').disabled && " + frame_drawn("spin_c") + ";"))
+      << b.run("return document.getElementById('status').textContent;");
+  EXPECT_NE(b.run("return document.getElementById('window').value;"), before);
+  EXPECT_EQ(b.run("return document.getElementById('status').textContent;"), "");
+}
+
+TEST_F(PageE2E, FlameGraphOfTheWorkloadSearchZoomFilterCollectAndHostileNamesStayText) {
   TempDir dir;
   const fs::path hostile = dir.path / kHostile;
   fs::copy_file(build_dir() + "/tests/programs/spin_chain", hostile);
-  Subprocess spin({build_dir() + "/tests/programs/spin_chain", "--threads", "1", "--seconds", "60"});
-  Subprocess evil({hostile.string(), "--threads", "1", "--seconds", "60"});
+  Subprocess spin({build_dir() + "/tests/programs/spin_chain", "--threads", "1", "--seconds", "120"});
+  Subprocess evil({hostile.string(), "--threads", "1", "--seconds", "120"});
   ASSERT_EQ(spin.read_line().rfind("pid ", 0), 0u);
   ASSERT_EQ(evil.read_line().rfind("pid ", 0), 0u);
 
@@ -122,6 +157,9 @@ TEST_F(PageE2E, FlameGraphOfTheWorkloadSearchZoomAndHostileNamesStayText) {
 
   b.screenshot(build_dir() + "/page-screenshot.png");
   EXPECT_GT(fs::file_size(build_dir() + "/page-screenshot.png"), 10'000u);
+
+  filter_by_comm(b);
+  collect_two_seconds(b);
   d.signal(SIGTERM);
   EXPECT_EQ(d.wait(20s), 0) << d.err();
 }

@@ -108,7 +108,10 @@ class Browser {
     command("POST", "/element/" + id + "/value", {{"text", text}});
   }
 
-  void click(const std::string& css) { command("POST", "/element/" + element(css) + "/click", {}); }
+  // (An empty object: `{}` would be JSON null, which WebDriver refuses.)
+  void click(const std::string& css) {
+    command("POST", "/element/" + element(css) + "/click", nlohmann::json::object());
+  }
 
   void screenshot(const std::string& path) {
     const std::string png = base64_decode(command("GET", "/screenshot", nullptr)["value"]);
