@@ -7,6 +7,7 @@
 #   make bench     build and run the benchmarks
 #   make deb       build build/profbufd_<version>_<arch>.deb
 #   make bench-overhead   profbufd vs perf record vs bpftrace, end to end (root)
+#   make bench-web        what the web page and the Pyroscope push cost (root)
 #   make clean
 #
 #   make test SANITIZE=thread|address   unit tests under TSan / ASan
@@ -264,6 +265,11 @@ run: $(BUILD)/profbufd
 
 bench: $(BUILD)/benchmarks
 	$(BUILD)/benchmarks $(BENCH_ARGS)
+
+# What the page and the push cost (root): the README's figures for them.
+.PHONY: bench-web
+bench-web: $(BUILD)/profbufd $(TESTPROGS)
+	python3 tests/bench/web_cost.py --build $(BUILD) -- $(WEB_ARGS)
 
 clean:
 	rm -rf build
