@@ -1,10 +1,19 @@
-// The libcurl transport against a real HTTP server on loopback (cpp-httplib).
+// The libcurl transport against real servers on loopback: HTTP (cpp-httplib)
+// and HTTPS (Python's ssl module, a self-signed certificate).
 #include "sinks/pyroscope/curl_transport.h"
 
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <thread>
 
@@ -108,6 +117,70 @@ TEST(CurlTransport, NoServerIsAnErrorNotAStatus) {
   const PostResult r = t.post(request("http://127.0.0.1:" + std::to_string(port) + "/"));
   EXPECT_EQ(r.status, 0);
   EXPECT_FALSE(r.error.empty());
+}
+
+// A TLS server on loopback (Python's ssl module) with a self-signed
+// certificate made by openssl: the real TLS handshake of an HTTPS Pyroscope,
+// by a server no system CA vouches for.
+class TlsReceiver {
+ public:
+  TlsReceiver() {
+    char tmpl[] = "/tmp/profbufd-tls-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    const std::string gen = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+                            "-keyout " + dir_ + "/key.pem -out " + dir_ + "/cert.pem 2>/dev/null";
+    if (std::system(gen.c_str()) != 0) return;
+    std::ofstream(dir_ + "/server.py") <<
+        "import http.server, ssl, sys\n"
+        "class H(http.server.BaseHTTPRequestHandler):\n"
+        "    def do_POST(self):\n"
+        "        self.send_response(200)\n"
+        "        self.send_header('Content-Length', '0')\n"
+        "        self.end_headers()\n"
+        "s = http.server.HTTPServer(('127.0.0.1', 0), H)\n"
+        "c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n"
+        "c.load_cert_chain(sys.argv[1] + '/cert.pem', sys.argv[1] + '/key.pem')\n"
+        "s.socket = c.wrap_socket(s.socket, server_side=True)\n"
+        "print(s.server_address[1], flush=True)\n"
+        "s.serve_forever()\n";
+    int out[2];
+    if (pipe(out) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(out[1], 1);
+      execlp("python3", "python3", (dir_ + "/server.py").c_str(), dir_.c_str(), nullptr);
+      _exit(127);
+    }
+    close(out[1]);
+    FILE* f = fdopen(out[0], "r");
+    if (f == nullptr || std::fscanf(f, "%d", &port_) != 1) port_ = 0;
+    if (f) std::fclose(f);
+  }
+  ~TlsReceiver() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    std::filesystem::remove_all(dir_);
+  }
+  int port() const { return port_; }
+
+ private:
+  std::string dir_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+// HTTPS is spoken (a plain-HTTP client would get no TLS error from a TLS
+// server) and the certificate is checked against the system's CAs: a
+// self-signed one is refused, as an error, never a status.
+TEST(CurlTransport, HttpsChecksTheServerCertificate) {
+  TlsReceiver tls;
+  ASSERT_GT(tls.port(), 0) << "no TLS server (openssl, python3)";
+  CurlTransport t;
+  const PostResult r = t.post(request("https://127.0.0.1:" + std::to_string(tls.port()) + "/"));
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.error.find("SSL"), std::string::npos) << r.error;
 }
 
 TEST(CurlTransport, AbortEndsARequestInFlight) {
