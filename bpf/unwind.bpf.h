@@ -75,12 +75,14 @@ struct {
 } uw_counters SEC(".maps");
 
 /* Per bin, walks that needed its table before it was loaded: userspace
- * builds the most wanted tables first. */
+ * builds only the tables walks need, the most wanted first, and reads this
+ * through a shared mapping. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, UW_MAX_BINS);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, __u64); /* 8 bytes: the mmap stride of array values */
 } uw_demand SEC(".maps");
 
 /* Requests to userspace: processes and addresses it has not published yet. */
@@ -325,7 +327,7 @@ static __always_inline struct uw_rule *uw_lookup(struct uw_loop *c, struct uw_ma
 	}
 	struct uw_bin *b = bpf_map_lookup_elem(&uw_bins, &bin_id);
 	if (!b || b->state != UW_BIN_READY) {
-		__u32 *want = b ? bpf_map_lookup_elem(&uw_demand, &bin_id) : 0;
+		__u64 *want = b ? bpf_map_lookup_elem(&uw_demand, &bin_id) : 0;
 		if (want)
 			__sync_fetch_and_add(want, 1);
 		*fell = uw_fp_step(c, UW_C_FP_PENDING, UW_END_PENDING);

@@ -36,7 +36,12 @@ void table_metrics(MetricWriter& w, const unwind::UnwinderStats& s) {
             static_cast<double>(s.build_ns) / 1e9);
   w.counter("profbufd_unwind_cfi_read_bytes_total",
             "Bytes of .eh_frame and .debug_frame read to build unwind tables", s.eh_frame_bytes);
-  w.gauge("profbufd_unwind_pending_builds", "Unwind tables waiting to be built", s.pending_builds);
+  w.gauge("profbufd_unwind_pending_builds",
+          "Unwind tables walks have needed and that are not loaded yet (queued, building, or waiting for room)",
+          s.pending_builds);
+  w.gauge("profbufd_unwind_unneeded_tables",
+          "Binaries mapped by published processes whose tables no walk has needed yet (built when one does)",
+          s.unneeded_tables);
   w.gauge("profbufd_unwind_processes", "Processes whose mappings are published to the walker",
           s.live_processes);
   w.counter("profbufd_unwind_processes_vanished_total",

@@ -52,7 +52,7 @@ std::vector<MapSpec> specs(const SharedMapSizes& s) {
       {SharedMap::kUwEvents, "uw_events", "profbufd_uwevt", BPF_MAP_TYPE_RINGBUF, 0, 0,
        64 * 1024, 0},
       {SharedMap::kUwDemand, "uw_demand", "profbufd_uwwant", BPF_MAP_TYPE_ARRAY, u32,
-       sizeof(std::uint32_t), UW_MAX_BINS, 0},
+       sizeof(std::uint64_t), UW_MAX_BINS, BPF_F_MMAPABLE},
       {SharedMap::kUwAsked, "uw_asked", "profbufd_uwask", BPF_MAP_TYPE_LRU_HASH, u32,
        sizeof(std::uint64_t), 4096, 0},
   };

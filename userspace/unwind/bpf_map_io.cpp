@@ -1,6 +1,9 @@
 #include <bpf/bpf.h>
+#include <sys/mman.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -59,16 +62,27 @@ Status BpfMapIo::put_rules(std::uint32_t first, const uw_rule* rules, std::uint3
   return update_range(fds_.rules, first, rules, sizeof(uw_rule), count, "uw_rules");
 }
 
+constexpr std::size_t kDemandBytes = UW_MAX_BINS * sizeof(std::uint64_t);
+
+BpfMapIo::BpfMapIo(UwMapFds fds) : fds_(fds) {
+  if (fds_.demand < 0) return;
+  void* p = mmap(nullptr, kDemandBytes, PROT_READ | PROT_WRITE, MAP_SHARED, fds_.demand, 0);
+  if (p != MAP_FAILED) demand_ = static_cast<std::uint64_t*>(p);
+}
+
+BpfMapIo::~BpfMapIo() {
+  if (demand_ != nullptr) munmap(demand_, kDemandBytes);
+}
+
 std::uint32_t BpfMapIo::demand(std::uint32_t bin) {
-  std::uint32_t n = 0;
-  if (fds_.demand < 0 || bpf_map_lookup_elem(fds_.demand, &bin, &n) != 0) return 0;
-  return n;
+  if (demand_ == nullptr || bin >= UW_MAX_BINS) return 0;
+  const std::uint64_t n = __atomic_load_n(&demand_[bin], __ATOMIC_RELAXED);
+  return static_cast<std::uint32_t>(std::min<std::uint64_t>(n, UINT32_MAX));
 }
 
 Status BpfMapIo::clear_demand(std::uint32_t bin) {
-  if (fds_.demand < 0) return ok_status();
-  const std::uint32_t zero = 0;
-  return update(fds_.demand, &bin, &zero, "uw_demand");
+  if (demand_ != nullptr && bin < UW_MAX_BINS) __atomic_store_n(&demand_[bin], 0, __ATOMIC_RELAXED);
+  return ok_status();
 }
 
 }  // namespace profbufd::unwind

@@ -39,7 +39,12 @@ struct UwMapFds {
 
 class BpfMapIo final : public MapIo {
  public:
-  explicit BpfMapIo(UwMapFds fds) : fds_(fds) {}
+  // Maps uw_demand (BPF_F_MMAPABLE) into memory: demand() is then a load,
+  // not a syscall. Without the mapping demand() reads 0.
+  explicit BpfMapIo(UwMapFds fds);
+  ~BpfMapIo() override;
+  BpfMapIo(const BpfMapIo&) = delete;
+  BpfMapIo& operator=(const BpfMapIo&) = delete;
   Status put_proc(std::uint32_t pid, const uw_proc& p) override;
   Status delete_proc(std::uint32_t pid) override;
   Status put_bin(std::uint32_t id, const uw_bin& b) override;
@@ -51,6 +56,9 @@ class BpfMapIo final : public MapIo {
 
  private:
   const UwMapFds fds_;
+  // UW_MAX_BINS counters, shared with the kernel (an array map's values are
+  // 8-byte aligned in its mapping: hence 64-bit values).
+  std::uint64_t* demand_ = nullptr;
 };
 
 }  // namespace profbufd::unwind

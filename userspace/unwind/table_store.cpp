@@ -181,6 +181,12 @@ void TableStore::evict(std::uint32_t bin) {
   ++evictions_;
 }
 
+void TableStore::abandon(std::uint32_t bin) {
+  if (bin == 0 || bin >= bins_.size() || bins_[bin].desc.state != UW_BIN_PENDING) return;
+  bins_[bin].desc.state = UW_BIN_EVICTED;
+  (void)io_.put_bin(bin, bins_[bin].desc);
+}
+
 void TableStore::ref(std::uint32_t bin) {
   if (bin == 0 || bin >= bins_.size()) return;
   ++bins_[bin].refs;

@@ -76,6 +76,11 @@ class TableStore {
   // every other table evicted: EVICTED, counted).
   Result<Published> publish(std::uint32_t bin, const CfiTable& t);
 
+  // A build of `bin`'s table failed (its process exited before the file could
+  // be opened): marked EVICTED, so the next process that maps the binary
+  // queues it again. A bin with a table keeps it.
+  void abandon(std::uint32_t bin);
+
   // A live process maps `bin` (ref) or stopped mapping it (unref). Ref'ing
   // also marks it used now, for the LRU order.
   void ref(std::uint32_t bin);

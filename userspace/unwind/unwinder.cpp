@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "common/log.h"
+#include "unwind/build_order.h"
 #include "unwind/cfi_rows.h"
 #include "process/binary_path.h"
 
@@ -20,6 +21,8 @@ namespace {
 
 constexpr std::uint64_t kSweepNs = 5'000'000'000ULL;
 constexpr int kIdlePollMs = 200;
+// How often queued tables that no walk has needed yet are looked at again.
+constexpr int kDemandPollMs = 20;
 
 Error sys_error(const char* what, int err) {
   return make_error(ExitCode::kRuntime, std::string("unwinder: ") + what, std::strerror(err));
@@ -82,8 +85,8 @@ int Unwinder::on_event(void* ctx, void* data, std::size_t size) {
 }
 
 int Unwinder::poll_timeout_ms() const {
-  if (!queue_.empty() && !builder_->busy()) return 0;
-  std::uint64_t wait_ns = std::uint64_t{kIdlePollMs} * 1'000'000;
+  const int idle_ms = !queue_.empty() && !builder_->busy() ? kDemandPollMs : kIdlePollMs;
+  std::uint64_t wait_ns = std::uint64_t{static_cast<unsigned>(idle_ms)} * 1'000'000;
   const std::uint64_t now = clock_.monotonic_ns();
   for (const Deferred& d : deferred_)
     wait_ns = std::min(wait_ns, d.at_ns > now ? d.at_ns - now : 0);
@@ -109,27 +112,10 @@ void Unwinder::run() {
   }
 }
 
-// The queued table that gives back the most walks per second of building:
-// (walks that needed it so far (uw_demand) + 1) / the size of its code, a
-// build's time being about proportional to it (Smith's rule: this order
-// minimizes the walks left waiting). The tables of code being sampled come
-// before those of libraries mapped but not running, and many small tables
-// before one compiler's. Reading the demand of a queued bin costs about a
-// microsecond; a build takes 10 ms or more.
-TableBuild Unwinder::take_next_build() {
-  const auto worth = [this](const TableBuild& b) {
-    const double size = static_cast<double>(std::max<std::uint64_t>(b.entry.end - b.entry.start, 4096));
-    return (static_cast<double>(io_.demand(b.bin)) + 1.0) / size;
-  };
-  auto best = queue_.begin();
-  double best_worth = worth(*best);
-  for (auto it = std::next(queue_.begin()); it != queue_.end(); ++it) {
-    const double w = worth(*it);
-    if (w > best_worth) {
-      best = it;
-      best_worth = w;
-    }
-  }
+// Demand is read from a shared mapping: a load per queued bin.
+std::optional<TableBuild> Unwinder::take_next_build() {
+  const auto best = next_build(queue_, [this](std::uint32_t bin) { return io_.demand(bin); });
+  if (best == queue_.end()) return std::nullopt;
   TableBuild b = std::move(*best);
   queue_.erase(best);
   return b;
@@ -183,9 +169,10 @@ void Unwinder::build_now(const TableBuild& b) {
 }
 
 void Unwinder::start_build() {
-  TableBuild b = take_next_build();
-  TableBuilder::Work work = work_of(b);
-  builder_->submit(std::move(b), std::move(work));
+  std::optional<TableBuild> b = take_next_build();
+  if (!b) return;
+  TableBuilder::Work work = work_of(*b);
+  builder_->submit(std::move(*b), std::move(work));
 }
 
 void Unwinder::finish_build() {
@@ -196,6 +183,7 @@ void Unwinder::finish_build() {
 void Unwinder::built(const TableBuild& b, Result<CfiTable> table, std::uint64_t build_ns) {
   if (!table) {
     queued_.erase(b.key);
+    if (store_.owns(b.bin, b.key)) store_.abandon(b.bin);
     local_.build_ns += build_ns;
     ++local_.build_unreadable;
     return;
@@ -252,7 +240,10 @@ void Unwinder::publish_stats() {
   local_.tables = store_.stats();
   local_.processes = publisher_.stats();
   local_.live_processes = publisher_.processes();
-  local_.pending_builds = queue_.size() + deferred_.size() + (builder_->busy() ? 1 : 0);
+  std::uint64_t wanted = 0;
+  for (const TableBuild& b : queue_) wanted += io_.demand(b.bin) > 0 ? 1 : 0;
+  local_.pending_builds = wanted + deferred_.size() + (builder_->busy() ? 1 : 0);
+  local_.unneeded_tables = queue_.size() - wanted;
   std::lock_guard lock(mu_);
   shared_ = local_;
 }

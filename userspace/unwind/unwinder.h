@@ -4,7 +4,8 @@
 //   walker: unknown process / unknown pc --uw_events--> publish the process's
 //     mappings (unwind/process_publisher.h); new binaries' tables are queued
 //   bpf/process.bpf.c: exec / exit --uw_events--> forget the process
-//   queue --most wanted first--> TableBuilder's worker: one table at a time
+//   queue --the tables walks needed, most wanted first--> TableBuilder's
+//     worker: one table at a time
 //     (libdw, unwind/cfi_rows.h) --> this thread loads it (TableStore)
 //
 // Nothing happens on the loader's or the reader's thread. A table build (a
@@ -22,6 +23,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -51,7 +53,8 @@ struct UnwinderStats {
   std::uint64_t build_ns = 0;        // time spent building (libdw) and loading
   std::uint64_t eh_frame_bytes = 0;  // of the tables built
   std::uint64_t events = 0;          // requests and process events received
-  std::uint64_t pending_builds = 0;  // queued or waiting for room now
+  std::uint64_t pending_builds = 0;  // needed by walks: queued, building or waiting for room
+  std::uint64_t unneeded_tables = 0;  // queued, but no walk has needed them yet
   uw_counters walker{};              // the BPF walker's counters, summed over CPUs
 };
 
@@ -111,7 +114,7 @@ class Unwinder {
   int epoll_fd_ = -1, stop_fd_ = -1;
   std::unique_ptr<TableBuilder> builder_;
   std::deque<TableBuild> queue_;  // in arrival order; taken by demand
-  TableBuild take_next_build();
+  std::optional<TableBuild> take_next_build();
   struct Deferred {
     TableBuild build;
     CfiTable table;
