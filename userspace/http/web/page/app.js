@@ -111,6 +111,10 @@
     chart = flamegraph()
       .width(width)
       .cellHeight(18)
+      // Root at the top (an icicle, as Pyroscope draws it): with whole stacks
+      // from the table walker a graph is hundreds of frames tall, and the
+      // first screen must show the processes and their callers, not leaves.
+      .inverted(true)
       .transitionDuration(250)
       .minFrameSize(1)
       .sort(true)
