@@ -31,6 +31,7 @@ DEB_PACKAGES := \
 	g++ make nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev \
 	golang-go libcpp-httplib-dev libsystemd-dev prometheus lintian dpkg-dev fakeroot \
 	systemd python3 \
+	libc6-dbg linux-perf zstd bzip2 nodejs \
 	libcurl4-openssl-dev npm chromium chromium-driver protobuf-compiler libprotobuf-dev
 # Satisfied by a command on PATH as well as by the Debian package of that name: a
 # machine whose Node.js comes from elsewhere (nodesource) has an npm that Debian's

@@ -326,6 +326,10 @@ static __always_inline struct uw_rule *uw_lookup(struct uw_loop *c, struct uw_ma
 		return 0;
 	}
 	struct uw_bin *b = bpf_map_lookup_elem(&uw_bins, &bin_id);
+	if (b && b->state == UW_BIN_NO_TABLE) {
+		*fell = uw_fp_step(c, UW_C_FP_NO_TABLE, UW_END_NO_TABLE);
+		return 0;
+	}
 	if (!b || b->state != UW_BIN_READY) {
 		__u64 *want = b ? bpf_map_lookup_elem(&uw_demand, &bin_id) : 0;
 		if (want)

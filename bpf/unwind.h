@@ -66,6 +66,8 @@ enum uw_bin_state {
 	UW_BIN_PENDING = 1, /* known, table not loaded yet: frames fall back */
 	UW_BIN_READY = 2,   /* pages and rows in place; never changes while READY */
 	UW_BIN_EVICTED = 3, /* table memory taken back: frames fall back */
+	UW_BIN_NO_TABLE = 4, /* its table cannot be built (beyond the format):
+			      * frames fall back as where no CFI exists */
 };
 
 /* Why a user walk ended: the record's user_status (bpf/profbufd.h) when the

@@ -33,7 +33,11 @@ CfiSections find_sections(Elf* elf) {
   if (elf_getshdrstrndx(elf, &shstrndx) != 0) return s;
   for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn; scn = elf_nextscn(elf, scn)) {
     GElf_Shdr sh;
-    if (gelf_getshdr(scn, &sh) == nullptr || sh.sh_type != SHT_PROGBITS) continue;
+    // GNU ld keeps .eh_frame's type from its inputs: SHT_X86_64_UNWIND when
+    // LLVM (clang, Rust) made them.
+    if (gelf_getshdr(scn, &sh) == nullptr ||
+        (sh.sh_type != SHT_PROGBITS && sh.sh_type != SHT_X86_64_UNWIND))
+      continue;
     const char* name = elf_strptr(elf, shstrndx, sh.sh_name);
     if (name == nullptr) continue;
     if (std::strcmp(name, ".eh_frame") == 0) {
@@ -61,12 +65,22 @@ std::vector<FdeRange> merge_fdes(std::vector<FdeRange> eh, const std::vector<Fde
   return all;
 }
 
-// The rows of one FDE, [lo, hi): one per range libdw reports.
+uw_rule gap() {
+  uw_rule r{};
+  r.cfa_kind = UW_CMD_GAP;
+  return r;
+}
+
+// The rows of one FDE, [lo, hi): one per range libdw reports. From where libdw
+// cannot read it on, a GAP row: frames there fall back to frame pointers
+// rather than take the rule of the code before.
 void fde_rows(Dwarf_CFI* cfi, const FdeRange& f, std::vector<CfiRow>& rows, CfiStats& st) {
   for (std::uint64_t pc = f.lo; pc < f.hi;) {
     Dwarf_Frame* frame = nullptr;
     if (dwarf_cfi_addrframe(cfi, pc, &frame) != 0) {
       ++st.bad_fdes;
+      rows.push_back(CfiRow{pc, gap()});
+      ++st.gap_rows;
       return;
     }
     std::unique_ptr<Dwarf_Frame, decltype(&std::free)> owned(frame, &std::free);
@@ -81,12 +95,6 @@ void fde_rows(Dwarf_CFI* cfi, const FdeRange& f, std::vector<CfiRow>& rows, CfiS
     if (end <= pc) return;
     pc = end;
   }
-}
-
-uw_rule gap() {
-  uw_rule r{};
-  r.cfa_kind = UW_CMD_GAP;
-  return r;
 }
 
 // Sorted rows, neighbours with equal rules merged, a row at one address kept last.

@@ -64,7 +64,8 @@ std::uint8_t fde_encoding(const Dwarf_CIE& cie) {
 
 bool read_encoded(const std::uint8_t*& p, const std::uint8_t* end, std::uint8_t encoding,
                   std::uint64_t field_vaddr, std::uint64_t& out) {
-  if (encoding == DW_EH_PE_omit) return false;
+  // An indirect value is the address of the pointer, which is not read here.
+  if (encoding == DW_EH_PE_omit || (encoding & DW_EH_PE_indirect) != 0) return false;
   std::uint64_t v = 0;
   bool ok = false;
   switch (encoding & 0x0f) {

@@ -60,7 +60,10 @@ uw_bin_state TableStore::state(std::uint32_t bin) const {
 
 Result<TableStore::Published> TableStore::publish(std::uint32_t bin, const CfiTable& t) {
   auto layout = lay_out(t);
-  if (!layout) return layout.error();
+  if (!layout) {
+    mark_no_table(bin);
+    return layout.error();
+  }
   const auto at_least_one = [](std::size_t n) {
     return std::max<std::uint32_t>(static_cast<std::uint32_t>(n), 1);
   };
@@ -122,14 +125,20 @@ Status TableStore::write_table(std::uint32_t bin, const TableLayout& t, const uw
   d.rule_first = at.rule_first;
   d.n_rules = static_cast<std::uint32_t>(t.rules.size());
   if (Status s = io_.put_bin(bin, d); !s) return s;
-  d.state = UW_BIN_READY;
-  return io_.put_bin(bin, d);
+  uw_bin ready = d;
+  ready.state = UW_BIN_READY;
+  if (Status s = io_.put_bin(bin, ready); !s) return s;  // the bin stays as it was
+  d = ready;
+  return ok_status();
 }
 
 // Frees room for `need`, evicting tables (never `keep`): unmapped ones first,
 // then the least recently used. Evicted room is quarantined: kLater when the
 // table fits only once that has passed.
 TableStore::Room TableStore::make_room(const Extents& need, std::uint32_t keep) {
+  // Larger than a whole pool: evicting every other table would not help.
+  if (need.blocks > blocks_.units() || need.pages > pages_.units() || need.rules > rules_.units())
+    return Room::kNever;
   reclaim();
   while (!blocks_.fits_after_quarantine(need.blocks) || !pages_.fits_after_quarantine(need.pages) ||
          !rules_.fits_after_quarantine(need.rules)) {
@@ -184,6 +193,12 @@ void TableStore::evict(std::uint32_t bin) {
 void TableStore::abandon(std::uint32_t bin) {
   if (bin == 0 || bin >= bins_.size() || bins_[bin].desc.state != UW_BIN_PENDING) return;
   bins_[bin].desc.state = UW_BIN_EVICTED;
+  (void)io_.put_bin(bin, bins_[bin].desc);
+}
+
+void TableStore::mark_no_table(std::uint32_t bin) {
+  if (bin == 0 || bin >= bins_.size() || bins_[bin].desc.state == UW_BIN_READY) return;
+  bins_[bin].desc.state = UW_BIN_NO_TABLE;
   (void)io_.put_bin(bin, bins_[bin].desc);
 }
 

@@ -72,14 +72,18 @@ class TableStore {
   };
 
   // Lays out and loads `t` for a PENDING or EVICTED bin, evicting others if it
-  // does not fit. An error leaves the bin without a table (no room even with
-  // every other table evicted: EVICTED, counted).
+  // does not fit. An error leaves the bin without a table: no room even with
+  // every other table evicted (EVICTED, counted), a table beyond the format
+  // (NO_TABLE), or a failed write (the state it had).
   Result<Published> publish(std::uint32_t bin, const CfiTable& t);
 
   // A build of `bin`'s table failed (its process exited before the file could
   // be opened): marked EVICTED, so the next process that maps the binary
   // queues it again. A bin with a table keeps it.
   void abandon(std::uint32_t bin);
+  // `bin`'s table cannot be built at all (beyond the walker's format): its
+  // frames are walked as where no CFI exists, and it is not queued again.
+  void mark_no_table(std::uint32_t bin);
 
   // A live process maps `bin` (ref) or stopped mapping it (unref). Ref'ing
   // also marks it used now, for the LRU order.

@@ -206,10 +206,11 @@ void Unwinder::load(const TableBuild& b, CfiTable table, std::uint64_t spent_ns)
   }
   queued_.erase(b.key);
   if (!loaded) {
-    // No room is counted by the store; anything else is a table the walker's
-    // format cannot hold (a page with more than UW_PAGE_MAX_ROWS rows).
-    if (store_.stats().no_room == no_room_seen_) ++local_.build_invalid;
-    no_room_seen_ = store_.stats().no_room;
+    // No room is counted by the store; a table the walker's format cannot
+    // hold (a page with more than UW_PAGE_MAX_ROWS rows) is NO_TABLE; a failed
+    // write leaves it PENDING, and it is queued again by the next process.
+    if (store_.state(b.bin) == UW_BIN_NO_TABLE) ++local_.build_invalid;
+    store_.abandon(b.bin);
     return;
   }
   ++local_.builds;

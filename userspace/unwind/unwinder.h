@@ -124,7 +124,6 @@ class Unwinder {
   std::set<std::string> queued_;  // keys of the binaries queued, building or deferred
   std::vector<uw_event> events_;  // received in the last poll
   std::uint64_t next_sweep_ns_ = 0;
-  std::uint64_t no_room_seen_ = 0;
   UnwinderStats local_;
 
   std::thread thread_;

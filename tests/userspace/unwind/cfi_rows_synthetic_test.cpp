@@ -85,12 +85,12 @@ TEST(CfiRowsSyntheticTest, UsesDebugFrameWhereEhFrameHasNoFde) {
   EXPECT_EQ(covering_rule(t, symbol(so, "in_debug_end")).cfa_kind, UW_CMD_GAP);
 }
 
-// BUG (userspace/unwind/cfi_rows.cpp, all_rows/fde_rows): an FDE libdw
+// Regression test (fixed in userspace/unwind/cfi_rows.cpp, all_rows/fde_rows): an FDE libdw
 // cannot read adds no row, not even a GAP, so its code is covered by the row
 // before it: here bad's bytes get good1's CFA = RSP + 16, and the walker
 // would unwind bad's frames with another function's rule instead of falling
 // back to frame pointers.
-TEST(CfiRowsSyntheticTest, DISABLED_AnUnreadableFdeIsAGapNotItsNeighboursRule) {
+TEST(CfiRowsSyntheticTest, AnUnreadableFdeIsAGapNotItsNeighboursRule) {
   TempDir dir;
   // 0x3f is no DW_CFA_* opcode: libdw cannot run bad's instructions.
   const std::string so = testing::assemble(
@@ -107,11 +107,11 @@ TEST(CfiRowsSyntheticTest, DISABLED_AnUnreadableFdeIsAGapNotItsNeighboursRule) {
   EXPECT_EQ(covering_rule(t, symbol(so, "good2")), rule(UW_CFA_RSP, 8));
 }
 
-// BUG (userspace/unwind/cfi_rows.cpp, find_sections): only SHT_PROGBITS
+// Regression test (fixed in userspace/unwind/cfi_rows.cpp, find_sections): only SHT_PROGBITS
 // sections are looked at, so a binary whose .eh_frame is SHT_X86_64_UNWIND
 // (GNU ld keeps that type from objects LLVM or `as` made so: clang and Rust
 // binaries) gets an empty table, and the walker never has rows for it.
-TEST(CfiRowsSyntheticTest, DISABLED_ReadsEhFrameOfTypeX8664Unwind) {
+TEST(CfiRowsSyntheticTest, ReadsEhFrameOfTypeX8664Unwind) {
   // GNU ld keeps the section type of its inputs: objects from LLVM (and GNU as
   // told so) give .eh_frame the type SHT_X86_64_UNWIND instead of PROGBITS.
   TempDir dir;

@@ -68,12 +68,12 @@ TEST(TableStoreRoomTest, PagesAndRulesAreRoomToo) {
   EXPECT_EQ(rules.store.stats().no_room, 1u);
 }
 
-// BUG (userspace/unwind/table_store.cpp, make_room): a table that cannot fit
+// Regression test (fixed in userspace/unwind/table_store.cpp, make_room): a table that cannot fit
 // even in the empty pool still evicts every other table before giving up
 // (kNever). The big binary is then EVICTED, so ProcessPublisher queues it
 // again for every process that maps it, and each attempt evicts all tables
 // anew: the walker falls back to frame pointers everywhere.
-TEST(TableStoreRoomTest, DISABLED_ATableLargerThanThePoolEvictsNoOtherTable) {
+TEST(TableStoreRoomTest, ATableLargerThanThePoolEvictsNoOtherTable) {
   StoreFixture f({2, 64, 64});
   const std::uint32_t a = f.load("a", dense_table(0x1000, 10));
   const std::uint32_t big = f.new_bin("big");
