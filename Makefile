@@ -32,7 +32,8 @@ DEB_PACKAGES := \
 	golang-go libcpp-httplib-dev libsystemd-dev prometheus lintian dpkg-dev fakeroot \
 	systemd python3 \
 	libc6-dbg linux-perf zstd bzip2 nodejs \
-	libcurl4-openssl-dev npm chromium chromium-driver protobuf-compiler libprotobuf-dev
+	libcurl4-openssl-dev npm chromium chromium-driver protobuf-compiler libprotobuf-dev \
+	podman runc busybox-static
 # Satisfied by a command on PATH as well as by the Debian package of that name: a
 # machine whose Node.js comes from elsewhere (nodesource) has an npm that Debian's
 # npm package would conflict with.
@@ -128,6 +129,15 @@ $(GEN)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(GEN)/vmlinux.h
 $(GEN)/%.skel.h: $(GEN)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name profbufd_$*_bpf > $@.tmp && mv $@.tmp $@
 
+# BPF programs of the benchmarks (tests/bench/bpf/<name>.bpf.c): their
+# skeletons are $(GEN)/bench/<name>.skel.h (struct profbufd_bench_<name>_bpf).
+BENCH_BPF_SKELS := $(patsubst tests/bench/bpf/%.bpf.c,$(GEN)/bench/%.skel.h,$(wildcard tests/bench/bpf/*.bpf.c))
+$(GEN)/bench/%.bpf.o: tests/bench/bpf/%.bpf.c $(BPF_HDRS) $(GEN)/vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(GEN) -Ibpf -Wall -Werror -c $< -o $@
+$(GEN)/bench/%.skel.h: $(GEN)/bench/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name profbufd_bench_$*_bpf > $@.tmp && mv $@.tmp $@
+
 # The kernel types the BPF objects relocate against, cut out of this kernel's BTF
 # (BTFGen), with the size and CRC-32 of the BTF it came from. At run time, on the
 # same kernel, libbpf reads these few bytes instead of parsing all of
@@ -201,6 +211,7 @@ $(BUILD)/profbuf_tests: $(PROFBUF_TEST_OBJS) $(BUILD)/obj/userspace/core/profbuf
 $(BUILD)/e2e_tests: $(E2E_OBJS) $(PROTO_OBJ) $(BUILD)/libprofbufd.a $(BUILD)/libprofbufd_bpf.a
 	$(CXX) $(LDFLAGS) $(E2E_OBJS) $(PROTO_OBJ) $(ALL_LIBS) $(LDLIBS) $(PROTOBUF_LIBS) -lgtest -lgtest_main -o $@
 
+$(BENCH_OBJS): | $(BENCH_BPF_SKELS)
 $(BUILD)/benchmarks: $(BENCH_OBJS) $(BUILD)/libprofbufd.a $(BUILD)/libprofbufd_bpf.a
 	$(CXX) $(LDFLAGS) $(BENCH_OBJS) $(ALL_LIBS) $(LDLIBS) -lbenchmark -lbenchmark_main -o $@
 

@@ -18,6 +18,7 @@
 #define PROFBUFD_MAX_USER_FRAMES (2 * PROFBUFD_MAX_FRAMES)
 #define PROFBUFD_COMM_LEN 16
 #define PROFBUFD_MAX_PIDS 32 /* entries of the shared pid filter map */
+#define PROFBUFD_MAX_CGROUPS 16 /* entries of the shared cgroup filter map */
 /*
  * Slots of the shared counters map, one per kind. Fixed, so that adding a kind
  * changes no map size; a kind's id must stay below it.
@@ -26,7 +27,7 @@
 
 /* What a record measures: its `kind`, and the index of its counters slot. */
 enum profbufd_kind {
-	PROFBUFD_KIND_CPU = 0, /* a cpu-clock tick; value 1 */
+	PROFBUFD_KIND_CPU = 0, /* a cpu-clock tick; value: its period in ns */
 };
 
 /*
@@ -50,16 +51,42 @@ enum profbufd_stack_status {
 	PROFBUFD_STACK_TRUNCATED_BAD_PC = 10,     /* an address that cannot be code */
 };
 
+/* Which filters of struct profbufd_settings are on (its `filters` bits). */
+enum profbufd_filter {
+	PROFBUFD_FILTER_PIDS = 1,    /* keep tgids in the `pids` map */
+	PROFBUFD_FILTER_CGROUPS = 2, /* keep tasks under a cgroup of `cgroup_filter` */
+};
+
+/*
+ * What every kind's program is told at run time: the single value of the
+ * shared ARRAY map `settings`, written by userspace whenever the filters change
+ * (start, SIGHUP), read by every program on every event. A map value rather
+ * than .rodata knobs, so that changing it needs no reload of any program.
+ *
+ * With several filters on, a record is kept when it passes any one of them
+ * (the union: --pid and --cgroup each add what they name).
+ *
+ * Userspace rewrites the whole value with one map update; a program running
+ * on another CPU meanwhile may see the old or the new fields (each 4-byte
+ * field is written whole), so a record at the instant of a change is judged
+ * by either the old or the new filters, never by something else.
+ */
+struct profbufd_settings {
+	__u32 filters; /* enum profbufd_filter bits; 0: keep everything */
+	__u32 cgroups; /* used entries of `cgroup_filter`, from index 0 */
+};
+
 /*
  * The header every record of every kind starts with.
  *
- * value is what the record weighs in its kind's unit: 1 for a CPU tick,
- * nanoseconds for an off-CPU interval, bytes for an allocation. flags are
+ * value is what the record weighs in its kind's unit: the CPU time one tick
+ * stands for (its period, ns), nanoseconds for an off-CPU interval, bytes for
+ * an allocation. flags are
  * kind-specific label bits (0 unless the kind documents them).
  */
 struct profbufd_record {
 	__u64 time_ns;   /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
-	__u64 value;
+	__u64 value;     /* CPU: the tick's sampling period in ns (1e9 / frequency) */
 	__u64 cgroup_id; /* bpf_get_current_cgroup_id(): cgroup v2 id, 0 without v2 */
 	__u32 pid;       /* tgid; 0 for the idle task */
 	__u32 tid;

@@ -7,10 +7,12 @@
  * one set: userspace creates them once (userspace/capture/shared_maps.h) and
  * makes every object reuse them (bpf_map__reuse_fd) before it is loaded. So
  * all kinds write into one ring that one loader thread drains, count into one
- * counters map (a slot per kind), and obey one pid filter.
+ * counters map (a slot per kind), and obey one set of filters, which userspace
+ * may change at any time (the `settings` map; SIGHUP reloads it).
  *
  * A program's order of work, cheapest rejection first:
- *   1. profbufd_wanted(): the pid filter, before any stack walk or ring access;
+ *   1. profbufd_wanted(): the pid and cgroup filters, before any stack walk
+ *      or ring access;
  *   2. profbufd_reserve(): count the record as seen, reserve a fixed-size
  *      record, or count a drop (a record is never lost without a count);
  *   3. profbufd_fill_header() and profbufd_collect_stacks(): fill it in place;
@@ -46,9 +48,9 @@
 
 /*
  * Knobs set by userspace between open and load (in .rodata, so the verifier
- * sees them as constants and prunes the branches they disable).
+ * sees them as constants and prunes the branches they disable). Only what
+ * never changes while profbufd runs: the filters live in `settings`.
  */
-const volatile bool filter_pids = false; /* only tgids in `pids` */
 /* Force a wakeup once this many bytes wait in the ring (userspace: ring/4). */
 const volatile __u64 wakeup_bytes = 0;
 
@@ -65,7 +67,15 @@ struct {
 	__type(value, struct profbufd_counters);
 } counters SEC(".maps");
 
-/* tgids to keep when filter_pids is set; the value is unused. */
+/* The filters in force (struct profbufd_settings in profbufd.h): one entry. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct profbufd_settings);
+} settings SEC(".maps");
+
+/* tgids to keep when PROFBUFD_FILTER_PIDS is on; the value is unused. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PROFBUFD_MAX_PIDS);
@@ -73,16 +83,53 @@ struct {
 	__type(value, __u8);
 } pids SEC(".maps");
 
+/*
+ * cgroup v2 directories whose tasks (and their descendants') are kept when
+ * PROFBUFD_FILTER_CGROUPS is on: entries 0 .. settings.cgroups - 1, each set
+ * from an open directory fd by userspace.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, PROFBUFD_MAX_CGROUPS);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroup_filter SEC(".maps");
+
 /* The ring every kind writes; its real size comes from the reused map. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4096);
 } samples SEC(".maps");
 
-/* Whether a record of process `tgid` is wanted at all (step 1). */
+/*
+ * Whether a record of process `tgid` is wanted at all (step 1). Without
+ * filters this is one ARRAY lookup, which the verifier inlines into a bounds
+ * check and a load.
+ *
+ * The cgroup test is bpf_current_task_under_cgroup(): the kernel answers
+ * "is the current task in this cgroup or below it" from the cgroup's ancestor
+ * table in constant time, whatever the depth, so cgroups created after the
+ * filter was set (a new container under a filtered slice) are covered too.
+ * Its answer is 1 (under), 0 (not) or a negative errno (an empty slot).
+ */
 static __always_inline bool profbufd_wanted(__u32 tgid)
 {
-	return !filter_pids || bpf_map_lookup_elem(&pids, &tgid);
+	__u32 zero = 0;
+	struct profbufd_settings *st = bpf_map_lookup_elem(&settings, &zero);
+	if (!st || !st->filters)
+		return true;
+	if ((st->filters & PROFBUFD_FILTER_PIDS) && bpf_map_lookup_elem(&pids, &tgid))
+		return true;
+	if (st->filters & PROFBUFD_FILTER_CGROUPS) {
+		__u32 n = st->cgroups;
+		for (__u32 i = 0; i < PROFBUFD_MAX_CGROUPS; i++) {
+			if (i >= n)
+				break;
+			if (bpf_current_task_under_cgroup(&cgroup_filter, i) == 1)
+				return true;
+		}
+	}
+	return false;
 }
 
 /*

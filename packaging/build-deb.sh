@@ -40,7 +40,8 @@ work=$(dirname "$out")/deb
 root=$work/debian/profbufd
 rm -rf "$work"
 mkdir -p "$root/DEBIAN" "$root/usr/sbin" "$root/lib/systemd/system" \
-  "$root/etc/default" "$root/usr/share/man/man8" "$root/usr/share/doc/profbufd"
+  "$root/etc/default" "$root/etc/profbufd" "$root/usr/share/man/man8" \
+  "$root/usr/share/doc/profbufd"
 
 # --strip-unneeded keeps the GNU build ID (a note section other than .note),
 # so debuginfod and Parca can still match the binary with its debug info.
@@ -50,6 +51,7 @@ strip --strip-unneeded --remove-section=.comment --remove-section=.note \
 
 cp systemd/profbufd.service "$root/lib/systemd/system/profbufd.service"
 cp packaging/default "$root/etc/default/profbufd"
+cp packaging/profbufd.conf "$root/etc/profbufd/profbufd.conf"
 gzip -9n <packaging/profbufd.8 >"$root/usr/share/man/man8/profbufd.8.gz"
 cp packaging/copyright "$root/usr/share/doc/profbufd/copyright"
 # The version has no Debian revision, so the package is native, and a native

@@ -7,7 +7,7 @@
 DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
 DEB_FILE := build/profbufd_$(VERSION)_$(DEB_ARCH).deb
 DEB_INPUTS := packaging/build-deb.sh packaging/deb.mk packaging/profbufd.8 \
-	packaging/default packaging/copyright packaging/postinst packaging/prerm \
+	packaging/default packaging/profbufd.conf packaging/copyright packaging/postinst packaging/prerm \
 	packaging/postrm packaging/debian/control packaging/debian/changelog \
 	systemd/profbufd.service
 

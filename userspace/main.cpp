@@ -21,11 +21,12 @@ int fail(const profbufd::Error& e) {
 
 int main(int argc, char** argv) {
   // Taken synchronously by the run loop (sigtimedwait); blocked before any thread
-  // starts so every thread inherits the mask.
+  // starts so every thread inherits the mask. SIGHUP re-reads --config.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   // A closed stdout/stderr pipe must not kill the profiler mid-write.
   signal(SIGPIPE, SIG_IGN);

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "cpu_share.h"
 #include "gate.h"
 #include "subprocess.h"
 #include "tools.h"
@@ -29,24 +29,6 @@ using nlohmann::json;
 std::string profbufd_bin() { return build_dir() + "/profbufd"; }
 std::string spin_bin() { return build_dir() + "/tests/programs/spin_chain"; }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-std::vector<fs::path> files_with(const fs::path& dir, const std::string& ext) {
-  std::vector<fs::path> v;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    const std::string name = e.path().filename().string();
-    if (name.size() > ext.size() && name.compare(name.size() - ext.size(), ext.size(), ext) == 0)
-      v.push_back(e.path());
-  }
-  std::sort(v.begin(), v.end());
-  return v;
-}
-
 // A workload started for one test; prints "pid N" once its threads run.
 struct Workload {
   explicit Workload(std::vector<std::string> args) : proc([&] {
@@ -57,45 +39,8 @@ struct Workload {
     const std::string line = proc.read_line();
     EXPECT_EQ(line.rfind("pid ", 0), 0u) << "workload did not start: " << line;
   }
-  // CPU time of all its threads so far, in seconds: the first field of
-  // /proc/PID/task/TID/schedstat (nanoseconds on CPU, exact, unlike the
-  // tick-sampled utime/stime of /proc/PID/stat).
-  double cpu_seconds() const {
-    std::uint64_t ns = 0;
-    const auto dir = "/proc/" + std::to_string(proc.pid()) + "/task";
-    std::error_code ec;
-    for (const auto& t : fs::directory_iterator(dir, ec)) {
-      std::ifstream f(t.path() / "schedstat");
-      std::uint64_t on_cpu = 0;
-      if (f >> on_cpu) ns += on_cpu;
-    }
-    return static_cast<double>(ns) / 1e9;
-  }
   Subprocess proc;
 };
-
-// profbufd run to completion, and the share of a CPU `w` got from its
-// "sampling" line to its exit. Times the window's length, that is the CPU time
-// cpu-clock sampled `w` in; on a machine other jobs load it is far below the
-// wall time, so expectations go by it, not by the clock.
-struct SampledRun {
-  RunResult result;
-  double workload_cpu_share = 0;  // CPU seconds per second
-  double workload_cpu_seconds(const json& metadata) const {
-    return workload_cpu_share * metadata["duration_ns"].get<double>() / 1e9;
-  }
-};
-SampledRun run_sampling(std::vector<std::string> argv, const Workload& w) {
-  Subprocess p(std::move(argv));
-  if (!p.started()) return {{-1, "", "could not start"}, 0};
-  const bool sampling = p.wait_for_stderr("sampling", std::chrono::seconds(60));
-  const double before = w.cpu_seconds();
-  const auto t0 = std::chrono::steady_clock::now();
-  const int st = p.wait(std::chrono::seconds(120));
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const double used = w.cpu_seconds() - before;
-  return {{sampling ? st : -1, p.out(), p.err()}, wall > 0 ? used / wall : 0};
-}
 
 // Whether `go tool pprof -traces` output has a line "<key>: <value>" (any spacing).
 bool has_label(const std::string& traces, const std::string& key, const std::string& value) {
@@ -136,11 +81,10 @@ TEST_F(ProfbufdE2E, ProfilesTheMachineIntoPprofJsonAndFolded) {
   Workload cpu({"--threads", "1", "--seconds", "20"});
   Workload sys({"--threads", "1", "--seconds", "20", "--syscalls"});
   TempDir out;
-  const SampledRun sr = run_sampling({profbufd_bin(), "--duration", "4s", "--frequency", "99",
-                                      "--output", out.path.string(), "--format",
-                                      "pprof,json,folded"},
-                                     cpu);
-  const RunResult& r = sr.result;
+  CpuShare share;
+  const auto r = run_measured({profbufd_bin(), "--duration", "4s", "--frequency", "99",
+                               "--output", out.path.string(), "--format", "pprof,json,folded"},
+                              share, {cpu.proc.pid()});
   ASSERT_EQ(r.status, 0) << r.err;
 
   const auto jsons = files_with(out.path, ".json");
@@ -179,15 +123,9 @@ TEST_F(ProfbufdE2E, ProfilesTheMachineIntoPprofJsonAndFolded) {
     }
   }
   EXPECT_EQ(sum, total);  // nothing lost, so no synthetic stacks
-  // cpu-clock ticks at 99 Hz of CPU time, and the busy thread spends all of
-  // its time under spin_c: most of the CPU time it got while profbufd sampled
-  // is in the chain (measured, not assumed: on a machine other jobs load, it
-  // gets far less than a CPU; idle, ~4 s). Its lower bound is the old one
-  // (0.15 x 99 Hz x 2 CPUs x 4 s) on an idle 2-CPU machine, and tighter.
-  const double chain_cpu = sr.workload_cpu_seconds(md);
-  ASSERT_GT(chain_cpu, 0.2) << "the workload never ran";
-  EXPECT_GT(static_cast<double>(chain_samples), 99.0 * chain_cpu * 0.6)
-      << "workload CPU while sampling: " << chain_cpu << " s";
+  // One of two busy workload threads on two CPUs: up to half the samples, less
+  // when other work competes for the CPUs; as many as the CPU time it had.
+  expect_samples_match_cpu(chain_samples, share, 0, seconds, 99, "spin_chain");
   EXPECT_GT(syscall_kernel_samples, 10u) << "no kernel frames under the syscall loop";
 
   // go tool pprof reads the pprof and sees the same functions and total.
@@ -233,11 +171,11 @@ TEST_F(ProfbufdE2E, PidFilterKeepsOnlyThatProcess) {
   Workload target({"--threads", "1", "--seconds", "20"});
   Workload other({"--threads", "1", "--seconds", "20"});
   TempDir out;
-  const SampledRun sr = run_sampling({profbufd_bin(), "--duration", "2s", "--pid",
-                                      std::to_string(target.proc.pid()), "--output",
-                                      out.path.string(), "--format", "json"},
-                                     target);
-  const RunResult& r = sr.result;
+  CpuShare share;
+  const auto r = run_measured({profbufd_bin(), "--duration", "2s", "--pid",
+                               std::to_string(target.proc.pid()), "--output",
+                               out.path.string(), "--format", "json"},
+                              share, {target.proc.pid()});
   ASSERT_EQ(r.status, 0) << r.err;
   const auto jsons = files_with(out.path, ".json");
   ASSERT_EQ(jsons.size(), 1u);
@@ -247,12 +185,9 @@ TEST_F(ProfbufdE2E, PidFilterKeepsOnlyThatProcess) {
     EXPECT_EQ(s["labels"]["pid"], target.proc.pid()) << s.dump();
     n += s["values"][0].get<std::uint64_t>();
   }
-  // ~99 Hz x the CPU time the busy thread got while sampled (~2 s when idle;
-  // was a fixed 50, which a loaded machine's share of a CPU fell below).
-  const double target_cpu = sr.workload_cpu_seconds(doc["metadata"]);
-  ASSERT_GT(target_cpu, 0.1) << "the workload never ran";
-  EXPECT_GT(static_cast<double>(n), 99.0 * target_cpu * 0.6)
-      << "workload CPU while sampling: " << target_cpu << " s";
+  // ~99 Hz x 2 s of one busy thread, or what the machine's load left it.
+  expect_samples_match_cpu(n, share, 0, doc["metadata"]["duration_ns"].get<double>() / 1e9, 99,
+                           "target");
 }
 
 TEST_F(ProfbufdE2E, SigintWritesTheCurrentWindowAndExitsZero) {

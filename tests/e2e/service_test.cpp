@@ -142,9 +142,15 @@ TEST_F(ServiceE2E, FullDiskIsCountedAndTheNextWindowIsWritten) {
   TempDir dir;
   const fs::path mnt = dir.path / "tiny";
   fs::create_directory(mnt);
-  // 1 MiB: once the fill is gone, room for the --keep 2 windows plus the one
-  // being written, however many stacks a busy machine gives a window.
-  ASSERT_EQ(run({"/bin/mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt.string()}).status, 0);
+  // 4 MiB: once the fill is gone, room for the --keep 2 windows plus the one
+  // being written, however many stacks a busy machine gives a window (a 1 s
+  // window of a loaded 2-CPU VM, ~190 distinct stacks with their labels and
+  // table-walked user frames, is ~300 KB of JSON: 1 MiB held only two).
+  constexpr std::size_t kDisk = 4 * 1024 * 1024;
+  ASSERT_EQ(run({"/bin/mount", "-t", "tmpfs", "-o", "size=" + std::to_string(kDisk), "tmpfs",
+                 mnt.string()})
+                .status,
+            0);
   struct Unmount {
     std::string path;
     ~Unmount() { run({"/bin/umount", path}); }
@@ -155,7 +161,7 @@ TEST_F(ServiceE2E, FullDiskIsCountedAndTheNextWindowIsWritten) {
     // Fill what is left (the write stops at the end of the disk): the next
     // window's JSON cannot fit.
     std::ofstream fill(mnt / "fill", std::ios::binary);
-    fill << std::string(1024 * 1024, 'x');
+    fill << std::string(kDisk, 'x');
   }
   auto c = d.client();
   auto metric = [&](const std::string& name) -> long {

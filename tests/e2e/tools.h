@@ -1,5 +1,5 @@
-// Shared pieces of the end-to-end tests: a scratch directory and the real
-// `go tool pprof`.
+// Shared pieces of the end-to-end tests: a scratch directory, reading the
+// files profbufd wrote, and the real `go tool pprof`.
 #pragma once
 
 #include <arpa/inet.h>
@@ -8,7 +8,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -37,6 +40,27 @@ inline int free_port() {
   getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
   close(s);
   return ntohs(a.sin_port);
+}
+
+inline std::string slurp(const std::filesystem::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// The files in `dir` whose names end in `ext`, sorted (profbufd's names sort
+// by time).
+inline std::vector<std::filesystem::path> files_with(const std::filesystem::path& dir,
+                                                     const std::string& ext) {
+  std::vector<std::filesystem::path> v;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() > ext.size() && name.compare(name.size() - ext.size(), ext.size(), ext) == 0)
+      v.push_back(e.path());
+  }
+  std::sort(v.begin(), v.end());
+  return v;
 }
 
 // `go tool pprof ARGS...` with HOME/GOCACHE somewhere writable.

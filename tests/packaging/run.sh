@@ -134,12 +134,23 @@ check_unit() {
   else
     fail "unit: ExecStart" "must be /usr/sbin/profbufd ... \$PROFBUFD_OPTS, with EnvironmentFile=-/etc/default/profbufd"
   fi
+
+  # systemctl reload: SIGHUP re-reads the --config file the unit names.
+  # shellcheck disable=SC2016 # literal ${PROFBUFD_CONFIG} and $MAINPID, for systemd
+  if grep -q '^ExecReload=/bin/kill -HUP \$MAINPID$' "$unit" &&
+    grep -q '^ExecStart=/usr/sbin/profbufd .* --config \${PROFBUFD_CONFIG} ' "$unit" &&
+    grep -q '^Environment=PROFBUFD_CONFIG=/etc/profbufd/profbufd.conf$' "$unit"; then
+    pass "unit: ExecReload sends SIGHUP; --config is \$PROFBUFD_CONFIG (default /etc/profbufd/profbufd.conf)"
+  else
+    fail "unit: reload" "needs ExecReload=/bin/kill -HUP \$MAINPID and --config \${PROFBUFD_CONFIG} with a default"
+  fi
 }
 
 # The unit's capabilities must be enough: the packaged profbufd, run as an
 # unprivileged uid (as DynamicUser= does) with exactly the unit's ambient
-# capabilities, profiles the machine and symbolizes kernel frames (which
-# needs CAP_SYSLOG for /proc/kallsyms). Needs root and a kernel with BTF.
+# capabilities and the packaged --config file, profiles the machine and
+# symbolizes kernel frames (which needs CAP_SYSLOG for /proc/kallsyms). Needs
+# root and a kernel with BTF.
 check_capabilities() {
   if [ "$(id -u)" != 0 ]; then
     skip "unit: capabilities suffice" "setting capabilities for another uid needs root"
@@ -162,7 +173,7 @@ check_capabilities() {
   setpriv --reuid=65534 --regid=65534 --clear-groups --no-new-privs \
     --inh-caps="-all,$caps" --ambient-caps="-all,$caps" --bounding-set="-all,$caps" \
     "$scratch/extracted/usr/sbin/profbufd" --duration 2s --format json --output "$out" \
-    >"$scratch/caps.log" 2>&1
+    --config "$scratch/extracted/etc/profbufd/profbufd.conf" >"$scratch/caps.log" 2>&1
   status=$?
   if [ $status -ne 0 ]; then
     fail "unit: capabilities suffice" "profbufd with only $caps exited $status: $(cat "$scratch/caps.log")"
@@ -199,12 +210,13 @@ check_package() {
     '-rw-r--r-- ./lib/systemd/system/profbufd.service' \
     '-rw-r--r-- ./usr/share/man/man8/profbufd.8.gz' \
     '-rw-r--r-- ./etc/default/profbufd' \
+    '-rw-r--r-- ./etc/profbufd/profbufd.conf' \
     '-rw-r--r-- ./usr/share/doc/profbufd/copyright' \
     '-rw-r--r-- ./usr/share/doc/profbufd/changelog.gz'; do
     grep -qxF -- "$want" "$scratch/contents" || missing="$missing [$want]"
   done
   if [ -z "$missing" ]; then
-    pass "package: binary, unit, man page, defaults, copyright, changelog"
+    pass "package: binary, unit, man page, defaults, settings file, copyright, changelog"
   else
     fail "package: contents" "missing$missing"
   fi
@@ -216,10 +228,11 @@ check_package() {
 
   mkdir -p "$scratch/control"
   dpkg-deb -e "$deb" "$scratch/control"
-  if [ "$(cat "$scratch/control/conffiles" 2>/dev/null)" = /etc/default/profbufd ]; then
-    pass "package: /etc/default/profbufd is a conffile"
+  conffiles=$(printf '%s\n' /etc/default/profbufd /etc/profbufd/profbufd.conf)
+  if [ "$(cat "$scratch/control/conffiles" 2>/dev/null)" = "$conffiles" ]; then
+    pass "package: /etc/default/profbufd and /etc/profbufd/profbufd.conf are conffiles"
   else
-    fail "package: conffiles" "expected /etc/default/profbufd, got: $(cat "$scratch/control/conffiles" 2>&1)"
+    fail "package: conffiles" "expected $conffiles, got: $(cat "$scratch/control/conffiles" 2>&1)"
   fi
 
   mkdir -p "$scratch/x"

@@ -20,11 +20,13 @@ std::vector<const T*> by_id(const std::vector<const kinds::Kind*>& kinds) {
 
 Pipeline::Pipeline(PipelineConfig c)
     : kinds_(c.kinds), clock_(c.clock), nslots_(c.buffers.size()),
-      processes_(c.procfs_root), symbolizer_(c.symbolizer) {
+      processes_(c.procfs_root), symbolizer_(c.symbolizer), cgroups_(c.cgroup2_mount),
+      labeler_(cgroups_) {
   reader_ = std::make_unique<Reader>(std::move(c.buffers), processes_,
                                      by_id<Aggregation>(kinds_), std::move(c.drops), *clock_,
                                      c.reader);
-  publisher_ = std::make_unique<Publisher>(symbolizer_, c.context, by_id<kinds::Kind>(kinds_));
+  publisher_ = std::make_unique<Publisher>(symbolizer_, c.context, by_id<kinds::Kind>(kinds_),
+                                           &labeler_);
   recent_ = std::make_shared<RecentProfiles>(RecentProfiles::kDefaultMaxProfiles,
                                              c.recent_max_bytes);
   Publisher::Sinks sinks;

@@ -17,9 +17,11 @@
 #include <vector>
 
 #include "app/file_windows.h"
+#include "cgroup/cgroup_resolver.h"
 #include "common/clock.h"
 #include "core/reader.h"
 #include "kinds/kind.h"
+#include "model/labeler.h"
 #include "model/profile_builder.h"
 #include "process/process_table.h"
 #include "sinks/file_sink.h"
@@ -45,6 +47,9 @@ struct PipelineConfig {
   Reader::Options reader;
   Symbolizer::Options symbolizer;
   std::string procfs_root = "/proc";
+  // Where cgroup v2 is mounted, for the labels of who each sample belongs to
+  // (model/labeler.h); empty: no cgroup v2, labels come from /proc/PID/cgroup.
+  std::string cgroup2_mount;
 };
 
 class Pipeline {
@@ -68,6 +73,8 @@ class Pipeline {
   Publisher& publisher() { return *publisher_; }
   Symbolizer& symbolizer() { return symbolizer_; }
   const Symbolizer& symbolizer() const { return symbolizer_; }
+  // What labelling windows has cost (safe from any thread).
+  cgroup::CgroupResolver::Stats cgroup_stats() const { return cgroups_.stats(); }
   RecentProfiles& recent() { return *recent_; }
   const RecentProfiles& recent() const { return *recent_; }
   const FileSink* file_sink() const { return file_sink_.get(); }
@@ -85,6 +92,8 @@ class Pipeline {
   std::size_t nslots_;
   ProcessTable processes_;
   Symbolizer symbolizer_;
+  cgroup::CgroupResolver cgroups_;
+  Labeler labeler_;
   std::unique_ptr<Reader> reader_;
   std::unique_ptr<Publisher> publisher_;
   std::shared_ptr<RecentProfiles> recent_;

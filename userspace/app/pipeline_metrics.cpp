@@ -66,6 +66,20 @@ void symbolizer_metrics(metrics::MetricWriter& w, const Symbolizer& symbolizer) 
           kerr && !hidden ? 1 : 0);
 }
 
+void cgroup_metrics(metrics::MetricWriter& w, const Pipeline& p) {
+  const cgroup::CgroupResolver::Stats cs = p.cgroup_stats();
+  w.counter("profbufd_cgroup_walks_total",
+            "Walks of the cgroup2 tree, made when a window held a cgroup id not seen before",
+            cs.walks);
+  constexpr const char* kHelp =
+      "cgroup ids of closed windows looked up, by result: hit (known), miss (unknown even "
+      "after a walk: labels then come from /proc/PID/cgroup)";
+  w.counter("profbufd_cgroup_lookups_total", kHelp, {{"result", "hit"}}, cs.hits);
+  w.counter("profbufd_cgroup_lookups_total", kHelp, {{"result", "miss"}}, cs.misses);
+  w.gauge("profbufd_cgroups_known", "cgroup ids whose path and identity are cached",
+          cs.entries);
+}
+
 void sink_metrics(metrics::MetricWriter& w, const Pipeline& p) {
   w.gauge("profbufd_unique_stacks", "Distinct stacks in the last profile window built",
           p.publisher().last_unique_stacks());
@@ -94,6 +108,7 @@ std::vector<metrics::Registry::CollectorId> register_pipeline_metrics(
     capture_metrics(w, capture, pipeline.reader());
     unwind_metrics(w, unwinder);
     symbolizer_metrics(w, pipeline.symbolizer());
+    cgroup_metrics(w, pipeline);
     sink_metrics(w, pipeline);
   }));
   return ids;

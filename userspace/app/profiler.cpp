@@ -15,8 +15,11 @@
 #include "app/page_store.h"
 #include "app/pipeline_metrics.h"
 #include "app/push_setup.h"
+#include "app/reloader.h"
 #include "app/run_loop.h"
+#include "app/settings.h"
 #include "app/window_profile_source.h"
+#include "cgroup/cgroup_mounts.h"
 #include "cli/progress.h"
 #include "common/log.h"
 #include "http/server.h"
@@ -40,7 +43,46 @@ std::optional<std::chrono::nanoseconds> window_interval(const cli::Options& o) {
   return std::nullopt;
 }
 
+// The command line with the settings in force (app/settings.h) in place of
+// its own frequency and filters: what the kinds and the capture are made from.
+cli::Options with_settings(cli::Options o, const Settings& s) {
+  o.frequency_hz = s.frequency_hz;
+  o.pids = s.pids;
+  o.cgroups.clear();
+  for (const auto& c : s.cgroups) o.cgroups.push_back(c.path);
+  return o;
+}
+
+// The capture, with the kernel filters set before any kind attaches (so no
+// record of a process outside them is ever taken).
+Result<CaptureSetup> open_filtered_capture(const cli::Options& effective, const Settings& s) {
+  auto dirs = open_cgroup_dirs(s);
+  if (!dirs) return dirs.error();
+  capture::CaptureOptions base;
+  for (const Fd& d : *dirs) base.cgroup_fds.push_back(d.get());
+  return open_capture(effective, std::move(base));
+}
+
+// Where this host mounts cgroup v2. Without a readable mountinfo, or without
+// cgroup v2, labels come from /proc/PID/cgroup and a cgroup filter is refused
+// (by load_settings).
+SettingsEnv host_settings_env() {
+  auto mounts = cgroup::read_cgroup_mounts();
+  return SettingsEnv{mounts.ok() ? mounts->v2 : std::string()};
+}
+
+// "sampling 2 CPUs at 99 Hz (filtered: 1 pids, 0 cgroups)"
+std::string sampling_status(const capture::Capture& capture, const Settings& s) {
+  std::string status = "sampling " + std::to_string(capture.cpus().size()) + " CPUs at " +
+                       std::to_string(s.frequency_hz) + " Hz";
+  if (s.filtered())
+    status += " (filtered: " + std::to_string(s.pids.size()) + " pids, " +
+              std::to_string(s.cgroups.size()) + " cgroups)";
+  return status;
+}
+
 PipelineConfig pipeline_config(const cli::Options& o, const CaptureSetup& setup,
+                               const SettingsEnv& env,
                                const std::shared_ptr<pyroscope::PyroscopeSink>& push) {
   PipelineConfig c;
   capture::Capture& capture = *setup.capture;
@@ -59,6 +101,8 @@ PipelineConfig pipeline_config(const cli::Options& o, const CaptureSetup& setup,
   c.store_windows = true;
   if (push) c.window_sinks.push_back(push);
   c.context = this_machine(static_cast<std::uint32_t>(capture.cpus().size()));
+  c.context.folded_root = o.folded_root;
+  c.cgroup2_mount = env.cgroup2_mount;
   c.context.user_unwind = setup.unwinder ? "dwarf" : "fp";
   return c;
 }
@@ -104,13 +148,17 @@ Result<ExitCode> outcome(const capture::Capture& capture, const Pipeline& pipeli
 }  // namespace
 
 Result<ExitCode> run_profiler(const cli::Options& options) {
-  auto opened = open_capture(options);
+  const SettingsEnv env = host_settings_env();
+  auto settings = load_settings(options, env);
+  if (!settings) return settings.error();
+  const cli::Options effective = with_settings(options, *settings);
+  auto opened = open_filtered_capture(effective, *settings);
   if (!opened.ok()) return opened.error();
   CaptureSetup& setup = opened.value();
   capture::Capture& capture = *setup.capture;
   auto push = make_push_sink(options);
   if (!push.ok()) return push.error();
-  Pipeline pipeline(pipeline_config(options, setup, *push));
+  Pipeline pipeline(pipeline_config(effective, setup, env, *push));
 
   // HTTP: each profile request is a window of its own; /metrics reads the
   // pipeline's counters at scrape time.
@@ -119,7 +167,8 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
                              pipeline.ncpu_slots(), pipeline.clock(), [&sampling, &capture] {
                                return sampling.load(std::memory_order_relaxed) &&
                                       capture.stats().loader_errno == 0;
-                             });
+                             },
+                             env.cgroup2_mount);
   metrics::Registry registry;
   metrics::CounterFamily& http_requests = http_requests_family(registry);
   register_pipeline_metrics(registry, capture, pipeline, setup.unwinder.get());
@@ -141,8 +190,7 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
   pipeline.start(start_ns, realtime_ns());
   capture.start();
   sampling = true;
-  const std::string status = "sampling " + std::to_string(capture.cpus().size()) +
-                             " CPUs at " + std::to_string(options.frequency_hz) + " Hz";
+  const std::string status = sampling_status(capture, *settings);
   log::info(status);
   // systemd (Type=notify): ready once the BPF programs are attached and the
   // pipeline runs. A no-op outside systemd (NOTIFY_SOCKET unset).
@@ -156,8 +204,14 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
                                                            : std::nullopt});
   cli::ProgressLine progress(STDERR_FILENO);
   SignalWaiter waiter;
+  Reloader reloader(options, env, *settings, capture, setup.kind_list(), pipeline.reader(),
+                    pipeline.clock());
   RunLoop loop{schedule, pipeline.file_windows(), waiter, pipeline.clock(),
-               progress_hook(progress, pipeline.reader(), options, start_ns)};
+               progress_hook(progress, pipeline.reader(), options, start_ns),
+               RunLoop::kDefaultTickNs, [&reloader, &progress] {
+                 progress.finish();  // the log line must not land inside the progress line
+                 reloader.reload();
+               }};
   if (const int sig = loop.run(); sig != 0) {
     progress.finish();
     log::info(std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +

@@ -14,12 +14,13 @@ int SignalWaiter::wait_until(std::uint64_t deadline_ns) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);
   const std::uint64_t now = monotonic_ns();
   const std::uint64_t wait = deadline_ns > now ? deadline_ns - now : 0;
   timespec ts{static_cast<time_t>(wait / 1'000'000'000ULL),
               static_cast<long>(wait % 1'000'000'000ULL)};
   const int sig = sigtimedwait(&stop_signals, nullptr, &ts);
-  return sig == SIGINT || sig == SIGTERM ? sig : 0;
+  return sig == SIGINT || sig == SIGTERM || sig == SIGHUP ? sig : 0;
 }
 
 int RunLoop::run() {
@@ -36,8 +37,12 @@ int RunLoop::run() {
     if (on_tick) on_tick(now);
     const std::uint64_t next_tick = on_tick && tick_ns < UINT64_MAX - now ? now + tick_ns
                                                                           : UINT64_MAX;
-    if (const int sig = waiter.wait_until(std::min(schedule.wake_at(now), next_tick)); sig != 0)
+    const int sig = waiter.wait_until(std::min(schedule.wake_at(now), next_tick));
+    if (sig == SIGHUP) {
+      if (on_reload) on_reload();
+    } else if (sig != 0) {
       return sig;
+    }
   }
 }
 

@@ -3,8 +3,9 @@
 // passes or a stop signal arrives, drawing progress in between.
 //
 // Waiting is behind an interface so that tests can run the loop against a fake
-// clock: SignalWaiter is the real one (sigtimedwait on SIGINT/SIGTERM, which
-// must be blocked in every thread before any thread starts; main does that).
+// clock: SignalWaiter is the real one (sigtimedwait on SIGINT, SIGTERM and
+// SIGHUP, which must be blocked in every thread before any thread starts;
+// main does that). SIGHUP does not stop the loop: it calls on_reload.
 #pragma once
 
 #include <cstdint>
@@ -20,8 +21,8 @@ class FileWindows;
 class Waiter {
  public:
   virtual ~Waiter() = default;
-  // Returns when the monotonic clock reaches `deadline_ns` (0) or when a stop
-  // signal arrives (its number).
+  // Returns when the monotonic clock reaches `deadline_ns` (0) or when a
+  // signal arrives (its number: SIGINT, SIGTERM or SIGHUP).
   virtual int wait_until(std::uint64_t deadline_ns) = 0;
 };
 
@@ -37,9 +38,13 @@ struct RunLoop {
   const Clock& clock;
   // Called at least every `tick_ns` while running (progress line); may be empty.
   std::function<void(std::uint64_t now)> on_tick;
-  std::uint64_t tick_ns = 250'000'000;
+  static constexpr std::uint64_t kDefaultTickNs = 250'000'000;
+  std::uint64_t tick_ns = kDefaultTickNs;
+  // Called on SIGHUP (re-read the settings); may be empty.
+  std::function<void()> on_reload = {};
 
-  // Runs until the deadline or a signal. Returns the signal, 0 at the deadline.
+  // Runs until the deadline or a stop signal. Returns the signal, 0 at the
+  // deadline.
   int run();
 };
 

@@ -23,10 +23,10 @@ class PromiseSink final : public Sink {
 WindowProfileSource::WindowProfileSource(Reader& reader, Publisher& publisher,
                                          std::vector<const kinds::Kind*> kinds,
                                          std::size_t ncpu_slots, const Clock& clock,
-                                         std::function<bool()> healthy)
+                                         std::function<bool()> healthy,
+                                         std::string cgroup2_mount)
     : reader_(reader), publisher_(publisher), kinds_(std::move(kinds)), nslots_(ncpu_slots),
-      clock_(clock),
-      healthy_(std::move(healthy)) {}
+      clock_(clock), healthy_(std::move(healthy)), cgroup2_mount_(std::move(cgroup2_mount)) {}
 
 bool WindowProfileSource::healthy() const { return healthy_ && healthy_(); }
 
@@ -52,6 +52,15 @@ Result<std::shared_ptr<const Profile>> WindowProfileSource::collect(const Reques
                                     kOpenEnded, nslots_);
   w->start_unix_ns = clock_.realtime_ns();
   w->pids = request.pids;
+  for (const std::string& c : request.cgroups) {
+    // "/sys/fs/cgroup/x" -> "/x", as /proc/PID/cgroup prints it.
+    const std::string& m = cgroup2_mount_;
+    if (!m.empty() && (c == m || c.starts_with(m + "/")))
+      w->cgroups.push_back(c == m ? "/" : c.substr(m.size()));
+    else
+      w->cgroups.push_back(c);
+  }
+  w->containers = request.containers;
   w->books = kind.open_books(*w);
   if (w->books) w->books->begin();
   // The sink outlives this call if the request gives up early (shutdown): the

@@ -8,6 +8,7 @@
 #include <functional>
 #include <vector>
 #include <mutex>
+#include <string>
 
 #include "common/clock.h"
 #include "core/reader.h"
@@ -21,11 +22,12 @@ class WindowProfileSource : public ProfileSource {
  public:
   // `kinds` are what windows may collect, the first the default (the CPU kind,
   // for /debug/pprof/profile); `healthy` tells whether sampling runs (capture
-  // attached, loader alive).
+  // attached, loader alive); `cgroup2_mount` is taken off the front of a cgroup=
+  // given as a directory.
   WindowProfileSource(Reader& reader, Publisher& publisher,
                       std::vector<const kinds::Kind*> kinds,
                       std::size_t ncpu_slots, const Clock& clock,
-                      std::function<bool()> healthy);
+                      std::function<bool()> healthy, std::string cgroup2_mount = {});
 
   Result<std::shared_ptr<const Profile>> collect(const Request& request) override;
   bool healthy() const override;
@@ -40,6 +42,7 @@ class WindowProfileSource : public ProfileSource {
   const std::size_t nslots_;
   const Clock& clock_;
   std::function<bool()> healthy_;
+  const std::string cgroup2_mount_;
 
   std::mutex mu_;
   std::condition_variable cv_;

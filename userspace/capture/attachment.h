@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/error.h"
+
 namespace profbufd::capture {
 
 class SharedMaps;
@@ -15,6 +17,12 @@ class Attachment {
   virtual ~Attachment() = default;
   // Stops the kind's events. Idempotent; the destructor detaches too.
   virtual void detach() = 0;
+  // Samples at `hz` from now on (SIGHUP reload); kinds that are not sampled
+  // at a frequency ignore it. On an error the old frequency stays in force.
+  virtual Status set_frequency(unsigned hz) {
+    (void)hz;
+    return ok_status();
+  }
 };
 
 // What a kind needs to attach (kinds/<kind>/*_attach.cpp).
@@ -25,7 +33,6 @@ struct AttachContext {
   // kernel's own.
   const char* btf_custom_path = nullptr;
   std::uint64_t wakeup_bytes = 0;  // the objects' wakeup_bytes knob
-  bool filter_pids = false;        // the objects' filter_pids knob
   // The objects' unwind_mode knob (bpf/unwind.bpf.h): 0 frame pointers, 1 tables
   // with a frame-pointer fallback, 2 tables only.
   std::uint8_t unwind_mode = 0;

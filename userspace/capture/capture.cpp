@@ -19,6 +19,10 @@ Status validate(const CaptureOptions& o) {
   if (o.pids.size() > PROFBUFD_MAX_PIDS)
     return make_error(ExitCode::kUsage, "--pid", std::to_string(o.pids.size()) + " pids given",
                       "at most " + std::to_string(PROFBUFD_MAX_PIDS));
+  if (o.cgroup_fds.size() > PROFBUFD_MAX_CGROUPS)
+    return make_error(ExitCode::kUsage, "--cgroup",
+                      std::to_string(o.cgroup_fds.size()) + " cgroups given",
+                      "at most " + std::to_string(PROFBUFD_MAX_CGROUPS));
   if (o.profbuf_size && o.profbuf_size->bufwords < 2 + kRecordHeaderWords + kMaxStackWords)
     return make_error(ExitCode::kUsage, "ProfBuf size",
                       std::to_string(o.profbuf_size->bufwords) +
@@ -82,9 +86,7 @@ Status Capture::load(const CaptureOptions& o) {
   auto maps = SharedMaps::create(shared_map_sizes(ring_bytes, o.unwind_table_bytes));
   if (!maps) return maps.error();
   maps_.emplace(std::move(maps).value());
-  for (std::uint32_t pid : o.pids)
-    if (Status s = maps_->add_pid(pid); !s) return s.error();
-  filter_pids_ = !o.pids.empty();
+  if (Status s = maps_->set_filters(o.pids, o.cgroup_fds); !s) return s.error();
 
   // One ProfBuf per online CPU, indexed by id.
   profbuf_size_ = o.profbuf_size ? *o.profbuf_size
@@ -121,7 +123,18 @@ std::vector<ProfBuf*> Capture::buffers() const {
 AttachContext Capture::attach_context(const char* btf_custom_path,
                                       std::uint8_t unwind_mode) const {
   return AttachContext{*maps_, cpus_, btf_custom_path, maps_->ringbuf_bytes() / 4,
-                       filter_pids_, unwind_mode};
+                       unwind_mode};
+}
+
+Status Capture::set_filters(std::span<const std::uint32_t> pids,
+                            std::span<const int> cgroup_fds) {
+  return maps_->set_filters(pids, cgroup_fds);
+}
+
+Status Capture::set_frequency(unsigned hz) {
+  for (auto& a : attachments_)
+    if (Status s = a->set_frequency(hz); !s) return s;
+  return ok_status();
 }
 
 void Capture::add(std::unique_ptr<Attachment> attachment) {

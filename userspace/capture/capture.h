@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -39,7 +40,11 @@ struct CaptureOptions {
   // Records per second each CPU is expected to produce (every kind together):
   // the buffers are sized for it. For the CPU kind alone, its frequency.
   unsigned records_per_cpu_second = 99;
-  std::vector<std::uint32_t> pids;  // keep only these tgids (at most PROFBUFD_MAX_PIDS)
+  // Keep only these tgids (at most PROFBUFD_MAX_PIDS) or tasks under these
+  // cgroups (open cgroup v2 directory fds, at most PROFBUFD_MAX_CGROUPS; used
+  // during open() only). Both empty: everything.
+  std::vector<std::uint32_t> pids;
+  std::vector<int> cgroup_fds;
   std::optional<std::uint64_t> ringbuf_bytes;  // default: ringbuf_bytes_for()
   std::string cpu_online_path = "/sys/devices/system/cpu/online";
   ProfBufSizing profbuf_sizing;             // how profbuf_size_for() sizes
@@ -102,9 +107,15 @@ class Capture {
   const ProfBufSize& profbuf_size() const { return profbuf_size_; }
   std::uint64_t ringbuf_bytes() const { return maps_->ringbuf_bytes(); }
 
-  // What a kind attaches to. The pid filter is already filled in.
+  // What a kind attaches to. The filters are already filled in.
   AttachContext attach_context(const char* btf_custom_path, std::uint8_t unwind_mode) const;
   const SharedMaps& maps() const { return *maps_; }
+  // Replaces the kernel filters (SharedMaps::set_filters) while sampling
+  // runs. Called by one thread at a time (the run loop's reload).
+  Status set_filters(std::span<const std::uint32_t> pids, std::span<const int> cgroup_fds);
+  // Every attached kind samples at `hz` from now on (Attachment::set_frequency);
+  // the first failure is returned, with the kinds before it already changed.
+  Status set_frequency(unsigned hz);
   // Takes a kind's attachment; stop() detaches it.
   void add(std::unique_ptr<Attachment> attachment);
 
@@ -120,7 +131,6 @@ class Capture {
 
   std::vector<int> cpus_;
   ProfBufSize profbuf_size_;
-  bool filter_pids_ = false;
   std::optional<SharedMaps> maps_;
   std::vector<std::unique_ptr<ProfBuf>> buffers_;  // indexed by cpu id
   std::unique_ptr<TaskInterner> interner_;

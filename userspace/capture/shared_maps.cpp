@@ -37,6 +37,10 @@ std::vector<MapSpec> specs(const SharedMapSizes& s) {
       {SharedMap::kCounters, "counters", "profbufd_count", BPF_MAP_TYPE_PERCPU_ARRAY, u32,
        sizeof(profbufd_counters), PROFBUFD_MAX_KINDS, 0},
       {SharedMap::kPids, "pids", "profbufd_pids", BPF_MAP_TYPE_HASH, u32, 1, PROFBUFD_MAX_PIDS, 0},
+      {SharedMap::kSettings, "settings", "profbufd_set", BPF_MAP_TYPE_ARRAY, u32,
+       sizeof(profbufd_settings), 1, 0},
+      {SharedMap::kCgroups, "cgroup_filter", "profbufd_cgrp", BPF_MAP_TYPE_CGROUP_ARRAY, u32, u32,
+       PROFBUFD_MAX_CGROUPS, 0},
       {SharedMap::kUwProcs, "uw_procs", "profbufd_uwproc", BPF_MAP_TYPE_HASH, u32,
        sizeof(uw_proc), UW_MAX_PROCS, BPF_F_NO_PREALLOC},
       {SharedMap::kUwBins, "uw_bins", "profbufd_uwbin", BPF_MAP_TYPE_ARRAY, u32, sizeof(uw_bin),
@@ -87,10 +91,47 @@ Status SharedMaps::reuse_in(bpf_object* obj) const {
   return ok_status();
 }
 
-Status SharedMaps::add_pid(std::uint32_t pid) {
+Status SharedMaps::write_settings(std::uint32_t filters, std::uint32_t cgroups) {
+  const std::uint32_t zero = 0;
+  const profbufd_settings value{filters, cgroups};
+  if (bpf_map_update_elem(fd(SharedMap::kSettings), &zero, &value, BPF_ANY) != 0)
+    return map_error("updating the BPF filter settings", errno);
+  return ok_status();
+}
+
+Status SharedMaps::set_filters(std::span<const std::uint32_t> pids,
+                               std::span<const int> cgroup_fds) {
+  if (pids.size() > PROFBUFD_MAX_PIDS || cgroup_fds.size() > PROFBUFD_MAX_CGROUPS)
+    return make_error(ExitCode::kUsage, "filters",
+                      std::to_string(pids.size()) + " pids and " +
+                          std::to_string(cgroup_fds.size()) + " cgroups",
+                      "at most " + std::to_string(PROFBUFD_MAX_PIDS) + " and " +
+                          std::to_string(PROFBUFD_MAX_CGROUPS));
+  // Grow: the new entries go in beside the old ones.
   const std::uint8_t one = 1;
-  if (bpf_map_update_elem(fd(SharedMap::kPids), &pid, &one, BPF_ANY) != 0)
-    return map_error("adding pid " + std::to_string(pid) + " to the BPF filter", errno);
+  for (std::uint32_t pid : pids)
+    if (bpf_map_update_elem(fd(SharedMap::kPids), &pid, &one, BPF_ANY) != 0)
+      return map_error("adding pid " + std::to_string(pid) + " to the BPF filter", errno);
+  for (std::uint32_t i = 0; i < cgroup_fds.size(); ++i) {
+    const auto cgroup_fd = static_cast<std::uint32_t>(cgroup_fds[i]);
+    if (bpf_map_update_elem(fd(SharedMap::kCgroups), &i, &cgroup_fd, BPF_ANY) != 0)
+      return map_error("adding a cgroup to the BPF filter", errno);
+  }
+  // Switch.
+  std::uint32_t filters = 0;
+  if (!pids.empty()) filters |= PROFBUFD_FILTER_PIDS;
+  if (!cgroup_fds.empty()) filters |= PROFBUFD_FILTER_CGROUPS;
+  const auto ncgroups = static_cast<std::uint32_t>(cgroup_fds.size());
+  if (Status s = write_settings(filters, ncgroups); !s) return s;
+  // Shrink: what is no longer pointed at goes. A failure here leaves an
+  // unused entry behind, never a wrong filter.
+  for (std::uint32_t old : pids_in_map_)
+    if (std::find(pids.begin(), pids.end(), old) == pids.end())
+      bpf_map_delete_elem(fd(SharedMap::kPids), &old);
+  for (std::uint32_t i = ncgroups; i < cgroups_in_map_; ++i)
+    bpf_map_delete_elem(fd(SharedMap::kCgroups), &i);
+  pids_in_map_.assign(pids.begin(), pids.end());
+  cgroups_in_map_ = ncgroups;
   return ok_status();
 }
 

@@ -1,9 +1,13 @@
 // The maps every kind's BPF program shares (bpf/record.bpf.h, bpf/unwind.bpf.h):
-// the ring all records go through, the per-kind counters, the pid filter, and
-// the user-stack walker's tables and requests. Created here once; each kind's
-// object is pointed at them with reuse_in() between its open and its load, so
-// one loader drains every kind, one filter applies to all, and one set of
-// unwind tables serves them all.
+// the ring all records go through, the per-kind counters, the filters (the
+// settings value, the pid set, the cgroup array), and the user-stack walker's
+// tables and requests. Created here once; each kind's object is pointed at
+// them with reuse_in() between its open and its load, so one loader drains
+// every kind, one set of filters applies to all, and one set of unwind tables
+// serves them all.
+//
+// The filters can be replaced at any time (set_filters), while programs run:
+// that is why they are map contents and not .rodata knobs.
 //
 // Lifetime: the fds are owned here and closed on destruction. A loaded BPF
 // object holds its own references to the maps, so the order in which the two
@@ -12,6 +16,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "common/error.h"
@@ -23,7 +28,7 @@ struct bpf_object;
 namespace profbufd::capture {
 
 enum class SharedMap {
-  kRing, kCounters, kPids,
+  kRing, kCounters, kPids, kSettings, kCgroups,
   // The walker's (bpf/unwind.h).
   kUwProcs, kUwBins, kUwPages, kUwRows, kUwRules, kUwCounters, kUwEvents, kUwAsked,
   kUwDemand,
@@ -55,8 +60,17 @@ class SharedMaps {
   // its own. Call after opening the object, before loading.
   Status reuse_in(bpf_object* obj) const;
 
-  // Adds a tgid to the pid filter (the objects' filter_pids knob turns it on).
-  Status add_pid(std::uint32_t pid);
+  // Replaces the filters: keep records of these tgids (at most
+  // PROFBUFD_MAX_PIDS) or of tasks under these cgroups (open cgroup v2
+  // directory fds, at most PROFBUFD_MAX_CGROUPS; the map takes its own
+  // reference, the caller may close them after). Both empty: keep everything.
+  //
+  // Order: the new entries go in first, then `settings` switches to them,
+  // then the old ones no longer wanted go. The programs run meanwhile, so a
+  // record judged during the change (microseconds) may meet a mix of old and
+  // new filters; none is judged by anything else. On an error the settings
+  // value is left as it was.
+  Status set_filters(std::span<const std::uint32_t> pids, std::span<const int> cgroup_fds);
 
   // The counters of `kind` (< PROFBUFD_MAX_KINDS), one per possible CPU (index
   // = CPU id). Empty when the map cannot be read.
@@ -64,8 +78,12 @@ class SharedMaps {
 
  private:
   SharedMaps() = default;
+  Status write_settings(std::uint32_t filters, std::uint32_t cgroups);
+
   std::array<Fd, static_cast<std::size_t>(SharedMap::kCount)> fds_;
   SharedMapSizes sizes_;
+  std::vector<std::uint32_t> pids_in_map_;  // what the pid set holds now
+  std::uint32_t cgroups_in_map_ = 0;         // entries 0 .. n-1 of the cgroup array are set
 };
 
 }  // namespace profbufd::capture

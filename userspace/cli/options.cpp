@@ -189,6 +189,36 @@ Status apply_pid(Options& o, const FlagSpec& f, std::string_view value) {
   return ok_status();
 }
 
+Status apply_cgroup(Options& o, const FlagSpec& f, std::string_view value) {
+  if (!value.starts_with('/'))
+    return bad_value(f, value,
+                     "not an absolute path: give the cgroup's directory under the cgroup2 "
+                     "mount or its path as /proc/PID/cgroup prints it");
+  if (std::find(o.cgroups.begin(), o.cgroups.end(), value) != o.cgroups.end())
+    return usage(flag_text(f.name, value), "given twice", "list each cgroup once");
+  if (o.cgroups.size() == kMaxCgroups)
+    return usage(flag_text(f.name, value),
+                 "more than " + std::to_string(kMaxCgroups) + " --cgroup flags",
+                 "name a common parent cgroup instead");
+  o.cgroups.emplace_back(value);
+  return ok_status();
+}
+
+Status apply_config(Options& o, const FlagSpec& f, std::string_view value) {
+  if (value.empty()) return bad_value(f, value, "empty file name");
+  o.config_path = std::string(value);
+  return ok_status();
+}
+
+Status apply_folded_root(Options& o, const FlagSpec& f, std::string_view value) {
+  const bool word = !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+  if (!word) return bad_value(f, value, "not a label name (lowercase letters, digits, _)");
+  o.folded_root = std::string(value);
+  return ok_status();
+}
+
 Status apply_ringbuf_size(Options& o, const FlagSpec& f, std::string_view value) {
   auto bytes = parse_byte_size(value);
   if (!bytes) return bad_value(f, value, bytes.error().why);
@@ -310,7 +340,7 @@ Status set(Options& o, const FlagSpec&, std::string_view) {
   return ok_status();
 }
 
-constexpr std::array<FlagSpec, 22> kFlags = {{
+constexpr std::array<FlagSpec, 25> kFlags = {{
     {"--duration", &apply_duration, true, "30s"},
     {"--frequency", &apply_frequency, true, "99"},
     {"--output", &apply_output, true, "/var/lib/profbufd"},
@@ -318,6 +348,9 @@ constexpr std::array<FlagSpec, 22> kFlags = {{
     {"--interval", &apply_interval, true, "1m"},
     {"--keep", &apply_keep, true, "10"},
     {"--pid", &apply_pid, true, "1234"},
+    {"--cgroup", &apply_cgroup, true, "/system.slice/nginx.service"},
+    {"--config", &apply_config, true, "/etc/profbufd/profbufd.conf"},
+    {"--folded-root", &apply_folded_root, true, "service_name"},
     {"--no-idle", &set<&Options::no_idle>, false, ""},
     {"--ringbuf-size", &apply_ringbuf_size, true, "8M"},
     {"--unwind", &apply_unwind, true, "auto"},

@@ -6,7 +6,7 @@
 // - every flag is long: "--flag value" or "--flag=value"; "-h" is --help;
 // - "--" ends the flags; profbufd takes no positional arguments at all;
 // - a flag given twice: the last one wins (so a systemd unit can append
-//   overrides to defaults), except --pid, which accumulates;
+//   overrides to defaults), except --pid and --cgroup, which accumulate;
 // - --help and --version stop parsing where they appear: later arguments are
 //   not looked at, earlier errors are still reported.
 #pragma once
@@ -29,8 +29,9 @@ namespace profbufd::cli {
 inline constexpr unsigned kDefaultFrequencyHz = 99;
 // perf_event_max_sample_rate is an int sysctl: no kernel accepts more.
 inline constexpr unsigned kMaxFrequencyHz = 2'147'483'647;
-// --pid filters live in a fixed-size BPF map.
+// --pid and --cgroup filters live in fixed-size BPF maps.
 inline constexpr std::size_t kMaxPids = PROFBUFD_MAX_PIDS;
+inline constexpr std::size_t kMaxCgroups = PROFBUFD_MAX_CGROUPS;
 // PID_MAX_LIMIT on 64-bit kernels: /proc/sys/kernel/pid_max cannot go higher.
 inline constexpr std::uint32_t kMaxPid = 4 * 1024 * 1024;
 // A window shorter than this holds a handful of samples at the default rate and
@@ -80,6 +81,17 @@ struct Options {
   // Only sample these processes (tgids). Empty: every process. Each in
   // 1..kMaxPid, no duplicates, at most kMaxPids.
   std::vector<std::uint32_t> pids;
+  // Only sample tasks in these cgroups or below them, as given: a directory
+  // under the cgroup2 mount or a path as /proc/PID/cgroup prints it (whether
+  // it exists is preflight's check). Absolute, no duplicates, at most
+  // kMaxCgroups. With pids too, a sample passing either filter is kept.
+  std::vector<std::string> cgroups;
+  // The file SIGHUP re-reads the frequency and filters from
+  // (app/reload_config.h); it is read at start too. Unset: SIGHUP only logs.
+  std::optional<std::string> config_path;
+  // The sample label folded output puts as each line's root frame
+  // (service_name, container_id, ...). Empty: none.
+  std::string folded_root;
   // Leave samples of the idle task (pid 0) out.
   bool no_idle = false;
   // Override of the BPF ring buffer size. Invariant: a power of two, at least

@@ -34,7 +34,8 @@ std::string usage_text() {
   t += "writes them as profiles. Needs CAP_BPF and CAP_PERFMON (or root) and a kernel\n";
   t += "with BTF (CONFIG_DEBUG_INFO_BTF=y).\n";
   t += "\n";
-  t += "Flags (--flag value or --flag=value; given twice, the last wins, except --pid):\n";
+  t += "Flags (--flag value or --flag=value; given twice, the last wins, except\n";
+  t += "--pid and --cgroup, which add up):\n";
   t += "  --duration D        profile for D, write the profiles and exit; D is a Go\n";
   t += "                      duration such as 30s, 5m, 1h30m, 1.5s (units ns, us, ms,\n";
   t += "                      s, m, h). Default: until Ctrl-C or SIGTERM.\n";
@@ -56,6 +57,16 @@ std::string usage_text() {
        std::to_string(kMaxPids) + " processes.\n";
   t += "                      Default: every process. (pid 0, the idle task, is not\n";
   t += "                      accepted; see --no-idle.)\n";
+  t += "  --cgroup PATH       only sample tasks in this cgroup v2 or below it; repeat\n";
+  t += "                      for up to " + std::to_string(kMaxCgroups) + " cgroups. PATH is its directory\n";
+  t += "                      under the cgroup2 mount or its path as /proc/PID/cgroup\n";
+  t += "                      prints it. With --pid too, a sample passing either\n";
+  t += "                      filter is kept.\n";
+  t += "  --config FILE       read frequency, pid and cgroup lines (key = value) from\n";
+  t += "                      FILE at start and again on SIGHUP, without a restart;\n";
+  t += "                      the file's pids and cgroups add to the flags'.\n";
+  t += "  --folded-root LABEL put a sample label (service_name, container_id, ...) as\n";
+  t += "                      the root frame of each folded line.\n";
   t += "  --no-idle           leave out samples of idle CPUs (the idle task).\n";
   t += "  --ringbuf-size B    size of the BPF ring buffer in bytes, with an optional\n";
   t += "                      K, M or G (1K = 1024); a power of two, at least the page\n";
@@ -114,15 +125,20 @@ std::string usage_text() {
   t += "  /debug/pprof/profile?seconds=N\n";
   t += "                      CPU profile of the next N seconds (1 to " + max_seconds +
        ", default " + default_seconds + ")\n";
-  t += "                      as gzipped pprof, like Go's net/http/pprof; add &pid=P\n";
-  t += "                      (repeatable) to select processes, &format=json or\n";
-  t += "                      &format=folded for the other formats. At most " + max_profiles +
-       " at\n";
-  t += "                      once; more get 503.\n";
+  t += "                      as gzipped pprof, like Go's net/http/pprof; add &pid=P,\n";
+  t += "                      &cgroup=PATH or &container=ID (each repeatable) to\n";
+  t += "                      select, &format=json or &format=folded for the other\n";
+  t += "                      formats. At most " + max_profiles + " at once; more get 503.\n";
   t += "  /healthz            200 while sampling runs, 503 otherwise.\n";
   t += "  Limits: request body at most " + max_body + " bytes (GET needs none), header\n";
   t += "  lines at most 8 KiB, " + read_timeout + " s to send a request, " + workers +
        " connections served at once.\n";
+  t += "\n";
+  t += "Labels on every sample: pid, tid, comm, cgroup, container_id, pod_uid,\n";
+  t += "systemd_unit, service_name, nspid (the pid inside a container).\n";
+  t += "\n";
+  t += "Signals: SIGINT and SIGTERM write the current profile and exit; SIGHUP\n";
+  t += "re-reads --config (a bad file is logged and the old settings stay).\n";
   t += "\n";
   t += "Exit codes:\n";
   t += "  " + code(ExitCode::kOk) + "  success\n";
@@ -143,6 +159,7 @@ std::string usage_text() {
   t += "  sudo profbufd --duration 10s --pid 1234 --format folded\n";
   t += "  sudo profbufd --http-listen 127.0.0.1:6060   # page: http://127.0.0.1:6060/\n";
   t += "  sudo profbufd --pyroscope-url http://127.0.0.1:4040\n";
+  t += "  sudo profbufd --duration 10s --cgroup /system.slice/nginx.service\n";
   t += "  go tool pprof http://127.0.0.1:6060/debug/pprof/profile?seconds=30\n";
   return t;
 }

@@ -139,6 +139,18 @@ void Reader::end_window(const std::shared_ptr<Window>& w, std::uint64_t at_ns) {
     if (o.window == w) o.window->end_ns = at_ns;
 }
 
+void Reader::note_change(const std::string& what, bool filters) {
+  const std::uint64_t now = clock_.monotonic_ns();
+  std::lock_guard lock(mu_);
+  for (Open& o : open_) {
+    // Only the windows the change falls in: not one that ended already (in
+    // its grace period), nor one booked to start later (wholly after it).
+    if (now < o.window->start_ns || now >= o.window->end_ns) continue;
+    o.window->changes.push_back(what);
+    o.window->filters_changed = o.window->filters_changed || filters;
+  }
+}
+
 bool Reader::drain_all() {
   bool all_eof = true;
   for (std::size_t cpu = 0; cpu < buffers_.size(); ++cpu) {
@@ -275,7 +287,10 @@ void Reader::attach_maps() {
     auto& maps = o.window->maps;
     for (const auto& [pid, snapshot] : resolved_) {
       auto it = maps.find(pid);
-      if (it != maps.end() && !it->second) it->second = snapshot;
+      if (it != maps.end() && !it->second) {
+        it->second = snapshot.maps;
+        o.window->identities[pid] = snapshot.identity;
+      }
     }
   }
   resolved_.clear();

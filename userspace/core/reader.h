@@ -26,6 +26,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -82,6 +83,9 @@ class Reader {
               std::uint64_t at_ns, OnClosed on_closed);
   // Ends `w` at `at_ns` (it is handed over after the grace period).
   void end_window(const std::shared_ptr<Window>& w, std::uint64_t at_ns);
+  // Notes in every window open now (start <= now < end) that the settings
+  // changed (Window::changes; `filters`: the kernel filters were among them).
+  void note_change(const std::string& what, bool filters);
 
   // Running totals for progress and metrics; relaxed atomics written only by the
   // reader thread, read anywhere (no ordering with other data is implied).
@@ -156,7 +160,7 @@ class Reader {
   std::array<std::uint64_t, StackTable::kFixedWords + kMaxStackWords> key_;
   std::vector<std::uint64_t> drops_seen_;  // by kind
   std::vector<std::uint32_t> new_pids_;    // first seen by a window in this drain
-  std::vector<std::pair<std::uint32_t, std::shared_ptr<const ProcessMaps>>> resolved_;
+  std::vector<std::pair<std::uint32_t, ProcessTable::Snapshot>> resolved_;
 
   std::atomic<std::uint64_t> samples_{0};
   std::atomic<std::uint64_t> lost_{0};  // ringbuf_full_ + profbuf_overflow_

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -24,6 +25,7 @@
 namespace profbufd {
 
 class ProcessMaps;
+struct ProcessIdentity;
 
 inline constexpr std::uint64_t kOpenEnded = std::numeric_limits<std::uint64_t>::max();
 
@@ -47,6 +49,18 @@ struct Window {
   // Only records of these processes (tgids); empty: every process. For
   // requests that ask for one process (HTTP ?pid=).
   std::vector<std::uint32_t> pids;
+  // Only stacks of these cgroups (v2 paths, "/system.slice/x.service") or
+  // below them, or of containers whose id starts with one of `containers`;
+  // both empty: every stack. Applied when the profile is built
+  // (model/labeler.h), since telling needs the cgroup tree (HTTP cgroup=,
+  // container=).
+  std::vector<std::string> cgroups;
+  std::vector<std::string> containers;
+  // What changed while the window was open (settings reloaded by SIGHUP),
+  // one line each, in order; the profile's metadata repeats them. Written
+  // under the reader's lock (Reader::note_change).
+  std::vector<std::string> changes;
+  bool filters_changed = false;  // one of the changes was to the kernel filters
   std::int64_t start_unix_ns = 0;  // wall clock at start, for the profile
   std::int64_t end_unix_ns = 0;    // wall clock when it ended
 
@@ -59,6 +73,9 @@ struct Window {
   // The /proc/PID/maps snapshot of every process with a stack here, taken when
   // profbufd first saw the pid (null if the process was gone by then).
   std::unordered_map<std::uint32_t, std::shared_ptr<const ProcessMaps>> maps;
+  // Who each of those processes is (namespaced pid, cgroups), read with its
+  // maps; null where maps is.
+  std::unordered_map<std::uint32_t, std::shared_ptr<const ProcessIdentity>> identities;
   std::unique_ptr<WindowBooks> books;  // the kind's, or null
 
   std::uint64_t lost() const {

@@ -19,6 +19,20 @@ std::string sanitize_folded_name(std::string_view name) {
   return out;
 }
 
+namespace {
+
+// The root frame --folded-root asks for: the sample's label `key` (any of
+// them, string or number), or "[no <key>]" so that such samples still group.
+std::string root_frame(const Sample& s, const std::string& key) {
+  if (key == "comm") return s.comm;
+  if (key == "pid") return std::to_string(s.pid);
+  for (const Label& l : s.labels)
+    if (l.key == key) return l.numeric ? std::to_string(l.num) : l.str;
+  return "[no " + key + "]";
+}
+
+}  // namespace
+
 std::string render_folded(const Profile& profile, std::size_t value_index) {
   if (value_index >= profile.sample_types.size() && !profile.sample_types.empty())
     throw std::out_of_range("render_folded: no sample type " + std::to_string(value_index));
@@ -34,10 +48,16 @@ std::string render_folded(const Profile& profile, std::size_t value_index) {
   // Keyed by the stack text itself: merging and bytewise sorting in one step.
   std::map<std::string, std::int64_t> lines;
   std::string key;
+  const std::string& root = profile.metadata.folded_root;
   for (const Sample& s : profile.samples) {
     const std::int64_t value = s.values[value_index];
     if (value == 0) continue;
-    key = sanitize_folded_name(s.comm);
+    key.clear();
+    if (!root.empty()) {
+      key = sanitize_folded_name(root_frame(s, root));
+      key.push_back(';');
+    }
+    key += sanitize_folded_name(s.comm);
     for (auto it = s.locations.rbegin(); it != s.locations.rend(); ++it) {
       key.push_back(';');
       key += names.at(*it);

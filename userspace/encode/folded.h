@@ -2,6 +2,7 @@
 // (and inferno, speedscope). One line per distinct stack:
 //
 //   comm;outermost;...;leaf value
+//   service_name;comm;outermost;...;leaf value   (metadata.folded_root set)
 //
 // where value is one of the profile's values, chosen by index (0, the first
 // sample type, by default: a CPU profile's sample count).

@@ -112,7 +112,14 @@ void metadata(std::string& o, const Profile& p) {
     append_number(o, v);
     first = false;
   }
-  o += "}}";
+  o += '}';
+  key(o, "comments");
+  o += '[';
+  for (std::size_t i = 0; i < md.comments.size(); ++i) {
+    if (i) o += ',';
+    append_string(o, md.comments[i]);
+  }
+  o += "]}";
 }
 
 // One frame object, rendered once per Location and reused by every stack.

@@ -32,13 +32,20 @@
 //                 "memory_unreadable": 2, ...},  before the entry, by reason (every
 //                                              reason present; always 0 with "fp")
 //     "details": {"frequency_hz": 99,          what the kind adds (CPU: frequency,
-//                 "idle_accounted_samples": 120}  idle samples from /proc/stat)
+//                 "idle_accounted_samples": 120}  idle samples from /proc/stat);
+//                                              "settings_changes": n when SIGHUP
+//                                              changed settings in the window
+//     "comments": ["cpus 8, frequency 99 Hz",  the pprof comments: one line each,
+//                  "settings changed: at ..."]  e.g. what a SIGHUP changed
 //   },
 //   "stacks": [                                sorted by the default sample type's
 //     {                                        value, descending
 //       "values": [42, 424242420],             one per sample type
 //       "labels": {"pid": 1234, "tid": 1240,   pid and tid always; comm (thread
-//                  "comm": "nginx"},           name) always; then the kind's own
+//                  "comm": "nginx",            name) always; then the kind's own,
+//                  "cgroup": "/system.slice/nginx.service",   then who it belongs
+//                  "systemd_unit": "nginx.service",  to (model/labeler.h):
+//                  "service_name": "nginx.service"}  container_id, pod_uid, nspid
 //       "frames": [                            LEAF (innermost) FIRST
 //         {
 //           "function": "do_syscall_64",       symbol; "libfoo.so+0x1234" when

@@ -32,8 +32,8 @@ std::string index_page() {
        "\">/debug/pprof/profile?seconds=N</a>: CPU profile of every process for the next N "
        "seconds (default " +
        std::to_string(kDefaultProfileSeconds.count()) + ", 1 to " + max_seconds +
-       "), gzipped pprof as Go's net/http/pprof serves it; optional pid=P (repeatable) and "
-       "format=pprof|json|folded; at most " +
+       "), gzipped pprof as Go's net/http/pprof serves it; optional pid=P, cgroup=PATH, "
+       "container=ID (each repeatable) and format=pprof|json|folded; at most " +
        std::to_string(kMaxConcurrentProfiles) + " at once, then 503.</li>\n";
   t += "<li><a href=\"/healthz\">/healthz</a>: 200 while sampling runs, 503 otherwise.</li>\n";
   t += "<li><a href=\"/\">/</a>: the flame graph page of the most recent window.</li>\n";

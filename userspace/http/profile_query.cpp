@@ -4,6 +4,8 @@
 #include <array>
 #include <string_view>
 
+#include "cgroup/cgroup_arg.h"
+
 namespace profbufd::http {
 namespace {
 
@@ -32,6 +34,43 @@ bool parse_bounded(std::string_view text, std::uint64_t max, std::uint64_t& out)
 Status once(const std::multimap<std::string, std::string>& params, const std::string& name) {
   if (params.count(name) > 1) {
     return make_error(ExitCode::kUsage, name, "given more than once", "give " + name + "= once");
+  }
+  return ok_status();
+}
+
+// Adds `value` to `out` unless present; more than kMaxQuerySelectors is an error.
+Status add_distinct(std::vector<std::string>& out, const std::string& name, std::string value,
+                    const std::string& raw) {
+  if (std::find(out.begin(), out.end(), value) != out.end()) return ok_status();
+  if (out.size() == kMaxQuerySelectors)
+    return bad(name, raw, "more than " + std::to_string(kMaxQuerySelectors) + " values",
+               "ask for fewer, or for a common parent cgroup");
+  out.push_back(std::move(value));
+  return ok_status();
+}
+
+Status parse_selectors(const std::multimap<std::string, std::string>& params, ProfileQuery& q) {
+  const auto [cg_first, cg_last] = params.equal_range("cgroup");
+  for (auto it = cg_first; it != cg_last; ++it) {
+    auto path = cgroup::normalize_cgroup_path(it->second);
+    if (!path) return bad("cgroup", it->second, path.error().why, path.error().hint);
+    if (Status s = add_distinct(q.cgroups, "cgroup", std::move(path).value(), it->second); !s)
+      return s;
+  }
+  const auto [c_first, c_last] = params.equal_range("container");
+  for (auto it = c_first; it != c_last; ++it) {
+    std::string id = it->second;
+    std::transform(id.begin(), id.end(), id.begin(),
+                   [](char c) { return c >= 'A' && c <= 'F' ? static_cast<char>(c + 32) : c; });
+    const bool hex = !id.empty() && id.size() <= 64 &&
+                     std::all_of(id.begin(), id.end(), [](char c) {
+                       return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                     });
+    if (!hex)
+      return bad("container", it->second, "not a container id",
+                 "use the id or a prefix of it: 1 to 64 hex digits");
+    if (Status s = add_distinct(q.containers, "container", std::move(id), it->second); !s)
+      return s;
   }
   return ok_status();
 }
@@ -76,6 +115,8 @@ Result<ProfileQuery> parse_profile_query(const std::multimap<std::string, std::s
     }
     q.pids.push_back(pid);
   }
+
+  if (Status s = parse_selectors(params, q); !s) return s.error();
 
   if (auto s = once(params, "format"); !s) return s.error();
   if (auto it = params.find("format"); it != params.end()) {

@@ -1,6 +1,7 @@
 // The query of GET /debug/pprof/profile, read the way Go's net/http/pprof reads
 // it (seconds=N, default 30) so that go tool pprof, Parca and Grafana Alloy's
-// pyroscope.scrape need nothing special, plus profbufd's own pid= and format=.
+// pyroscope.scrape need nothing special, plus profbufd's own pid=, cgroup=,
+// container= and format=.
 #pragma once
 
 #include <chrono>
@@ -23,10 +24,14 @@ inline constexpr std::chrono::seconds kMaxProfileSeconds{300};
 inline constexpr std::size_t kMaxQueryPids = 32;
 // PID_MAX_LIMIT on 64-bit kernels.
 inline constexpr std::uint32_t kMaxQueryPid = 4 * 1024 * 1024;
+// Distinct cgroup= and container= values one request may carry (each).
+inline constexpr std::size_t kMaxQuerySelectors = 16;
 
 struct ProfileQuery {
   std::chrono::seconds duration = kDefaultProfileSeconds;
   std::vector<std::uint32_t> pids;  // empty: every process; distinct, in query order
+  std::vector<std::string> cgroups;     // normalized absolute paths; distinct
+  std::vector<std::string> containers;  // lowercase hex id prefixes; distinct
   OutputFormat format = OutputFormat::kPprof;
 };
 
@@ -35,6 +40,12 @@ struct ProfileQuery {
 // - seconds: a whole number 1..kMaxProfileSeconds, at most once; default 30.
 // - pid: a whole number 1..kMaxQueryPid; may repeat to select several
 //   processes (up to kMaxQueryPids distinct ones; a repeated pid counts once).
+// - cgroup: a cgroup's path (as /proc/PID/cgroup prints it, or its directory
+//   under the cgroup2 mount); keeps it and what is below it. Repeatable.
+// - container: a container id or a prefix of one (hex, as `docker ps` or
+//   `podman ps` show it). Repeatable.
+//   pid=, cgroup= and container= together keep a stack that matches pid= (if
+//   given) and, if either is given, cgroup= or container=.
 // - format: pprof (default), json or folded, at most once.
 // - other names are ignored, as Go's handler ignores them.
 // Errors are ExitCode::kUsage; Error::line() is the one-line reason for the 400.

@@ -22,6 +22,10 @@ class ProfileSource {
     std::chrono::seconds duration{30};
     std::vector<std::uint32_t> pids;  // empty: every process
     std::string kind;                 // a captured kind's name; empty: the CPU kind
+    // Only stacks under these cgroups or of these containers (id prefixes);
+    // both empty: all (core/window.h, Window::cgroups).
+    std::vector<std::string> cgroups;
+    std::vector<std::string> containers;
   };
 
   // Opens a new window now, waits `duration` (blocking the calling thread),

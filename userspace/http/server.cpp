@@ -302,6 +302,8 @@ void Server::serve_profile(const httplib::Request& req, httplib::Response& res) 
   ProfileSource::Request request;
   request.duration = query->duration;
   request.pids = query->pids;
+  request.cgroups = query->cgroups;
+  request.containers = query->containers;
   Collections::Outcome outcome = collections_.collect(request);
   if (outcome.failure != Collections::Failure::kNone) {
     reply_error(res, 503, error_body(outcome.error));

@@ -7,9 +7,10 @@
 // (the only code that includes the kind's skeleton); and one line in
 // kinds/registry.cpp.
 //
-// A Kind object is immutable once made and shared by every thread: the reader
-// asks accumulators() once, windows' openers call open_books(), the profile
-// builder calls the rest.
+// A Kind object is shared by every thread: the reader asks accumulators()
+// once, windows' openers call open_books(), the profile builder calls the
+// rest. It is immutable once made, except for what settings_changed() tells
+// it, which an implementation keeps in atomics.
 #pragma once
 
 #include <cstdint>
@@ -68,6 +69,13 @@ class Kind : public Aggregation {
   virtual void finish(const Window& w, ProfileAssembly& a) const {
     (void)w;
     (void)a;
+  }
+  // The run's settings changed (SIGHUP, app/reloader.h): sampling now runs at
+  // `frequency_hz`, and `filtered` says whether a kernel filter keeps only
+  // some processes. Called on the reloading thread while others use the kind.
+  virtual void settings_changed(unsigned frequency_hz, bool filtered) const {
+    (void)frequency_hz;
+    (void)filtered;
   }
 };
 

@@ -82,7 +82,7 @@ struct Sample {
   std::uint32_t pid = 0;
   std::uint32_t tid = 0;
   std::string comm;
-  std::vector<Label> labels;  // kind-specific labels, in order
+  std::vector<Label> labels;  // the kind's, then who it belongs to (model/labeler.h)
 };
 
 struct ProfileMetadata {
@@ -106,6 +106,10 @@ struct ProfileMetadata {
   std::vector<std::pair<std::string, std::int64_t>> details;
   // One-line notes for people (pprof comments), after version/host/kernel.
   std::vector<std::string> comments;
+  // The sample label the folded writer puts as each line's root frame
+  // (--folded-root, e.g. service_name); empty: none. How to render, not what
+  // was measured: the other writers ignore it.
+  std::string folded_root;
 };
 
 struct Profile {

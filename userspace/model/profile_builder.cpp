@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/stack_truncation.h"
+#include "model/labeler.h"
 #include "model/location_table.h"
 #include "process/proc_maps.h"
 #include "symbolize/symbolizer.h"
@@ -60,23 +61,10 @@ std::uint64_t records_of(const kinds::Kind& kind, const StackTable::Entry& e) {
   return 1;
 }
 
-// One aggregated stack as a Sample: identity labels, the kind's values, the
-// kernel then the user frames, and a root frame for each stack that failed or
-// stopped early.
-Sample to_sample(const Window& w, const kinds::Kind& kind, const StackTable::Entry& e,
-                 LocationTable& locs, ProfileMetadata& md) {
-  Sample s;
-  const std::uint64_t pid_tid = e.key[StackTable::kPidTidWord];
-  s.pid = static_cast<std::uint32_t>(pid_tid);
-  s.tid = static_cast<std::uint32_t>(pid_tid >> 32);
-  const std::uint64_t task = e.key[StackTable::kTaskWord];
-  s.comm = task_name(w, static_cast<std::uint32_t>(task));
-  kind.labels(static_cast<std::uint16_t>(task >> 32), s.labels);
-  kind.values(e.values, s.values);
-
+// The kernel then the user frames of a stack, and a root frame for each stack
+// that failed or stopped early.
+void add_frames(const Window& w, const StackTable::Entry& e, Sample& s, LocationTable& locs) {
   const StackInfo info = StackInfo::unpack(e.key[StackTable::kInfoWord]);
-  if (const auto t = truncation_index(info.user_status))
-    md.truncated_stacks[std::string(kTruncationNames[*t])] += records_of(kind, e);
   const auto frames = e.key.subspan(StackTable::kFixedWords);
   const std::size_t nk = std::min<std::size_t>(info.kernel_frames, frames.size());
   s.locations.reserve(frames.size() + 1);
@@ -93,6 +81,25 @@ Sample to_sample(const Window& w, const kinds::Kind& kind, const StackTable::Ent
         locs.synthetic(missing_reason("kernel", info.kernel_status, info.kernel_errno)));
   if (auto why = missing_reason("user", info.user_status, info.user_errno); !why.empty())
     s.locations.push_back(locs.synthetic(why));
+}
+
+// One aggregated stack as a Sample: pid, tid, comm and the kind's labels, the
+// kind's values, and its frames (who it belongs to is the labeler's). A stack
+// that stopped early is counted in the metadata by why.
+Sample to_sample(const Window& w, const kinds::Kind& kind, const StackTable::Entry& e,
+                 LocationTable& locs, ProfileMetadata& md) {
+  Sample s;
+  const std::uint64_t pid_tid = e.key[StackTable::kPidTidWord];
+  s.pid = static_cast<std::uint32_t>(pid_tid);
+  s.tid = static_cast<std::uint32_t>(pid_tid >> 32);
+  const std::uint64_t task = e.key[StackTable::kTaskWord];
+  s.comm = task_name(w, static_cast<std::uint32_t>(task));
+  kind.labels(static_cast<std::uint16_t>(task >> 32), s.labels);
+  kind.values(e.values, s.values);
+  add_frames(w, e, s, locs);
+  const StackInfo info = StackInfo::unpack(e.key[StackTable::kInfoWord]);
+  if (const auto t = truncation_index(info.user_status))
+    md.truncated_stacks[std::string(kTruncationNames[*t])] += records_of(kind, e);
   return s;
 }
 
@@ -111,6 +118,32 @@ void add_lost(const Window& w, const kinds::Kind& kind, Profile& p, LocationTabl
     s.locations.push_back(locs.synthetic("[lost: " + reason + "]"));
     p.samples.push_back(std::move(s));
   }
+}
+
+// The stacks of the window, each labelled with who it belongs to and kept
+// only when inside the window's selection.
+void add_stacks(const Window& w, const kinds::Kind& kind, Labeler* labeler, Profile& p,
+                LocationTable& locs) {
+  const bool selective = !w.cgroups.empty() || !w.containers.empty();
+  if (labeler) labeler->prepare(w);
+  p.samples.reserve(w.stacks.size());
+  w.stacks.for_each([&](const StackTable::Entry& e) {
+    const auto pid = static_cast<std::uint32_t>(e.key[StackTable::kPidTidWord]);
+    const cgroup::CgroupInfo* who =
+        labeler ? labeler->identify(e.key[StackTable::kCgroupWord], pid) : nullptr;
+    if (selective && !Labeler::selected(w, who)) return;
+    Sample s = to_sample(w, kind, e, locs, p.metadata);
+    if (labeler) labeler->labels(who, pid, s.comm, s.labels);
+    p.samples.push_back(std::move(s));
+  });
+}
+
+// What changed while the window was open, for people (comments) and tools
+// (details).
+void add_changes(const Window& w, ProfileMetadata& md) {
+  if (w.changes.empty()) return;
+  md.details.emplace_back("settings_changes", static_cast<std::int64_t>(w.changes.size()));
+  for (const std::string& c : w.changes) md.comments.push_back("settings changed: " + c);
 }
 
 void set_shape(const kinds::Kind& kind, Profile& p) {
@@ -135,7 +168,7 @@ ProfileContext this_machine(std::uint32_t cpus) {
 }
 
 Profile build_profile(const Window& window, const kinds::Kind& kind, Symbolizer& symbolizer,
-                      const ProfileContext& context) {
+                      const ProfileContext& context, Labeler* labeler) {
   Profile p;
   ProfileMetadata& md = p.metadata;
   md.kind = std::string(kind.name());
@@ -145,17 +178,16 @@ Profile build_profile(const Window& window, const kinds::Kind& kind, Symbolizer&
   md.start_unix_ns = window.start_unix_ns;
   md.duration_ns = window.end_unix_ns - window.start_unix_ns;
   md.cpus = context.cpus;
+  md.folded_root = context.folded_root;
   md.user_unwind = context.user_unwind;
   set_shape(kind, p);
 
   LocationTable locs(p, symbolizer);
-  p.samples.reserve(window.stacks.size());
   for (std::string_view reason : kTruncationNames) md.truncated_stacks[std::string(reason)] = 0;
-  window.stacks.for_each([&](const StackTable::Entry& e) {
-    p.samples.push_back(to_sample(window, kind, e, locs, md));
-  });
+  add_stacks(window, kind, labeler, p, locs);
   kind.finish(window, locs);
   add_lost(window, kind, p, locs);
+  add_changes(window, md);
   locs.finish();
   return p;
 }

@@ -1,22 +1,26 @@
 #include "process/process_table.h"
 
 #include "process/proc_maps.h"
+#include "process/process_identity.h"
 
 namespace profbufd {
 
 ProcessTable::ProcessTable(std::string procfs_root, std::size_t capacity)
     : procfs_root_(std::move(procfs_root)), capacity_(capacity ? capacity : 1) {}
 
-std::shared_ptr<const ProcessMaps> ProcessTable::get(std::uint32_t pid) {
-  if (pid == 0) return nullptr;
+ProcessTable::Snapshot ProcessTable::get(std::uint32_t pid) {
+  if (pid == 0) return {};
   if (auto it = entries_.find(pid); it != entries_.end()) {
     lru_.splice(lru_.begin(), lru_, it->second.lru);
-    return it->second.maps;
+    return it->second.snapshot;
   }
-  std::shared_ptr<const ProcessMaps> maps;
-  auto snap = ProcessMaps::read(static_cast<int>(pid), procfs_root_);
-  if (snap.ok()) {
-    maps = std::make_shared<const ProcessMaps>(std::move(snap).value());
+  Snapshot snapshot;
+  auto maps = ProcessMaps::read(static_cast<int>(pid), procfs_root_);
+  if (maps.ok()) {
+    snapshot.maps = std::make_shared<const ProcessMaps>(std::move(maps).value());
+    // After the maps: a process whose maps were read is one worth labelling.
+    snapshot.identity =
+        std::make_shared<const ProcessIdentity>(read_process_identity(pid, procfs_root_));
     ++stats_.snapshots;
   } else {
     ++stats_.vanished;  // remembered as null: no re-read per sample
@@ -27,8 +31,8 @@ std::shared_ptr<const ProcessMaps> ProcessTable::get(std::uint32_t pid) {
     ++stats_.evicted;
   }
   lru_.push_front(pid);
-  entries_.emplace(pid, Entry{maps, lru_.begin()});
-  return maps;
+  entries_.emplace(pid, Entry{snapshot, lru_.begin()});
+  return snapshot;
 }
 
 }  // namespace profbufd

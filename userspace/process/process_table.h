@@ -1,5 +1,7 @@
-// Snapshots of /proc/PID/maps, taken the first time the reader sees a pid, so a
-// process that exits before its window closes can still be symbolized.
+// Snapshots of /proc/PID/maps and of who the process is (its namespaced pid
+// and cgroups, process/process_identity.h), taken the first time the reader
+// sees a pid, so a process that exits before its window closes can still be
+// symbolized and labelled.
 //
 // Bounded: at most `capacity` pids are remembered; the least recently seen is
 // forgotten first. Windows hold their own references to the snapshots they use,
@@ -16,27 +18,34 @@
 namespace profbufd {
 
 class ProcessMaps;
+struct ProcessIdentity;
 
 class ProcessTable {
  public:
   struct Stats {
-    std::uint64_t snapshots = 0;  // maps files read
+    std::uint64_t snapshots = 0;  // processes read (maps, status, cgroup)
     std::uint64_t vanished = 0;   // pids gone before their maps could be read
     std::uint64_t evicted = 0;
   };
 
   explicit ProcessTable(std::string procfs_root = "/proc", std::size_t capacity = 4096);
 
-  // The snapshot for pid, reading /proc/PID/maps if it is new. Null when the
-  // process had already exited (or pid is 0, the idle task, which has no maps).
-  std::shared_ptr<const ProcessMaps> get(std::uint32_t pid);
+  struct Snapshot {
+    // Null when the process had already exited (or pid is 0, the idle task,
+    // which has no maps).
+    std::shared_ptr<const ProcessMaps> maps;
+    std::shared_ptr<const ProcessIdentity> identity;  // null as maps is
+  };
+
+  // The snapshot for pid, reading /proc/PID/{maps,status,cgroup} if it is new.
+  Snapshot get(std::uint32_t pid);
 
   std::size_t size() const { return entries_.size(); }
   const Stats& stats() const { return stats_; }
 
  private:
   struct Entry {
-    std::shared_ptr<const ProcessMaps> maps;
+    Snapshot snapshot;
     std::list<std::uint32_t>::iterator lru;
   };
   std::string procfs_root_;

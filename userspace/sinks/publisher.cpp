@@ -6,8 +6,9 @@
 namespace profbufd {
 
 Publisher::Publisher(Symbolizer& symbolizer, ProfileContext context,
-                     std::vector<const kinds::Kind*> kinds)
-    : symbolizer_(symbolizer), context_(std::move(context)), kinds_(std::move(kinds)) {
+                     std::vector<const kinds::Kind*> kinds, Labeler* labeler)
+    : symbolizer_(symbolizer), context_(std::move(context)), kinds_(std::move(kinds)),
+      labeler_(labeler) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -59,7 +60,7 @@ void Publisher::publish(const Job& job) {
   const kinds::Kind* kind = w.kind < kinds_.size() ? kinds_[w.kind] : nullptr;
   if (kind == nullptr)  // windows are only opened for kinds the app has
     throw std::logic_error("Publisher: window of unknown kind " + std::to_string(w.kind));
-  auto profile = std::make_shared<const Profile>(build_profile(w, *kind, symbolizer_, context_));
+  auto profile = std::make_shared<const Profile>(build_profile(w, *kind, symbolizer_, context_, labeler_));
   {
     // Only the counters under the lock: push() on the reader thread waits on it.
     std::lock_guard lock(mu_);

@@ -22,16 +22,18 @@
 
 namespace profbufd {
 
+class Labeler;
 class Symbolizer;
 
 class Publisher {
  public:
   using Sinks = std::vector<std::shared_ptr<Sink>>;
 
-  // kinds[id] is the Kind of windows of kind `id`. Every argument must outlive
-  // the Publisher.
+  // kinds[id] is the Kind of windows of kind `id`. `labeler` (may be null:
+  // no identity labels) is used on the publisher thread only. Every argument
+  // must outlive the Publisher.
   Publisher(Symbolizer& symbolizer, ProfileContext context,
-            std::vector<const kinds::Kind*> kinds);
+            std::vector<const kinds::Kind*> kinds, Labeler* labeler = nullptr);
   ~Publisher();
   Publisher(const Publisher&) = delete;
   Publisher& operator=(const Publisher&) = delete;
@@ -56,6 +58,7 @@ class Publisher {
   Symbolizer& symbolizer_;
   const ProfileContext context_;
   const std::vector<const kinds::Kind*> kinds_;
+  Labeler* const labeler_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -28,19 +29,19 @@ constexpr std::uint64_t kS = 1'000 * kMs;
 class FakeCapture final : public Waiter {
  public:
   FakeCapture(testing::FakeClock& clock, ProfBuf& buf, Pipeline& p,
-              std::uint64_t sigterm_at = UINT64_MAX)
-      : clock_(clock), buf_(buf), pipeline_(p), sigterm_at_(sigterm_at) {
+              std::uint64_t sigterm_at = UINT64_MAX, std::uint64_t sighup_at = UINT64_MAX)
+      : clock_(clock), buf_(buf), pipeline_(p), sigterm_at_(sigterm_at), sighup_at_(sighup_at) {
     std::strcpy(task_.comm.data(), "worker");
     task_.id = 1;
   }
 
   int wait_until(std::uint64_t deadline) override {
-    const std::uint64_t until = std::min(deadline, sigterm_at_);
+    const std::uint64_t until = std::min({deadline, sigterm_at_, sighup_at_});
     for (; next_ < until; next_ += 10 * kMs) {
       RecordHeader h;
       h.pid = h.tid = 100;
       h.kind = PROFBUFD_KIND_CPU;
-      h.value = 1;
+      h.value = 10 * kMs;  // the tick's period
       h.stack.kernel_frames = 1;
       h.stack.user_status = PROFBUFD_STACK_KERNEL_THREAD;
       const std::uint64_t stack[] = {0xffffffff81000000ULL + (next_ / kS)};
@@ -49,6 +50,10 @@ class FakeCapture final : public Waiter {
     }
     clock_.set(until);
     pipeline_.reader().run_pass();
+    if (until == sighup_at_) {
+      sighup_at_ = UINT64_MAX;  // once
+      return SIGHUP;
+    }
     return until == sigterm_at_ ? SIGTERM : 0;
   }
   std::uint64_t written() const { return written_; }
@@ -58,6 +63,7 @@ class FakeCapture final : public Waiter {
   ProfBuf& buf_;
   Pipeline& pipeline_;
   const std::uint64_t sigterm_at_;
+  std::uint64_t sighup_at_;
   TaskIdentity task_;
   std::uint64_t next_ = 0;
   std::uint64_t written_ = 0;
@@ -70,7 +76,8 @@ struct RunResult {
 };
 
 RunResult run(std::optional<std::uint64_t> interval, std::optional<std::uint64_t> duration,
-        unsigned keep, std::uint64_t sigterm_at = UINT64_MAX) {
+        unsigned keep, std::uint64_t sigterm_at = UINT64_MAX,
+        std::uint64_t sighup_at = UINT64_MAX) {
   test::ScratchDir dir;
   const std::string stat = dir.file("stat", "cpu0 1 0 1 500 0 0 0 0 0 0\n");
   const kinds::cpu::CpuKind cpu(kinds::cpu::CpuConfig{.frequency_hz = 100, .proc_stat = stat});
@@ -91,8 +98,10 @@ RunResult run(std::optional<std::uint64_t> interval, std::optional<std::uint64_t
 
   p.start(0, clock.realtime_ns(), /*reader_thread=*/false);
   WindowSchedule schedule({.start_ns = 0, .interval_ns = interval, .duration_ns = duration});
-  FakeCapture capture(clock, buf, p, sigterm_at);
-  RunLoop loop{schedule, p.file_windows(), capture, clock, {}};
+  FakeCapture capture(clock, buf, p, sigterm_at, sighup_at);
+  // SIGHUP as the reloader reports a change (app/reloader.h).
+  const auto reload = [&p] { p.reader().note_change("at T: pids none -> 100", true); };
+  RunLoop loop{schedule, p.file_windows(), capture, clock, {}, RunLoop::kDefaultTickNs, reload};
   RunResult r;
   r.signal = loop.run();
   // The shutdown order of app/profiler.cpp: books, capture, reader, publisher.
@@ -240,6 +249,32 @@ TEST(Pipeline, StoreWindowsWithoutFilesFeedTheStoreAndTheWindowSinks) {
   }
   EXPECT_EQ(samples, static_cast<std::int64_t>(capture.written()));
   EXPECT_TRUE(fs::is_empty(dir.path()) || !fs::exists(dir.file("out")));
+}
+
+}  // namespace
+}  // namespace profbufd
+
+namespace profbufd {
+namespace {
+
+// SIGHUP does not stop the run; the window it falls in says so, the others do
+// not, and no sample is lost or moved by it.
+TEST(Pipeline, SighupIsNotedInTheWindowItFallsIn) {
+  const RunResult r = run(kS, 3 * kS, 0, UINT64_MAX, 1500 * kMs);
+  EXPECT_EQ(r.signal, 0);
+  ASSERT_EQ(r.windows.size(), 3u);
+  std::uint64_t total = 0;
+  for (std::size_t i = 0; i < r.windows.size(); ++i) {
+    const auto& md = r.windows[i]["metadata"];
+    total += samples_of(r.windows[i]);
+    const bool spans = i == 1;
+    EXPECT_EQ(md["details"].contains("settings_changes"), spans) << i;
+    const auto& comments = md["comments"];
+    const bool noted = std::find(comments.begin(), comments.end(),
+                                 "settings changed: at T: pids none -> 100") != comments.end();
+    EXPECT_EQ(noted, spans) << i;
+  }
+  EXPECT_EQ(total, r.written);
 }
 
 }  // namespace

@@ -545,5 +545,37 @@ TEST(ParseOptions, PyroscopeMistakes) {
             std::string::npos);
 }
 
+TEST(ParseOptions, CgroupsAccumulateAndAreChecked) {
+  auto r = parse({"--cgroup", "/system.slice/nginx.service", "--cgroup=/sys/fs/cgroup/kubepods.slice",
+                  "--pid", "7"});
+  ASSERT_TRUE(r.ok()) << r.error().line();
+  EXPECT_EQ(r->cgroups, (std::vector<std::string>{"/system.slice/nginx.service",
+                                                  "/sys/fs/cgroup/kubepods.slice"}));
+  EXPECT_EQ(r->pids, (std::vector<std::uint32_t>{7}));
+  EXPECT_NE(error_line({"--cgroup", "system.slice"}).find("not an absolute path"),
+            std::string::npos);
+  EXPECT_NE(error_line({"--cgroup", "/a", "--cgroup", "/a"}).find("given twice"),
+            std::string::npos);
+  std::vector<std::string> many;
+  for (std::size_t i = 0; i <= kMaxCgroups; ++i) many.push_back("/c" + std::to_string(i));
+  std::vector<std::string_view> args;
+  for (const auto& m : many) {
+    args.push_back("--cgroup");
+    args.push_back(m);
+  }
+  EXPECT_NE(error_line(args).find("more than 16 --cgroup flags"), std::string::npos);
+}
+
+TEST(ParseOptions, ConfigAndFoldedRoot) {
+  auto r = parse({"--config", "/etc/profbufd/profbufd.conf", "--folded-root", "service_name"});
+  ASSERT_TRUE(r.ok()) << r.error().line();
+  EXPECT_EQ(r->config_path, "/etc/profbufd/profbufd.conf");
+  EXPECT_EQ(r->folded_root, "service_name");
+  EXPECT_FALSE(parse({}).value().config_path.has_value());
+  EXPECT_NE(error_line({"--config="}).find("empty file name"), std::string::npos);
+  EXPECT_NE(error_line({"--folded-root", "Service Name"}).find("not a label name"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace profbufd::cli

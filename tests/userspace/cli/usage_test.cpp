@@ -12,7 +12,8 @@ namespace {
 TEST(UsageText, DocumentsEveryFlagWithItsDefault) {
   const std::string t = usage_text();
   for (const char* flag : {"--duration D", "--frequency HZ", "--output DIR", "--format LIST",
-                           "--interval D", "--keep N", "--pid PID", "--no-idle",
+                           "--interval D", "--keep N", "--pid PID", "--cgroup PATH",
+                           "--config FILE", "--folded-root LABEL", "--no-idle",
                            "--ringbuf-size B", "--http-listen A:P", "--http-allow-remote",
                            "--pyroscope-url URL", "--pyroscope-user USER",
                            "--pyroscope-password-file FILE", "--pyroscope-token-file FILE",
@@ -28,6 +29,8 @@ TEST(UsageText, DocumentsEveryFlagWithItsDefault) {
   EXPECT_NE(t.find("full, the oldest are dropped. Default: 16M."), std::string::npos);
   EXPECT_NE(t.find("deadline of one push request. Default: 10s."), std::string::npos);
   EXPECT_NE(t.find("closes a window every 10s"), std::string::npos);
+  EXPECT_NE(t.find("for up to 16 cgroups"), std::string::npos);
+  EXPECT_NE(t.find("again on SIGHUP"), std::string::npos);
   EXPECT_EQ(t.back(), '\n');
 }
 
@@ -39,7 +42,8 @@ TEST(UsageText, DocumentsTheHttpEndpointsAndLimits) {
   }
   EXPECT_NE(t.find("Loopback only unless --http-allow-remote"), std::string::npos);
   EXPECT_NE(t.find("(1 to 300, default 30)"), std::string::npos);
-  EXPECT_NE(t.find("At most 4 at\n                      once; more get 503."), std::string::npos);
+  EXPECT_NE(t.find("At most 4 at once; more get 503."), std::string::npos);
+  EXPECT_NE(t.find("&cgroup=PATH or &container=ID"), std::string::npos);
   EXPECT_NE(t.find("request body at most 1024 bytes"), std::string::npos);
   EXPECT_NE(t.find("5 s to send a request, 16 connections"), std::string::npos);
   EXPECT_NE(t.find("Default: no HTTP."), std::string::npos);

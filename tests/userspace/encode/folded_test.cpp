@@ -89,3 +89,30 @@ TEST(Folded, BrokenLocationIndexIsAnInvariantViolation) {
 
 }  // namespace
 }  // namespace profbufd
+
+namespace profbufd {
+namespace {
+
+TEST(Folded, ALabelAsTheRootFrame) {
+  Profile p;
+  p.sample_types = {{"samples", "count"}};
+  p.locations.push_back(Location{0x10, kNoMapping, "main", "x", 0, FrameKind::kUser, true});
+  Sample in;
+  in.comm = "sh";
+  in.values[0] = 2;
+  in.locations = {0};
+  in.labels.push_back(Label{"service_name", "4b6a08aa;x", 0, false});
+  in.labels.push_back(Label{"nspid", {}, 1, true});
+  Sample out;
+  out.comm = "sh";
+  out.values[0] = 3;
+  out.locations = {0};
+  p.samples = {in, out};
+  p.metadata.folded_root = "service_name";
+  EXPECT_EQ(render_folded(p), "4b6a08aa:x;sh;main 2\n[no service_name];sh;main 3\n");
+  p.metadata.folded_root = "nspid";
+  EXPECT_EQ(render_folded(p), "1;sh;main 2\n[no nspid];sh;main 3\n");
+}
+
+}  // namespace
+}  // namespace profbufd

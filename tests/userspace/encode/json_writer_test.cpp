@@ -49,6 +49,7 @@ Profile tiny_profile() {
   p.metadata.duration_ns = 5;
   p.metadata.cpus = 1;
   p.metadata.details = {{"frequency_hz", 1000}, {"idle_accounted_samples", 0}};
+  p.metadata.comments = {"settings changed: at T: pids none -> 1"};
   p.sample_types = {{"samples", "count"}, {"cpu", "nanoseconds"}};
   p.default_sample_type = "cpu";
   p.period_type = {"cpu", "nanoseconds"};
@@ -71,7 +72,8 @@ TEST(JsonWriter, TinyProfileExactCompactOutput) {
       R"("default_sample_type":"cpu","period_type":{"type":"cpu","unit":"nanoseconds"},)"
       R"("period":1000000,"totals":[5,5000000],"lost_samples":{},)"
       R"("user_unwind":"fp","truncated_stacks":{},)"
-      R"("details":{"frequency_hz":1000,"idle_accounted_samples":0}},)"
+      R"("details":{"frequency_hz":1000,"idle_accounted_samples":0},)"
+      R"("comments":["settings changed: at T: pids none -> 1"]},)"
       R"("stacks":[)"
       R"({"values":[4,4000000],"labels":{"pid":1,"tid":3,"comm":"x"},"frames":[)"
       R"({"function":"f","module":"x","offset":"0x10","address":"0x1010","kind":"user","resolved":true},)"

@@ -117,3 +117,29 @@ TEST(HttpProfileQuery, OtherParametersAreIgnoredLikeGo) {
 
 }  // namespace
 }  // namespace profbufd::http
+
+namespace profbufd::http {
+namespace {
+
+TEST(HttpProfileQuery, CgroupsAndContainers) {
+  auto r = parse_profile_query({{"cgroup", "/system.slice//nginx.service/"},
+                                {"cgroup", "/system.slice/nginx.service"},
+                                {"container", "4B6A08AA"},
+                                {"container", "4b6a08aa"},
+                                {"pid", "7"}});
+  ASSERT_TRUE(r.ok()) << r.error().line();
+  EXPECT_EQ(r->cgroups, (std::vector<std::string>{"/system.slice/nginx.service"}));
+  EXPECT_EQ(r->containers, (std::vector<std::string>{"4b6a08aa"}));
+  EXPECT_EQ(r->pids, (std::vector<std::uint32_t>{7}));
+  EXPECT_NE(reason({{"cgroup", "system.slice"}}).find("not an absolute path"), std::string::npos);
+  EXPECT_NE(reason({{"cgroup", "/a/../b"}}).find(".."), std::string::npos);
+  EXPECT_NE(reason({{"container", "xyz"}}).find("not a container id"), std::string::npos);
+  EXPECT_NE(reason({{"container", std::string(65, 'a')}}).find("not a container id"),
+            std::string::npos);
+  Params many;
+  for (int i = 0; i <= 16; ++i) many.emplace("container", std::to_string(1000 + i));
+  EXPECT_NE(reason(many).find("more than 16"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace profbufd::http

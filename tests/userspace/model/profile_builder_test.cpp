@@ -55,9 +55,10 @@ class ProfileBuilderTest : public ::testing::Test {
   kinds::cpu::CpuKind cpu_{kinds::cpu::CpuConfig{.frequency_hz = 100}};  // 10 ms a tick
 };
 
-// A window of the CPU kind, as the reader would fill it.
+// A window of the CPU kind, as the reader would fill it: ticks and their
+// periods.
 Window cpu_window(std::uint64_t start, std::uint64_t end, std::size_t ncpus) {
-  return Window(PROFBUFD_KIND_CPU, 1, start, end, ncpus);
+  return Window(PROFBUFD_KIND_CPU, 2, start, end, ncpus);
 }
 
 void add(Window& w, const char* comm, std::uint32_t pid, std::uint32_t tid, StackInfo info,
@@ -68,7 +69,8 @@ void add(Window& w, const char* comm, std::uint32_t pid, std::uint32_t tid, Stac
   std::vector<std::uint64_t> key{RecordHeader::pid_tid(pid, tid),
                                  StackTable::task_word(task_id, 0), 0, info.pack()};
   key.insert(key.end(), frames.begin(), frames.end());
-  w.stacks.add(key, n);
+  const std::uint64_t ticks[] = {n, n * 10'000'000};  // at 100 Hz
+  w.stacks.add(key, ticks);
 }
 
 const Location& loc(const Profile& p, const Sample& s, std::size_t i) {

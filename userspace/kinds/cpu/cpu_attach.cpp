@@ -19,14 +19,32 @@ using Skel = std::unique_ptr<profbufd_cpu_bpf, SkelDeleter>;
 
 class CpuAttachment final : public capture::Attachment {
  public:
-  CpuAttachment(Skel skel, PerfEventSet events)
-      : skel_(std::move(skel)), events_(std::move(events)) {}
+  CpuAttachment(Skel skel, PerfEventSet events, std::vector<int> cpus)
+      : skel_(std::move(skel)), events_(std::move(events)), cpus_(std::move(cpus)) {}
   ~CpuAttachment() override { detach(); }
-  void detach() override { events_.detach(); }
+  void detach() override {
+    events_.detach();
+    detached_ = true;
+  }
+
+  // A cpu-clock event's period is fixed when it is opened, so a new
+  // frequency means new events: they are opened and attached first, and the
+  // old ones closed only then, so sampling never pauses and a failure leaves
+  // the old events running. For the instant both sets run a CPU may be
+  // sampled twice; every record weighs its own period, so totals stay CPU time.
+  Status set_frequency(unsigned hz) override {
+    if (detached_) return ok_status();
+    auto events = PerfEventSet::open(skel_->progs.on_cpu_clock, cpus_, hz);
+    if (!events) return events.error();
+    events_ = std::move(events).value();  // move-assignment detaches the old set
+    return ok_status();
+  }
 
  private:
   Skel skel_;  // destroyed after the events (member order): links first
   PerfEventSet events_;
+  const std::vector<int> cpus_;
+  bool detached_ = false;
 };
 
 }  // namespace
@@ -39,7 +57,6 @@ Result<std::unique_ptr<capture::Attachment>> attach(const CpuConfig& config,
   Skel skel(profbufd_cpu_bpf__open_opts(&open_opts));
   if (!skel) return capture::libbpf_error("opening the CPU BPF object", errno, log);
   if (Status s = ctx.maps.reuse_in(skel->obj); !s) return s.error();
-  skel->rodata->filter_pids = ctx.filter_pids;
   skel->rodata->wakeup_bytes = ctx.wakeup_bytes;
   skel->rodata->no_idle = config.no_idle;
   skel->rodata->unwind_mode = ctx.unwind_mode;
@@ -49,7 +66,7 @@ Result<std::unique_ptr<capture::Attachment>> attach(const CpuConfig& config,
   auto events = PerfEventSet::open(skel->progs.on_cpu_clock, ctx.cpus, config.frequency_hz);
   if (!events) return events.error();
   return std::unique_ptr<capture::Attachment>(
-      new CpuAttachment(std::move(skel), std::move(events).value()));
+      new CpuAttachment(std::move(skel), std::move(events).value(), ctx.cpus));
 }
 
 namespace {
@@ -57,7 +74,7 @@ namespace {
 std::unique_ptr<Kind> make(const cli::Options& o) {
   return std::make_unique<CpuKind>(CpuConfig{.frequency_hz = o.frequency_hz,
                                              .no_idle = o.no_idle,
-                                             .pid_filtered = !o.pids.empty()});
+                                             .filtered = !o.pids.empty() || !o.cgroups.empty()});
 }
 
 Result<std::unique_ptr<capture::Attachment>> attach_kind(const Kind& kind,

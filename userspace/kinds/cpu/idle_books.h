@@ -5,7 +5,7 @@
 // gets few or no samples and a profile's total falls short of frequency x CPUs
 // x duration by the idle share. The kernel's own idle accounting (/proc/stat,
 // kinds/cpu/cpu_idle.h) measures that time: the books read it when the window
-// opens and when it ends, count the idle samples the sampler did take, and the
+// opens and when it ends, add up the idle samples the sampler did take, and the
 // CPU kind turns the difference into "[idle]" samples (cpu_kind.h). Best
 // effort: a /proc/stat that cannot be read, or a window handed over before
 // its end() ran, leaves the window without them.
@@ -34,7 +34,7 @@ class IdleBooks final : public WindowBooks {
 
   void note(HeaderWords header) override {
     const RecordHeader h = RecordHeader::unpack(header);
-    if (h.pid == 0 && h.cpu < sampled_.size()) ++sampled_[h.cpu];
+    if (h.pid == 0 && h.cpu < sampled_.size()) sampled_[h.cpu] += h.value;
   }
   void begin() override;
   void end() override;
@@ -42,8 +42,9 @@ class IdleBooks final : public WindowBooks {
   // Idle nanoseconds of each CPU over the window; nullopt unless both begin()
   // and end() ran and could read /proc/stat.
   std::optional<std::vector<std::uint64_t>> idle_ns() const;
-  // Samples of the idle task the sampler took, per CPU.
-  const std::vector<std::uint64_t>& sampled() const { return sampled_; }
+  // CPU time of the idle task's samples the sampler took (their periods
+  // summed), per CPU.
+  const std::vector<std::uint64_t>& sampled_ns() const { return sampled_; }
 
  private:
   const std::string proc_stat_;

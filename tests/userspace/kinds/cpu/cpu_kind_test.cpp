@@ -23,7 +23,7 @@ std::string proc_stat(unsigned cpu0_idle, unsigned cpu1_idle) {
          "intr 1\n";
 }
 
-Window cpu_window(std::size_t ncpus) { return Window(PROFBUFD_KIND_CPU, 1, 0, 10, ncpus); }
+Window cpu_window(std::size_t ncpus) { return Window(PROFBUFD_KIND_CPU, 2, 0, 10, ncpus); }
 
 TEST(CpuKind, ShapeIsGosCpuProfile) {
   const CpuKind k(CpuConfig{.frequency_hz = 99});
@@ -35,21 +35,50 @@ TEST(CpuKind, ShapeIsGosCpuProfile) {
   EXPECT_EQ(k.name(), "cpu");
   EXPECT_EQ(k.id(), PROFBUFD_KIND_CPU);
   EXPECT_EQ(k.records_per_cpu_second(), 99u);
+  // Ticks, and their periods summed: each record weighs its own period.
+  EXPECT_EQ(std::vector<Accumulate>(k.accumulators().begin(), k.accumulators().end()),
+            (std::vector<Accumulate>{Accumulate::kRecords, Accumulate::kValue}));
   std::array<std::int64_t, 2> v{};
-  const std::uint64_t acc[] = {3};
+  const std::uint64_t acc[] = {3, 30'303'030};
   k.values(acc, v);
   EXPECT_EQ(v, (std::array<std::int64_t, 2>{3, 30'303'030}));
   k.lost_values(2, v);
   EXPECT_EQ(v, (std::array<std::int64_t, 2>{2, 20'202'020}));
 }
 
+// SIGHUP: the period of later lost samples and the metadata follow the new
+// frequency; what was aggregated keeps the periods its records carried.
+TEST(CpuKind, FollowsAFrequencyChange) {
+  const CpuKind k(CpuConfig{.frequency_hz = 99});
+  k.settings_changed(49, false);
+  EXPECT_EQ(k.frequency_hz(), 49u);
+  EXPECT_EQ(k.period_ns(), 20'408'163);
+  EXPECT_EQ(k.shape().period, 20'408'163);
+  std::array<std::int64_t, 2> v{};
+  const std::uint64_t acc[] = {2, 10'101'010 + 20'408'163};  // one tick at each rate
+  k.values(acc, v);
+  EXPECT_EQ(v, (std::array<std::int64_t, 2>{2, 30'509'173}));
+}
+
 TEST(CpuKind, KeepsIdleBooksOnlyForWholeMachineWindows) {
   EXPECT_NE(CpuKind(CpuConfig{}).open_books(cpu_window(2)), nullptr);
   EXPECT_EQ(CpuKind(CpuConfig{.no_idle = true}).open_books(cpu_window(2)), nullptr);
-  EXPECT_EQ(CpuKind(CpuConfig{.pid_filtered = true}).open_books(cpu_window(2)), nullptr);
+  EXPECT_EQ(CpuKind(CpuConfig{.filtered = true}).open_books(cpu_window(2)), nullptr);
   Window some = cpu_window(2);
   some.pids = {42};
   EXPECT_EQ(CpuKind(CpuConfig{}).open_books(some), nullptr);
+  Window one_cgroup = cpu_window(2);
+  one_cgroup.cgroups = {"/system.slice"};
+  EXPECT_EQ(CpuKind(CpuConfig{}).open_books(one_cgroup), nullptr);
+  Window one_container = cpu_window(2);
+  one_container.containers = {"4b6a08aa"};
+  EXPECT_EQ(CpuKind(CpuConfig{}).open_books(one_container), nullptr);
+  // A filter set by SIGHUP counts from the next window on.
+  const CpuKind k(CpuConfig{});
+  k.settings_changed(99, true);
+  EXPECT_EQ(k.open_books(cpu_window(2)), nullptr);
+  k.settings_changed(99, false);
+  EXPECT_NE(k.open_books(cpu_window(2)), nullptr);
 }
 
 TEST(IdleBooks, MeasureBetweenBeginAndEnd) {
@@ -61,13 +90,14 @@ TEST(IdleBooks, MeasureBetweenBeginAndEnd) {
   dir.file("stat", proc_stat(110, 205));
   RecordHeader idle;
   idle.cpu = 1;
+  idle.value = 10'000'000;  // one 100 Hz tick
   books.note(idle.pack());
   idle.pid = 7;  // not the idle task
   books.note(idle.pack());
   books.end();
   ASSERT_TRUE(books.idle_ns());
   EXPECT_EQ(*books.idle_ns(), (std::vector<std::uint64_t>{100'000'000, 50'000'000}));
-  EXPECT_EQ(books.sampled(), (std::vector<std::uint64_t>{0, 1}));
+  EXPECT_EQ(books.sampled_ns(), (std::vector<std::uint64_t>{0, 10'000'000}));
 }
 
 TEST(IdleBooks, UnreadableStatLeavesNoBooks) {
@@ -91,7 +121,9 @@ TEST(CpuKind, AccountsIdleTimeTheSamplerMissed) {
   ASSERT_NE(w.books, nullptr);
   w.books->begin();
   // CPU 0 idled 100 ms (10 samples, 4 seen by the sampler), CPU 1 50 ms (5, none seen).
-  const RecordHeader::Words idle = RecordHeader{}.pack();
+  RecordHeader tick;
+  tick.value = 10'000'000;
+  const RecordHeader::Words idle = tick.pack();
   for (int i = 0; i < 4; ++i) w.books->note(idle);
   dir.file("stat", proc_stat(10, 5));
   w.books->end();
@@ -100,7 +132,8 @@ TEST(CpuKind, AccountsIdleTimeTheSamplerMissed) {
   k.kernel_frames = 1;
   k.user_status = PROFBUFD_STACK_NOT_COLLECTED;
   const std::uint64_t key[] = {0, StackTable::task_word(1, 0), 0, k.pack(), 0xffffffff81100020};
-  w.stacks.add(key, 4);
+  const std::uint64_t four_ticks[] = {4, 40'000'000};
+  w.stacks.add(key, four_ticks);
 
   Symbolizer sym(Symbolizer::Options{.procfs_root = dir.path()});
   const Profile p = build_profile(w, kind, sym, ProfileContext{.cpus = 2});
@@ -118,11 +151,19 @@ TEST(CpuKind, AccountsIdleTimeTheSamplerMissed) {
   EXPECT_EQ(p.metadata.comments,
             (std::vector<std::string>{"cpus 2, frequency 100 Hz", "samples 15"}));
 
+  // The filters changed during the window (SIGHUP): it is not the whole
+  // machine's any more, so no idle is accounted.
+  w.filters_changed = true;
+  const Profile changed = build_profile(w, kind, sym, ProfileContext{.cpus = 2});
+  EXPECT_EQ(changed.samples.size(), 1u);
+  w.filters_changed = false;
+
   // Without books (--no-idle, --pid): the stacks only.
   w.books.reset();
   const Profile q = build_profile(w, kind, sym, ProfileContext{.cpus = 2});
   EXPECT_EQ(q.samples.size(), 1u);
   EXPECT_EQ(q.total(0), 4);
+  EXPECT_EQ(q.total(1), 40'000'000);
 }
 
 }  // namespace

@@ -1,0 +1,48 @@
+#include "cgroup/proc_cgroup.h"
+
+#include <charconv>
+
+namespace profbufd::cgroup {
+
+Result<std::vector<ProcCgroupLine>> parse_proc_cgroup(std::string_view text) {
+  std::vector<ProcCgroupLine> out;
+  unsigned number = 0;
+  while (!text.empty()) {
+    const std::size_t nl = text.find('\n');
+    const std::string_view line = text.substr(0, nl);
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    ++number;
+    if (line.empty()) continue;
+    const std::size_t c1 = line.find(':');
+    const std::size_t c2 = c1 == std::string_view::npos ? c1 : line.find(':', c1 + 1);
+    ProcCgroupLine l;
+    const auto [end, ec] = std::from_chars(line.data(), line.data() + c1, l.hierarchy);
+    if (c2 == std::string_view::npos || ec != std::errc() || end != line.data() + c1 ||
+        line.size() == c2 + 1 || line[c2 + 1] != '/')
+      return make_error(ExitCode::kRuntime, "cgroup file line " + std::to_string(number),
+                        "not \"<hierarchy>:<controllers>:/<path>\"");
+    l.controllers = std::string(line.substr(c1 + 1, c2 - c1 - 1));
+    l.path = std::string(line.substr(c2 + 1));
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+std::string identity_path(const std::vector<ProcCgroupLine>& lines, bool v2_mounted) {
+  std::string v2, systemd, v1;
+  for (const ProcCgroupLine& l : lines) {
+    if (l.hierarchy == 0 && l.controllers.empty()) {
+      v2 = l.path;
+    } else if (l.controllers == "name=systemd") {
+      systemd = l.path;
+    } else if (v1.empty() && l.path != "/") {
+      v1 = l.path;
+    }
+  }
+  if (v2_mounted && !v2.empty()) return v2;
+  if (!systemd.empty() && (systemd != "/" || v1.empty())) return systemd;
+  if (!v1.empty()) return v1;
+  return systemd.empty() ? v2 : systemd;
+}
+
+}  // namespace profbufd::cgroup
