@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "cgroup/cgroup_path.h"
 #include "gate.h"
 #include "http/cpp_httplib.h"
 #include "push.pb.h"
@@ -179,6 +180,29 @@ void expect_pprof_holds(const std::string& gz, const fs::path& dir, const std::s
   EXPECT_NE(r.out.find(fn), std::string::npos) << r.out;
 }
 
+std::string host_name() {
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  return host;
+}
+
+// The service_name the push gives the samples of `pid`: as model/labeler.h
+// names its cgroup (the unit, unless it is a container's own scope, else the
+// container id) when it is in a unit or a container, the host's otherwise.
+std::string service_of(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/cgroup");
+  std::string path;
+  for (std::string line; std::getline(f, line);) {
+    if (line.rfind("0::", 0) == 0) path = line.substr(3);
+    else if (path.empty() && line.find(":name=systemd:") != std::string::npos)
+      path = line.substr(line.find(":name=systemd:") + 14);
+  }
+  const cgroup::CgroupIdentity id = cgroup::describe_cgroup(path);
+  if (!id.systemd_unit.empty() && !id.unit_is_container) return id.systemd_unit;
+  if (!id.container_id.empty()) return id.container_id;
+  return host_name();
+}
+
 std::size_t files_in(const fs::path& dir) {
   std::size_t n = 0;
   for (const auto& e : fs::directory_iterator(dir)) n += e.path().extension() == ".gz";
@@ -208,15 +232,26 @@ TEST_F(PushE2E, EveryWindowReachesPyroscopeWithItsLabelsAndTheTokenFromAFile) {
   EXPECT_EQ(r.headers["Authorization"], "Bearer glc_test_token");
   EXPECT_EQ(r.headers["X-Scope-OrgID"], "team-a");
   EXPECT_EQ(r.headers["Connect-Protocol-Version"], "1");
-  ASSERT_EQ(r.series_labels.size(), 1u) << "no container or unit labels yet: one series";
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
-  EXPECT_EQ(r.series_labels[0], (std::map<std::string, std::string>{{"__delta__", "false"},
-                                                                      {"__name__", "process_cpu"},
-                                                                      {"hostname", host},
-                                                                      {"service_name", host}}));
-  ASSERT_EQ(r.pprofs.size(), 1u);
-  expect_pprof_holds(r.pprofs[0], work.path, "spin_c");
+  // One series per unit or container that ran (issue 13's labels) and the
+  // host's; the workload's named as the labeler names its cgroup.
+  const std::string host = host_name();
+  const std::string spin_service = service_of(spin.pid());
+  ASSERT_EQ(r.pprofs.size(), r.series_labels.size());
+  bool host_series = false;
+  std::size_t spin_series = r.series_labels.size();
+  for (std::size_t i = 0; i < r.series_labels.size(); ++i) {
+    auto labels = r.series_labels[i];
+    const std::string service = labels["service_name"];
+    EXPECT_FALSE(service.empty());
+    host_series |= service == host;
+    if (service == spin_service) spin_series = i;
+    labels.erase("service_name");
+    EXPECT_EQ(labels, (std::map<std::string, std::string>{
+                          {"__delta__", "false"}, {"__name__", "process_cpu"}, {"hostname", host}}));
+  }
+  EXPECT_TRUE(host_series) << "the host's series is always sent";
+  ASSERT_LT(spin_series, r.series_labels.size()) << "no series " << spin_service;
+  expect_pprof_holds(r.pprofs[spin_series], work.path, "spin_c");
   EXPECT_GE(d.metric("profbufd_push_requests_total", "code=\"200\""), 2);
   EXPECT_GT(d.metric("profbufd_push_bytes_total"), 0);
 
@@ -243,16 +278,36 @@ TEST_F(PushE2E, A404OnConnectFallsBackToIngestWithBasicAuthFromAFile) {
   ASSERT_TRUE(rx.wait_received(2)) << d.proc.err();
   EXPECT_EQ(rx.connects(), 1) << "after one 404, straight to /ingest";
   EXPECT_TRUE(d.proc.wait_for_stderr("legacy /ingest", 5s)) << d.proc.err();
-  Received r = rx.received().at(1);
-  EXPECT_EQ(r.path, "/ingest");
-  EXPECT_EQ(r.headers["Authorization"], "Basic MTIzNDU2OnMzY3JldA==");  // 123456:s3cret
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
-  EXPECT_EQ(r.params["name"], std::string(host) + "{hostname=" + host + "}");
-  EXPECT_EQ(r.params["format"], "pprof");
-  EXPECT_EQ(r.params["sampleRate"], "99");
-  EXPECT_LT(std::stoll(r.params["from"]), std::stoll(r.params["until"]) + 1);
-  expect_pprof_holds(r.pprofs.at(0), work.path, "spin_c");
+  // One /ingest per series: name=<service>{hostname=<host>}.
+  const std::string host = host_name();
+  const std::string spin_name = service_of(spin.pid()) + "{hostname=" + host + "}";
+  bool host_series = false, spin_series = false;
+  // A window's series arrive one request each: wait for the workload's.
+  std::vector<Received> all;
+  for (int i = 0; i < 100; ++i) {
+    all = rx.received();
+    bool seen = false;
+    for (Received& r : all) seen |= r.params["name"] == spin_name;
+    if (seen) break;
+    std::this_thread::sleep_for(200ms);
+  }
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    Received r = all[i];
+    EXPECT_EQ(r.path, "/ingest");
+    EXPECT_EQ(r.headers["Authorization"], "Basic MTIzNDU2OnMzY3JldA==");  // 123456:s3cret
+    const std::string name = r.params["name"];
+    EXPECT_TRUE(name.ends_with("{hostname=" + host + "}")) << name;
+    host_series |= name == host + "{hostname=" + host + "}";
+    EXPECT_EQ(r.params["format"], "pprof");
+    EXPECT_EQ(r.params["sampleRate"], "99");
+    EXPECT_LT(std::stoll(r.params["from"]), std::stoll(r.params["until"]) + 1);
+    if (name == spin_name && !spin_series) {
+      spin_series = true;
+      expect_pprof_holds(r.pprofs.at(0), work.path, "spin_c");
+    }
+  }
+  EXPECT_TRUE(host_series);
+  EXPECT_TRUE(spin_series) << "no /ingest named " << spin_name;
   d.proc.signal(SIGTERM);
   EXPECT_EQ(d.proc.wait(30s), 0) << d.proc.err();
 }

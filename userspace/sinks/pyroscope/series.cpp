@@ -5,16 +5,34 @@
 
 #include "encode/pprof.h"
 #include "model/label_filter.h"
+#include "model/labeler.h"
 
 namespace profbufd::pyroscope {
 namespace {
 
-// The service a sample belongs to, or "" for the host's series.
+// The service a sample belongs to, or "" for the host's series. Only a sample
+// of a systemd unit or a container names a service: the labeler's
+// service_name (model/labeler.h: the unit, else the container id), or, in a
+// profile not labeled by it, the same rule applied to its labels. The
+// labeler's last resort, the comm, is not a service here: such samples (the
+// root cgroup's kernel threads, idle, lost) go to the host's series, as
+// issue 14 asks, and one series per program would soon hit kMaxSeries.
 std::string service_of(const Sample& s) {
-  for (std::string_view key : kServiceLabelKeys)
-    for (const Label& l : s.labels)
-      if (l.key == key && !l.numeric && !l.str.empty()) return l.str;
-  return {};
+  const std::string* service = nullptr;
+  const std::string* container = nullptr;
+  const std::string* unit = nullptr;
+  for (const Label& l : s.labels) {
+    if (l.numeric || l.str.empty()) continue;
+    if (l.key == kLabelServiceName) service = &l.str;
+    else if (l.key == kLabelContainerId) container = &l.str;
+    else if (l.key == kLabelSystemdUnit) unit = &l.str;
+  }
+  if (container == nullptr && unit == nullptr) return {};
+  if (service != nullptr) return *service;
+  // A container's own scope (docker-<id>.scope) names the container.
+  if (unit != nullptr && (container == nullptr || unit->find(*container) == std::string::npos))
+    return *unit;
+  return container != nullptr ? *container : *unit;
 }
 
 Labels labels_for(const Profile& p, const std::string& service) {

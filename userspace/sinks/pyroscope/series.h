@@ -10,10 +10,11 @@
 //   hostname           the host the window was collected on
 //   service_name       the service the samples belong to (below)
 //
-// The service of a sample is its first label among kServiceLabelKeys (a
-// container, a systemd unit, once a stage adds such labels); samples without
-// one (idle, kernel threads, lost samples, every sample today) go to a series
-// named after the host. At most kMaxSeries series per window: the services
+// The service of a sample is its service_name label (model/labeler.h: the
+// systemd unit, else the container id) when it belongs to a unit or a
+// container (it has a systemd_unit or container_id label); samples of
+// neither (the root cgroup's kernel threads, idle, lost samples), whose
+// service_name is only their comm, go to a series named after the host. At most kMaxSeries series per window: the services
 // with the least value go into the host's series instead, so a host running
 // thousands of containers cannot blow up the backend's series count.
 #pragma once
@@ -30,8 +31,6 @@
 
 namespace profbufd::pyroscope {
 
-inline constexpr std::array<std::string_view, 5> kServiceLabelKeys = {
-    "service_name", "container_name", "container_id", "systemd_unit", "unit"};
 inline constexpr std::size_t kMaxSeries = 64;
 
 using Labels = std::vector<std::pair<std::string, std::string>>;

@@ -6,6 +6,7 @@
 
 #include "../../encode/gunzip.h"
 #include "../../encode/test_profile.h"
+#include "model/labeler.h"
 #include "push.pb.h"
 #include "sinks/pyroscope/series.h"
 
@@ -40,24 +41,59 @@ TEST(PushRequest, DecodesAsPyroscopesPushRequest) {
   EXPECT_FALSE(testing::gunzip(raw).empty()) << "raw_profile is the gzip pprof";
 }
 
+std::map<std::string, std::size_t> series_by_service(const Profile& p) {
+  auto series = split_by_service(p);
+  EXPECT_TRUE(series.ok());
+  if (!series.ok()) return {};
+  push::v1::PushRequest req;
+  EXPECT_TRUE(req.ParseFromString(encode_push_request(*series)));
+  std::map<std::string, std::size_t> out;
+  for (const auto& s : req.series()) out[labels_of(s)["service_name"]] = s.samples(0).raw_profile().size();
+  return out;
+}
+
+Label str_label(std::string_view key, std::string value) {
+  return Label{std::string(key), std::move(value), 0, false};
+}
+
+// Labeled as model/labeler.h labels them (issue 13): the service is its
+// service_name when it belongs to a unit or a container.
 TEST(PushRequest, OneSeriesPerServiceAndTheRestOnTheHost) {
   Profile p = testing::sample_profile();
-  p.samples[1].labels.push_back(Label{"systemd_unit", "nginx.service", 0, false});
-  p.samples[2].labels.push_back(Label{"container_id", "abc123", 0, false});
-  p.samples[2].labels.push_back(Label{"systemd_unit", "docker.service", 0, false});
-  auto series = split_by_service(p);
-  ASSERT_TRUE(series.ok());
-  push::v1::PushRequest req;
-  ASSERT_TRUE(req.ParseFromString(encode_push_request(*series)));
-  std::map<std::string, std::int64_t> samples_by_service;
-  for (const auto& s : req.series()) {
-    const std::string gz = s.samples(0).raw_profile();
-    samples_by_service[labels_of(s)["service_name"]] = static_cast<std::int64_t>(gz.size());
-  }
-  EXPECT_EQ(samples_by_service.size(), 3u);
-  EXPECT_TRUE(samples_by_service.count("nginx.service"));
-  EXPECT_TRUE(samples_by_service.count("abc123")) << "container before unit";
-  EXPECT_TRUE(samples_by_service.count("testhost"));
+  const std::string id(64, 'a');
+  // A process of a unit.
+  p.samples[1].labels.push_back(str_label(kLabelSystemdUnit, "nginx.service"));
+  p.samples[1].labels.push_back(str_label(kLabelServiceName, "nginx.service"));
+  // A container's own scope names the container.
+  p.samples[2].labels.push_back(str_label(kLabelContainerId, id));
+  p.samples[2].labels.push_back(str_label(kLabelSystemdUnit, "docker-" + id + ".scope"));
+  p.samples[2].labels.push_back(str_label(kLabelServiceName, id));
+  // Neither: the labeler names it by its comm, the push by the host.
+  p.samples[0].labels.push_back(str_label(kLabelServiceName, p.samples[0].comm));
+  const auto by_service = series_by_service(p);
+  EXPECT_EQ(by_service.size(), 3u);
+  EXPECT_TRUE(by_service.count("nginx.service"));
+  EXPECT_TRUE(by_service.count(id)) << "a container's own scope gives the container id";
+  EXPECT_TRUE(by_service.count("testhost")) << "a comm is not a service";
+  EXPECT_FALSE(by_service.count(p.samples[0].comm));
+}
+
+// Without the labeler's service_name (a profile labeled otherwise), the same
+// rule: the unit, unless it is the container's own scope, else the container.
+TEST(PushRequest, ServiceFromUnitAndContainerLabels) {
+  Profile p = testing::sample_profile();
+  const std::string id(64, 'b');
+  p.samples[0].labels.push_back(str_label(kLabelSystemdUnit, "cron.service"));
+  p.samples[1].labels.push_back(str_label(kLabelContainerId, id));  // cgroupfs: no unit
+  p.samples[1].labels.push_back(str_label(kLabelPodUid, "dde1244b"));
+  p.samples[2].labels.push_back(str_label(kLabelContainerId, id));
+  p.samples[2].labels.push_back(str_label(kLabelSystemdUnit, "libpod-" + id + ".scope"));
+  const auto by_service = series_by_service(p);
+  EXPECT_TRUE(by_service.count("cron.service"));
+  EXPECT_TRUE(by_service.count(id));
+  EXPECT_FALSE(by_service.count("libpod-" + id + ".scope"));
+  EXPECT_TRUE(by_service.count("testhost"));
+  EXPECT_EQ(by_service.size(), 3u);
 }
 
 TEST(PushRequest, LegacyIngestQueryAndBody) {
