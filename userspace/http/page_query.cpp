@@ -70,7 +70,7 @@ Status parse_labels(const std::multimap<std::string, std::string>& params, Label
                  "use label.KEY=VALUE with KEY of letters, digits, '_' and '.', e.g. label.comm=");
     if (value.size() > kMaxLabelValueBytes)
       return bad(name, value, "value longer than " + std::to_string(kMaxLabelValueBytes) + " bytes",
-                 "labels are short: a comm, a pid, a unit name");
+                 "labels are short: a comm, a pid, a unit name, a cgroup path");
     if (++n > kMaxLabelParams)
       return bad(name, value, "more than " + std::to_string(kMaxLabelParams) + " label filters",
                  "filter on fewer values");

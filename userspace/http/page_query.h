@@ -26,10 +26,11 @@ namespace profbufd::http {
 inline constexpr std::size_t kMaxTop = 1000;
 inline constexpr std::size_t kDefaultTop = 100;
 inline constexpr std::chrono::seconds kDefaultCollectSeconds{10};
-// label.* parameters per request, and the longest key and value accepted.
+// label.* parameters per request, and the longest key and value accepted (a
+// value as long as a path: label.cgroup is one, and Kubernetes' nest deep).
 inline constexpr std::size_t kMaxLabelParams = 64;
 inline constexpr std::size_t kMaxLabelKeyBytes = 64;
-inline constexpr std::size_t kMaxLabelValueBytes = 256;
+inline constexpr std::size_t kMaxLabelValueBytes = 4096;
 
 struct PageQuery {
   std::optional<std::uint64_t> id;

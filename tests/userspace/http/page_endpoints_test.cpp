@@ -12,6 +12,7 @@
 #include "fake_profile_source.h"
 #include "http/cpp_httplib.h"
 #include "http/server.h"
+#include "model/labeler.h"
 
 namespace profbufd::http {
 namespace {
@@ -190,6 +191,64 @@ TEST_F(PageServer, FlameGraphOfTheLatestOrOfAnIdFilteredByLabels) {
     EXPECT_EQ(r->status, 400) << bad << ": " << r->body;
     EXPECT_EQ(r->body.rfind("profbufd: ", 0), 0u);
   }
+}
+
+// Labeled as model/labeler.h labels a window (issue 13): pid 100 in a unit,
+// pid 200 in a podman container (pid 1 in its namespace).
+Profile labeled_profile() {
+  Profile p = sample_profile();
+  const std::string id(64, 'c');
+  const auto str = [](std::string_view k, std::string v) {
+    return Label{std::string(k), std::move(v), 0, false};
+  };
+  for (Sample& s : p.samples) {
+    if (s.pid == 100) {
+      s.labels.push_back(str(kLabelCgroup, "/system.slice/nginx.service"));
+      s.labels.push_back(str(kLabelSystemdUnit, "nginx.service"));
+      s.labels.push_back(str(kLabelServiceName, "nginx.service"));
+    } else if (s.pid == 200) {
+      s.labels.push_back(str(kLabelCgroup, "/machine.slice/libpod-" + id + ".scope/container"));
+      s.labels.push_back(str(kLabelContainerId, id));
+      s.labels.push_back(str(kLabelSystemdUnit, "libpod-" + id + ".scope"));
+      s.labels.push_back(str(kLabelServiceName, id));
+      s.labels.push_back(Label{std::string(kLabelNsPid), {}, 1, true});
+    }
+  }
+  return p;
+}
+
+TEST_F(PageServer, FiltersByContainerAndUnitLabels) {
+  store_.keep(std::make_shared<const Profile>(labeled_profile()));
+  const std::string id(64, 'c');
+  const json all = get_json("/api/flamegraph?type=samples");
+  for (const char* key : {"cgroup", "container_id", "systemd_unit", "service_name", "nspid"})
+    EXPECT_TRUE(all["labels"].contains(key)) << key << " offered as a filter: " << all["labels"];
+  ASSERT_EQ(all["labels"]["container_id"].size(), 1u);
+  EXPECT_EQ(all["labels"]["container_id"][0]["value"], id);
+  // The container's samples (2) and the lost ones (3), which every view keeps.
+  for (const std::string& q :
+       {"label.container_id=" + id, "label.service_name=" + id, std::string("label.nspid=1"),
+        "label.cgroup=/machine.slice/libpod-" + id + ".scope/container"})
+    EXPECT_EQ(get_json("/api/flamegraph?type=samples&" + q)["total"], 2 + 3) << q;
+  // The unit's: pid 100 (5 + 7 + 1) and the lost ones.
+  EXPECT_EQ(get_json("/api/flamegraph?type=samples&label.systemd_unit=nginx.service")["total"],
+            5 + 7 + 1 + 3);
+  // Keys narrow: nginx.service has no container.
+  EXPECT_EQ(get_json("/api/flamegraph?type=samples&label.systemd_unit=nginx.service"
+                     "&label.container_id=" + id)["total"],
+            3);
+  // Values of one key are alternatives.
+  EXPECT_EQ(get_json("/api/flamegraph?type=samples&label.service_name=nginx.service"
+                     "&label.service_name=" + id)["total"],
+            5 + 7 + 1 + 2 + 3);
+  // A cgroup path may be longer than a comm by far; a value past PATH_MAX is not one.
+  EXPECT_EQ(get_json("/api/flamegraph?type=samples&label.cgroup=/" + std::string(300, 'x'))["total"],
+            3);
+  get_json("/api/flamegraph?label.cgroup=/" + std::string(5000, 'x'), 400);
+  auto r = get("/api/profile?format=folded&label.container_id=" + id);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "[lost];[lost: ringbuf_full] 3\napp;main;compute 2\n");
 }
 
 TEST_F(PageServer, DownloadIsTheSameWindowFilteredAlike) {
