@@ -7,6 +7,7 @@
 #   make bench     build and run the benchmarks
 #   make deb       build build/profbufd_<version>_<arch>.deb
 #   make bench-overhead   profbufd vs perf record vs bpftrace, end to end (root)
+#   make bench-web        what the web page and the Pyroscope push cost (root)
 #   make clean
 #
 #   make test SANITIZE=thread|address   unit tests under TSan / ASan
@@ -31,7 +32,12 @@ DEB_PACKAGES := \
 	golang-go libcpp-httplib-dev libsystemd-dev prometheus lintian dpkg-dev fakeroot \
 	systemd python3 \
 	libc6-dbg linux-perf zstd bzip2 nodejs \
+	libcurl4-openssl-dev npm chromium chromium-driver protobuf-compiler libprotobuf-dev \
 	podman runc busybox-static
+# Satisfied by a command on PATH as well as by the Debian package of that name: a
+# machine whose Node.js comes from elsewhere (nodesource) has an npm that Debian's
+# npm package would conflict with.
+DEB_COMMANDS := npm
 
 SANITIZE ?=
 ifeq ($(SANITIZE),)
@@ -57,7 +63,7 @@ CXXFLAGS ?= -O2 -g
 CXXFLAGS += -std=c++20 -Wall -Wextra -Werror -fno-omit-frame-pointer $(SAN_FLAGS) \
 	-Iuserspace -Ibpf -I$(GEN) -MMD -MP -DPROFBUFD_VERSION='"$(VERSION)"'
 LDFLAGS += $(SAN_FLAGS)
-LDLIBS := -lbpf -ldw -lelf -lz -lcpp-httplib -lsystemd -lpthread
+LDLIBS := -lbpf -ldw -lelf -lz -lcpp-httplib -lcurl -lsystemd -lpthread
 
 LIB_SRCS := $(shell find userspace -name '*.cpp' ! -name main.cpp | sort)
 UNIT_SRCS := $(shell find tests/userspace -name '*_test.cpp' 2>/dev/null | sort)
@@ -69,7 +75,7 @@ TESTPROG_SRCS := $(shell find tests/programs -name '*.c' -o -name '*.cpp' 2>/dev
 # Library sources that include a header generated from bpf/ (see "C++" below).
 BPF_LIB_SRCS := $(shell grep -l -E '^\#include "([a-z_]+\.skel|min_core_btf)\.h"' $(LIB_SRCS) /dev/null)
 CORE_LIB_SRCS := $(filter-out $(BPF_LIB_SRCS),$(LIB_SRCS))
-CORE_LIB_OBJS := $(CORE_LIB_SRCS:%.cpp=$(BUILD)/obj/%.o)
+CORE_LIB_OBJS := $(CORE_LIB_SRCS:%.cpp=$(BUILD)/obj/%.o) $(BUILD)/obj/$(GEN)/web_assets.o
 BPF_LIB_OBJS := $(BPF_LIB_SRCS:%.cpp=$(BUILD)/obj/%.o)
 UNIT_OBJS := $(UNIT_SRCS:%.cpp=$(BUILD)/obj/%.o)
 E2E_OBJS := $(E2E_SRCS:%.cpp=$(BUILD)/obj/%.o)
@@ -98,6 +104,7 @@ all: $(BUILD)/profbufd
 deps: $(DEPS_STAMP)
 $(DEPS_STAMP): Makefile
 	@missing=$$(for p in $(DEB_PACKAGES); do \
+	    case " $(DEB_COMMANDS) " in *" $$p "*) command -v $$p >/dev/null && continue;; esac; \
 	    dpkg-query -W -f='$${db:Status-Status}\n' $$p 2>/dev/null | grep -qx installed || echo $$p; \
 	  done); \
 	if [ -n "$$missing" ]; then \
@@ -142,6 +149,17 @@ $(GEN)/profbufd.min.btf: $(BPF_OBJS)
 $(MIN_BTF_H): $(GEN)/profbufd.min.btf bpf/min_btf_header.py
 	python3 bpf/min_btf_header.py /sys/kernel/btf/vmlinux $< > $@.tmp && mv $@.tmp $@
 
+# --- the web page: profbufd's own files and the vendored flame graph ---------------
+# embed.py fetches each package of vendor.lock once with `npm pack` into
+# build/vendor/, refuses it unless its SHA-512 is the one the lock records, and
+# writes every file served under / and /ui/ into one generated source (see
+# userspace/http/web_assets.h).
+WEB_DIR := userspace/http/web
+WEB_PAGE := $(sort $(wildcard $(WEB_DIR)/page/*))
+$(GEN)/web_assets.cpp: $(WEB_DIR)/vendor.lock $(WEB_DIR)/embed.py $(WEB_PAGE) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	python3 $(WEB_DIR)/embed.py $(WEB_DIR)/vendor.lock $(WEB_DIR)/page build/vendor $@
+
 # --- C++ ---------------------------------------------------------------------------
 # Two libraries: libprofbufd_bpf.a holds the few sources that include a header
 # generated from bpf/ (a skeleton, the minimized BTF) and so need clang and bpftool;
@@ -165,8 +183,24 @@ ALL_LIBS := -Wl,--start-group $(BUILD)/libprofbufd_bpf.a $(BUILD)/libprofbufd.a 
 $(BUILD)/profbufd: $(BUILD)/obj/userspace/main.o $(BUILD)/libprofbufd.a $(BUILD)/libprofbufd_bpf.a
 	$(CXX) $(LDFLAGS) $< $(ALL_LIBS) $(LDLIBS) -o $@
 
-$(BUILD)/unit_tests: $(UNIT_OBJS) $(BUILD)/libprofbufd.a
-	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -lgmock -lgtest -lgtest_main -o $@
+# Pyroscope's push messages (tests/proto/push.proto), as protoc generates them:
+# the tests decode what the push sink sends with real protobuf code. Generated
+# code is compiled without -Werror: its warnings are not ours to fix.
+PROTO_CC := $(GEN)/proto/push.pb.cc
+PROTO_OBJ := $(BUILD)/obj/$(GEN)/proto/push.pb.o
+$(PROTO_CC): tests/proto/push.proto | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	protoc --proto_path=tests/proto --cpp_out=$(@D) $<
+$(PROTO_OBJ): $(PROTO_CC)
+	@mkdir -p $(@D)
+	$(CXX) -O1 -std=c++20 -I$(GEN)/proto -c $< -o $@
+TEST_CXXFLAGS = -I$(GEN)/proto
+$(UNIT_OBJS) $(E2E_OBJS): $(PROTO_CC)
+$(UNIT_OBJS) $(E2E_OBJS): CXXFLAGS += $(TEST_CXXFLAGS)
+PROTOBUF_LIBS := $(shell pkg-config --libs protobuf 2>/dev/null || echo -lprotobuf)
+
+$(BUILD)/unit_tests: $(UNIT_OBJS) $(PROTO_OBJ) $(BUILD)/libprofbufd.a
+	$(CXX) $(LDFLAGS) $^ $(LDLIBS) $(PROTOBUF_LIBS) -lgmock -lgtest -lgtest_main -o $@
 
 # ProfBuf's own tests, linked without the rest of the library: CI runs them under
 # ThreadSanitizer without building everything else with it.
@@ -174,8 +208,8 @@ PROFBUF_TEST_OBJS := $(filter $(BUILD)/obj/tests/userspace/core/profbuf%,$(UNIT_
 $(BUILD)/profbuf_tests: $(PROFBUF_TEST_OBJS) $(BUILD)/obj/userspace/core/profbuf.o
 	$(CXX) $(LDFLAGS) $^ -lpthread -lgmock -lgtest -lgtest_main -o $@
 
-$(BUILD)/e2e_tests: $(E2E_OBJS) $(BUILD)/libprofbufd.a $(BUILD)/libprofbufd_bpf.a
-	$(CXX) $(LDFLAGS) $(E2E_OBJS) $(ALL_LIBS) $(LDLIBS) -lgtest -lgtest_main -o $@
+$(BUILD)/e2e_tests: $(E2E_OBJS) $(PROTO_OBJ) $(BUILD)/libprofbufd.a $(BUILD)/libprofbufd_bpf.a
+	$(CXX) $(LDFLAGS) $(E2E_OBJS) $(PROTO_OBJ) $(ALL_LIBS) $(LDLIBS) $(PROTOBUF_LIBS) -lgtest -lgtest_main -o $@
 
 $(BENCH_OBJS): | $(BENCH_BPF_SKELS)
 $(BUILD)/benchmarks: $(BENCH_OBJS) $(BUILD)/libprofbufd.a $(BUILD)/libprofbufd_bpf.a
@@ -225,6 +259,7 @@ test-packaging: deb
 
 test-unit: $(BUILD)/unit_tests $(TESTPROGS)
 	PROFBUFD_BUILD=$(BUILD) tests/run-gtest.sh $(BUILD)/unit_tests '$(GTEST_FILTER)'
+	PYTHONDONTWRITEBYTECODE=1 python3 -m unittest discover -s tests/userspace/http/web -p 'test_*.py'
 
 test-profbuf: $(BUILD)/profbuf_tests
 	tests/run-gtest.sh $(BUILD)/profbuf_tests '$(GTEST_FILTER)'
@@ -242,6 +277,11 @@ run: $(BUILD)/profbufd
 
 bench: $(BUILD)/benchmarks
 	$(BUILD)/benchmarks $(BENCH_ARGS)
+
+# What the page and the push cost (root): the README's figures for them.
+.PHONY: bench-web
+bench-web: $(BUILD)/profbufd $(TESTPROGS)
+	python3 tests/bench/web_cost.py --build $(BUILD) -- $(WEB_ARGS)
 
 clean:
 	rm -rf build

@@ -145,18 +145,29 @@ struct CaptureRun {
   bool all_eof = true;
 };
 
-// Runs a capture for `duration`, stops it, and drains every ProfBuf to EOF.
+// Runs a capture for `duration`, draining every ProfBuf each 50 ms as the
+// reader does (a ProfBuf holds 0.5 s of samples at the average depth,
+// capture/sizing.h: left undrained for a second, a busy machine's deep
+// stacks overflow it), then stops it and drains every ProfBuf to EOF.
 CaptureRun capture_for(Capture& c, std::chrono::milliseconds duration) {
   CaptureRun run;
+  const auto take = [&](bool at_end) {
+    for (int cpu : c.cpus()) {
+      bool eof = false;
+      auto recs = drain(c.buffer(cpu), &eof);
+      if (at_end) run.all_eof = run.all_eof && eof;
+      for (auto& r : recs) run.records.push_back(std::move(r));
+    }
+  };
   c.start();
-  std::this_thread::sleep_for(duration);
-  c.stop();
-  for (int cpu : c.cpus()) {
-    bool eof = false;
-    auto recs = drain(c.buffer(cpu), &eof);
-    run.all_eof = run.all_eof && eof;
-    for (auto& r : recs) run.records.push_back(std::move(r));
+  const auto until = std::chrono::steady_clock::now() + duration;
+  while (std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        50ms, until - std::chrono::steady_clock::now()));
+    take(false);
   }
+  c.stop();
+  take(true);
   run.stats = c.stats();
   return run;
 }

@@ -28,19 +28,6 @@ using namespace std::chrono_literals;
 
 std::string profbufd_bin() { return build_dir() + "/profbufd"; }
 
-// A TCP port on 127.0.0.1 that nothing listens on right now.
-int free_port() {
-  const int s = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  close(s);
-  return ntohs(a.sin_port);
-}
-
 // The daemon as the unit runs it: HTTP on loopback, a window every interval.
 struct Daemon {
   Daemon(const fs::path& out, std::vector<std::string> extra = {})

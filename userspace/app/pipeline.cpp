@@ -29,10 +29,16 @@ Pipeline::Pipeline(PipelineConfig c)
                                            &labeler_);
   recent_ = std::make_shared<RecentProfiles>(RecentProfiles::kDefaultMaxProfiles,
                                              c.recent_max_bytes);
+  Publisher::Sinks sinks;
   if (c.files) {
     file_sink_ = std::make_shared<FileSink>(*c.files);
-    file_windows_ = std::make_unique<FileWindows>(
-        *reader_, *publisher_, c.file_kinds, Publisher::Sinks{file_sink_, recent_}, nslots_);
+    sinks.push_back(file_sink_);
+  }
+  if (c.files || c.store_windows || !c.window_sinks.empty()) {
+    sinks.push_back(recent_);
+    sinks.insert(sinks.end(), c.window_sinks.begin(), c.window_sinks.end());
+    file_windows_ =
+        std::make_unique<FileWindows>(*reader_, *publisher_, c.file_kinds, sinks, nslots_);
   }
 }
 

@@ -1,7 +1,8 @@
 // Everything after the capture, wired: kinds x sinks.
 //
 //   ProfBuf[cpu] --> Reader (core/) --closed windows--> Publisher (sinks/)
-//     --> file windows: FileSink + RecentProfiles
+//     --> periodic windows: FileSink (when files are written) + RecentProfiles
+//         + the extra window sinks (push to Pyroscope)
 //     --> HTTP windows: the request that opened them (app/window_profile_source.h)
 //
 // Nothing here loads BPF: the buffers and the drop counter come from the
@@ -35,7 +36,11 @@ struct PipelineConfig {
   Reader::DropCounter drops;
   std::vector<const kinds::Kind*> kinds;       // every kind being captured
   std::vector<const kinds::Kind*> file_kinds;  // of those, the ones file windows collect
-  std::optional<FileSink::Options> files;      // unset: no file windows at all
+  std::optional<FileSink::Options> files;      // unset: no files written
+  // Periodic windows without files: they feed the store of recent profiles
+  // (the web page) and `window_sinks`. Implied by non-empty window_sinks.
+  bool store_windows = false;
+  Publisher::Sinks window_sinks;               // every periodic window goes here too
   ProfileContext context;
   std::size_t recent_max_bytes = RecentProfiles::kDefaultMaxBytes;
   const Clock* clock = &SystemClock::instance();

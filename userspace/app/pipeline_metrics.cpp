@@ -7,6 +7,7 @@
 #include "capture/capture.h"
 #include "metrics/metric_writer.h"
 #include "metrics/process_collector.h"
+#include "sinks/pyroscope/pyroscope_sink.h"
 #include "symbolize/kallsyms.h"
 
 namespace profbufd {
@@ -116,6 +117,39 @@ std::vector<metrics::Registry::CollectorId> register_pipeline_metrics(
 metrics::CounterFamily& http_requests_family(metrics::Registry& registry) {
   return registry.counter("profbufd_http_requests_total",
                           "HTTP requests by endpoint and status code", {"endpoint", "code"});
+}
+
+}  // namespace profbufd
+
+namespace profbufd {
+
+metrics::Registry::CollectorId register_push_metrics(metrics::Registry& registry,
+                                                     const pyroscope::PyroscopeSink& sink) {
+  return registry.add_collector([&sink](metrics::MetricWriter& w) {
+    const pyroscope::PushStats st = sink.stats();
+    constexpr const char* kRequestsHelp =
+        "Requests to the Pyroscope server, by HTTP status (\"error\": no answer: refused, "
+        "timed out)";
+    if (st.requests.empty())
+      w.counter("profbufd_push_requests_total", kRequestsHelp, {{"code", "200"}}, 0);
+    for (const auto& [code, n] : st.requests)
+      w.counter("profbufd_push_requests_total", kRequestsHelp, {{"code", code}}, n);
+    w.counter("profbufd_push_bytes_total",
+              "Bytes of request bodies the Pyroscope server accepted", st.bytes);
+    w.gauge("profbufd_push_queue_bytes",
+            "Bytes of windows waiting to be pushed (not the one being sent)", st.queue_bytes);
+    constexpr const char* kDroppedHelp =
+        "Windows not pushed, by reason: queue_full (oldest dropped), retries_exhausted, "
+        "rejected (4xx), shutdown (flush deadline), encoding";
+    for (const char* reason :
+         {"queue_full", "retries_exhausted", "rejected", "shutdown", "encoding"}) {
+      const auto it = st.dropped.find(reason);
+      w.counter("profbufd_push_dropped_total", kDroppedHelp, {{"reason", reason}},
+                it == st.dropped.end() ? 0 : it->second);
+    }
+    w.counter("profbufd_push_windows_total", "Windows the Pyroscope server accepted",
+              st.windows_sent);
+  });
 }
 
 }  // namespace profbufd

@@ -22,6 +22,14 @@ std::vector<metrics::Registry::CollectorId> register_pipeline_metrics(
     metrics::Registry& registry, const capture::Capture& capture, const Pipeline& pipeline,
     const unwind::Unwinder* unwinder);
 
+namespace pyroscope {
+class PyroscopeSink;
+}
+
+// profbufd_push_*: the push sink's requests, bytes, queue and drops.
+metrics::Registry::CollectorId register_push_metrics(metrics::Registry& registry,
+                                                     const pyroscope::PyroscopeSink& sink);
+
 // The counter the HTTP server's response hook increments.
 metrics::CounterFamily& http_requests_family(metrics::Registry& registry);
 

@@ -12,7 +12,9 @@
 
 #include "app/capture_setup.h"
 #include "app/pipeline.h"
+#include "app/page_store.h"
 #include "app/pipeline_metrics.h"
+#include "app/push_setup.h"
 #include "app/reloader.h"
 #include "app/run_loop.h"
 #include "app/settings.h"
@@ -27,6 +29,19 @@ namespace profbufd {
 namespace {
 
 std::uint64_t ns(std::chrono::nanoseconds d) { return static_cast<std::uint64_t>(d.count()); }
+
+// A daemon: serves HTTP or pushes, so it runs until stopped.
+bool daemon(const cli::Options& o) { return o.http_listen || o.pyroscope_url; }
+
+// How often a window closes. A daemon without --interval or --duration still
+// closes one every kDaemonInterval: the page shows the last closed window at
+// once and the push sends each, where one window as long as the run would
+// hold every stack seen until SIGTERM and show nothing before.
+std::optional<std::chrono::nanoseconds> window_interval(const cli::Options& o) {
+  if (o.interval) return o.interval;
+  if (daemon(o) && !o.duration) return cli::kDaemonInterval;
+  return std::nullopt;
+}
 
 // The command line with the settings in force (app/settings.h) in place of
 // its own frequency and filters: what the kinds and the capture are made from.
@@ -67,7 +82,8 @@ std::string sampling_status(const capture::Capture& capture, const Settings& s) 
 }
 
 PipelineConfig pipeline_config(const cli::Options& o, const CaptureSetup& setup,
-                               const SettingsEnv& env) {
+                               const SettingsEnv& env,
+                               const std::shared_ptr<pyroscope::PyroscopeSink>& push) {
   PipelineConfig c;
   capture::Capture& capture = *setup.capture;
   c.buffers = capture.buffers();
@@ -78,10 +94,12 @@ PipelineConfig pipeline_config(const cli::Options& o, const CaptureSetup& setup,
   };
   c.kinds = setup.kind_list();
   c.file_kinds = {&setup.kind("cpu")};
-  // File windows: always for a one-shot run; as a service only with --interval
-  // or --duration (an HTTP-only daemon keeps no ever-growing window of its own).
-  if (!o.http_listen || o.interval || o.duration)
+  // Files: always for a one-shot run; for a daemon only with --interval or
+  // --duration. Its other windows go to the store (and the push) only.
+  if (!daemon(o) || o.interval || o.duration)
     c.files = FileSink::Options{o.output_dir, o.formats, o.keep};
+  c.store_windows = true;
+  if (push) c.window_sinks.push_back(push);
   c.context = this_machine(static_cast<std::uint32_t>(capture.cpus().size()));
   c.context.folded_root = o.folded_root;
   c.cgroup2_mount = env.cgroup2_mount;
@@ -138,12 +156,14 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
   if (!opened.ok()) return opened.error();
   CaptureSetup& setup = opened.value();
   capture::Capture& capture = *setup.capture;
-  Pipeline pipeline(pipeline_config(effective, setup, env));
+  auto push = make_push_sink(options);
+  if (!push.ok()) return push.error();
+  Pipeline pipeline(pipeline_config(effective, setup, env, *push));
 
   // HTTP: each profile request is a window of its own; /metrics reads the
   // pipeline's counters at scrape time.
   std::atomic<bool> sampling{false};
-  WindowProfileSource source(pipeline.reader(), pipeline.publisher(), setup.kind("cpu"),
+  WindowProfileSource source(pipeline.reader(), pipeline.publisher(), setup.kind_list(),
                              pipeline.ncpu_slots(), pipeline.clock(), [&sampling, &capture] {
                                return sampling.load(std::memory_order_relaxed) &&
                                       capture.stats().loader_errno == 0;
@@ -152,13 +172,17 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
   metrics::Registry registry;
   metrics::CounterFamily& http_requests = http_requests_family(registry);
   register_pipeline_metrics(registry, capture, pipeline, setup.unwinder.get());
+  if (*push) register_push_metrics(registry, **push);
+  PageStore page_store(pipeline.recent(), setup.kind_list());
   std::optional<http::Server> server;
   if (options.http_listen) {
     server.emplace(
         *options.http_listen, source, [&registry] { return registry.render(); },
         [&http_requests](std::string_view endpoint, int code) {
           http_requests.labels({std::string(endpoint), std::to_string(code)}).inc();
-        });
+        },
+        http::ServerOptions{.store = &page_store,
+                            .loopback_host_only = !options.http_allow_remote});
     if (auto st = server->start(); !st.ok()) return st.error();
   }
 
@@ -173,8 +197,9 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
   sd_notify(0, ("READY=1\nSTATUS=" + status).c_str());
 
   WindowSchedule schedule({.start_ns = start_ns,
-                           .interval_ns = options.interval ? std::optional(ns(*options.interval))
-                                                           : std::nullopt,
+                           .interval_ns = window_interval(options)
+                                              ? std::optional(ns(*window_interval(options)))
+                                              : std::nullopt,
                            .duration_ns = options.duration ? std::optional(ns(*options.duration))
                                                            : std::nullopt});
   cli::ProgressLine progress(STDERR_FILENO);
@@ -204,6 +229,9 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
   pipeline.end_windows();
   capture.stop();
   pipeline.finish(monotonic_ns());
+  // The last window is in the push queue now: send what can be within the
+  // flush deadline.
+  if (*push) (*push)->finish();
   progress.finish();
   return outcome(capture, pipeline);
 }

@@ -21,11 +21,12 @@ class PromiseSink final : public Sink {
 }  // namespace
 
 WindowProfileSource::WindowProfileSource(Reader& reader, Publisher& publisher,
-                                         const kinds::Kind& kind, std::size_t ncpu_slots,
-                                         const Clock& clock, std::function<bool()> healthy,
+                                         std::vector<const kinds::Kind*> kinds,
+                                         std::size_t ncpu_slots, const Clock& clock,
+                                         std::function<bool()> healthy,
                                          std::string cgroup2_mount)
-    : reader_(reader), publisher_(publisher), kind_(kind), nslots_(ncpu_slots), clock_(clock),
-      healthy_(std::move(healthy)), cgroup2_mount_(std::move(cgroup2_mount)) {}
+    : reader_(reader), publisher_(publisher), kinds_(std::move(kinds)), nslots_(ncpu_slots),
+      clock_(clock), healthy_(std::move(healthy)), cgroup2_mount_(std::move(cgroup2_mount)) {}
 
 bool WindowProfileSource::healthy() const { return healthy_ && healthy_(); }
 
@@ -38,7 +39,16 @@ void WindowProfileSource::shutdown() {
 }
 
 Result<std::shared_ptr<const Profile>> WindowProfileSource::collect(const Request& request) {
-  auto w = std::make_shared<Window>(kind_.id(), kind_.accumulators().size(), clock_.monotonic_ns(),
+  const kinds::Kind* found = kinds_.empty() ? nullptr : kinds_.front();
+  if (!request.kind.empty()) {
+    found = nullptr;
+    for (const kinds::Kind* k : kinds_)
+      if (k->name() == request.kind) found = k;
+  }
+  if (found == nullptr)
+    return make_error(ExitCode::kUsage, "profile request", "kind " + request.kind + " is not captured");
+  const kinds::Kind& kind = *found;
+  auto w = std::make_shared<Window>(kind.id(), kind.accumulators().size(), clock_.monotonic_ns(),
                                     kOpenEnded, nslots_);
   w->start_unix_ns = clock_.realtime_ns();
   w->pids = request.pids;
@@ -51,7 +61,7 @@ Result<std::shared_ptr<const Profile>> WindowProfileSource::collect(const Reques
       w->cgroups.push_back(c);
   }
   w->containers = request.containers;
-  w->books = kind_.open_books(*w);
+  w->books = kind.open_books(*w);
   if (w->books) w->books->begin();
   // The sink outlives this call if the request gives up early (shutdown): the
   // publisher still holds it.

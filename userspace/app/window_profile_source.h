@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <functional>
+#include <vector>
 #include <mutex>
 #include <string>
 
@@ -19,10 +20,12 @@ namespace profbufd {
 
 class WindowProfileSource : public ProfileSource {
  public:
-  // `kind` is what the windows collect (the CPU kind for /debug/pprof/profile);
-  // `healthy` tells whether sampling runs (capture attached, loader alive);
-  // `cgroup2_mount` is taken off the front of a cgroup= given as a directory.
-  WindowProfileSource(Reader& reader, Publisher& publisher, const kinds::Kind& kind,
+  // `kinds` are what windows may collect, the first the default (the CPU kind,
+  // for /debug/pprof/profile); `healthy` tells whether sampling runs (capture
+  // attached, loader alive); `cgroup2_mount` is taken off the front of a cgroup=
+  // given as a directory.
+  WindowProfileSource(Reader& reader, Publisher& publisher,
+                      std::vector<const kinds::Kind*> kinds,
                       std::size_t ncpu_slots, const Clock& clock,
                       std::function<bool()> healthy, std::string cgroup2_mount = {});
 
@@ -35,7 +38,7 @@ class WindowProfileSource : public ProfileSource {
  private:
   Reader& reader_;
   Publisher& publisher_;
-  const kinds::Kind& kind_;
+  const std::vector<const kinds::Kind*> kinds_;
   const std::size_t nslots_;
   const Clock& clock_;
   std::function<bool()> healthy_;

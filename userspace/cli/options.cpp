@@ -279,6 +279,60 @@ Status apply_http_listen(Options& o, const FlagSpec& f, std::string_view value) 
   return ok_status();
 }
 
+// http:// or https://, a host, no user:password@ (the command line is visible
+// to every user: credentials go in files), no query or fragment.
+Status apply_pyroscope_url(Options& o, const FlagSpec& f, std::string_view value) {
+  std::string_view rest = value;
+  if (rest.starts_with("https://")) {
+    rest.remove_prefix(8);
+  } else if (rest.starts_with("http://")) {
+    rest.remove_prefix(7);
+  } else {
+    return bad_value(f, value, "not an http:// or https:// URL");
+  }
+  const std::string_view authority = rest.substr(0, rest.find('/'));
+  if (authority.empty() || authority.starts_with(':')) return bad_value(f, value, "no host");
+  if (authority.find('@') != std::string_view::npos)
+    return usage(flag_text(f.name, "<redacted>"), "credentials in the URL",
+                 "give --pyroscope-user and --pyroscope-password-file instead: the command "
+                 "line is visible to every user");
+  if (rest.find_first_of("?#") != std::string_view::npos)
+    return bad_value(f, value, "a query or fragment in the base URL");
+  std::string url(value);
+  while (url.ends_with('/')) url.pop_back();
+  o.pyroscope_url = std::move(url);
+  return ok_status();
+}
+
+// A value that is kept as given: non-empty, printable, no spaces (user names,
+// tenant ids, file names).
+template <std::optional<std::string> Options::*Member>
+Status set_text(Options& o, const FlagSpec& f, std::string_view value) {
+  if (value.empty()) return bad_value(f, value, "empty");
+  if (std::any_of(value.begin(), value.end(),
+                  [](char c) { return static_cast<unsigned char>(c) <= ' ' || c == 0x7f; }))
+    return bad_value(f, value, "contains spaces or control characters");
+  o.*Member = std::string(value);
+  return ok_status();
+}
+
+Status apply_queue_size(Options& o, const FlagSpec& f, std::string_view value) {
+  auto bytes = parse_byte_size(value);
+  if (!bytes) return bad_value(f, value, bytes.error().why);
+  if (*bytes < 64 * 1024) return bad_value(f, value, "smaller than 64K, less than one window");
+  o.pyroscope_queue_bytes = *bytes;
+  return ok_status();
+}
+
+Status apply_push_timeout(Options& o, const FlagSpec& f, std::string_view value) {
+  auto d = parse_duration_flag(f, value);
+  if (!d) return d.error();
+  if (*d < std::chrono::milliseconds(100) || *d > std::chrono::minutes(5))
+    return bad_value(f, value, "outside 100ms to 5m");
+  o.pyroscope_timeout = *d;
+  return ok_status();
+}
+
 // A flag without a value that sets one boolean member.
 template <bool Options::*Member>
 Status set(Options& o, const FlagSpec&, std::string_view) {
@@ -286,7 +340,7 @@ Status set(Options& o, const FlagSpec&, std::string_view) {
   return ok_status();
 }
 
-constexpr std::array<FlagSpec, 18> kFlags = {{
+constexpr std::array<FlagSpec, 25> kFlags = {{
     {"--duration", &apply_duration, true, "30s"},
     {"--frequency", &apply_frequency, true, "99"},
     {"--output", &apply_output, true, "/var/lib/profbufd"},
@@ -303,6 +357,15 @@ constexpr std::array<FlagSpec, 18> kFlags = {{
     {"--unwind-table-memory", &apply_unwind_table_memory, true, "32M"},
     {"--http-listen", &apply_http_listen, true, "127.0.0.1:6060"},
     {"--http-allow-remote", &set<&Options::http_allow_remote>, false, ""},
+    {"--pyroscope-url", &apply_pyroscope_url, true, "http://127.0.0.1:4040"},
+    {"--pyroscope-user", &set_text<&Options::pyroscope_user>, true, "123456"},
+    {"--pyroscope-password-file", &set_text<&Options::pyroscope_password_file>, true,
+     "/etc/profbufd/pyroscope-token"},
+    {"--pyroscope-token-file", &set_text<&Options::pyroscope_token_file>, true,
+     "/etc/profbufd/pyroscope-token"},
+    {"--pyroscope-tenant", &set_text<&Options::pyroscope_tenant>, true, "team-a"},
+    {"--pyroscope-queue-size", &apply_queue_size, true, "16M"},
+    {"--pyroscope-timeout", &apply_push_timeout, true, "10s"},
     {"--help", &set<&Options::help>, false, ""},
     {"--version", &set<&Options::version>, false, ""},
 }};
@@ -330,6 +393,30 @@ Error unknown_flag(std::string_view name) {
   return usage(std::string(name), "unknown flag", std::move(hint));
 }
 
+// The --pyroscope-* flags: each needs --pyroscope-url; basic auth needs both
+// halves; a token excludes basic auth.
+Status validate_push(const Options& o) {
+  const std::pair<const char*, bool> needs_url[] = {
+      {"--pyroscope-user", o.pyroscope_user.has_value()},
+      {"--pyroscope-password-file", o.pyroscope_password_file.has_value()},
+      {"--pyroscope-token-file", o.pyroscope_token_file.has_value()},
+      {"--pyroscope-tenant", o.pyroscope_tenant.has_value()},
+      {"--pyroscope-queue-size", o.pyroscope_queue_bytes != kDefaultPushQueueBytes},
+      {"--pyroscope-timeout", o.pyroscope_timeout != kDefaultPushTimeout}};
+  for (const auto& [flag, given] : needs_url)
+    if (given && !o.pyroscope_url)
+      return usage(flag, "needs --pyroscope-url: without it nothing is pushed",
+                   "add --pyroscope-url, e.g. --pyroscope-url http://127.0.0.1:4040");
+  if (o.pyroscope_user.has_value() != o.pyroscope_password_file.has_value())
+    return usage(o.pyroscope_user ? "--pyroscope-user" : "--pyroscope-password-file",
+                 "basic authentication needs both --pyroscope-user and --pyroscope-password-file",
+                 "give both, or --pyroscope-token-file for a bearer token");
+  if (o.pyroscope_token_file && o.pyroscope_user)
+    return usage("--pyroscope-token-file", "given with --pyroscope-user",
+                 "use either basic authentication or a bearer token");
+  return ok_status();
+}
+
 // Checks that involve more than one flag.
 Status validate(const Options& o) {
   if (o.interval && o.duration && *o.interval > *o.duration) {
@@ -347,6 +434,7 @@ Status validate(const Options& o) {
     return usage("--http-allow-remote", "needs --http-listen: without it there is no HTTP server",
                  "add --http-listen, e.g. --http-listen 0.0.0.0:6060 --http-allow-remote");
   }
+  if (auto s = validate_push(o); !s) return s;
   // Profiles and metrics name every process on the host: serving them beyond
   // this machine must be asked for, never the result of a typo or a name that
   // resolves somewhere unexpected.

@@ -37,6 +37,15 @@ inline constexpr std::uint32_t kMaxPid = 4 * 1024 * 1024;
 // A window shorter than this holds a handful of samples at the default rate and
 // floods --output with files; treated as a typo (e.g. "10ms" for "10m").
 inline constexpr std::chrono::nanoseconds kMinInterval = std::chrono::milliseconds(100);
+// Push to Pyroscope: how many bytes of windows may wait to be sent, and how
+// long one request may take.
+inline constexpr std::uint64_t kDefaultPushQueueBytes = 16u << 20;
+inline constexpr std::chrono::nanoseconds kDefaultPushTimeout = std::chrono::seconds(10);
+// A daemon (--http-listen or --pyroscope-url) without --interval or
+// --duration closes a window this often into the in-memory store (the web
+// page) and the push, and writes no files. Pyroscope's own agents upload
+// every 10 or 15 s.
+inline constexpr std::chrono::nanoseconds kDaemonInterval = std::chrono::seconds(10);
 // BPF ring buffer max_entries is a u32 and must be a power of two.
 inline constexpr std::uint64_t kMaxRingbufBytes = 1ULL << 31;
 
@@ -98,6 +107,19 @@ struct Options {
   // Accept a non-loopback --http-listen address. Only together with
   // http_listen.
   bool http_allow_remote = false;
+  // Push every closed window to this Pyroscope server: http:// or https://,
+  // no credentials, query or fragment in it; no trailing '/'. Unset: no push.
+  std::optional<std::string> pyroscope_url;
+  // Basic authentication: the user on the command line, the password in a
+  // file (never on the command line, where every user sees it); or a bearer
+  // token in a file. Both only with pyroscope_url, never both at once.
+  std::optional<std::string> pyroscope_user;
+  std::optional<std::string> pyroscope_password_file;
+  std::optional<std::string> pyroscope_token_file;
+  // X-Scope-OrgID: the tenant of a multi-tenant Pyroscope.
+  std::optional<std::string> pyroscope_tenant;
+  std::uint64_t pyroscope_queue_bytes = kDefaultPushQueueBytes;
+  std::chrono::nanoseconds pyroscope_timeout = kDefaultPushTimeout;
   bool help = false;
   bool version = false;
 };

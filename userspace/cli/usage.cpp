@@ -1,5 +1,7 @@
 #include "cli/usage.h"
 
+#include "cli/byte_size.h"
+#include "cli/duration.h"
 #include "cli/options.h"
 #include "common/error.h"
 #include "http/endpoints.h"
@@ -86,11 +88,39 @@ std::string usage_text() {
   t += "  --http-allow-remote accept a --http-listen address that is not loopback\n";
   t += "                      (e.g. 0.0.0.0:6060): profiles reveal every process on\n";
   t += "                      this host, so serving them elsewhere is opt-in.\n";
+  t += "  --pyroscope-url URL push every closed window to a Grafana Pyroscope server,\n";
+  t += "                      http:// or https://, e.g. http://127.0.0.1:4040.\n";
+  t += "                      Default: no push.\n";
+  t += "  --pyroscope-user USER\n";
+  t += "                      basic authentication user (Grafana Cloud: the numeric\n";
+  t += "                      user id); needs --pyroscope-password-file.\n";
+  t += "  --pyroscope-password-file FILE\n";
+  t += "                      file holding the basic authentication password (a\n";
+  t += "                      Grafana Cloud access policy token). Secrets are never\n";
+  t += "                      taken from the command line.\n";
+  t += "  --pyroscope-token-file FILE\n";
+  t += "                      file holding a bearer token, sent as Authorization.\n";
+  t += "  --pyroscope-tenant ID\n";
+  t += "                      X-Scope-OrgID of a multi-tenant Pyroscope.\n";
+  t += "  --pyroscope-queue-size B\n";
+  t += "                      windows waiting to be sent, in bytes (K, M, G); when\n";
+  t += "                      full, the oldest are dropped. Default: " +
+       format_byte_size(kDefaultPushQueueBytes) + ".\n";
+  t += "  --pyroscope-timeout D\n";
+  t += "                      deadline of one push request. Default: " +
+       format_duration(kDefaultPushTimeout) + ".\n";
+  t += "  A daemon (--http-listen or --pyroscope-url) without --interval or\n";
+  t += "  --duration writes no files; it closes a window every " +
+       format_duration(kDaemonInterval) + " for the web page\n";
+  t += "  and the push.\n";
   t += "  -h, --help          print this help and exit.\n";
   t += "  --version           print the version and exit.\n";
   t += "\n";
   t += "HTTP endpoints (with --http-listen; GET only, other methods get 405):\n";
-  t += "  /                   the list of endpoints.\n";
+  t += "  /                   the flame graph page of the latest window, fed by\n";
+  t += "                      /api/kinds, /api/profiles, /api/flamegraph,\n";
+  t += "                      /api/profile and /api/collect (see the README).\n";
+  t += "  /endpoints          the list of endpoints.\n";
   t += "  /metrics            Prometheus metrics of profbufd.\n";
   t += "  /debug/pprof/profile?seconds=N\n";
   t += "                      CPU profile of the next N seconds (1 to " + max_seconds +
@@ -127,8 +157,9 @@ std::string usage_text() {
   t += "  sudo profbufd --duration 30s\n";
   t += "  sudo profbufd --interval 1m --keep 60 --output /var/lib/profbufd\n";
   t += "  sudo profbufd --duration 10s --pid 1234 --format folded\n";
+  t += "  sudo profbufd --http-listen 127.0.0.1:6060   # page: http://127.0.0.1:6060/\n";
+  t += "  sudo profbufd --pyroscope-url http://127.0.0.1:4040\n";
   t += "  sudo profbufd --duration 10s --cgroup /system.slice/nginx.service\n";
-  t += "  sudo profbufd --http-listen 127.0.0.1:6060\n";
   t += "  go tool pprof http://127.0.0.1:6060/debug/pprof/profile?seconds=30\n";
   return t;
 }

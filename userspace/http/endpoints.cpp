@@ -15,6 +15,7 @@ std::string one_line(std::string s) {
 }  // namespace
 
 std::string_view endpoint_label(std::string_view path) {
+  if (path.starts_with("/ui/")) return "/ui/";
   for (std::string_view p : kEndpointPaths) {
     if (p == path) return p;
   }
@@ -35,7 +36,10 @@ std::string index_page() {
        "container=ID (each repeatable) and format=pprof|json|folded; at most " +
        std::to_string(kMaxConcurrentProfiles) + " at once, then 503.</li>\n";
   t += "<li><a href=\"/healthz\">/healthz</a>: 200 while sampling runs, 503 otherwise.</li>\n";
-  t += "<li><a href=\"/\">/</a>: this page.</li>\n";
+  t += "<li><a href=\"/\">/</a>: the flame graph page of the most recent window.</li>\n";
+  t += "<li>/api/kinds, /api/about, /api/profiles, /api/flamegraph, /api/profile, "
+       "/api/collect: the JSON the page reads (see the README).</li>\n";
+  t += "<li><a href=\"/endpoints\">/endpoints</a>: this list.</li>\n";
   t += "</ul>\n</body></html>\n";
   return t;
 }

@@ -15,9 +15,14 @@ inline constexpr std::string_view kIndexPath = "/";
 inline constexpr std::string_view kMetricsPath = "/metrics";
 inline constexpr std::string_view kProfilePath = "/debug/pprof/profile";
 inline constexpr std::string_view kHealthzPath = "/healthz";
+inline constexpr std::string_view kEndpointsPath = "/endpoints";
 
-inline constexpr std::array<std::string_view, 4> kEndpointPaths = {kIndexPath, kMetricsPath,
-                                                                   kProfilePath, kHealthzPath};
+// The page's JSON endpoints and assets are in http/page_endpoints.h; requests
+// under /ui/ count as one endpoint, "/ui/".
+inline constexpr std::array<std::string_view, 12> kEndpointPaths = {
+    kIndexPath,         kMetricsPath,   kProfilePath,     kHealthzPath,
+    kEndpointsPath,     "/ui/",         "/api/kinds",     "/api/about",
+    "/api/profiles",    "/api/flamegraph", "/api/profile", "/api/collect"};
 
 // Label for requests to any other path (and for requests too malformed to have
 // one), so that a scanner probing random URLs cannot grow the number of
@@ -30,7 +35,8 @@ inline constexpr std::size_t kMaxConcurrentProfiles = 4;
 // The Prometheus text exposition content type, version 0.0.4.
 inline constexpr std::string_view kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-// `path` when it is one of kEndpointPaths, otherwise kOtherEndpoint.
+// `path` when it is one of kEndpointPaths ("/ui/" for any path under it),
+// otherwise kOtherEndpoint.
 std::string_view endpoint_label(std::string_view path);
 
 // The page GET / returns (HTML): each endpoint with a one-line description

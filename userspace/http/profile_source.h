@@ -21,6 +21,7 @@ class ProfileSource {
   struct Request {
     std::chrono::seconds duration{30};
     std::vector<std::uint32_t> pids;  // empty: every process
+    std::string kind;                 // a captured kind's name; empty: the CPU kind
     // Only stacks under these cgroups or of these containers (id prefixes);
     // both empty: all (core/window.h, Window::cgroups).
     std::vector<std::string> cgroups;
@@ -31,7 +32,7 @@ class ProfileSource {
   // then returns the symbolized profile of that window. Each call gets its own
   // window; calls may run concurrently. Fails (ExitCode::kRuntime) when
   // sampling stops before the window is complete (shutdown): the handler
-  // answers 503.
+  // answers 503. A kind that is not captured fails with ExitCode::kUsage.
   virtual Result<std::shared_ptr<const Profile>> collect(const Request& request) = 0;
 
   // True while sampling runs (BPF attached, loader and reader alive).

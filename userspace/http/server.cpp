@@ -1,7 +1,12 @@
 #include "http/server.h"
 
 #include "http/cpp_httplib.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+
+#include <algorithm>
+#include <cctype>
 
 #include <atomic>
 #include <cerrno>
@@ -10,9 +15,10 @@
 #include <utility>
 
 #include "common/log.h"
-#include "http/endpoints.h"
-#include "http/profile_query.h"
 #include "encode/render.h"
+#include "http/endpoints.h"
+#include "http/page_endpoints.h"
+#include "http/profile_query.h"
 
 namespace profbufd::http {
 namespace {
@@ -75,16 +81,63 @@ Error bind_error(const ListenAddress& a, int err) {
   }
 }
 
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// "name", "name:port", "[v6]", "[v6]:port", "v4:port" -> the name or address.
+std::string_view host_part(std::string_view host) {
+  if (host.starts_with('[')) {
+    const auto end = host.find(']');
+    return end == std::string_view::npos ? host : host.substr(1, end - 1);
+  }
+  const auto colon = host.rfind(':');
+  return colon == std::string_view::npos ? host : host.substr(0, colon);
+}
+
+bool loopback_literal(std::string_view h) {
+  in_addr v4{};
+  in6_addr v6{};
+  const std::string s(h);
+  if (inet_pton(AF_INET, s.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  return inet_pton(AF_INET6, s.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
+// Fetch Metadata: a browser says which site made it send a request. One from
+// another site's page (an <img src>, a fetch) that is not a navigation is
+// refused: the page's own requests are same-origin, and a web page elsewhere
+// must not be able to start collections (/api/collect holds a window slot
+// for up to 300 s) through a visitor's browser. Clients that are not
+// browsers send no such header and are not affected.
+bool cross_site_subresource(const httplib::Request& req) {
+  const std::string site = req.get_header_value("Sec-Fetch-Site");
+  if (site != "cross-site" && site != "same-site") return false;
+  return req.get_header_value("Sec-Fetch-Mode") != "navigate";
+}
+
 }  // namespace
 
+bool accepted_host(std::string_view host, std::string_view listen_host) {
+  const std::string_view h = host_part(host);
+  if (h.empty()) return false;
+  if (equals_ignoring_case(h, "localhost") || loopback_literal(h)) return true;
+  if (h.size() > 10 && equals_ignoring_case(h.substr(h.size() - 10), ".localhost")) return true;
+  return !listen_host.empty() && equals_ignoring_case(h, host_part(listen_host));
+}
+
 Server::Server(ListenAddress address, ProfileSource& source, MetricsPage metrics,
-               ResponseHook on_response)
+               ResponseHook on_response, ServerOptions options)
     : address_(std::move(address)),
       source_(source),
       metrics_(std::move(metrics)),
       on_response_(std::move(on_response)),
+      options_(options),
       collections_(source, kMaxConcurrentProfiles),
       http_(std::make_unique<httplib::Server>()) {
+  if (options_.store) page_ = std::make_unique<PageEndpoints>(*options_.store, collections_);
   route();
 }
 
@@ -98,7 +151,10 @@ void Server::route() {
   s.set_keep_alive_timeout(kKeepAliveTimeout.count());
   s.set_keep_alive_max_count(kKeepAliveMaxRequests);
   s.set_payload_max_length(kMaxBodyBytes);
-  s.set_default_headers({{"X-Content-Type-Options", "nosniff"}});
+  s.set_default_headers({{"X-Content-Type-Options", "nosniff"},
+                         {"Content-Security-Policy", std::string(kContentSecurityPolicy)},
+                         {"X-Frame-Options", "DENY"},
+                         {"Referrer-Policy", "no-referrer"}});
   // SO_REUSEADDR only: a restart binds again while old connections sit in
   // TIME_WAIT. cpp-httplib's default adds SO_REUSEPORT, which would let a
   // second profbufd (or any process of the same user) bind the same port and
@@ -108,13 +164,32 @@ void Server::route() {
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
 
-  s.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+  s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (options_.loopback_host_only && req.has_header("Host") &&
+        !accepted_host(req.get_header_value("Host"), address_.host)) {
+      reply_error(res, 403,
+                  error_body("Host header not accepted: this server answers loopback names "
+                             "only (use http://127.0.0.1:PORT/, or --http-allow-remote)"));
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (cross_site_subresource(req)) {
+      reply_error(res, 403,
+                  error_body("cross-site request refused (open the page itself, or use a "
+                             "client that is not a browser)"));
+      return httplib::Server::HandlerResponse::Handled;
+    }
     if (has_catch_all(req.method)) return httplib::Server::HandlerResponse::Unhandled;
     method_not_allowed(req, res);
     return httplib::Server::HandlerResponse::Handled;
   });
   // GET handlers also receive HEAD in cpp-httplib; HEAD is answered above.
-  s.Get(std::string(kIndexPath), [this](const auto& req, auto& res) { serve_index(req, res); });
+  if (page_) {
+    page_->route(s);
+  } else {
+    s.Get(std::string(kIndexPath), [this](const auto& req, auto& res) { serve_index(req, res); });
+  }
+  s.Get(std::string(kEndpointsPath),
+        [this](const auto& req, auto& res) { serve_index(req, res); });
   s.Get(std::string(kMetricsPath), [this](const auto& req, auto& res) { serve_metrics(req, res); });
   s.Get(std::string(kProfilePath), [this](const auto& req, auto& res) { serve_profile(req, res); });
   s.Get(std::string(kHealthzPath), [this](const auto& req, auto& res) { serve_healthz(req, res); });

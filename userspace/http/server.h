@@ -1,6 +1,7 @@
 // profbufd's HTTP server (cpp-httplib): /metrics for Prometheus,
-// /debug/pprof/profile for go tool pprof, Parca and Grafana Alloy, /healthz and
-// an index page. Read-only: no endpoint writes a file or runs anything.
+// /debug/pprof/profile for go tool pprof, Parca and Grafana Alloy, /healthz,
+// the flame graph page and its JSON endpoints (http/page_endpoints.h), and
+// the list of endpoints. Read-only: no endpoint writes a file or runs anything.
 //
 // Limits (constants below and in endpoints.h / profile_query.h):
 // - GET only (others 405); request body at most kMaxBodyBytes; the request
@@ -36,6 +37,7 @@
 #include "http/collections.h"
 #include "http/listen_address.h"
 #include "http/profile_source.h"
+#include "http/profile_store.h"
 
 namespace httplib {
 class Server;
@@ -45,12 +47,42 @@ struct Response;
 
 namespace profbufd::http {
 
+class PageEndpoints;
+
 inline constexpr std::size_t kWorkerThreads = 16;
 inline constexpr std::chrono::seconds kReadTimeout{5};
 inline constexpr std::chrono::seconds kWriteTimeout{5};
 inline constexpr std::chrono::seconds kKeepAliveTimeout{5};
 inline constexpr std::size_t kKeepAliveMaxRequests = 100;
 inline constexpr std::size_t kMaxBodyBytes = 1024;
+
+// The Content-Security-Policy of every response: scripts, styles and fetches
+// only from this server's own URLs (/ui/..., /api/...), no inline script or
+// style, no plugins, no framing, no forms. The page is built for it: its code
+// lives in /ui/app.js and every name goes into the DOM as text.
+inline constexpr std::string_view kContentSecurityPolicy =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+struct ServerOptions {
+  // Set: GET / is the flame graph page over this store, with its /ui/ and
+  // /api/ endpoints (http/page_endpoints.h); the endpoint list moves to
+  // /endpoints. Must outlive the Server.
+  ProfileStore* store = nullptr;
+  // A loopback-only server (no --http-allow-remote) answers 403 to a request
+  // whose Host header names anything but a loopback address, "localhost" or
+  // the --http-listen host: a web page elsewhere can make a browser on this
+  // host send requests here (DNS rebinding), but they carry that page's host
+  // name, so it cannot read profiles through them.
+  bool loopback_host_only = false;
+};
+
+// Whatever the options, a request a browser sends for another site's page
+// (Sec-Fetch-Site cross-site or same-site, and not a navigation) gets 403.
+
+// True when `host` (a Host header: name or address, with or without a port)
+// is one a loopback-only server answers; `listen_host` is --http-listen's.
+bool accepted_host(std::string_view host, std::string_view listen_host);
 
 class Server {
  public:
@@ -63,7 +95,7 @@ class Server {
 
   // `source` must outlive the Server. Nothing is bound before start().
   Server(ListenAddress address, ProfileSource& source, MetricsPage metrics,
-         ResponseHook on_response);
+         ResponseHook on_response, ServerOptions options = {});
   // stop(), then waits for profile windows still open in the source: stop
   // sampling before destroying the Server (the source then ends them).
   ~Server();
@@ -95,7 +127,9 @@ class Server {
   ProfileSource& source_;
   const MetricsPage metrics_;
   const ResponseHook on_response_;
+  const ServerOptions options_;
   Collections collections_;
+  std::unique_ptr<PageEndpoints> page_;
   std::unique_ptr<httplib::Server> http_;
 
   // Guards the lifecycle fields below; start() and stop() may race (a signal

@@ -10,15 +10,21 @@ RecentProfiles::RecentProfiles(std::size_t max_profiles, std::size_t max_bytes)
     : max_profiles_(std::max<std::size_t>(max_profiles, 1)), max_bytes_(max_bytes) {}
 
 void RecentProfiles::on_profile(std::shared_ptr<const Profile> profile) {
+  add(std::move(profile));
+}
+
+std::uint64_t RecentProfiles::add(std::shared_ptr<const Profile> profile) {
   const std::size_t bytes = approximate_bytes(*profile);
   std::lock_guard lock(mu_);
-  entries_.push_back(Entry{std::move(profile), bytes});
+  const std::uint64_t id = next_id_++;
+  entries_.push_back(Entry{id, std::move(profile), bytes});
   bytes_ += bytes;
   while (entries_.size() > 1 && (entries_.size() > max_profiles_ || bytes_ > max_bytes_)) {
     bytes_ -= entries_.front().bytes;
     entries_.pop_front();
     ++evicted_;
   }
+  return id;
 }
 
 std::vector<std::shared_ptr<const Profile>> RecentProfiles::list() const {
@@ -34,6 +40,29 @@ std::shared_ptr<const Profile> RecentProfiles::latest(std::string_view kind) con
   for (auto it = entries_.rbegin(); it != entries_.rend(); ++it)
     if (it->profile->metadata.kind == kind) return it->profile;
   return nullptr;
+}
+
+std::vector<RecentProfiles::Stored> RecentProfiles::entries() const {
+  std::lock_guard lock(mu_);
+  std::vector<Stored> out;
+  out.reserve(entries_.size());
+  for (const Entry& e : entries_) out.push_back(Stored{e.id, e.profile});
+  return out;
+}
+
+RecentProfiles::Stored RecentProfiles::latest_entry(std::string_view kind) const {
+  std::lock_guard lock(mu_);
+  for (auto it = entries_.rbegin(); it != entries_.rend(); ++it)
+    if (it->profile->metadata.kind == kind) return Stored{it->id, it->profile};
+  return {};
+}
+
+RecentProfiles::Stored RecentProfiles::find(std::uint64_t id) const {
+  std::lock_guard lock(mu_);
+  // Ids grow along the deque: a binary search would do, but 64 entries at most.
+  for (const Entry& e : entries_)
+    if (e.id == id) return Stored{e.id, e.profile};
+  return {};
 }
 
 std::size_t RecentProfiles::size() const {

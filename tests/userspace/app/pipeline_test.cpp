@@ -203,6 +203,54 @@ TEST(Pipeline, FileProfilesAlsoReachTheStoreOfRecentProfiles) {
   EXPECT_EQ(p.file_sink()->profiles_written(), 1u);
 }
 
+// A daemon without --interval or --duration: no files, but periodic windows
+// into the store (the web page) and the extra window sinks (the push), each
+// sample in exactly one of them.
+TEST(Pipeline, StoreWindowsWithoutFilesFeedTheStoreAndTheWindowSinks) {
+  struct Counting final : Sink {
+    std::vector<std::shared_ptr<const Profile>> got;
+    void on_profile(std::shared_ptr<const Profile> p) override { got.push_back(std::move(p)); }
+  };
+  test::ScratchDir dir;
+  const std::string stat = dir.file("stat", "cpu0 1 0 1 500 0 0 0 0 0 0\n");
+  const kinds::cpu::CpuKind cpu(kinds::cpu::CpuConfig{.frequency_hz = 100, .proc_stat = stat});
+  testing::FakeClock clock;
+  ProfBuf buf(kRecordHeaderWords, 1 << 14, 1 << 11);
+  auto push = std::make_shared<Counting>();
+  PipelineConfig c;
+  c.buffers = {&buf};
+  c.kinds = {&cpu};
+  c.file_kinds = {&cpu};
+  c.store_windows = true;
+  c.window_sinks = {push};
+  c.context.cpus = 1;
+  c.clock = &clock;
+  c.symbolizer.procfs_root = dir.path();
+  c.procfs_root = dir.path();
+  Pipeline p(std::move(c));
+  ASSERT_EQ(p.file_sink(), nullptr);
+  ASSERT_NE(p.file_windows(), nullptr);
+  p.start(0, clock.realtime_ns(), false);
+  WindowSchedule schedule({.start_ns = 0, .interval_ns = kS, .duration_ns = std::nullopt});
+  FakeCapture capture(clock, buf, p, 3 * kS + 500 * kMs);
+  RunLoop loop{schedule, p.file_windows(), capture, clock, {}};
+  EXPECT_EQ(loop.run(), SIGTERM);
+  p.end_windows();
+  buf.close();
+  p.finish(clock.monotonic_ns());
+
+  ASSERT_EQ(push->got.size(), 4u);
+  const auto stored = p.recent().entries();
+  ASSERT_EQ(stored.size(), 4u);
+  std::int64_t samples = 0;
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(stored[i].profile, push->got[i]) << "one Profile, shared by both sinks";
+    samples += stored[i].profile->total(0);
+  }
+  EXPECT_EQ(samples, static_cast<std::int64_t>(capture.written()));
+  EXPECT_TRUE(fs::is_empty(dir.path()) || !fs::exists(dir.file("out")));
+}
+
 }  // namespace
 }  // namespace profbufd
 

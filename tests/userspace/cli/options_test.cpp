@@ -501,6 +501,50 @@ TEST(ParseOptions, ArgcArgvSkipsProgramName) {
 namespace profbufd::cli {
 namespace {
 
+TEST(ParseOptions, PyroscopeFlags) {
+  auto r = parse_options(std::span<const std::string_view>(std::vector<std::string_view>{
+      "--pyroscope-url", "https://profiles-prod-001.grafana.net/", "--pyroscope-user", "123456",
+      "--pyroscope-password-file", "/etc/profbufd/token", "--pyroscope-tenant", "team-a",
+      "--pyroscope-queue-size", "1M", "--pyroscope-timeout", "3s"}));
+  ASSERT_TRUE(r.ok()) << r.error().line();
+  EXPECT_EQ(*r->pyroscope_url, "https://profiles-prod-001.grafana.net") << "no trailing /";
+  EXPECT_EQ(*r->pyroscope_user, "123456");
+  EXPECT_EQ(*r->pyroscope_password_file, "/etc/profbufd/token");
+  EXPECT_EQ(*r->pyroscope_tenant, "team-a");
+  EXPECT_EQ(r->pyroscope_queue_bytes, 1u << 20);
+  EXPECT_EQ(r->pyroscope_timeout, std::chrono::seconds(3));
+  EXPECT_FALSE(parse({}).value().pyroscope_url.has_value());
+}
+
+TEST(ParseOptions, PyroscopeMistakes) {
+  EXPECT_NE(error_line({"--pyroscope-url", "ftp://x"}).find("not an http:// or https:// URL"),
+            std::string::npos);
+  EXPECT_NE(error_line({"--pyroscope-url", "http://"}).find("no host"), std::string::npos);
+  EXPECT_NE(error_line({"--pyroscope-url", "http://h?x=1"}).find("query"), std::string::npos);
+  // Credentials in the URL are refused, and not echoed back.
+  const std::string creds = error_line({"--pyroscope-url", "https://1:glc_secret@h"});
+  EXPECT_NE(creds.find("credentials in the URL"), std::string::npos);
+  EXPECT_EQ(creds.find("glc_secret"), std::string::npos) << creds;
+  EXPECT_NE(error_line({"--pyroscope-user", "1"}).find("needs --pyroscope-url"),
+            std::string::npos);
+  EXPECT_NE(error_line({"--pyroscope-url", "http://h", "--pyroscope-user", "1"})
+                .find("needs both --pyroscope-user and --pyroscope-password-file"),
+            std::string::npos);
+  EXPECT_NE(error_line({"--pyroscope-url", "http://h", "--pyroscope-user", "1",
+                        "--pyroscope-password-file", "/p", "--pyroscope-token-file", "/t"})
+                .find("either basic authentication or a bearer token"),
+            std::string::npos);
+  EXPECT_NE(error_line({"--pyroscope-url", "http://h", "--pyroscope-queue-size", "1K"})
+                .find("smaller than 64K"),
+            std::string::npos);
+  EXPECT_NE(error_line({"--pyroscope-url", "http://h", "--pyroscope-timeout", "1h"})
+                .find("outside 100ms to 5m"),
+            std::string::npos);
+  EXPECT_NE(error_line({"--pyroscope-url", "http://h", "--pyroscope-tenant", "a b"})
+                .find("spaces"),
+            std::string::npos);
+}
+
 TEST(ParseOptions, CgroupsAccumulateAndAreChecked) {
   auto r = parse({"--cgroup", "/system.slice/nginx.service", "--cgroup=/sys/fs/cgroup/kubepods.slice",
                   "--pid", "7"});

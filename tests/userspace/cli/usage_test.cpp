@@ -15,7 +15,10 @@ TEST(UsageText, DocumentsEveryFlagWithItsDefault) {
                            "--interval D", "--keep N", "--pid PID", "--cgroup PATH",
                            "--config FILE", "--folded-root LABEL", "--no-idle",
                            "--ringbuf-size B", "--http-listen A:P", "--http-allow-remote",
-                           "-h, --help", "--version"}) {
+                           "--pyroscope-url URL", "--pyroscope-user USER",
+                           "--pyroscope-password-file FILE", "--pyroscope-token-file FILE",
+                           "--pyroscope-tenant ID", "--pyroscope-queue-size B",
+                           "--pyroscope-timeout D", "-h, --help", "--version"}) {
     EXPECT_NE(t.find(std::string("  ") + flag), std::string::npos) << flag;
   }
   EXPECT_NE(t.find("Default: 99."), std::string::npos);
@@ -23,6 +26,9 @@ TEST(UsageText, DocumentsEveryFlagWithItsDefault) {
   EXPECT_NE(t.find("Default: pprof,json."), std::string::npos);
   EXPECT_NE(t.find("at least 100ms, at most\n"), std::string::npos);
   EXPECT_NE(t.find("up to 32 processes"), std::string::npos);
+  EXPECT_NE(t.find("full, the oldest are dropped. Default: 16M."), std::string::npos);
+  EXPECT_NE(t.find("deadline of one push request. Default: 10s."), std::string::npos);
+  EXPECT_NE(t.find("closes a window every 10s"), std::string::npos);
   EXPECT_NE(t.find("for up to 16 cgroups"), std::string::npos);
   EXPECT_NE(t.find("again on SIGHUP"), std::string::npos);
   EXPECT_EQ(t.back(), '\n');

@@ -22,6 +22,21 @@ std::shared_ptr<const Profile> profile(const std::string& kind, std::size_t samp
   return std::make_shared<const Profile>(std::move(p));
 }
 
+TEST(RecentProfiles, IdsFollowArrivalAndOutliveNoEviction) {
+  RecentProfiles store(2, 1u << 30);
+  for (int i = 0; i < 3; ++i) store.on_profile(profile(i == 1 ? "block" : "cpu", 1, i));
+  const auto entries = store.entries();
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].id, 2u);
+  EXPECT_EQ(entries[1].id, 3u);
+  EXPECT_EQ(store.find(1).profile, nullptr) << "evicted";
+  EXPECT_EQ(store.find(2).profile->metadata.kind, "block");
+  EXPECT_EQ(store.find(4).profile, nullptr);
+  EXPECT_EQ(store.latest_entry("cpu").id, 3u);
+  EXPECT_EQ(store.latest_entry("block").id, 2u);
+  EXPECT_EQ(store.latest_entry("mutex").profile, nullptr);
+}
+
 TEST(ProfileBytes, GrowWithTheProfile) {
   EXPECT_LT(approximate_bytes(*profile("cpu", 10)), approximate_bytes(*profile("cpu", 1000)));
   // Each sample costs at least its own size and its location ids.

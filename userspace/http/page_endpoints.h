@@ -1,0 +1,63 @@
+// The web page and the JSON endpoints that feed it:
+//
+//   GET /                   the flame graph page (http/web/page/index.html)
+//   GET /ui/...             its script and style, the vendored flame graph
+//                           component and its licence (http/web_assets.h)
+//   GET /api/kinds          the kinds being captured and their sample types
+//   GET /api/about          profbufd's version and the vendored components
+//   GET /api/profiles       the stored windows, newest first (?kind=)
+//   GET /api/flamegraph     one stored window as a call tree, top functions,
+//                           totals and label values (encode/flame_graph.h)
+//   GET /api/profile        the same window, filtered alike, as a download
+//   GET /api/collect        collects a fresh window of ?seconds=N, keeps it in
+//                           the store and answers its id
+//
+// Queries: http/page_query.h. Every page response carries the server's
+// Content-Security-Policy (server.h): the page runs only its own scripts
+// from /ui/, and names from profiles reach the DOM as text only.
+#pragma once
+
+#include <string_view>
+
+#include "http/collections.h"
+#include "http/profile_store.h"
+
+namespace httplib {
+class Server;
+struct Request;
+struct Response;
+}  // namespace httplib
+
+namespace profbufd::http {
+
+inline constexpr std::string_view kUiPrefix = "/ui/";
+inline constexpr std::string_view kApiKindsPath = "/api/kinds";
+inline constexpr std::string_view kApiAboutPath = "/api/about";
+inline constexpr std::string_view kApiProfilesPath = "/api/profiles";
+inline constexpr std::string_view kApiFlameGraphPath = "/api/flamegraph";
+inline constexpr std::string_view kApiProfilePath = "/api/profile";
+inline constexpr std::string_view kApiCollectPath = "/api/collect";
+
+class PageEndpoints {
+ public:
+  // Both must outlive this object; `collections` bounds and cancels the
+  // windows /api/collect opens, shared with /debug/pprof/profile.
+  PageEndpoints(ProfileStore& store, Collections& collections);
+
+  // Adds the GET handlers above (the page itself at "/").
+  void route(httplib::Server& server);
+
+ private:
+  void serve_asset(const httplib::Request& req, httplib::Response& res) const;
+  void serve_kinds(httplib::Response& res) const;
+  void serve_about(httplib::Response& res) const;
+  void serve_profiles(const httplib::Request& req, httplib::Response& res) const;
+  void serve_flame_graph(const httplib::Request& req, httplib::Response& res) const;
+  void serve_download(const httplib::Request& req, httplib::Response& res) const;
+  void serve_collect(const httplib::Request& req, httplib::Response& res);
+
+  ProfileStore& store_;
+  Collections& collections_;
+};
+
+}  // namespace profbufd::http
