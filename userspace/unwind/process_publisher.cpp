@@ -14,7 +14,10 @@ std::uint32_t ProcessPublisher::bin_of(const BinaryInfo& info, const TableBuild&
   bool fresh = false;
   const std::optional<std::uint32_t> bin = store_.bin(info.key, fresh);
   if (!bin) return 0;  // every bin id is in use by live processes: frame pointers
-  if (fresh || store_.state(*bin) == UW_BIN_EVICTED) {
+  // PENDING too: the unwinder keeps one build per binary and takes this
+  // process's mapping for it, in case the process that asked first is gone.
+  const uw_bin_state state = store_.state(*bin);
+  if (fresh || state == UW_BIN_EVICTED || state == UW_BIN_PENDING) {
     TableBuild b = build;
     b.bin = *bin;
     b.key = info.key;

@@ -121,9 +121,23 @@ std::optional<TableBuild> Unwinder::take_next_build() {
   return b;
 }
 
+// A binary queued already takes the newer process's mapping: tables are
+// built only once a walk needs them, and by then the process that first
+// mapped it may be gone (its files with it), while the newer one is likelier
+// to live.
 void Unwinder::enqueue(std::vector<TableBuild>& builds) {
-  for (TableBuild& b : builds)
-    if (queued_.insert(b.key).second) queue_.push_back(std::move(b));
+  for (TableBuild& b : builds) {
+    if (queued_.insert(b.key).second) {
+      queue_.push_back(std::move(b));
+      continue;
+    }
+    for (TableBuild& q : queue_)
+      if (q.key == b.key) {
+        q.pid = b.pid;
+        q.entry = b.entry;
+        break;
+      }
+  }
 }
 
 void Unwinder::handle(const uw_event& e) {
