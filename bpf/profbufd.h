@@ -16,6 +16,10 @@
 /* ...except a user stack walked by the table walker (bpf/unwind.bpf.h) with no
  * kernel frames beside it (a tick in user mode): it may take all of frames[]. */
 #define PROFBUFD_MAX_USER_FRAMES (2 * PROFBUFD_MAX_FRAMES)
+/* Every frame of a stack after the first is a return address: readers look
+ * up address - 1, the call. A frame whose pc is exact although it is not the
+ * first (the interrupted pc below a signal frame) is written as pc + 1, so
+ * that the same rule lands on it. */
 #define PROFBUFD_COMM_LEN 16
 #define PROFBUFD_MAX_PIDS 32 /* entries of the shared pid filter map */
 #define PROFBUFD_MAX_CGROUPS 16 /* entries of the shared cgroup filter map */

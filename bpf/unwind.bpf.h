@@ -453,7 +453,9 @@ static long uw_step(__u32 i, struct uw_loop *c)
 	barrier_var(n);
 	if (n >= UW_MAX_FRAMES)
 		return uw_finish(r, UW_END_DEPTH);
-	sc->frames[n] = r->pc;
+	/* An exact pc below the leaf (after a signal frame) as pc + 1: readers
+	 * look every frame but the first up at address - 1 (bpf/profbufd.h). */
+	sc->frames[n] = r->pc + (n > 0 && !r->ret_addr);
 	sc->n = n + 1;
 	uw_count(c->cnt, UW_C_FRAMES);
 

@@ -40,7 +40,9 @@ std::string missing_reason(const char* which, std::uint8_t status, std::uint8_t 
 
 // Frames after the first of a stack are return addresses: the call lies just
 // before them. Looking up address - 1 names the calling function even when the
-// call is the last instruction of a function (noreturn callees).
+// call is the last instruction of a function (noreturn callees). The walker
+// writes an exact pc below the leaf (after a signal frame) as pc + 1, so this
+// lands on it too (bpf/profbufd.h).
 std::uint64_t lookup_address(std::uint64_t addr, std::size_t index_in_stack) {
   return index_in_stack == 0 || addr == 0 ? addr : addr - 1;
 }
