@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "unwind/cfi_rows.h"
+#include "unwind/table_layout.h"
 #include "unwind_test_util.h"
 
 namespace profbufd::unwind::testing {
@@ -32,6 +33,13 @@ inline CfiTable dense_table(std::uint64_t base, std::size_t n, std::uint64_t spa
   std::vector<std::uint64_t> starts(n);
   for (std::size_t i = 0; i < n; ++i) starts[i] = base + i * spacing;
   return synthetic_table(starts, base + n * spacing, 3, first_off);
+}
+
+// lay_out(t), which the test expects to succeed.
+inline TableLayout lay(const CfiTable& t) {
+  auto l = lay_out(t);
+  if (!l) throw std::runtime_error(l.error().line());
+  return std::move(l).value();
 }
 
 }  // namespace profbufd::unwind::testing

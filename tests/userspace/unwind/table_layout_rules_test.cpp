@@ -14,14 +14,9 @@
 namespace profbufd::unwind {
 namespace {
 
+using testing::lay;
 using testing::rule;
 using testing::synthetic_table;
-
-TableLayout lay(const CfiTable& t) {
-  auto l = lay_out(t);
-  if (!l) throw std::runtime_error(l.error().line());
-  return std::move(l).value();
-}
 
 // `n` rows 2 bytes apart, each with a rule of its own (RSP + 8 i), then GAP.
 CfiTable distinct_rules(std::size_t n) {

@@ -20,14 +20,9 @@ namespace {
 
 using testing::dense_table;
 using testing::PackedLayout;
+using testing::lay;
 using testing::rule;
 using testing::synthetic_table;
-
-TableLayout lay(const CfiTable& t) {
-  auto l = lay_out(t);
-  if (!l) throw std::runtime_error(l.error().line());
-  return std::move(l).value();
-}
 
 // What lookup() must give: the covering row's rule inside [first row, final GAP).
 std::optional<uw_rule> reference(const CfiTable& t, std::uint64_t vaddr) {
