@@ -65,8 +65,8 @@ std::uint64_t records_of(const kinds::Kind& kind, const StackTable::Entry& e) {
 
 // The kernel then the user frames of a stack, and a root frame for each stack
 // that failed or stopped early.
-void add_frames(const Window& w, const StackTable::Entry& e, Sample& s, LocationTable& locs) {
-  const StackInfo info = StackInfo::unpack(e.key[StackTable::kInfoWord]);
+void add_frames(const Window& w, const StackTable::Entry& e, const StackInfo& info, Sample& s,
+                LocationTable& locs) {
   const auto frames = e.key.subspan(StackTable::kFixedWords);
   const std::size_t nk = std::min<std::size_t>(info.kernel_frames, frames.size());
   s.locations.reserve(frames.size() + 1);
@@ -98,8 +98,8 @@ Sample to_sample(const Window& w, const kinds::Kind& kind, const StackTable::Ent
   s.comm = task_name(w, static_cast<std::uint32_t>(task));
   kind.labels(static_cast<std::uint16_t>(task >> 32), s.labels);
   kind.values(e.values, s.values);
-  add_frames(w, e, s, locs);
   const StackInfo info = StackInfo::unpack(e.key[StackTable::kInfoWord]);
+  add_frames(w, e, info, s, locs);
   if (const auto t = truncation_index(info.user_status))
     md.truncated_stacks[std::string(kTruncationNames[*t])] += records_of(kind, e);
   return s;
