@@ -75,8 +75,8 @@ struct {
 } uw_counters SEC(".maps");
 
 /* Per bin, walks that needed its table before it was loaded: userspace
- * builds only the tables walks need, the most wanted first, and reads this
- * through a shared mapping. */
+ * builds only the tables walks need (woken by the first, UW_EVENT_TABLE_WANTED),
+ * the most wanted first, and reads this through a shared mapping. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
@@ -189,6 +189,25 @@ static __always_inline void uw_ask(struct uw_counters *cnt, __u32 kind, __u32 pi
 	e->pc = pc;
 	bpf_ringbuf_submit(e, 0);
 	uw_count(cnt, UW_C_REQUESTS);
+}
+
+/* Counts a walk that needed `bin`'s table before it was loaded; the first
+ * one wakes userspace, which builds only the tables walks need. */
+static __always_inline void uw_want(struct uw_counters *cnt, __u32 bin)
+{
+	__u64 *want = bpf_map_lookup_elem(&uw_demand, &bin);
+	if (!want || __sync_fetch_and_add(want, 1) != 0)
+		return;
+	struct uw_event *e = bpf_ringbuf_reserve(&uw_events, sizeof(*e), 0);
+	if (!e) {
+		uw_count(cnt, UW_C_REQUESTS_FULL); /* found on userspace's next idle pass */
+		return;
+	}
+	e->kind = UW_EVENT_TABLE_WANTED;
+	e->pid = 0;
+	e->start_time = 0;
+	e->pc = bin;
+	bpf_ringbuf_submit(e, 0);
 }
 
 /* Makes [lo, hi) of the user stack readable from the window; 0 on success. A
@@ -331,9 +350,8 @@ static __always_inline struct uw_rule *uw_lookup(struct uw_loop *c, struct uw_ma
 		return 0;
 	}
 	if (!b || b->state != UW_BIN_READY) {
-		__u64 *want = b ? bpf_map_lookup_elem(&uw_demand, &bin_id) : 0;
-		if (want)
-			__sync_fetch_and_add(want, 1);
+		if (b)
+			uw_want(c->cnt, bin_id);
 		*fell = uw_fp_step(c, UW_C_FP_PENDING, UW_END_PENDING);
 		return 0;
 	}

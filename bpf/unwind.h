@@ -157,13 +157,14 @@ enum uw_event_kind {
 	UW_EVENT_UNKNOWN_PC = 2,      /* a pc in no published mapping (dlopen, JIT) */
 	UW_EVENT_EXEC = 3,            /* the process exec'd: its mappings are gone */
 	UW_EVENT_EXIT = 4,            /* the process exited */
+	UW_EVENT_TABLE_WANTED = 5,    /* the first walk that needed a bin's table */
 };
 
 struct uw_event {
 	__u32 kind;       /* enum uw_event_kind */
 	__u32 pid;
 	__u64 start_time; /* the group leader's (task_struct start_time, ns since boot) */
-	__u64 pc;         /* UW_EVENT_UNKNOWN_PC: the address */
+	__u64 pc;         /* UW_EVENT_UNKNOWN_PC: the address; TABLE_WANTED: the bin */
 };
 
 #endif /* PROFBUFD_BPF_UNWIND_H */

@@ -20,9 +20,8 @@ namespace profbufd::unwind {
 namespace {
 
 constexpr std::uint64_t kSweepNs = 5'000'000'000ULL;
+// Also how soon a wanted table is noticed when its wake-up event was lost.
 constexpr int kIdlePollMs = 200;
-// How often queued tables that no walk has needed yet are looked at again.
-constexpr int kDemandPollMs = 20;
 
 Error sys_error(const char* what, int err) {
   return make_error(ExitCode::kRuntime, std::string("unwinder: ") + what, std::strerror(err));
@@ -85,8 +84,7 @@ int Unwinder::on_event(void* ctx, void* data, std::size_t size) {
 }
 
 int Unwinder::poll_timeout_ms() const {
-  const int idle_ms = !queue_.empty() && !builder_->busy() ? kDemandPollMs : kIdlePollMs;
-  std::uint64_t wait_ns = std::uint64_t{static_cast<unsigned>(idle_ms)} * 1'000'000;
+  std::uint64_t wait_ns = std::uint64_t{kIdlePollMs} * 1'000'000;
   const std::uint64_t now = clock_.monotonic_ns();
   for (const Deferred& d : deferred_)
     wait_ns = std::min(wait_ns, d.at_ns > now ? d.at_ns - now : 0);
@@ -141,6 +139,7 @@ void Unwinder::enqueue(std::vector<TableBuild>& builds) {
 }
 
 void Unwinder::handle(const uw_event& e) {
+  if (e.kind == UW_EVENT_TABLE_WANTED) return;  // the loop starts the build
   if (e.kind == UW_EVENT_EXEC || e.kind == UW_EVENT_EXIT) {
     publisher_.forget(e.pid, false);
     return;
