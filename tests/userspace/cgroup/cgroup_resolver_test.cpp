@@ -151,6 +151,14 @@ TEST(CgroupArg, TakesADirectoryUnderTheMountOrAProcPath) {
   EXPECT_EQ(root->dir, d.path());
 }
 
+TEST(CgroupArg, PathUnderMountIsThePathAsProcPrintsIt) {
+  EXPECT_EQ(path_under_mount("/sys/fs/cgroup/a/b", "/sys/fs/cgroup"), "/a/b");
+  EXPECT_EQ(path_under_mount("/sys/fs/cgroup", "/sys/fs/cgroup"), "/");
+  EXPECT_EQ(path_under_mount("/sys/fs/cgroupx/a", "/sys/fs/cgroup"), std::nullopt);
+  EXPECT_EQ(path_under_mount("/system.slice", "/sys/fs/cgroup"), std::nullopt);
+  EXPECT_EQ(path_under_mount("/system.slice", ""), std::nullopt);
+}
+
 TEST(CgroupArg, RefusesWhatIsNoCgroup) {
   test::ScratchDir d;
   make_cgroup(d.path());
