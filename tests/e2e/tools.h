@@ -1,5 +1,5 @@
 // Shared pieces of the end-to-end tests: a scratch directory, reading the
-// files profbufd wrote, and the real `go tool pprof`.
+// files profbufd wrote, a series of its /metrics, and the real `go tool pprof`.
 #pragma once
 
 #include <arpa/inet.h>
@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -61,6 +62,18 @@ inline std::vector<std::filesystem::path> files_with(const std::filesystem::path
   }
   std::sort(v.begin(), v.end());
   return v;
+}
+
+// The value of one series in Prometheus text, e.g.
+// metric(text, "profbufd_stacks_truncated_total{reason=\"depth_limit\"}").
+inline std::optional<double> metric(const std::string& text, const std::string& series) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 &&
+        line[series.size()] == ' ')
+      return std::stod(line.substr(series.size() + 1));
+  return std::nullopt;
 }
 
 // `go tool pprof ARGS...` with HOME/GOCACHE somewhere writable.

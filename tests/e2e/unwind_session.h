@@ -8,8 +8,6 @@
 #include <signal.h>
 
 #include <chrono>
-#include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -76,17 +74,5 @@ class ProfbufdSession {
   Subprocess proc_;
   bool ready_ = false;
 };
-
-// The value of one series in Prometheus text, e.g.
-// metric(text, "profbufd_stacks_truncated_total{reason=\"depth_limit\"}").
-inline std::optional<double> metric(const std::string& text, const std::string& series) {
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line))
-    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 &&
-        line[series.size()] == ' ')
-      return std::stod(line.substr(series.size() + 1));
-  return std::nullopt;
-}
 
 }  // namespace profbufd::e2e::unwind
