@@ -123,8 +123,10 @@ $(GEN)/vmlinux.h: | $(DEPS_STAMP)
 	@test -r /sys/kernel/btf/vmlinux || { echo "profbufd: build: /sys/kernel/btf/vmlinux is missing: this kernel has no BTF (build on a kernel with CONFIG_DEBUG_INFO_BTF=y)" >&2; exit 1; }
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
+# How every BPF object is compiled, the profile kinds' and the benchmarks'.
+BPF_CFLAGS = -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(GEN) -Ibpf -Wall -Werror
 $(GEN)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(GEN)/vmlinux.h
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(GEN) -Ibpf -Wall -Werror -c $< -o $@
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(GEN)/%.skel.h: $(GEN)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name profbufd_$*_bpf > $@.tmp && mv $@.tmp $@
@@ -134,7 +136,7 @@ $(GEN)/%.skel.h: $(GEN)/%.bpf.o
 BENCH_BPF_SKELS := $(patsubst tests/bench/bpf/%.bpf.c,$(GEN)/bench/%.skel.h,$(wildcard tests/bench/bpf/*.bpf.c))
 $(GEN)/bench/%.bpf.o: tests/bench/bpf/%.bpf.c $(BPF_HDRS) $(GEN)/vmlinux.h
 	@mkdir -p $(@D)
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(GEN) -Ibpf -Wall -Werror -c $< -o $@
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 $(GEN)/bench/%.skel.h: $(GEN)/bench/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name profbufd_bench_$*_bpf > $@.tmp && mv $@.tmp $@
 

@@ -104,12 +104,14 @@ def start_daemon(build, extra):
     return d, port
 
 
-def measure(d, port):
+def measure(port, rss_cpu):
+    """`rss_cpu` (proc_figures, taken before any timed request), then the
+    page's and the store's figures."""
     fig = {}
+    fig["rss_mb"], fig["cpu_s"] = rss_cpu
     fig["json_bytes"], fig["json_s"] = time_flamegraph(port)
     fig["store_bytes"] = metric(port, "profbufd_recent_profiles_bytes")
     fig["store_windows"] = metric(port, "profbufd_recent_profiles")
-    fig["rss_mb"], fig["cpu_s"] = proc_figures(d.pid)
     return fig
 
 
@@ -121,11 +123,8 @@ def run_pair(build, seconds, extra, rx):
     try:
         time.sleep(seconds)
         # Figures of both first (RSS, CPU), then the timed requests.
-        a_rss, a_cpu = proc_figures(alone[0].pid)
-        p_rss, p_cpu = proc_figures(pushed[0].pid)
-        a, p = measure(*alone), measure(*pushed)
-        a["rss_mb"], a["cpu_s"], p["rss_mb"], p["cpu_s"] = a_rss, a_cpu, p_rss, p_cpu
-        return a, p
+        a_fig, p_fig = proc_figures(alone[0].pid), proc_figures(pushed[0].pid)
+        return measure(alone[1], a_fig), measure(pushed[1], p_fig)
     finally:
         for d, _ in (alone, pushed):
             d.send_signal(signal.SIGTERM)

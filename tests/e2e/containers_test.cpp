@@ -30,15 +30,6 @@ std::string profbufd_bin() { return build_dir() + "/profbufd"; }
 // A busy loop in the container's shell: samples of comm "sh" at nspid 1.
 std::vector<std::string> busy() { return {"/bin/sh", "-c", "while :; do :; done"}; }
 
-// A busy host process (not in any container).
-struct HostSpin {
-  HostSpin()
-      : proc({build_dir() + "/tests/programs/spin_chain", "--threads", "1", "--seconds", "30"}) {
-    EXPECT_EQ(proc.read_line().rfind("pid ", 0), 0u);
-  }
-  Subprocess proc;
-};
-
 json the_json(const TempDir& out) {
   const auto files = files_with(out.path, ".json");
   EXPECT_EQ(files.size(), 1u);
@@ -58,7 +49,7 @@ class ContainersE2E : public ::testing::Test {
 TEST_F(ContainersE2E, ContainerSamplesCarryItsIdNspidAndServiceName) {
   Container c(busy());
   ASSERT_TRUE(c.ok()) << c.error();
-  HostSpin host;
+  SpinChain host({"--threads", "1", "--seconds", "30"});  // not in any container
   TempDir out;
   CpuShare share;
   const auto r = run_measured({profbufd_bin(), "--duration", "3s", "--output", out.path.string(),
@@ -117,7 +108,7 @@ TEST_F(ContainersE2E, ContainerSamplesCarryItsIdNspidAndServiceName) {
 TEST_F(ContainersE2E, CgroupFilterKeepsOnlyTheContainerInTheKernel) {
   Container c(busy());
   ASSERT_TRUE(c.ok()) << c.error();
-  HostSpin host;
+  SpinChain host({"--threads", "1", "--seconds", "30"});  // not in any container
   // Both spellings of the path: as /proc/PID/cgroup prints it, and the parent
   // (descendants are kept) as its directory under the cgroup2 mount.
   for (const std::string& cgroup : {c.cgroup(), std::string("/sys/fs/cgroup/unified/libpod_parent")}) {
@@ -143,7 +134,7 @@ TEST_F(ContainersE2E, CgroupFilterKeepsOnlyTheContainerInTheKernel) {
 TEST_F(ContainersE2E, HttpContainerAndCgroupSelections) {
   Container c(busy());
   ASSERT_TRUE(c.ok()) << c.error();
-  HostSpin host;
+  SpinChain host({"--threads", "1", "--seconds", "30"});  // not in any container
   TempDir out;
   Subprocess d({profbufd_bin(), "--http-listen", "127.0.0.1:0", "--output", out.path.string()});
   ASSERT_TRUE(d.wait_for_stderr("listening on 127.0.0.1:", std::chrono::seconds(20))) << d.err();

@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -20,14 +19,14 @@
 #include <gtest/gtest.h>
 
 #include "subprocess.h"
+#include "tools.h"
 
 namespace profbufd::e2e {
 
 // CPU time (user + system, every thread) process `pid` has used so far, in
 // seconds; 0 when it is gone.
 inline double cpu_seconds(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  const std::string stat = slurp("/proc/" + std::to_string(pid) + "/stat");
   const auto paren = stat.rfind(')');  // comm may hold spaces and parentheses
   if (paren == std::string::npos) return 0;
   std::istringstream rest(stat.substr(paren + 2));

@@ -27,21 +27,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 std::string profbufd_bin() { return build_dir() + "/profbufd"; }
-std::string spin_bin() { return build_dir() + "/tests/programs/spin_chain"; }
-
-// A workload started for one test; prints "pid N" once its threads run.
-struct Workload {
-  explicit Workload(std::vector<std::string> args) : proc([&] {
-    std::vector<std::string> argv{spin_bin()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return argv;
-  }()) {
-    const std::string line = proc.read_line();
-    EXPECT_EQ(line.rfind("pid ", 0), 0u) << "workload did not start: " << line;
-  }
-  Subprocess proc;
-};
-
 // Whether `go tool pprof -traces` output has a line "<key>: <value>" (any spacing).
 bool has_label(const std::string& traces, const std::string& key, const std::string& value) {
   std::istringstream in(traces);
@@ -78,8 +63,8 @@ class ProfbufdE2E : public ::testing::Test {
 // The main job: profile the machine for a few seconds while known workloads run,
 // and check every output against the workloads and against each other.
 TEST_F(ProfbufdE2E, ProfilesTheMachineIntoPprofJsonAndFolded) {
-  Workload cpu({"--threads", "1", "--seconds", "20"});
-  Workload sys({"--threads", "1", "--seconds", "20", "--syscalls"});
+  SpinChain cpu({"--threads", "1", "--seconds", "20"});
+  SpinChain sys({"--threads", "1", "--seconds", "20", "--syscalls"});
   TempDir out;
   CpuShare share;
   const auto r = run_measured({profbufd_bin(), "--duration", "4s", "--frequency", "99",
@@ -168,8 +153,8 @@ TEST_F(ProfbufdE2E, ProfilesTheMachineIntoPprofJsonAndFolded) {
 }
 
 TEST_F(ProfbufdE2E, PidFilterKeepsOnlyThatProcess) {
-  Workload target({"--threads", "1", "--seconds", "20"});
-  Workload other({"--threads", "1", "--seconds", "20"});
+  SpinChain target({"--threads", "1", "--seconds", "20"});
+  SpinChain other({"--threads", "1", "--seconds", "20"});
   TempDir out;
   CpuShare share;
   const auto r = run_measured({profbufd_bin(), "--duration", "2s", "--pid",

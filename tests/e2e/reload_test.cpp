@@ -26,14 +26,6 @@ using namespace std::chrono_literals;
 
 std::string profbufd_bin() { return build_dir() + "/profbufd"; }
 
-struct Spin {
-  Spin() : proc({build_dir() + "/tests/programs/spin_chain", "--threads", "1", "--seconds", "60"}) {
-    EXPECT_EQ(proc.read_line().rfind("pid ", 0), 0u);
-  }
-  std::uint32_t pid() const { return static_cast<std::uint32_t>(proc.pid()); }
-  Subprocess proc;
-};
-
 void write_config(const std::filesystem::path& p, const std::string& text) {
   // Written whole then renamed: the daemon never reads half a file.
   const auto tmp = p.string() + ".tmp";
@@ -81,7 +73,7 @@ std::set<std::uint32_t> pids_in(const json& doc) {
 
 TEST(ReloadE2E, SighupChangesThePidFilterAndABadFileChangesNothing) {
   PROFBUFD_REQUIRE_BPF_OR_SKIP();
-  Spin a, b;
+  SpinChain a({"--threads", "1", "--seconds", "60"}), b({"--threads", "1", "--seconds", "60"});
   TempDir dir;
   const auto out = dir.path / "out";
   std::filesystem::create_directory(out);
@@ -134,7 +126,7 @@ TEST(ReloadE2E, SighupChangesThePidFilterAndABadFileChangesNothing) {
 
 TEST(ReloadE2E, SighupChangesTheFrequency) {
   PROFBUFD_REQUIRE_BPF_OR_SKIP();
-  Spin a;
+  SpinChain a({"--threads", "1", "--seconds", "60"});
   TempDir dir;
   const auto out = dir.path / "out";
   std::filesystem::create_directory(out);

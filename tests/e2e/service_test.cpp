@@ -167,11 +167,7 @@ TEST_F(ServiceE2E, FullDiskIsCountedAndTheNextWindowIsWritten) {
   auto metric = [&](const std::string& name) -> long {
     auto m = c.Get("/metrics");
     if (!m) return -1;
-    std::istringstream in(m->body);
-    std::string line;
-    while (std::getline(in, line))
-      if (line.rfind(name + " ", 0) == 0) return std::stol(line.substr(name.size() + 1));
-    return -1;
+    return static_cast<long>(e2e::metric(m->body, name).value_or(-1));
   };
   long errors = 0;
   for (int i = 0; i < 40 && errors < 1; ++i) {

@@ -1,5 +1,6 @@
-// Shared pieces of the end-to-end tests: a scratch directory, reading the
-// files profbufd wrote, and the real `go tool pprof`.
+// Shared pieces of the end-to-end tests: a scratch directory, the spin_chain
+// workload, reading the files profbufd wrote, a series of its /metrics, and
+// the real `go tool pprof`.
 #pragma once
 
 #include <arpa/inet.h>
@@ -8,13 +9,18 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "gate.h"
 #include "subprocess.h"
 
 namespace profbufd::e2e {
@@ -27,6 +33,23 @@ struct TempDir {
   }
   ~TempDir() { std::filesystem::remove_all(path); }
   std::filesystem::path path;
+};
+
+// tests/programs/spin_chain ARGS..., started for one test: the busy workload
+// the end-to-end tests profile. Constructed once it has printed "pid N" (its
+// threads run).
+struct SpinChain {
+  explicit SpinChain(std::vector<std::string> args) : proc([&] {
+    std::vector<std::string> argv{build_dir() + "/tests/programs/spin_chain"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+  }()) {
+    const std::string line = proc.read_line();
+    EXPECT_EQ(line.rfind("pid ", 0), 0u) << "spin_chain did not start: " << line;
+  }
+  // As profiles label it.
+  std::uint32_t pid() const { return static_cast<std::uint32_t>(proc.pid()); }
+  Subprocess proc;
 };
 
 // A TCP port on 127.0.0.1 that nothing listens on right now.
@@ -61,6 +84,18 @@ inline std::vector<std::filesystem::path> files_with(const std::filesystem::path
   }
   std::sort(v.begin(), v.end());
   return v;
+}
+
+// The value of one series in Prometheus text, e.g.
+// metric(text, "profbufd_stacks_truncated_total{reason=\"depth_limit\"}").
+inline std::optional<double> metric(const std::string& text, const std::string& series) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 &&
+        line[series.size()] == ' ')
+      return std::stod(line.substr(series.size() + 1));
+  return std::nullopt;
 }
 
 // `go tool pprof ARGS...` with HOME/GOCACHE somewhere writable.

@@ -19,10 +19,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -70,22 +68,12 @@ struct DebianRun {
   std::string error;
 };
 
-// The generated data file (some MB of text), read back for streaming.
-std::string data_file(const TempDir& dir) {
-  const auto path = dir.path / "data.txt";
-  std::ofstream(path) << generated_text(8u << 20);
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // profbufd and perf on the four programs at once; when perf is done, the
 // programs' maps are read (they still run), then profbufd's window ends.
 DebianRun profile_programs() {
   DebianRun r;
   TempDir dir;
-  const std::string data = data_file(dir);
+  const std::string data = generated_text(8u << 20);  // some MB of text
   Subprocess python({"/usr/bin/python3.11", "-c", kPython});
   FedProgram gzip({"/usr/bin/gzip", "-c"}, data);
   FedProgram bzip2({"/usr/bin/bzip2", "-c"}, data);

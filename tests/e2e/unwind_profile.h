@@ -6,12 +6,12 @@
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <vector>
+
+#include "tools.h"
 
 namespace profbufd::e2e::unwind {
 
@@ -67,12 +67,8 @@ inline Stack parse_stack(const nlohmann::json& js, std::size_t samples_index) {
 // The one *.json profile in `dir`; an empty Profile (no metadata) if none.
 inline Profile read_profile(const std::filesystem::path& dir) {
   Profile p;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    if (e.path().extension() != ".json") continue;
-    std::ifstream f(e.path());
-    std::stringstream ss;
-    ss << f.rdbuf();
-    const auto doc = nlohmann::json::parse(ss.str());
+  for (const auto& file : files_with(dir, ".json")) {
+    const auto doc = nlohmann::json::parse(slurp(file));
     p.metadata = doc["metadata"];
     std::size_t samples_index = 0;
     const auto& types = p.metadata["sample_types"];

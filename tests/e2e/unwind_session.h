@@ -5,15 +5,9 @@
 // window.)
 #pragma once
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -25,19 +19,6 @@
 
 namespace profbufd::e2e::unwind {
 
-// A TCP port on 127.0.0.1 that nothing listens on right now.
-inline int free_loopback_port() {
-  const int s = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  close(s);
-  return ntohs(a.sin_port);
-}
-
 struct SessionOptions {
   std::vector<pid_t> pids;
   std::string unwind = "auto";  // --unwind
@@ -48,7 +29,7 @@ struct SessionOptions {
 class ProfbufdSession {
  public:
   explicit ProfbufdSession(const SessionOptions& o)
-      : port_(free_loopback_port()), proc_(argv(o, out_.path.string(), port_)) {
+      : port_(free_port()), proc_(argv(o, out_.path.string(), port_)) {
     ready_ = proc_.wait_for_stderr("sampling", std::chrono::seconds(30));
   }
   bool ready() const { return ready_; }
@@ -93,17 +74,5 @@ class ProfbufdSession {
   Subprocess proc_;
   bool ready_ = false;
 };
-
-// The value of one series in Prometheus text, e.g.
-// metric(text, "profbufd_stacks_truncated_total{reason=\"depth_limit\"}").
-inline std::optional<double> metric(const std::string& text, const std::string& series) {
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line))
-    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 &&
-        line[series.size()] == ' ')
-      return std::stod(line.substr(series.size() + 1));
-  return std::nullopt;
-}
 
 }  // namespace profbufd::e2e::unwind

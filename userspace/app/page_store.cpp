@@ -28,7 +28,7 @@ std::vector<ProfileStore::Stored> PageStore::recent() const {
 ProfileStore::Stored PageStore::find(std::uint64_t id) const { return stored(recent_.find(id)); }
 
 ProfileStore::Stored PageStore::latest(std::string_view kind) const {
-  return stored(recent_.latest_entry(kind));
+  return stored(recent_.latest(kind));
 }
 
 std::uint64_t PageStore::keep(std::shared_ptr<const Profile> profile) {

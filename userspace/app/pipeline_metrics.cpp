@@ -141,8 +141,8 @@ metrics::Registry::CollectorId register_push_metrics(metrics::Registry& registry
     constexpr const char* kDroppedHelp =
         "Windows not pushed, by reason: queue_full (oldest dropped), retries_exhausted, "
         "rejected (4xx), shutdown (flush deadline), encoding";
-    for (const char* reason :
-         {"queue_full", "retries_exhausted", "rejected", "shutdown", "encoding"}) {
+    for (std::string_view r : pyroscope::kDropReasons) {
+      const std::string reason(r);
       const auto it = st.dropped.find(reason);
       w.counter("profbufd_push_dropped_total", kDroppedHelp, {{"reason", reason}},
                 it == st.dropped.end() ? 0 : it->second);

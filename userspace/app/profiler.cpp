@@ -145,6 +145,51 @@ Result<ExitCode> outcome(const capture::Capture& capture, const Pipeline& pipeli
   return ExitCode::kOk;
 }
 
+// The windows' timing: one every --interval (or kDaemonInterval), until
+// --duration ends.
+WindowSchedule window_schedule(const cli::Options& o, std::uint64_t start_ns) {
+  const auto interval = window_interval(o);
+  return WindowSchedule({.start_ns = start_ns,
+                         .interval_ns = interval ? std::optional(ns(*interval)) : std::nullopt,
+                         .duration_ns = o.duration ? std::optional(ns(*o.duration))
+                                                   : std::nullopt});
+}
+
+// Starts the pipeline, then the capture, and says so in the log and to
+// systemd (Type=notify): ready once the BPF programs are attached and the
+// pipeline runs. A no-op outside systemd (NOTIFY_SOCKET unset).
+void start_sampling(Pipeline& pipeline, capture::Capture& capture, std::atomic<bool>& sampling,
+                    const Settings& s, std::uint64_t start_ns) {
+  pipeline.start(start_ns, realtime_ns());
+  capture.start();
+  sampling = true;
+  const std::string status = sampling_status(capture, s);
+  log::info(status);
+  sd_notify(0, ("READY=1\nSTATUS=" + status).c_str());
+}
+
+// Follows the window schedule until --duration ends or SIGINT or SIGTERM
+// arrives; SIGHUP re-reads the settings.
+void run_windows(const cli::Options& options, const SettingsEnv& env, const Settings& settings,
+                 const CaptureSetup& setup, Pipeline& pipeline, cli::ProgressLine& progress,
+                 std::uint64_t start_ns) {
+  WindowSchedule schedule = window_schedule(options, start_ns);
+  SignalWaiter waiter;
+  Reloader reloader(options, env, settings, *setup.capture, setup.kind_list(), pipeline.reader(),
+                    pipeline.clock());
+  RunLoop loop{schedule, pipeline.file_windows(), waiter, pipeline.clock(),
+               progress_hook(progress, pipeline.reader(), options, start_ns),
+               RunLoop::kDefaultTickNs, [&reloader, &progress] {
+                 progress.finish();  // the log line must not land inside the progress line
+                 reloader.reload();
+               }};
+  if (const int sig = loop.run(); sig != 0) {
+    progress.finish();
+    log::info(std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
+              ": writing the current window");
+  }
+}
+
 }  // namespace
 
 Result<ExitCode> run_profiler(const cli::Options& options) {
@@ -187,36 +232,9 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
   }
 
   const std::uint64_t start_ns = monotonic_ns();
-  pipeline.start(start_ns, realtime_ns());
-  capture.start();
-  sampling = true;
-  const std::string status = sampling_status(capture, *settings);
-  log::info(status);
-  // systemd (Type=notify): ready once the BPF programs are attached and the
-  // pipeline runs. A no-op outside systemd (NOTIFY_SOCKET unset).
-  sd_notify(0, ("READY=1\nSTATUS=" + status).c_str());
-
-  WindowSchedule schedule({.start_ns = start_ns,
-                           .interval_ns = window_interval(options)
-                                              ? std::optional(ns(*window_interval(options)))
-                                              : std::nullopt,
-                           .duration_ns = options.duration ? std::optional(ns(*options.duration))
-                                                           : std::nullopt});
+  start_sampling(pipeline, capture, sampling, *settings, start_ns);
   cli::ProgressLine progress(STDERR_FILENO);
-  SignalWaiter waiter;
-  Reloader reloader(options, env, *settings, capture, setup.kind_list(), pipeline.reader(),
-                    pipeline.clock());
-  RunLoop loop{schedule, pipeline.file_windows(), waiter, pipeline.clock(),
-               progress_hook(progress, pipeline.reader(), options, start_ns),
-               RunLoop::kDefaultTickNs, [&reloader, &progress] {
-                 progress.finish();  // the log line must not land inside the progress line
-                 reloader.reload();
-               }};
-  if (const int sig = loop.run(); sig != 0) {
-    progress.finish();
-    log::info(std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
-              ": writing the current window");
-  }
+  run_windows(options, env, *settings, setup, pipeline, progress, start_ns);
 
   // Stop sampling: in-flight HTTP profile requests answer 503; the file
   // windows' books close; the loader drains the ring and closes the buffers;

@@ -3,6 +3,8 @@
 #include <future>
 #include <memory>
 
+#include "cgroup/cgroup_arg.h"
+
 namespace profbufd {
 namespace {
 
@@ -52,14 +54,9 @@ Result<std::shared_ptr<const Profile>> WindowProfileSource::collect(const Reques
                                     kOpenEnded, nslots_);
   w->start_unix_ns = clock_.realtime_ns();
   w->pids = request.pids;
-  for (const std::string& c : request.cgroups) {
-    // "/sys/fs/cgroup/x" -> "/x", as /proc/PID/cgroup prints it.
-    const std::string& m = cgroup2_mount_;
-    if (!m.empty() && (c == m || c.starts_with(m + "/")))
-      w->cgroups.push_back(c == m ? "/" : c.substr(m.size()));
-    else
-      w->cgroups.push_back(c);
-  }
+  // "/sys/fs/cgroup/x" -> "/x", as /proc/PID/cgroup prints it.
+  for (const std::string& c : request.cgroups)
+    w->cgroups.push_back(cgroup::path_under_mount(c, cgroup2_mount_).value_or(c));
   w->containers = request.containers;
   w->books = kind.open_books(*w);
   if (w->books) w->books->begin();

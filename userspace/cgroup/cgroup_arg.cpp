@@ -37,6 +37,13 @@ Result<std::string> normalize_cgroup_path(std::string_view given) {
   return out.empty() ? std::string("/") : out;
 }
 
+std::optional<std::string> path_under_mount(const std::string& path, const std::string& mount) {
+  if (mount.empty()) return std::nullopt;
+  if (path == mount) return "/";
+  if (path.starts_with(mount + "/")) return path.substr(mount.size());
+  return std::nullopt;
+}
+
 Result<CgroupRef> resolve_cgroup_arg(std::string_view arg, const std::string& mount) {
   auto norm = normalize_cgroup_path(arg);
   if (!norm) return usage(arg, norm.error().why, norm.error().hint);
@@ -44,9 +51,8 @@ Result<CgroupRef> resolve_cgroup_arg(std::string_view arg, const std::string& mo
     return usage(arg, "this host has no cgroup v2 hierarchy mounted",
                  "cgroup filters need cgroup v2; filter by --pid instead");
   const std::string& p = *norm;
-  // Under the mount already?
-  if (p == mount || p.starts_with(mount + "/")) {
-    CgroupRef r{p == mount ? "/" : p.substr(mount.size()), p};
+  if (auto under = path_under_mount(p, mount)) {
+    CgroupRef r{std::move(*under), p};
     if (is_cgroup_dir(r.dir)) return r;
   }
   CgroupRef r{p, p == "/" ? mount : mount + p};

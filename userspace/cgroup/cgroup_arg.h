@@ -7,6 +7,7 @@
 // prints it (/system.slice/nginx.service), which is tried under the mount.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,11 @@ struct CgroupRef {
 // The path made canonical: absolute, no empty or "." components, no trailing
 // slash; ".." is refused (kUsage), as is anything not absolute.
 Result<std::string> normalize_cgroup_path(std::string_view path);
+
+// `path` (canonical) as /proc/PID/cgroup prints it, when it is `mount` ("/")
+// or a directory below it ("/sys/fs/cgroup/x" -> "/x"); nullopt otherwise, and
+// when `mount` is empty.
+std::optional<std::string> path_under_mount(const std::string& path, const std::string& mount);
 
 // `mount` empty means no cgroup v2 on this host (kUsage: the filter needs it).
 // A PATH that is no cgroup directory (no cgroup.procs in it) either way is

@@ -43,9 +43,7 @@ Result<CgroupMounts> parse_cgroup_mounts(std::string_view text) {
   CgroupMounts m;
   unsigned number = 0;
   while (!text.empty()) {
-    const std::size_t nl = text.find('\n');
-    const std::string_view line = text.substr(0, nl);
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    const std::string_view line = next_line(text);
     ++number;
     if (line.empty()) continue;
     const std::vector<std::string_view> f = fields(line);

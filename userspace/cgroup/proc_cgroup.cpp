@@ -2,15 +2,15 @@
 
 #include <charconv>
 
+#include "common/file_text.h"
+
 namespace profbufd::cgroup {
 
 Result<std::vector<ProcCgroupLine>> parse_proc_cgroup(std::string_view text) {
   std::vector<ProcCgroupLine> out;
   unsigned number = 0;
   while (!text.empty()) {
-    const std::size_t nl = text.find('\n');
-    const std::string_view line = text.substr(0, nl);
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    const std::string_view line = next_line(text);
     ++number;
     if (line.empty()) continue;
     const std::size_t c1 = line.find(':');

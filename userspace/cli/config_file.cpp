@@ -74,11 +74,8 @@ Result<ConfigFile> parse_config_file(std::string_view text, std::string_view nam
   ConfigFile out;
   unsigned number = 0;
   while (!text.empty()) {
-    const std::size_t nl = text.find('\n');
-    const std::string_view raw = text.substr(0, nl);
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    const std::string_view line = trim(next_line(text));
     ++number;
-    const std::string_view line = trim(raw);
     if (line.empty() || line.front() == '#') continue;
     const std::size_t eq = line.find('=');
     if (eq == std::string_view::npos)

@@ -18,15 +18,10 @@ namespace {
 
 std::string code(ExitCode c) { return std::to_string(static_cast<int>(c)); }
 
-}  // namespace
+// The sections of the text, in order; each but the last ends with a blank line.
 
-std::string usage_text() {
-  const std::string max_seconds = std::to_string(http::kMaxProfileSeconds.count());
-  const std::string default_seconds = std::to_string(http::kDefaultProfileSeconds.count());
-  const std::string max_profiles = std::to_string(http::kMaxConcurrentProfiles);
-  const std::string max_body = std::to_string(http::kMaxBodyBytes);
-  const std::string read_timeout = std::to_string(http::kReadTimeout.count());
-  const std::string workers = std::to_string(http::kWorkerThreads);
+// What profbufd is and what it needs.
+std::string intro_text() {
   std::string t;
   t += "Usage: profbufd [flags]\n";
   t += "\n";
@@ -34,6 +29,13 @@ std::string usage_text() {
   t += "writes them as profiles. Needs CAP_BPF and CAP_PERFMON (or root) and a kernel\n";
   t += "with BTF (CONFIG_DEBUG_INFO_BTF=y).\n";
   t += "\n";
+  return t;
+}
+
+// The flags of a run: how long, how often, what, where to, and the HTTP
+// server.
+std::string run_flags_text() {
+  std::string t;
   t += "Flags (--flag value or --flag=value; given twice, the last wins, except\n";
   t += "--pid and --cgroup, which add up):\n";
   t += "  --duration D        profile for D, write the profiles and exit; D is a Go\n";
@@ -88,6 +90,12 @@ std::string usage_text() {
   t += "  --http-allow-remote accept a --http-listen address that is not loopback\n";
   t += "                      (e.g. 0.0.0.0:6060): profiles reveal every process on\n";
   t += "                      this host, so serving them elsewhere is opt-in.\n";
+  return t;
+}
+
+// The push to Pyroscope, what a daemon writes, and --help / --version.
+std::string push_flags_text() {
+  std::string t;
   t += "  --pyroscope-url URL push every closed window to a Grafana Pyroscope server,\n";
   t += "                      http:// or https://, e.g. http://127.0.0.1:4040.\n";
   t += "                      Default: no push.\n";
@@ -116,6 +124,18 @@ std::string usage_text() {
   t += "  -h, --help          print this help and exit.\n";
   t += "  --version           print the version and exit.\n";
   t += "\n";
+  return t;
+}
+
+// The HTTP endpoints with their limits.
+std::string http_text() {
+  const std::string max_seconds = std::to_string(http::kMaxProfileSeconds.count());
+  const std::string default_seconds = std::to_string(http::kDefaultProfileSeconds.count());
+  const std::string max_profiles = std::to_string(http::kMaxConcurrentProfiles);
+  const std::string max_body = std::to_string(http::kMaxBodyBytes);
+  const std::string read_timeout = std::to_string(http::kReadTimeout.count());
+  const std::string workers = std::to_string(http::kWorkerThreads);
+  std::string t;
   t += "HTTP endpoints (with --http-listen; GET only, other methods get 405):\n";
   t += "  /                   the flame graph page of the latest window, fed by\n";
   t += "                      /api/kinds, /api/profiles, /api/flamegraph,\n";
@@ -134,12 +154,24 @@ std::string usage_text() {
   t += "  lines at most 8 KiB, " + read_timeout + " s to send a request, " + workers +
        " connections served at once.\n";
   t += "\n";
+  return t;
+}
+
+// The labels and the signals.
+std::string labels_and_signals_text() {
+  std::string t;
   t += "Labels on every sample: pid, tid, comm, cgroup, container_id, pod_uid,\n";
   t += "systemd_unit, service_name, nspid (the pid inside a container).\n";
   t += "\n";
   t += "Signals: SIGINT and SIGTERM write the current profile and exit; SIGHUP\n";
   t += "re-reads --config (a bad file is logged and the old settings stay).\n";
   t += "\n";
+  return t;
+}
+
+// The exit codes, in step with common/error.h's ExitCode.
+std::string exit_codes_text() {
+  std::string t;
   t += "Exit codes:\n";
   t += "  " + code(ExitCode::kOk) + "  success\n";
   t += "  " + code(ExitCode::kRuntime) + "  failure while running (internal error, BPF attach lost)\n";
@@ -153,6 +185,12 @@ std::string usage_text() {
   t += "  " + code(ExitCode::kBpfLoad) + "  the BPF program failed to load or attach\n";
   t += "  " + code(ExitCode::kWriteFailed) + "  a profile could not be written (disk full, ...)\n";
   t += "\n";
+  return t;
+}
+
+// Typical command lines (the last section).
+std::string examples_text() {
+  std::string t;
   t += "Examples:\n";
   t += "  sudo profbufd --duration 30s\n";
   t += "  sudo profbufd --interval 1m --keep 60 --output /var/lib/profbufd\n";
@@ -162,6 +200,13 @@ std::string usage_text() {
   t += "  sudo profbufd --duration 10s --cgroup /system.slice/nginx.service\n";
   t += "  go tool pprof http://127.0.0.1:6060/debug/pprof/profile?seconds=30\n";
   return t;
+}
+
+}  // namespace
+
+std::string usage_text() {
+  return intro_text() + run_flags_text() + push_flags_text() + http_text() +
+         labels_and_signals_text() + exit_codes_text() + examples_text();
 }
 
 std::string version_text() { return std::string("profbufd ") + PROFBUFD_VERSION + "\n"; }

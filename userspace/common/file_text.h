@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace profbufd {
 
@@ -13,5 +14,15 @@ struct FileText {
 };
 
 FileText read_file_text(const std::string& path);
+
+// Takes the first line off `text` and returns it without its '\n' (the last
+// line need not end in one): `while (!text.empty()) { auto line =
+// next_line(text); ... }` sees every line of a file's text, blank ones too.
+inline std::string_view next_line(std::string_view& text) {
+  const std::size_t nl = text.find('\n');
+  const std::string_view line = text.substr(0, nl);
+  text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+  return line;
+}
 
 }  // namespace profbufd

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "encode/json_text.h"
+#include "encode/json_writer.h"
 #include "encode/time_format.h"
 #include "model/label_filter.h"
 
@@ -221,15 +222,9 @@ void write_header(std::string& out, const Profile& p, const FlameGraphRequest& r
   append_number(out, p.metadata.start_unix_ns);
   out += ",\"duration_ns\":";
   append_number(out, p.metadata.duration_ns);
-  out += ",\"sample_types\":[";
-  for (std::size_t i = 0; i < p.sample_types.size(); ++i) {
-    out += i ? ",{\"type\":" : "{\"type\":";
-    append_string(out, p.sample_types[i].type);
-    out += ",\"unit\":";
-    append_string(out, p.sample_types[i].unit);
-    out += "}";
-  }
-  out += "],\"sample_type\":";
+  out += ",\"sample_types\":";
+  append_sample_types_json(out, p.sample_types);
+  out += ",\"sample_type\":";
   append_number(out, static_cast<std::uint64_t>(r.value_index));
 }
 

@@ -60,12 +60,7 @@ void identity(std::string& o, const ProfileMetadata& md) {
 
 void shape(std::string& o, const Profile& p) {
   key(o, "sample_types");
-  o += '[';
-  for (std::size_t i = 0; i < p.sample_types.size(); ++i) {
-    if (i) o += ',';
-    value_type(o, p.sample_types[i]);
-  }
-  o += ']';
+  append_sample_types_json(o, p.sample_types);
   key(o, "default_sample_type");
   append_string(o, p.default_sample_type);
   key(o, "period_type");
@@ -201,6 +196,15 @@ void stacks(std::string& o, const Profile& p) {
 }
 
 }  // namespace
+
+void append_sample_types_json(std::string& out, const std::vector<ValueType>& types) {
+  out += '[';
+  for (std::size_t i = 0; i < types.size(); ++i) {
+    if (i) out += ',';
+    value_type(out, types[i]);
+  }
+  out += ']';
+}
 
 std::string render_json(const Profile& profile) {
   std::string o;

@@ -77,6 +77,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "model/profile.h"
 
@@ -87,5 +88,10 @@ inline constexpr int kJsonSchemaVersion = 2;
 // The document, compact, followed by a newline. Throws std::out_of_range if
 // the Profile breaks its index invariants (see profile.h).
 std::string render_json(const Profile& profile);
+
+// Appends `types` as the document's "sample_types" array has them:
+// [{"type":"samples","unit":"count"},...]. The page's JSON (encode/flame_graph.h,
+// http/page_endpoints.h) writes its sample types with it too.
+void append_sample_types_json(std::string& out, const std::vector<ValueType>& types);
 
 }  // namespace profbufd

@@ -15,7 +15,7 @@ std::string one_line(std::string s) {
 }  // namespace
 
 std::string_view endpoint_label(std::string_view path) {
-  if (path.starts_with("/ui/")) return "/ui/";
+  if (path.starts_with(kUiPrefix)) return kUiPrefix;
   for (std::string_view p : kEndpointPaths) {
     if (p == path) return p;
   }

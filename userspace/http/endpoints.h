@@ -17,12 +17,20 @@ inline constexpr std::string_view kProfilePath = "/debug/pprof/profile";
 inline constexpr std::string_view kHealthzPath = "/healthz";
 inline constexpr std::string_view kEndpointsPath = "/endpoints";
 
-// The page's JSON endpoints and assets are in http/page_endpoints.h; requests
-// under /ui/ count as one endpoint, "/ui/".
+// The page's assets and JSON endpoints (served by http/page_endpoints.h).
+inline constexpr std::string_view kUiPrefix = "/ui/";
+inline constexpr std::string_view kApiKindsPath = "/api/kinds";
+inline constexpr std::string_view kApiAboutPath = "/api/about";
+inline constexpr std::string_view kApiProfilesPath = "/api/profiles";
+inline constexpr std::string_view kApiFlameGraphPath = "/api/flamegraph";
+inline constexpr std::string_view kApiProfilePath = "/api/profile";
+inline constexpr std::string_view kApiCollectPath = "/api/collect";
+
+// Requests under kUiPrefix count as one endpoint, "/ui/".
 inline constexpr std::array<std::string_view, 12> kEndpointPaths = {
-    kIndexPath,         kMetricsPath,   kProfilePath,     kHealthzPath,
-    kEndpointsPath,     "/ui/",         "/api/kinds",     "/api/about",
-    "/api/profiles",    "/api/flamegraph", "/api/profile", "/api/collect"};
+    kIndexPath,       kMetricsPath,       kProfilePath,    kHealthzPath,
+    kEndpointsPath,   kUiPrefix,          kApiKindsPath,   kApiAboutPath,
+    kApiProfilesPath, kApiFlameGraphPath, kApiProfilePath, kApiCollectPath};
 
 // Label for requests to any other path (and for requests too malformed to have
 // one), so that a scanner probing random URLs cannot grow the number of

@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "encode/flame_graph.h"
 #include "encode/json_text.h"
+#include "encode/json_writer.h"
 #include "encode/render.h"
 #include "encode/time_format.h"
 #include "http/endpoints.h"
@@ -35,18 +36,6 @@ void reply_error(httplib::Response& res, int status, const std::string& body) {
 void reply_json(httplib::Response& res, std::string body) {
   res.set_header("Cache-Control", "no-store");
   res.set_content(std::move(body), kJson);
-}
-
-void append_value_types(std::string& out, const std::vector<ValueType>& types) {
-  out += "[";
-  for (std::size_t i = 0; i < types.size(); ++i) {
-    out += i ? ",{\"type\":" : "{\"type\":";
-    append_string(out, types[i].type);
-    out += ",\"unit\":";
-    append_string(out, types[i].unit);
-    out += "}";
-  }
-  out += "]";
 }
 
 // The profile a query names: ?id=, or the newest of ?kind= (default: the
@@ -125,7 +114,7 @@ void PageEndpoints::serve_kinds(httplib::Response& res) const {
     first = false;
     append_string(out, k.name);
     out += ",\"sample_types\":";
-    append_value_types(out, k.sample_types);
+    append_sample_types_json(out, k.sample_types);
     out += ",\"default_sample_type\":";
     append_string(out, k.default_sample_type);
     out += "}";
@@ -176,7 +165,7 @@ void PageEndpoints::serve_profiles(const httplib::Request& req, httplib::Respons
     out += ",\"duration_ns\":";
     append_number(out, p.metadata.duration_ns);
     out += ",\"sample_types\":";
-    append_value_types(out, p.sample_types);
+    append_sample_types_json(out, p.sample_types);
     out += ",\"totals\":[";
     for (std::size_t i = 0; i < p.sample_types.size(); ++i) {
       if (i) out += ",";

@@ -17,9 +17,8 @@
 // from /ui/, and names from profiles reach the DOM as text only.
 #pragma once
 
-#include <string_view>
-
 #include "http/collections.h"
+#include "http/endpoints.h"
 #include "http/profile_store.h"
 
 namespace httplib {
@@ -30,14 +29,7 @@ struct Response;
 
 namespace profbufd::http {
 
-inline constexpr std::string_view kUiPrefix = "/ui/";
-inline constexpr std::string_view kApiKindsPath = "/api/kinds";
-inline constexpr std::string_view kApiAboutPath = "/api/about";
-inline constexpr std::string_view kApiProfilesPath = "/api/profiles";
-inline constexpr std::string_view kApiFlameGraphPath = "/api/flamegraph";
-inline constexpr std::string_view kApiProfilePath = "/api/profile";
-inline constexpr std::string_view kApiCollectPath = "/api/collect";
-
+// The paths (kUiPrefix, kApi*Path) are in http/endpoints.h, with the others.
 class PageEndpoints {
  public:
   // Both must outlive this object; `collections` bounds and cancels the

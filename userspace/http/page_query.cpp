@@ -1,7 +1,6 @@
 #include "http/page_query.h"
 
 #include <algorithm>
-#include <array>
 #include <string_view>
 
 #include "http/profile_query.h"
@@ -9,28 +8,9 @@
 namespace profbufd::http {
 namespace {
 
-Error bad(std::string_view name, std::string_view value, std::string why, std::string hint) {
-  // Echoed into the response: one short line whatever the client sent.
-  std::string shown(value.substr(0, 32));
-  if (value.size() > 32) shown += "...";
-  std::replace_if(shown.begin(), shown.end(),
-                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }, '?');
-  return make_error(ExitCode::kUsage, std::string(name) + "=" + shown, std::move(why),
-                    std::move(hint));
-}
-
-bool whole_number(std::string_view text, std::uint64_t max, std::uint64_t& out) {
-  if (text.empty() || text.size() > 20) return false;
-  std::uint64_t v = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return false;
-    const auto d = static_cast<std::uint64_t>(c - '0');
-    if (v > (max - d) / 10) return false;
-    v = v * 10 + d;
-  }
-  out = v;
-  return true;
-}
+using query::bad;
+using query::once;
+using query::whole_number;
 
 // Names of kinds, sample types and label keys: short, and plain.
 bool plain_name(std::string_view s, std::size_t max, bool dots) {
@@ -38,13 +18,6 @@ bool plain_name(std::string_view s, std::size_t max, bool dots) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
            c == '_' || (dots && c == '.');
   });
-}
-
-Status once(const std::multimap<std::string, std::string>& params, const char* name) {
-  if (params.count(name) > 1)
-    return make_error(ExitCode::kUsage, name, "given more than once",
-                      std::string("give ") + name + "= once");
-  return ok_status();
 }
 
 Status parse_number(const std::multimap<std::string, std::string>& params, const char* name,
@@ -93,16 +66,7 @@ Status parse_names(const std::multimap<std::string, std::string>& params, PageQu
       return bad("type", it->second, "not a sample type", "e.g. type=cpu or type=samples");
     q.type = it->second;
   }
-  if (auto it = params.find("format"); it != params.end()) {
-    constexpr std::array<OutputFormat, 3> kFormats = {OutputFormat::kPprof, OutputFormat::kJson,
-                                                      OutputFormat::kFolded};
-    const auto f = std::find_if(kFormats.begin(), kFormats.end(),
-                                [&](OutputFormat k) { return format_name(k) == it->second; });
-    if (f == kFormats.end())
-      return bad("format", it->second, "unknown format", "use pprof, json or folded");
-    q.format = *f;
-  }
-  return ok_status();
+  return query::parse_format(params, q.format);
 }
 
 }  // namespace

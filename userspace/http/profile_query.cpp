@@ -7,36 +7,59 @@
 #include "cgroup/cgroup_arg.h"
 
 namespace profbufd::http {
-namespace {
 
-Error bad(const std::string& name, const std::string& value, std::string why, std::string hint) {
-  // The value is echoed into the response; keep the line one line and short
-  // whatever the client sent.
-  std::string shown = value.size() > 32 ? value.substr(0, 32) + "..." : value;
+namespace query {
+
+Error bad(std::string_view name, std::string_view value, std::string why, std::string hint) {
+  std::string shown(value.substr(0, 32));
+  if (value.size() > 32) shown += "...";
   std::replace_if(shown.begin(), shown.end(),
                   [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }, '?');
-  return make_error(ExitCode::kUsage, name + "=" + shown, std::move(why), std::move(hint));
+  return make_error(ExitCode::kUsage, std::string(name) + "=" + shown, std::move(why),
+                    std::move(hint));
 }
 
-// Digits only, no sign, no spaces; false when not a number or above `max`.
-bool parse_bounded(std::string_view text, std::uint64_t max, std::uint64_t& out) {
+Status once(const std::multimap<std::string, std::string>& params, std::string_view name) {
+  const std::string n(name);
+  if (params.count(n) > 1)
+    return make_error(ExitCode::kUsage, n, "given more than once", "give " + n + "= once");
+  return ok_status();
+}
+
+bool whole_number(std::string_view text, std::uint64_t max, std::uint64_t& out) {
   if (text.empty()) return false;
   std::uint64_t v = 0;
   for (char c : text) {
     if (c < '0' || c > '9') return false;
-    v = v * 10 + static_cast<std::uint64_t>(c - '0');
-    if (v > max) return false;
+    const auto d = static_cast<std::uint64_t>(c - '0');
+    if (d > max || v > (max - d) / 10) return false;
+    v = v * 10 + d;
   }
   out = v;
   return true;
 }
 
-Status once(const std::multimap<std::string, std::string>& params, const std::string& name) {
-  if (params.count(name) > 1) {
-    return make_error(ExitCode::kUsage, name, "given more than once", "give " + name + "= once");
-  }
+Status parse_format(const std::multimap<std::string, std::string>& params, OutputFormat& out) {
+  if (auto s = once(params, "format"); !s) return s;
+  const auto it = params.find("format");
+  if (it == params.end()) return ok_status();
+  constexpr std::array<OutputFormat, 3> kFormats = {OutputFormat::kPprof, OutputFormat::kJson,
+                                                    OutputFormat::kFolded};
+  const auto known = std::find_if(kFormats.begin(), kFormats.end(),
+                                  [&](OutputFormat f) { return format_name(f) == it->second; });
+  if (known == kFormats.end())
+    return bad("format", it->second, "unknown format", "use pprof, json or folded");
+  out = *known;
   return ok_status();
 }
+
+}  // namespace query
+
+namespace {
+
+using query::bad;
+using query::once;
+using query::whole_number;
 
 // Adds `value` to `out` unless present; more than kMaxQuerySelectors is an error.
 Status add_distinct(std::vector<std::string>& out, const std::string& name, std::string value,
@@ -91,7 +114,7 @@ Result<ProfileQuery> parse_profile_query(const std::multimap<std::string, std::s
       return bad("seconds", it->second, "not a whole number of seconds",
                  "use " + seconds_range + ", e.g. seconds=30");
     }
-    if (!parse_bounded(it->second, static_cast<std::uint64_t>(kMaxProfileSeconds.count()), n)) {
+    if (!whole_number(it->second, static_cast<std::uint64_t>(kMaxProfileSeconds.count()), n)) {
       return bad("seconds", it->second,
                  "above the maximum of " + std::to_string(kMaxProfileSeconds.count()),
                  "use " + seconds_range);
@@ -103,7 +126,7 @@ Result<ProfileQuery> parse_profile_query(const std::multimap<std::string, std::s
   const auto [first, last] = params.equal_range("pid");
   for (auto it = first; it != last; ++it) {
     std::uint64_t n = 0;
-    if (!parse_bounded(it->second, kMaxQueryPid, n) || n == 0) {
+    if (!whole_number(it->second, kMaxQueryPid, n) || n == 0) {
       return bad("pid", it->second, "not a process id",
                  "use a whole number from 1 to " + std::to_string(kMaxQueryPid));
     }
@@ -118,17 +141,7 @@ Result<ProfileQuery> parse_profile_query(const std::multimap<std::string, std::s
 
   if (Status s = parse_selectors(params, q); !s) return s.error();
 
-  if (auto s = once(params, "format"); !s) return s.error();
-  if (auto it = params.find("format"); it != params.end()) {
-    constexpr std::array<OutputFormat, 3> kFormats = {OutputFormat::kPprof, OutputFormat::kJson,
-                                                      OutputFormat::kFolded};
-    const auto known = std::find_if(kFormats.begin(), kFormats.end(),
-                                    [&](OutputFormat f) { return format_name(f) == it->second; });
-    if (known == kFormats.end()) {
-      return bad("format", it->second, "unknown format", "use pprof, json or folded");
-    }
-    q.format = *known;
-  }
+  if (Status s = query::parse_format(params, q.format); !s) return s.error();
   return q;
 }
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/error.h"
@@ -50,5 +51,24 @@ struct ProfileQuery {
 // - other names are ignored, as Go's handler ignores them.
 // Errors are ExitCode::kUsage; Error::line() is the one-line reason for the 400.
 Result<ProfileQuery> parse_profile_query(const std::multimap<std::string, std::string>& params);
+
+// How both queries (this one and the page's, http/page_query.h) read their
+// parameters.
+namespace query {
+
+// The kUsage error for a bad `name`=`value`; the value is echoed into the
+// response, so it is cut to 32 bytes and its control bytes become '?'.
+Error bad(std::string_view name, std::string_view value, std::string why, std::string hint);
+
+// A kUsage error when `name` is given more than once.
+Status once(const std::multimap<std::string, std::string>& params, std::string_view name);
+
+// Digits only (no sign, no spaces), at most `max`; false otherwise.
+bool whole_number(std::string_view text, std::uint64_t max, std::uint64_t& out);
+
+// format=: pprof, json or folded, at most once; `out` unchanged without one.
+Status parse_format(const std::multimap<std::string, std::string>& params, OutputFormat& out);
+
+}  // namespace query
 
 }  // namespace profbufd::http

@@ -6,16 +6,10 @@
 
 namespace profbufd {
 
-std::vector<std::uint32_t> parse_nspid(std::string_view text) {
-  std::size_t at = 0;
-  while (at < text.size() && !text.substr(at).starts_with("NSpid:")) {
-    const std::size_t nl = text.find('\n', at);
-    if (nl == std::string_view::npos) return {};
-    at = nl + 1;
-  }
-  if (at >= text.size()) return {};
-  std::string_view line = text.substr(at + 6);
-  line = line.substr(0, line.find('\n'));
+namespace {
+
+// "\t7\t3\t1" -> {7, 3, 1}; empty when a field is not a number.
+std::vector<std::uint32_t> parse_pids(std::string_view line) {
   std::vector<std::uint32_t> pids;
   while (!line.empty()) {
     const std::size_t start = line.find_first_not_of(" \t");
@@ -29,6 +23,16 @@ std::vector<std::uint32_t> parse_nspid(std::string_view text) {
     line.remove_prefix(static_cast<std::size_t>(end - line.data()));
   }
   return pids;
+}
+
+}  // namespace
+
+std::vector<std::uint32_t> parse_nspid(std::string_view text) {
+  constexpr std::string_view kKey = "NSpid:";
+  while (!text.empty())
+    if (const std::string_view line = next_line(text); line.starts_with(kKey))
+      return parse_pids(line.substr(kKey.size()));
+  return {};
 }
 
 ProcessIdentity read_process_identity(std::uint32_t pid, const std::string& procfs_root) {

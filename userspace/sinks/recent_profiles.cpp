@@ -27,21 +27,6 @@ std::uint64_t RecentProfiles::add(std::shared_ptr<const Profile> profile) {
   return id;
 }
 
-std::vector<std::shared_ptr<const Profile>> RecentProfiles::list() const {
-  std::lock_guard lock(mu_);
-  std::vector<std::shared_ptr<const Profile>> out;
-  out.reserve(entries_.size());
-  for (const Entry& e : entries_) out.push_back(e.profile);
-  return out;
-}
-
-std::shared_ptr<const Profile> RecentProfiles::latest(std::string_view kind) const {
-  std::lock_guard lock(mu_);
-  for (auto it = entries_.rbegin(); it != entries_.rend(); ++it)
-    if (it->profile->metadata.kind == kind) return it->profile;
-  return nullptr;
-}
-
 std::vector<RecentProfiles::Stored> RecentProfiles::entries() const {
   std::lock_guard lock(mu_);
   std::vector<Stored> out;
@@ -50,7 +35,7 @@ std::vector<RecentProfiles::Stored> RecentProfiles::entries() const {
   return out;
 }
 
-RecentProfiles::Stored RecentProfiles::latest_entry(std::string_view kind) const {
+RecentProfiles::Stored RecentProfiles::latest(std::string_view kind) const {
   std::lock_guard lock(mu_);
   for (auto it = entries_.rbegin(); it != entries_.rend(); ++it)
     if (it->profile->metadata.kind == kind) return Stored{it->id, it->profile};

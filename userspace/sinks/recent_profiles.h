@@ -42,11 +42,9 @@ class RecentProfiles final : public Sink {
   };
 
   // Oldest first.
-  std::vector<std::shared_ptr<const Profile>> list() const;
   std::vector<Stored> entries() const;
-  // The newest profile of `kind`, or null.
-  std::shared_ptr<const Profile> latest(std::string_view kind) const;
-  Stored latest_entry(std::string_view kind) const;
+  // The newest profile of `kind`; a null profile when there is none.
+  Stored latest(std::string_view kind) const;
   // The profile stored with `id`, if it is still held.
   Stored find(std::uint64_t id) const;
 

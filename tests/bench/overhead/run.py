@@ -53,13 +53,10 @@ import profilers
 import report
 import runner
 import unwind_section
+from runner import loadavg, log
 
 SECTIONS = ("compare", "maxfreq", "steady", "churn", "unwind")
 MAXFREQ_CANDIDATES = (999, 1999, 4999, 9999, 19999, 49999, 99999)
-
-
-def log(msg: str) -> None:
-    print(f"bench-overhead: {msg}", file=sys.stderr, flush=True)
 
 
 def kernel_config() -> Optional[str]:
@@ -82,10 +79,6 @@ def irq_note() -> str:
         return ("(this kernel has CONFIG_IRQ_TIME_ACCOUNTING, so interrupt time, where the samplers run, is NOT "
                 "in the workload's CPU time: this column then shows only indirect costs)")
     return "(charged to the interrupted task: this kernel has no CONFIG_IRQ_TIME_ACCOUNTING)"
-
-
-def loadavg() -> str:
-    return " ".join(f"{v:.2f}" for v in parsers.parse_loadavg(Path("/proc/loadavg").read_text()))
 
 
 class Bench:

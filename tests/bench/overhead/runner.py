@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -28,6 +29,15 @@ import parsers
 
 
 BPF_PROG_TYPE_PERF_EVENT = 7  # include/uapi/linux/bpf.h
+
+
+def log(msg: str) -> None:
+    print(f"bench-overhead: {msg}", file=sys.stderr, flush=True)
+
+
+def loadavg() -> str:
+    """The 1, 5 and 15 minute load averages, as the report gives them."""
+    return " ".join(f"{v:.2f}" for v in parsers.parse_loadavg(Path("/proc/loadavg").read_text()))
 
 
 class BenchError(Exception):

@@ -10,7 +10,6 @@ line, then one line per frame, leaf first, blank line between samples).
 from __future__ import annotations
 
 import json
-import statistics
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
@@ -92,8 +91,3 @@ def perf_script_stacks(text: str, comm: str) -> list[tuple[list[str], int]]:
             functions.append(sym)
         out.append((functions, 1))
     return out
-
-
-def median(values: Iterable[Optional[float]]) -> Optional[float]:
-    vs = [v for v in values if v is not None]
-    return statistics.median(vs) if vs else None

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import resource
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,7 +132,7 @@ class UnwindSection:
     def run(self) -> list[str]:
         a, b = self.a, self.bench
         chosen = [v for v in variants(b.build) if not v.profiler.available()]
-        load_start = runner_loadavg()
+        load_start = runner.loadavg()
         results: dict[str, list[UnwindRun]] = {v.profiler.name: [] for v in chosen}
         work = Processes([str(b.program("unwind_nofp")), "deep", "16"], b.cpus)
         try:
@@ -146,9 +145,9 @@ class UnwindSection:
                     r = v.result(run, workdir, WORKLOAD_COMM)
                     b.record("unwind", run)
                     results[v.profiler.name].append(r)
-                    log(f"unwind rep {rep + 1}/{a.reps}: {v.profiler.name}: cpu {run.cpu_s:.2f} s, "
-                          f"bpf {report._us(run.bpf_ns_per_sample)}, entry {report._fmt(r.shape.entry_pct, '.1f')}%, "
-                          f"depth {r.shape.median_depth}, {r.output_bytes / 1e6:.2f} MB")
+                    runner.log(f"unwind rep {rep + 1}/{a.reps}: {v.profiler.name}: cpu {run.cpu_s:.2f} s, "
+                               f"bpf {report._us(run.bpf_ns_per_sample)}, entry {report._fmt(r.shape.entry_pct, '.1f')}%, "
+                               f"depth {r.shape.median_depth}, {r.output_bytes / 1e6:.2f} MB")
         finally:
             work.close()
         rows = [_row(v.profiler.label, results[v.profiler.name]) for v in chosen]
@@ -157,7 +156,7 @@ class UnwindSection:
             "",
             f"`unwind_nofp deep 16` (-O2 -fomit-frame-pointer, about 24 user frames) on each of the {b.cpus} CPUs, "
             f"cpu-clock, {a.seconds:g} s runs, median of {a.reps}, interleaved. Load average before {load_start}, "
-            f"after {runner_loadavg()}.",
+            f"after {runner.loadavg()}.",
             "",
             "| profiler | profiler CPU | BPF time / sample | total cost | perf script CPU | bytes written "
             "| workload samples reaching _start | median user depth | workload samples |",
@@ -201,12 +200,3 @@ class UnwindSection:
             *rows,
             "",
         ]
-
-
-def log(msg: str) -> None:
-    print(f"bench-overhead: {msg}", file=sys.stderr, flush=True)
-
-
-def runner_loadavg() -> str:
-    with open("/proc/loadavg") as f:
-        return " ".join(f.read().split()[:3])

@@ -199,7 +199,7 @@ TEST(Pipeline, FileProfilesAlsoReachTheStoreOfRecentProfiles) {
   buf.close();
   p.finish(kS);
   ASSERT_EQ(p.recent().size(), 1u);
-  EXPECT_EQ(p.recent().latest("cpu")->metadata.duration_ns, static_cast<std::int64_t>(kS));
+  EXPECT_EQ(p.recent().latest("cpu").profile->metadata.duration_ns, static_cast<std::int64_t>(kS));
   EXPECT_EQ(p.file_sink()->profiles_written(), 1u);
 }
 

@@ -2,9 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
-
+#include "../cgroup/fake_cgroup.h"
 #include "../scratch_dir.h"
 
 namespace profbufd {
@@ -13,10 +11,8 @@ namespace {
 class SettingsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    for (const char* c : {"", "/system.slice/nginx.service", "/libpod_parent"}) {
-      std::filesystem::create_directories(mount() + c);
-      std::ofstream(mount() + c + "/cgroup.procs") << "";
-    }
+    for (const char* c : {"", "/system.slice/nginx.service", "/libpod_parent"})
+      test::make_cgroup(mount() + c);
     env_.cgroup2_mount = mount();
     env_.max_sample_rate = dir_.file("max_sample_rate", "1000\n");
   }

@@ -9,10 +9,10 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "../scratch_dir.h"
+#include "fake_cgroup.h"
 #include "cgroup/cgroup_arg.h"
 #include "cgroup/cgroup_mounts.h"
 #include "cgroup/cgroup_walk.h"
@@ -22,16 +22,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kId = "4b6a08aaa2e993a545800fb6d162daab1d8479739c3c0994ab219532e70dbafc";
-
-// A cgroup directory: a cgroup.procs file inside, as cgroupfs has.
-std::uint64_t make_cgroup(const std::string& dir) {
-  fs::create_directories(dir);
-  std::ofstream(dir + "/cgroup.procs") << "";
-  struct stat st {};
-  EXPECT_EQ(::stat(dir.c_str(), &st), 0);
-  return st.st_ino;
-}
+using test::make_cgroup;
+const std::string& kId = test::kContainerId;
 
 TEST(CgroupWalk, ListsEveryDirectoryWithItsIdRootFirst) {
   test::ScratchDir d;
@@ -149,6 +141,14 @@ TEST(CgroupArg, TakesADirectoryUnderTheMountOrAProcPath) {
   ASSERT_TRUE(root.ok());
   EXPECT_EQ(root->path, "/");
   EXPECT_EQ(root->dir, d.path());
+}
+
+TEST(CgroupArg, PathUnderMountIsThePathAsProcPrintsIt) {
+  EXPECT_EQ(path_under_mount("/sys/fs/cgroup/a/b", "/sys/fs/cgroup"), "/a/b");
+  EXPECT_EQ(path_under_mount("/sys/fs/cgroup", "/sys/fs/cgroup"), "/");
+  EXPECT_EQ(path_under_mount("/sys/fs/cgroupx/a", "/sys/fs/cgroup"), std::nullopt);
+  EXPECT_EQ(path_under_mount("/system.slice", "/sys/fs/cgroup"), std::nullopt);
+  EXPECT_EQ(path_under_mount("/system.slice", ""), std::nullopt);
 }
 
 TEST(CgroupArg, RefusesWhatIsNoCgroup) {

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace profbufd {
 namespace {
@@ -31,6 +33,16 @@ TEST(FileText, ReadsProcfsFilesWhoseSizeIsZero) {
   const FileText f = read_file_text("/proc/self/status");
   ASSERT_EQ(f.err, 0);
   EXPECT_NE(f.text.find("Pid:"), std::string::npos);
+}
+
+TEST(FileText, NextLineTakesEachLineBlankOnesAndAnUnendedLastOneToo) {
+  std::string_view text = "a\n\nb c\nlast";
+  std::vector<std::string_view> lines;
+  while (!text.empty()) lines.push_back(next_line(text));
+  EXPECT_EQ(lines, (std::vector<std::string_view>{"a", "", "b c", "last"}));
+  text = "one\n";
+  EXPECT_EQ(next_line(text), "one");
+  EXPECT_TRUE(text.empty());
 }
 
 }  // namespace

@@ -5,14 +5,12 @@
 #include "model/labeler.h"
 
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 
+#include "../cgroup/fake_cgroup.h"
 #include "../scratch_dir.h"
 #include "cgroup/proc_cgroup.h"
 #include "kinds/cpu/cpu_kind.h"
@@ -23,17 +21,8 @@
 namespace profbufd {
 namespace {
 
-namespace fs = std::filesystem;
-
-const std::string kId = "4b6a08aaa2e993a545800fb6d162daab1d8479739c3c0994ab219532e70dbafc";
-
-std::uint64_t make_cgroup(const std::string& dir) {
-  fs::create_directories(dir);
-  std::ofstream(dir + "/cgroup.procs") << "";
-  struct stat st {};
-  EXPECT_EQ(::stat(dir.c_str(), &st), 0);
-  return st.st_ino;
-}
+using test::make_cgroup;
+const std::string& kId = test::kContainerId;
 
 class LabelerTest : public ::testing::Test {
  protected:

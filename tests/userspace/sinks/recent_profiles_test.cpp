@@ -32,9 +32,9 @@ TEST(RecentProfiles, IdsFollowArrivalAndOutliveNoEviction) {
   EXPECT_EQ(store.find(1).profile, nullptr) << "evicted";
   EXPECT_EQ(store.find(2).profile->metadata.kind, "block");
   EXPECT_EQ(store.find(4).profile, nullptr);
-  EXPECT_EQ(store.latest_entry("cpu").id, 3u);
-  EXPECT_EQ(store.latest_entry("block").id, 2u);
-  EXPECT_EQ(store.latest_entry("mutex").profile, nullptr);
+  EXPECT_EQ(store.latest("cpu").id, 3u);
+  EXPECT_EQ(store.latest("block").id, 2u);
+  EXPECT_EQ(store.latest("mutex").profile, nullptr);
 }
 
 TEST(ProfileBytes, GrowWithTheProfile) {
@@ -48,9 +48,9 @@ TEST(RecentProfiles, KeepsTheNewestWithinTheCountBound) {
   for (int i = 0; i < 5; ++i) store.on_profile(profile("cpu", 1, i));
   ASSERT_EQ(store.size(), 3u);
   EXPECT_EQ(store.evicted(), 2u);
-  const auto all = store.list();
-  EXPECT_EQ(all.front()->metadata.start_unix_ns, 2);
-  EXPECT_EQ(all.back()->metadata.start_unix_ns, 4);
+  const auto all = store.entries();
+  EXPECT_EQ(all.front().profile->metadata.start_unix_ns, 2);
+  EXPECT_EQ(all.back().profile->metadata.start_unix_ns, 4);
 }
 
 TEST(RecentProfiles, BoundedByBytesButKeepsTheNewestAlone) {
@@ -61,27 +61,27 @@ TEST(RecentProfiles, BoundedByBytesButKeepsTheNewestAlone) {
   EXPECT_LE(store.bytes(), 2 * one + one / 2);
   store.on_profile(profile("cpu", 10000, 9));  // alone above the bound
   EXPECT_EQ(store.size(), 1u);
-  EXPECT_EQ(store.latest("cpu")->metadata.start_unix_ns, 9);
-  EXPECT_EQ(store.bytes(), approximate_bytes(*store.latest("cpu")));
+  EXPECT_EQ(store.latest("cpu").profile->metadata.start_unix_ns, 9);
+  EXPECT_EQ(store.bytes(), approximate_bytes(*store.latest("cpu").profile));
 }
 
 TEST(RecentProfiles, LatestOfAKind) {
   RecentProfiles store;
-  EXPECT_EQ(store.latest("cpu"), nullptr);
+  EXPECT_EQ(store.latest("cpu").profile, nullptr);
   store.on_profile(profile("cpu", 1, 1));
   store.on_profile(profile("block", 1, 2));
-  EXPECT_EQ(store.latest("cpu")->metadata.start_unix_ns, 1);
-  EXPECT_EQ(store.latest("block")->metadata.start_unix_ns, 2);
-  EXPECT_EQ(store.latest("mutex"), nullptr);
+  EXPECT_EQ(store.latest("cpu").profile->metadata.start_unix_ns, 1);
+  EXPECT_EQ(store.latest("block").profile->metadata.start_unix_ns, 2);
+  EXPECT_EQ(store.latest("mutex").profile, nullptr);
 }
 
 TEST(RecentProfiles, AReaderKeepsItsProfileAfterEviction) {
   RecentProfiles store(1, 1u << 30);
   store.on_profile(profile("cpu", 5, 1));
-  const auto held = store.latest("cpu");
+  const auto held = store.latest("cpu").profile;
   store.on_profile(profile("cpu", 5, 2));
   EXPECT_EQ(held->samples.size(), 5u);
-  EXPECT_EQ(store.latest("cpu")->metadata.start_unix_ns, 2);
+  EXPECT_EQ(store.latest("cpu").profile->metadata.start_unix_ns, 2);
 }
 
 }  // namespace

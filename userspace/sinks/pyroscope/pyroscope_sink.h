@@ -30,6 +30,7 @@
 // condition variable, which finish() signals).
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -39,6 +40,7 @@
 #include <mutex>
 #include <random>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -61,11 +63,17 @@ struct PushOptions {
   unsigned max_attempts = 5;
 };
 
+// Why a window was not pushed (PushStats::dropped), in the order /metrics
+// lists them: the oldest dropped for a full queue, no success after
+// max_attempts, a 4xx, the flush deadline, the pprof could not be made.
+inline constexpr std::array<std::string_view, 5> kDropReasons = {
+    "queue_full", "retries_exhausted", "rejected", "shutdown", "encoding"};
+
 struct PushStats {
   std::map<std::string, std::uint64_t> requests;  // by HTTP status, or "error"
   std::uint64_t bytes = 0;                        // request bodies the server accepted
   std::uint64_t queue_bytes = 0;                  // waiting to be sent (not the one in flight)
-  std::map<std::string, std::uint64_t> dropped;   // windows, by reason
+  std::map<std::string, std::uint64_t> dropped;   // windows, by kDropReasons
   std::uint64_t windows_sent = 0;
   bool legacy_ingest = false;                     // the server only knows /ingest
 };
