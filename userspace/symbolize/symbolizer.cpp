@@ -13,6 +13,8 @@ namespace profbufd {
 using symbolize::ElfSymbols;
 using symbolize::KernelSymbols;
 using symbolize::LruCache;
+using symbolize::NameSource;
+using symbolize::UnnamedReason;
 
 namespace {
 
@@ -49,6 +51,8 @@ struct Symbolizer::CachedFrame {
   std::shared_ptr<const ModuleInfo> module;  // never null
   std::uint64_t offset = 0;
   bool resolved = false;
+  NameSource source = NameSource::kElf;                // when resolved
+  UnnamedReason unnamed = UnnamedReason::kNoMapping;  // when not
 };
 
 struct Symbolizer::BinaryKey {
@@ -116,22 +120,14 @@ SymbolizedFrame Symbolizer::kernel(std::uint64_t addr) {
 SymbolizedFrame Symbolizer::user(std::uint32_t pid, const ProcessMaps& maps, std::uint64_t addr) {
   std::lock_guard lock(mu_);
   const MapEntry* m = maps.find(addr);
-  if (m == nullptr) {
-    ++stats_.misses;
-    SymbolizedFrame f;
-    f.function = with_offset(kUnknownModule, addr);
-    f.module = kUnknownModule;
-    f.offset = addr;
-    return f;
-  }
+  if (m == nullptr)
+    return unnamed_locked(std::string(kUnknownModule), addr, UnnamedReason::kNoMapping);
 
   SymbolizedFrame f;
   if (!m->is_file()) {
     // [vdso], JIT code and other anonymous text: no file to read symbols from.
-    ++stats_.misses;
-    f.module = m->path.empty() ? std::string(kAnonModule) : m->path;
-    f.offset = addr - m->start;
-    f.function = with_offset(f.module, f.offset);
+    f = unnamed_locked(m->path.empty() ? std::string(kAnonModule) : m->path, addr - m->start,
+                       UnnamedReason::kAnonymous);
   } else {
     const std::uint64_t file_offset = addr - m->start + m->offset;
     const AddressKey key{(std::uint64_t{m->dev_major} << 32) | m->dev_minor, m->inode,
@@ -204,9 +200,11 @@ Symbolizer::CachedFrame Symbolizer::symbolize_kernel_locked(std::uint64_t addr) 
       c.function = std::string(sym->name);
       c.module = kernel_module_locked(sym->module);
       c.resolved = true;
+      c.source = NameSource::kKernel;
       return c;
     }
   }
+  c.unnamed = kernel_ ? UnnamedReason::kNoSymbol : UnnamedReason::kKernelUnavailable;
   c.module = kernel_module_locked(symbolize::kKernelModule);
   c.function = with_offset(symbolize::kKernelModule, addr);
   return c;
@@ -252,10 +250,12 @@ std::pair<Symbolizer::CachedFrame, bool> Symbolizer::symbolize_file_locked(
       if (const auto sym = b.symbols->find(*vaddr)) {
         c.function = symbolize::demangle(sym->name);
         c.resolved = true;
+        c.source = NameSource::kElf;
         return {std::move(c), loaded};
       }
     }
   }
+  c.unnamed = loaded ? UnnamedReason::kNoSymbol : UnnamedReason::kUnreadable;
   c.function = with_offset(c.module->name, c.offset);
   return {std::move(c), loaded};
 }
@@ -272,14 +272,37 @@ const Symbolizer::CachedFrame& Symbolizer::remember_locked(const AddressKey& key
 }
 
 SymbolizedFrame Symbolizer::finish_locked(const CachedFrame& c) {
-  ++(c.resolved ? stats_.hits : stats_.misses);
   SymbolizedFrame f;
   f.function = c.function;
   f.module = c.module->name;
   f.offset = c.offset;
   f.build_id = c.module->build_id;
   f.resolved = c.resolved;
+  f.source = c.source;
+  f.unnamed = c.unnamed;
+  count_locked(f);
   return f;
+}
+
+SymbolizedFrame Symbolizer::unnamed_locked(std::string module, std::uint64_t offset,
+                                           UnnamedReason why) {
+  SymbolizedFrame f;
+  f.function = with_offset(module, offset);
+  f.module = std::move(module);
+  f.offset = offset;
+  f.unnamed = why;
+  count_locked(f);
+  return f;
+}
+
+void Symbolizer::count_locked(const SymbolizedFrame& f) {
+  if (f.resolved) {
+    ++stats_.hits;
+    ++stats_.named[static_cast<std::size_t>(f.source)];
+  } else {
+    ++stats_.misses;
+    ++stats_.unnamed[static_cast<std::size_t>(f.unnamed)];
+  }
 }
 
 }  // namespace profbufd

@@ -29,6 +29,7 @@
 // /metrics scrapes on HTTP threads meanwhile.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -41,6 +42,7 @@
 #include "symbolize/elf_symbols.h"
 #include "symbolize/kallsyms.h"
 #include "symbolize/lru_cache.h"
+#include "symbolize/name_source.h"
 #include "process/proc_maps.h"
 
 namespace profbufd {
@@ -57,6 +59,8 @@ struct SymbolizedFrame {
   std::uint64_t map_start = 0, map_limit = 0, map_offset = 0;  // the executable mapping
                                                                // holding the address; 0 for kernel
   bool resolved = false;
+  symbolize::NameSource source = symbolize::NameSource::kElf;  // when resolved
+  symbolize::UnnamedReason unnamed = symbolize::UnnamedReason::kNoMapping;  // when not
 };
 
 class Symbolizer {
@@ -72,10 +76,13 @@ class Symbolizer {
     std::size_t max_address_bytes = 4u << 20;
   };
 
-  // Counters since construction. hits + misses == frames returned.
+  // Counters since construction. hits + misses == frames returned; named sums
+  // to hits and unnamed to misses.
   struct Stats {
     std::uint64_t hits = 0;        // frames returned resolved
     std::uint64_t misses = 0;      // frames returned unresolved
+    std::array<std::uint64_t, symbolize::kNameSources> named{};      // hits by source
+    std::array<std::uint64_t, symbolize::kUnnamedReasons> unnamed{};  // misses by reason
     std::uint64_t cache_hits = 0;  // answered from the address cache
     std::uint64_t cache_misses = 0;
     std::uint64_t addresses_evicted = 0;
@@ -128,6 +135,9 @@ class Symbolizer {
   const BinaryEntry& binary_locked(std::uint32_t pid, const MapEntry& m);
   std::shared_ptr<const ModuleInfo> kernel_module_locked(std::string_view name);
   SymbolizedFrame finish_locked(const CachedFrame& c);
+  SymbolizedFrame unnamed_locked(std::string module, std::uint64_t offset,
+                                 symbolize::UnnamedReason why);
+  void count_locked(const SymbolizedFrame& f);
   const CachedFrame& remember_locked(const AddressKey& key, CachedFrame c);
 
   const Options options_;
