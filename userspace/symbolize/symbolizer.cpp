@@ -1,5 +1,7 @@
 #include "symbolize/symbolizer.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <functional>
 #include <utility>
@@ -210,6 +212,17 @@ Symbolizer::CachedFrame Symbolizer::symbolize_kernel_locked(std::uint64_t addr) 
   return c;
 }
 
+std::vector<std::string> Symbolizer::debug_roots(std::uint32_t pid) const {
+  if (options_.debug_dir.empty()) return {};
+  if (options_.procfs_root.empty()) return {""};
+  // A process in the host's mount namespace would only repeat the host's paths.
+  const std::string root = options_.procfs_root + "/" + std::to_string(pid) + "/root";
+  char target[2];
+  const ssize_t n = ::readlink(root.c_str(), target, sizeof target);
+  if (n == 1 && target[0] == '/') return {""};
+  return {root, ""};
+}
+
 const Symbolizer::BinaryEntry& Symbolizer::binary_locked(std::uint32_t pid, const MapEntry& m) {
   BinaryKey key{m.dev_major, m.dev_minor, m.inode, m.path};
   if (const BinaryEntry* e = binaries_->get(key)) {
@@ -220,8 +233,15 @@ const Symbolizer::BinaryEntry& Symbolizer::binary_locked(std::uint32_t pid, cons
   std::string build_id;
   std::size_t weight = sizeof(BinaryEntry) + m.path.size();
   auto fd = symbolize::open_mapped_file(options_.procfs_root, pid, m);
+  const std::vector<std::string> roots = debug_roots(pid);
+  const symbolize::DebugOpener debug = [&](std::string_view build_id,
+                                           const std::optional<symbolize::DebugLink>& link) {
+    return symbolize::open_debug_file(
+        symbolize::debug_file_candidates(roots, options_.debug_dir, build_id, m.path, link),
+        link ? link->crc : 0);
+  };
   Result<ElfSymbols> loaded =
-      fd ? ElfSymbols::load_fd(fd->get(), m.path) : Result<ElfSymbols>(fd.error());
+      fd ? ElfSymbols::load_fd(fd->get(), m.path, debug) : Result<ElfSymbols>(fd.error());
   if (loaded) {
     ++stats_.binaries_loaded;
     build_id = loaded->build_id();
@@ -250,7 +270,7 @@ std::pair<Symbolizer::CachedFrame, bool> Symbolizer::symbolize_file_locked(
       if (const auto sym = b.symbols->find(*vaddr)) {
         c.function = symbolize::demangle(sym->name);
         c.resolved = true;
-        c.source = NameSource::kElf;
+        c.source = sym->from_debug_file ? NameSource::kDebugFile : NameSource::kElf;
         return {std::move(c), loaded};
       }
     }

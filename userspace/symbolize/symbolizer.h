@@ -5,7 +5,8 @@
 //                                             first use, kept for the run)
 //   user(pid, maps, addr) --> ProcessMaps::find --> address cache --miss-->
 //       binary cache (LRU of ElfSymbols, keyed by device, inode and path;
-//       opened via procfs_root/<pid>/root or map_files) --> ELF vaddr --> symbol
+//       opened via procfs_root/<pid>/root or map_files; a stripped binary's
+//       separate debug file joins it) --> ELF vaddr --> symbol
 //
 // Cost is per unique address, not per sample: results are kept in a bounded LRU
 // keyed by (file identity, file offset) for user code, so all processes mapping
@@ -37,6 +38,7 @@
 #include <string>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "common/error.h"
 #include "symbolize/elf_symbols.h"
@@ -68,6 +70,9 @@ class Symbolizer {
   struct Options {
     std::string procfs_root = "/proc";  // "" : open mapped paths directly (tests)
     std::size_t max_binaries = 64;      // loaded (or failed) binaries kept
+    // Where separate debug files are looked for (symbolize/debug_file.h), inside
+    // each process's root, then the host's; "" : not at all.
+    std::string debug_dir = std::string(symbolize::kDefaultDebugDir);
     // Memory bounds, sized for the 20 MB RSS budget of a whole run (kallsyms adds
     // 2-5 MB on top): the binary cache by symbol-table bytes, the address cache
     // by entries and by estimated bytes (~200 per entry plus a long name).
@@ -133,6 +138,7 @@ class Symbolizer {
   std::pair<CachedFrame, bool> symbolize_file_locked(std::uint32_t pid, const MapEntry& m,
                                                      std::uint64_t file_offset);
   const BinaryEntry& binary_locked(std::uint32_t pid, const MapEntry& m);
+  std::vector<std::string> debug_roots(std::uint32_t pid) const;
   std::shared_ptr<const ModuleInfo> kernel_module_locked(std::string_view name);
   SymbolizedFrame finish_locked(const CachedFrame& c);
   SymbolizedFrame unnamed_locked(std::string module, std::uint64_t offset,
