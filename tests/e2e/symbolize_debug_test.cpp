@@ -2,14 +2,16 @@
 // debug file (/usr/lib/debug/.build-id/...). sort_in_libc spends its time in
 // qsort's merge sort; msort_with_tmp and the C runtime entry
 // __libc_start_call_main are local symbols, which only the debug file's
-// .symtab names. Every libc frame must be named, and the names counted as
+// .symtab names. Every libc frame outside the PLT must be named, and the names counted as
 // debug_file in the profile and in /metrics. Needs root, BTF and libc6-dbg
 // (make deps).
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstdio>
+#include <algorithm>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -25,6 +27,32 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr std::uint64_t kMinSamples = 200;  // of ~1500 at 499 Hz for 3 s on an idle CPU
+
+// The path of libc.so.6 in `pid`'s maps.
+std::string libc_path(pid_t pid) {
+  std::istringstream maps(slurp("/proc/" + std::to_string(pid) + "/maps"));
+  for (std::string line; std::getline(maps, line);) {
+    const auto slash = line.find('/');
+    if (slash != std::string::npos && line.ends_with("/libc.so.6")) return line.substr(slash);
+  }
+  return "";
+}
+
+// The [start, end) ELF addresses of `path`'s PLT sections (.plt, .plt.got,
+// .plt.sec), as readelf prints them: stubs that no symbol covers, in perf too
+// (it names them by their relocations, "*ABS*+0x...@plt" for libc's).
+std::vector<std::pair<std::uint64_t, std::uint64_t>> plt_ranges(const std::string& path) {
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> out;
+  std::istringstream sections(run({"/usr/bin/readelf", "-SW", path}).out);
+  for (std::string line; std::getline(sections, line);) {
+    std::istringstream f(line.substr(line.find(']') + 1));
+    std::string name, type, addr, off, size;
+    if (!(f >> name >> type >> addr >> off >> size) || !name.starts_with(".plt")) continue;
+    const std::uint64_t a = std::stoull(addr, nullptr, 16);
+    out.emplace_back(a, a + std::stoull(size, nullptr, 16));
+  }
+  return out;
+}
 
 TEST(SymbolizeDebugFileE2E, LibcFramesAreNamedFromLibc6Dbg) {
   PROFBUFD_REQUIRE_BPF_OR_SKIP();
@@ -43,11 +71,17 @@ TEST(SymbolizeDebugFileE2E, LibcFramesAreNamedFromLibc6Dbg) {
 
   const auto stacks = s.profile().of(static_cast<std::uint32_t>(sorter.pid()));
   ASSERT_GE(total_samples(stacks), kMinSamples);
+  const auto plt = plt_ranges(libc_path(sorter.pid()));
+  ASSERT_FALSE(plt.empty());
+  const auto in_plt = [&plt](std::uint64_t a) {
+    return std::any_of(plt.begin(), plt.end(),
+                       [a](const auto& r) { return a >= r.first && a < r.second; });
+  };
   std::uint64_t libc = 0, named = 0;
   std::set<std::string> names;
   for (const Stack& st : stacks) {
     for (const Frame& f : st.user) {
-      if (f.module != "libc.so.6") continue;
+      if (f.module != "libc.so.6" || in_plt(f.offset)) continue;
       libc += st.samples;
       if (f.resolved) named += st.samples;
       names.insert(f.function);
