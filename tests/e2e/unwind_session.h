@@ -24,12 +24,14 @@ struct SessionOptions {
   std::string unwind = "auto";  // --unwind
   unsigned hz = 499;
   std::chrono::seconds duration{5};
+  std::vector<std::string> args;  // more flags
+  std::vector<std::string> env;   // more NAME=value
 };
 
 class ProfbufdSession {
  public:
   explicit ProfbufdSession(const SessionOptions& o)
-      : port_(free_port()), proc_(argv(o, out_.path.string(), port_)) {
+      : port_(free_port()), proc_(argv(o, out_.path.string(), port_), o.env) {
     ready_ = proc_.wait_for_stderr("sampling", std::chrono::seconds(30));
   }
   bool ready() const { return ready_; }
@@ -67,6 +69,7 @@ class ProfbufdSession {
       a.push_back("--pid");
       a.push_back(std::to_string(p));
     }
+    a.insert(a.end(), o.args.begin(), o.args.end());
     return a;
   }
 

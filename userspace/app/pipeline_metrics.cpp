@@ -60,6 +60,15 @@ void symbolizer_metrics(metrics::MetricWriter& w, const Symbolizer& symbolizer) 
   for (std::size_t i = 0; i < symbolize::kUnnamedReasons; ++i)
     w.counter("profbufd_frames_unnamed_total", kUnnamedHelp,
               {{"reason", std::string(symbolize::kUnnamedReasonNames[i])}}, ss.unnamed[i]);
+  constexpr const char* kDebuginfodHelp =
+      "debuginfod requests, by result: found, not_found, failed (unreachable or past "
+      "--debuginfod-timeout: retried for a later profile); all 0 when debuginfod is off";
+  w.counter("profbufd_debuginfod_requests_total", kDebuginfodHelp, {{"result", "found"}},
+            ss.debuginfod.found);
+  w.counter("profbufd_debuginfod_requests_total", kDebuginfodHelp, {{"result", "not_found"}},
+            ss.debuginfod.not_found);
+  w.counter("profbufd_debuginfod_requests_total", kDebuginfodHelp, {{"result", "failed"}},
+            ss.debuginfod.failed);
   constexpr const char* kCacheHelp = "Symbolizer address-cache lookups, by result";
   w.counter("profbufd_symbolization_cache_lookups_total", kCacheHelp, {{"result", "hit"}},
             ss.cache_hits);

@@ -81,10 +81,25 @@ std::string sampling_status(const capture::Capture& capture, const Settings& s) 
   return status;
 }
 
+// The debuginfod client, or null when no server is configured. Sets the
+// client's environment: call before any thread starts.
+std::shared_ptr<symbolize::Debuginfod> make_debuginfod(const cli::Options& o) {
+  symbolize::Debuginfod::Options d;
+  d.urls = o.debuginfod_urls.value_or("");
+  d.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(o.debuginfod_timeout);
+  std::shared_ptr<symbolize::Debuginfod> client = symbolize::Debuginfod::create(d);
+  if (client)
+    log::info("debuginfod: debug files that are not on this host are fetched from " +
+              client->urls() + " (the build IDs of binaries that ran here are sent there)");
+  return client;
+}
+
 PipelineConfig pipeline_config(const cli::Options& o, const CaptureSetup& setup,
                                const SettingsEnv& env,
-                               const std::shared_ptr<pyroscope::PyroscopeSink>& push) {
+                               const std::shared_ptr<pyroscope::PyroscopeSink>& push,
+                               std::shared_ptr<symbolize::Debuginfod> debuginfod) {
   PipelineConfig c;
+  c.symbolizer.debuginfod = std::move(debuginfod);
   capture::Capture& capture = *setup.capture;
   c.buffers = capture.buffers();
   c.drops = [&capture] {
@@ -197,13 +212,14 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
   auto settings = load_settings(options, env);
   if (!settings) return settings.error();
   const cli::Options effective = with_settings(options, *settings);
+  auto debuginfod = make_debuginfod(effective);
   auto opened = open_filtered_capture(effective, *settings);
   if (!opened.ok()) return opened.error();
   CaptureSetup& setup = opened.value();
   capture::Capture& capture = *setup.capture;
   auto push = make_push_sink(options);
   if (!push.ok()) return push.error();
-  Pipeline pipeline(pipeline_config(effective, setup, env, *push));
+  Pipeline pipeline(pipeline_config(effective, setup, env, *push, std::move(debuginfod)));
 
   // HTTP: each profile request is a window of its own; /metrics reads the
   // pipeline's counters at scrape time.

@@ -333,6 +333,37 @@ Status apply_push_timeout(Options& o, const FlagSpec& f, std::string_view value)
   return ok_status();
 }
 
+// Space-separated http:// or https:// URLs, each with a host.
+Status apply_debuginfod(Options& o, const FlagSpec& f, std::string_view value) {
+  std::size_t n = 0;
+  for (std::size_t at = 0; at < value.size();) {
+    const std::size_t end = std::min(value.find(' ', at), value.size());
+    std::string_view url = value.substr(at, end - at);
+    at = end + 1;
+    if (url.empty()) continue;
+    ++n;
+    const std::size_t scheme = url.starts_with("https://") ? 8 : url.starts_with("http://") ? 7 : 0;
+    if (scheme == 0) return bad_value(f, value, "not an http:// or https:// URL");
+    if (url.size() == scheme || url[scheme] == '/' || url[scheme] == ':')
+      return bad_value(f, value, "no host");
+    if (std::any_of(url.begin(), url.end(),
+                    [](char c) { return static_cast<unsigned char>(c) < ' ' || c == 0x7f; }))
+      return bad_value(f, value, "contains control characters");
+  }
+  if (n == 0) return bad_value(f, value, "no URL");
+  o.debuginfod_urls = std::string(value);
+  return ok_status();
+}
+
+Status apply_debuginfod_timeout(Options& o, const FlagSpec& f, std::string_view value) {
+  auto d = parse_duration_flag(f, value);
+  if (!d) return d.error();
+  if (*d < std::chrono::milliseconds(100) || *d > std::chrono::minutes(5))
+    return bad_value(f, value, "outside 100ms to 5m");
+  o.debuginfod_timeout = *d;
+  return ok_status();
+}
+
 // A flag without a value that sets one boolean member.
 template <bool Options::*Member>
 Status set(Options& o, const FlagSpec&, std::string_view) {
@@ -340,7 +371,7 @@ Status set(Options& o, const FlagSpec&, std::string_view) {
   return ok_status();
 }
 
-constexpr std::array<FlagSpec, 25> kFlags = {{
+constexpr std::array<FlagSpec, 27> kFlags = {{
     {"--duration", &apply_duration, true, "30s"},
     {"--frequency", &apply_frequency, true, "99"},
     {"--output", &apply_output, true, "/var/lib/profbufd"},
@@ -355,6 +386,8 @@ constexpr std::array<FlagSpec, 25> kFlags = {{
     {"--ringbuf-size", &apply_ringbuf_size, true, "8M"},
     {"--unwind", &apply_unwind, true, "auto"},
     {"--unwind-table-memory", &apply_unwind_table_memory, true, "32M"},
+    {"--debuginfod", &apply_debuginfod, true, "https://debuginfod.debian.net"},
+    {"--debuginfod-timeout", &apply_debuginfod_timeout, true, "5s"},
     {"--http-listen", &apply_http_listen, true, "127.0.0.1:6060"},
     {"--http-allow-remote", &set<&Options::http_allow_remote>, false, ""},
     {"--pyroscope-url", &apply_pyroscope_url, true, "http://127.0.0.1:4040"},

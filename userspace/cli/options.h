@@ -41,6 +41,7 @@ inline constexpr std::chrono::nanoseconds kMinInterval = std::chrono::millisecon
 // long one request may take.
 inline constexpr std::uint64_t kDefaultPushQueueBytes = 16u << 20;
 inline constexpr std::chrono::nanoseconds kDefaultPushTimeout = std::chrono::seconds(10);
+inline constexpr std::chrono::nanoseconds kDefaultDebuginfodTimeout = std::chrono::seconds(5);
 // A daemon (--http-listen or --pyroscope-url) without --interval or
 // --duration closes a window this often into the in-memory store (the web
 // page) and the push, and writes no files. Pyroscope's own agents upload
@@ -100,6 +101,10 @@ struct Options {
   UnwindMode unwind = UnwindMode::kAuto;
   // Invariant: kMinUnwindTableBytes..kMaxUnwindTableBytes.
   std::uint64_t unwind_table_bytes = kDefaultUnwindTableBytes;
+  // debuginfod servers, space-separated http:// or https:// URLs. Unset:
+  // DEBUGINFOD_URLS, if set; else no debuginfod.
+  std::optional<std::string> debuginfod_urls;
+  std::chrono::nanoseconds debuginfod_timeout = kDefaultDebuginfodTimeout;
   // Serve /metrics, /debug/pprof/profile, /healthz and / here. Unset: no HTTP
   // server. Invariant: unless http_allow_remote, every address the host
   // resolves to is loopback; port 0 means a free port chosen at bind time.

@@ -83,6 +83,15 @@ std::string run_flags_text() {
   t += "                      kernel memory for those tables (K, M, G; 1M to 4G);\n";
   t += "                      the least recently used binaries' tables give way.\n";
   t += "                      Default: 32M.\n";
+  t += "  --debuginfod URLS   fetch the debug files of stripped binaries that have none\n";
+  t += "                      on this host from these debuginfod servers (space-\n";
+  t += "                      separated, as DEBUGINFOD_URLS, which is used when this\n";
+  t += "                      is not given). This SENDS THE BUILD IDS of the binaries\n";
+  t += "                      that ran here to those servers. Default: off.\n";
+  t += "  --debuginfod-timeout D\n";
+  t += "                      deadline of one debuginfod request (100ms to 5m); a\n";
+  t += "                      profile waits for at most one that fails. Default: " +
+       format_duration(kDefaultDebuginfodTimeout) + ".\n";
   t += "  --http-listen A:P   serve HTTP (endpoints below) on address A, port P, e.g.\n";
   t += "                      127.0.0.1:6060, [::1]:6060, localhost:6060, or :6060\n";
   t += "                      (127.0.0.1). Loopback only unless --http-allow-remote.\n";

@@ -184,6 +184,7 @@ Profile build_profile(const Window& window, const kinds::Kind& kind, Symbolizer&
   md.user_unwind = context.user_unwind;
   set_shape(kind, p);
 
+  symbolizer.begin_profile();
   LocationTable locs(p, symbolizer);
   for (std::string_view reason : kTruncationNames) md.truncated_stacks[std::string(reason)] = 0;
   for (std::string_view source : symbolize::kNameSourceNames) md.named_frames[std::string(source)] = 0;

@@ -36,7 +36,10 @@ class ElfReader {
     out_.layout_ = std::move(layout).value();
     const Sections own = read_sections(elf_, false);
     if (!own.symtab && debug) {
-      if (Fd fd = debug(out_.layout_.build_id, own.link)) read_debug_file(fd.get());
+      if (DebugFile f = debug(out_.layout_.build_id, own.link); f.fd) {
+        read_debug_file(f.fd.get());
+        out_.debug_file_remote_ = out_.has_debug_file_ && f.remote;
+      }
     }
     finish_symbols();
     return std::move(out_);

@@ -42,10 +42,15 @@ struct ElfSymbol {
   bool from_debug_file = false;
 };
 
-// Opens the separate debug file of a binary with this build ID ("" if none)
-// and .gnu_debuglink; an invalid Fd when there is none.
+// The separate debug file of a binary, opened; an invalid fd when there is none.
+struct DebugFile {
+  Fd fd;
+  bool remote = false;  // fetched from a debuginfod server
+};
+// Opens the debug file of a binary with this build ID ("" if none) and
+// .gnu_debuglink.
 using DebugOpener =
-    std::function<Fd(std::string_view build_id, const std::optional<DebugLink>& link)>;
+    std::function<DebugFile(std::string_view build_id, const std::optional<DebugLink>& link)>;
 
 class ElfSymbols {
  public:
@@ -73,6 +78,7 @@ class ElfSymbols {
   std::size_t size() const { return symbols_.size(); }
   // Whether a separate debug file was found and read.
   bool has_debug_file() const { return has_debug_file_; }
+  bool debug_file_remote() const { return debug_file_remote_; }
   std::size_t memory_bytes() const;
 
  private:
@@ -88,6 +94,7 @@ class ElfSymbols {
   ElfLayout layout_;
   StringArena arena_;
   bool has_debug_file_ = false;
+  bool debug_file_remote_ = false;
 };
 
 }  // namespace profbufd::symbolize

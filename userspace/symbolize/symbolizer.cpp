@@ -77,6 +77,8 @@ struct Symbolizer::BinaryEntry {
   std::shared_ptr<const ModuleInfo> module;
   std::uint32_t failed_pid = 0;  // the process through which loading failed
   std::string error;             // why, for debugging
+  std::uint64_t retry_profile = 0;  // != 0: its debug file could not be fetched during
+                                    // this profile (Symbolizer::profile_); retried later
 };
 
 // (file identity, file offset) for user code: processes mapping one file share
@@ -120,7 +122,7 @@ SymbolizedFrame Symbolizer::kernel(std::uint64_t addr) {
 }
 
 SymbolizedFrame Symbolizer::user(std::uint32_t pid, const ProcessMaps& maps, std::uint64_t addr) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   const MapEntry* m = maps.find(addr);
   if (m == nullptr)
     return unnamed_locked(std::string(kUnknownModule), addr, UnnamedReason::kNoMapping);
@@ -139,7 +141,7 @@ SymbolizedFrame Symbolizer::user(std::uint32_t pid, const ProcessMaps& maps, std
       f = finish_locked(*cached);
     } else {
       ++stats_.cache_misses;
-      auto [computed, binary_loaded] = symbolize_file_locked(pid, *m, file_offset);
+      auto [computed, binary_loaded] = symbolize_file_locked(lock, pid, *m, file_offset);
       f = finish_locked(computed);
       // A failed load is not cached per address: another process mapping the
       // same file may still be able to open it (its /proc/<pid>/root exists).
@@ -164,6 +166,7 @@ Symbolizer::Stats Symbolizer::stats() const {
   s.binary_bytes = binaries_->weight();
   s.kernel_symbols = kernel_ ? kernel_->size() : 0;
   s.kernel_bytes = kernel_ ? kernel_->memory_bytes() : 0;
+  if (options_.debuginfod) s.debuginfod = options_.debuginfod->stats();
   return s;
 }
 
@@ -223,22 +226,56 @@ std::vector<std::string> Symbolizer::debug_roots(std::uint32_t pid) const {
   return {root, ""};
 }
 
-const Symbolizer::BinaryEntry& Symbolizer::binary_locked(std::uint32_t pid, const MapEntry& m) {
+void Symbolizer::begin_profile() {
+  std::lock_guard lock(mu_);
+  ++profile_;
+}
+
+symbolize::DebugFile Symbolizer::debug_file_locked(std::unique_lock<std::mutex>& lock,
+                                                   std::uint32_t pid, const MapEntry& m,
+                                                   std::string_view build_id,
+                                                   const std::optional<symbolize::DebugLink>& link,
+                                                   bool& retry) {
+  symbolize::DebugFile f;
+  f.fd = symbolize::open_debug_file(
+      symbolize::debug_file_candidates(debug_roots(pid), options_.debug_dir, build_id, m.path,
+                                       link),
+      link ? link->crc : 0);
+  if (f.fd || !options_.debuginfod || build_id.empty()) return f;
+  // One request that failed per profile: a server that is down or slow delays
+  // a profile by one deadline, not one per binary.
+  if (debuginfod_failed_profile_ == profile_) {
+    retry = true;
+    return f;
+  }
+  lock.unlock();  // a request may take its whole deadline: /metrics must not wait
+  const auto outcome = options_.debuginfod->fetch(build_id, f.fd);
+  lock.lock();
+  f.remote = outcome == symbolize::Debuginfod::Outcome::kFound;
+  if (outcome == symbolize::Debuginfod::Outcome::kFailed) {
+    debuginfod_failed_profile_ = profile_;
+    retry = true;
+  }
+  return f;
+}
+
+const Symbolizer::BinaryEntry& Symbolizer::binary_locked(std::unique_lock<std::mutex>& lock,
+                                                         std::uint32_t pid, const MapEntry& m) {
   BinaryKey key{m.dev_major, m.dev_minor, m.inode, m.path};
   if (const BinaryEntry* e = binaries_->get(key)) {
-    // A failure through one process is retried through another.
-    if (e->symbols || e->failed_pid == pid) return *e;
+    // A failure through one process is retried through another; a debug file
+    // that could not be fetched, by the next profile.
+    const bool retry = e->retry_profile != 0 && e->retry_profile != profile_;
+    if ((e->symbols && !retry) || (!e->symbols && e->failed_pid == pid)) return *e;
   }
   BinaryEntry entry;
   std::string build_id;
   std::size_t weight = sizeof(BinaryEntry) + m.path.size();
   auto fd = symbolize::open_mapped_file(options_.procfs_root, pid, m);
-  const std::vector<std::string> roots = debug_roots(pid);
-  const symbolize::DebugOpener debug = [&](std::string_view build_id,
+  bool retry = false;
+  const symbolize::DebugOpener debug = [&](std::string_view id,
                                            const std::optional<symbolize::DebugLink>& link) {
-    return symbolize::open_debug_file(
-        symbolize::debug_file_candidates(roots, options_.debug_dir, build_id, m.path, link),
-        link ? link->crc : 0);
+    return debug_file_locked(lock, pid, m, id, link, retry);
   };
   Result<ElfSymbols> loaded =
       fd ? ElfSymbols::load_fd(fd->get(), m.path, debug) : Result<ElfSymbols>(fd.error());
@@ -247,6 +284,7 @@ const Symbolizer::BinaryEntry& Symbolizer::binary_locked(std::uint32_t pid, cons
     build_id = loaded->build_id();
     weight += loaded->memory_bytes();
     entry.symbols.emplace(std::move(loaded).value());
+    entry.retry_profile = retry ? profile_ : 0;
   } else {
     ++stats_.binary_load_failures;
     entry.failed_pid = pid;
@@ -258,9 +296,10 @@ const Symbolizer::BinaryEntry& Symbolizer::binary_locked(std::uint32_t pid, cons
 }
 
 std::pair<Symbolizer::CachedFrame, bool> Symbolizer::symbolize_file_locked(
-    std::uint32_t pid, const MapEntry& m, std::uint64_t file_offset) {
-  const BinaryEntry& b = binary_locked(pid, m);
-  const bool loaded = b.symbols.has_value();
+    std::unique_lock<std::mutex>& lock, std::uint32_t pid, const MapEntry& m, std::uint64_t file_offset) {
+  const BinaryEntry& b = binary_locked(lock, pid, m);
+  // Not cached per address while its debug file is still to be fetched.
+  const bool loaded = b.symbols.has_value() && b.retry_profile == 0;
   CachedFrame c;
   c.module = b.module;
   c.offset = file_offset;  // what we can say without the ELF headers
@@ -270,12 +309,14 @@ std::pair<Symbolizer::CachedFrame, bool> Symbolizer::symbolize_file_locked(
       if (const auto sym = b.symbols->find(*vaddr)) {
         c.function = symbolize::demangle(sym->name);
         c.resolved = true;
-        c.source = sym->from_debug_file ? NameSource::kDebugFile : NameSource::kElf;
+        c.source = !sym->from_debug_file               ? NameSource::kElf
+                   : b.symbols->debug_file_remote() ? NameSource::kDebuginfod
+                                                    : NameSource::kDebugFile;
         return {std::move(c), loaded};
       }
     }
   }
-  c.unnamed = loaded ? UnnamedReason::kNoSymbol : UnnamedReason::kUnreadable;
+  c.unnamed = b.symbols ? UnnamedReason::kNoSymbol : UnnamedReason::kUnreadable;
   c.function = with_offset(c.module->name, c.offset);
   return {std::move(c), loaded};
 }

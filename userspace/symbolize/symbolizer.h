@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "symbolize/debuginfod.h"
 #include "symbolize/elf_symbols.h"
 #include "symbolize/kallsyms.h"
 #include "symbolize/lru_cache.h"
@@ -73,6 +74,8 @@ class Symbolizer {
     // Where separate debug files are looked for (symbolize/debug_file.h), inside
     // each process's root, then the host's; "" : not at all.
     std::string debug_dir = std::string(symbolize::kDefaultDebugDir);
+    // Then fetched from debuginfod servers; null: off (symbolize/debuginfod.h).
+    std::shared_ptr<symbolize::Debuginfod> debuginfod = nullptr;
     // Memory bounds, sized for the 20 MB RSS budget of a whole run (kallsyms adds
     // 2-5 MB on top): the binary cache by symbol-table bytes, the address cache
     // by entries and by estimated bytes (~200 per entry plus a long name).
@@ -100,6 +103,7 @@ class Symbolizer {
     std::size_t binary_bytes = 0;    // heap bytes of cached symbol tables
     std::size_t kernel_symbols = 0;  // 0 until loaded, or if unavailable
     std::size_t kernel_bytes = 0;
+    symbolize::Debuginfod::Stats debuginfod;  // all 0 when off
   };
 
   Symbolizer() : Symbolizer(Options{}) {}
@@ -116,6 +120,10 @@ class Symbolizer {
   SymbolizedFrame user(std::uint32_t pid, const ProcessMaps& maps, std::uint64_t addr);
 
   Stats stats() const;
+
+  // Marks the start of a profile's symbolization: a debug file that could not
+  // be fetched during one profile is asked for again in the next.
+  void begin_profile();
 
   // Why kernel symbols are unavailable, once kernel() tried to load them; nullopt
   // if they loaded or were not needed yet. KernelSymbols::is_hidden(error) tells
@@ -135,9 +143,16 @@ class Symbolizer {
   CachedFrame symbolize_kernel_locked(std::uint64_t addr);
   // The frame, and whether the binary's symbols were available (else the frame
   // is not cached: another process may be able to open the file).
-  std::pair<CachedFrame, bool> symbolize_file_locked(std::uint32_t pid, const MapEntry& m,
+  std::pair<CachedFrame, bool> symbolize_file_locked(std::unique_lock<std::mutex>& lock,
+                                                     std::uint32_t pid, const MapEntry& m,
                                                      std::uint64_t file_offset);
-  const BinaryEntry& binary_locked(std::uint32_t pid, const MapEntry& m);
+  // May release `lock` while a debuginfod request runs.
+  const BinaryEntry& binary_locked(std::unique_lock<std::mutex>& lock, std::uint32_t pid,
+                                   const MapEntry& m);
+  symbolize::DebugFile debug_file_locked(std::unique_lock<std::mutex>& lock, std::uint32_t pid,
+                                         const MapEntry& m, std::string_view build_id,
+                                         const std::optional<symbolize::DebugLink>& link,
+                                         bool& retry);
   std::vector<std::string> debug_roots(std::uint32_t pid) const;
   std::shared_ptr<const ModuleInfo> kernel_module_locked(std::string_view name);
   SymbolizedFrame finish_locked(const CachedFrame& c);
@@ -155,6 +170,8 @@ class Symbolizer {
   std::unique_ptr<symbolize::LruCache<BinaryKey, BinaryEntry, BinaryKeyHash>> binaries_;
   std::unique_ptr<symbolize::LruCache<AddressKey, CachedFrame, AddressKeyHash>> addresses_;
   Stats stats_;  // counters only; sizes are filled in by stats()
+  std::uint64_t profile_ = 1;  // begin_profile() calls + 1
+  std::uint64_t debuginfod_failed_profile_ = 0;  // the last profile a request failed in
 };
 
 }  // namespace profbufd

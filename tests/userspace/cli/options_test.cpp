@@ -516,6 +516,29 @@ TEST(ParseOptions, PyroscopeFlags) {
   EXPECT_FALSE(parse({}).value().pyroscope_url.has_value());
 }
 
+TEST(ParseOptions, DebuginfodFlags) {
+  auto r = parse({"--debuginfod", "https://debuginfod.debian.net http://127.0.0.1:8002",
+                  "--debuginfod-timeout", "2s"});
+  ASSERT_TRUE(r.ok()) << r.error().line();
+  EXPECT_EQ(*r->debuginfod_urls, "https://debuginfod.debian.net http://127.0.0.1:8002");
+  EXPECT_EQ(r->debuginfod_timeout, std::chrono::seconds(2));
+  const Options d = parse({}).value();
+  EXPECT_FALSE(d.debuginfod_urls.has_value());  // off, unless DEBUGINFOD_URLS is set
+  EXPECT_EQ(d.debuginfod_timeout, std::chrono::seconds(5));
+}
+
+TEST(ParseOptions, DebuginfodMistakes) {
+  EXPECT_NE(error_line({"--debuginfod", "debuginfod.debian.net"}).find("not an http://"),
+            std::string::npos);
+  EXPECT_NE(error_line({"--debuginfod", "http://ok https:///x"}).find("no host"),
+            std::string::npos);
+  EXPECT_NE(error_line({"--debuginfod", "  "}).find("no URL"), std::string::npos);
+  EXPECT_NE(error_line({"--debuginfod", "http://h\x1b[2J"}).find("control characters"),
+            std::string::npos);
+  EXPECT_NE(error_line({"--debuginfod-timeout", "10ms"}).find("outside 100ms to 5m"),
+            std::string::npos);
+}
+
 TEST(ParseOptions, PyroscopeMistakes) {
   EXPECT_NE(error_line({"--pyroscope-url", "ftp://x"}).find("not an http:// or https:// URL"),
             std::string::npos);

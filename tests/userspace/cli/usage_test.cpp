@@ -18,7 +18,8 @@ TEST(UsageText, DocumentsEveryFlagWithItsDefault) {
                            "--pyroscope-url URL", "--pyroscope-user USER",
                            "--pyroscope-password-file FILE", "--pyroscope-token-file FILE",
                            "--pyroscope-tenant ID", "--pyroscope-queue-size B",
-                           "--pyroscope-timeout D", "-h, --help", "--version"}) {
+                           "--pyroscope-timeout D", "--debuginfod URLS",
+                           "--debuginfod-timeout D", "-h, --help", "--version"}) {
     EXPECT_NE(t.find(std::string("  ") + flag), std::string::npos) << flag;
   }
   EXPECT_NE(t.find("Default: 99."), std::string::npos);
@@ -28,6 +29,8 @@ TEST(UsageText, DocumentsEveryFlagWithItsDefault) {
   EXPECT_NE(t.find("up to 32 processes"), std::string::npos);
   EXPECT_NE(t.find("full, the oldest are dropped. Default: 16M."), std::string::npos);
   EXPECT_NE(t.find("deadline of one push request. Default: 10s."), std::string::npos);
+  EXPECT_NE(t.find("SENDS THE BUILD IDS"), std::string::npos);  // what turning it on costs
+  EXPECT_NE(t.find("profile waits for at most one that fails. Default: 5s."), std::string::npos);
   EXPECT_NE(t.find("closes a window every 10s"), std::string::npos);
   EXPECT_NE(t.find("for up to 16 cgroups"), std::string::npos);
   EXPECT_NE(t.find("again on SIGHUP"), std::string::npos);
