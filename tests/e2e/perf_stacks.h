@@ -109,29 +109,40 @@ inline std::map<pid_t, StackCounts> parse_perf_script(const std::string& text) {
   return out;
 }
 
-// perf record on `pids` for `seconds`, then perf script: per pid, its stacks.
-// `error` says what failed, if anything did.
-inline std::map<pid_t, StackCounts> perf_dwarf_stacks(const std::vector<pid_t>& pids, unsigned hz,
-                                                      int seconds, const std::string& dir,
-                                                      std::string& error) {
+// perf record RECORD_ARGS on `pids` for `seconds` into DIR/perf.data, then
+// perf script --no-inline -F FIELDS: its output; "" with `error` saying what
+// failed, if anything did.
+inline std::string perf_record_script(const std::vector<std::string>& record_args,
+                                      const std::vector<pid_t>& pids, int seconds,
+                                      const std::string& fields, const std::string& dir,
+                                      std::string& error) {
   std::string list;
   for (pid_t p : pids) list += (list.empty() ? "" : ",") + std::to_string(p);
   const std::string data = dir + "/perf.data";
-  // 16 KiB of stack per sample: the default 8 KiB cuts bzip2's stacks short.
-  const auto rec =
-      run({"/usr/bin/perf", "record", "-q", "-o", data, "--call-graph", "dwarf,16384", "-F",
-           std::to_string(hz), "-p", list, "--", "/bin/sleep", std::to_string(seconds)});
-  if (rec.status != 0) {
-    error = "perf record: " + rec.err;
+  std::vector<std::string> rec{"/usr/bin/perf", "record", "-q", "-o", data};
+  rec.insert(rec.end(), record_args.begin(), record_args.end());
+  rec.insert(rec.end(), {"-p", list, "--", "/bin/sleep", std::to_string(seconds)});
+  if (const auto r = run(rec); r.status != 0) {
+    error = "perf record: " + r.err;
     return {};
   }
-  const auto script =
-      run({"/usr/bin/perf", "script", "-i", data, "--no-inline", "-F", "pid,tid,ip,dso"});
+  const auto script = run({"/usr/bin/perf", "script", "-i", data, "--no-inline", "-F", fields});
   if (script.status != 0) {
     error = "perf script: " + script.err;
     return {};
   }
-  return parse_perf_script(script.out);
+  return script.out;
+}
+
+// perf record --call-graph dwarf on `pids` for `seconds`, then perf script: per
+// pid, its stacks. `error` says what failed, if anything did.
+inline std::map<pid_t, StackCounts> perf_dwarf_stacks(const std::vector<pid_t>& pids, unsigned hz,
+                                                      int seconds, const std::string& dir,
+                                                      std::string& error) {
+  // 16 KiB of stack per sample: the default 8 KiB cuts bzip2's stacks short.
+  return parse_perf_script(perf_record_script(
+      {"--call-graph", "dwarf,16384", "-F", std::to_string(hz)}, pids, seconds,
+      "pid,tid,ip,dso", dir, error));
 }
 
 }  // namespace profbufd::e2e::unwind

@@ -1,5 +1,5 @@
-// A profbufd JSON profile as the unwinder's end-to-end tests read it: the
-// stacks of one process, their user frames leaf first, why a stack stopped.
+// A profbufd JSON profile as the end-to-end tests read it: the stacks of one
+// process, their user and kernel frames leaf first, why a stack stopped.
 // Only the documented JSON schema (userspace/encode/json_writer.cpp) is used.
 #pragma once
 
@@ -26,8 +26,9 @@ struct Frame {
 struct Stack {
   std::uint64_t samples = 0;
   std::uint32_t pid = 0, tid = 0;
-  std::vector<Frame> user;  // user frames, leaf first (kernel frames dropped)
-  std::string truncated;    // R of a root frame "[truncated: R]", else ""
+  std::vector<Frame> user;    // user frames, leaf first
+  std::vector<Frame> kernel;  // kernel frames, leaf first ("module": "[kernel.kallsyms]" etc.)
+  std::string truncated;      // R of a root frame "[truncated: R]", else ""
 };
 
 struct Profile {
@@ -55,9 +56,10 @@ inline Stack parse_stack(const nlohmann::json& js, std::size_t samples_index) {
   for (const auto& f : js["frames"]) {
     const std::string kind = f["kind"];
     const std::string fn = f["function"];
-    if (kind == "user")
-      s.user.push_back(
-          {fn, f["module"], hex(f["offset"]), hex(f["address"]), f["resolved"].get<bool>()});
+    if (kind == "user" || kind == "kernel")
+      (kind == "user" ? s.user : s.kernel)
+          .push_back(
+              {fn, f["module"], hex(f["offset"]), hex(f["address"]), f["resolved"].get<bool>()});
     else if (kind == "synthetic" && fn.rfind(kTrunc, 0) == 0)
       s.truncated = fn.substr(kTrunc.size(), fn.size() - kTrunc.size() - 1);
   }

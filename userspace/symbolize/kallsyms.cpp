@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <tuple>
 #include <unordered_map>
 
 namespace profbufd::symbolize {
@@ -20,8 +21,8 @@ constexpr std::string_view kPaddingPrefix = "__pfx_";
 
 bool is_text_type(char t) { return t == 't' || t == 'T' || t == 'w' || t == 'W'; }
 
-// Among aliases at one address the lowest rank wins: a global name is what
-// people search for, weak ones are often generic fallbacks.
+// The first step of the alias rule (kallsyms.h): a global name is what people
+// search for, weak ones are often generic fallbacks.
 std::uint8_t rank_of(char t) {
   switch (t) {
     case 'T':
@@ -33,6 +34,24 @@ std::uint8_t rank_of(char t) {
     default:
       return 3;  // 'w'
   }
+}
+
+// x86-64 syscall handlers: a 64-bit process enters __x64_sys_X, which often
+// shares its address with the compat entry __ia32_sys_X.
+int abi_rank(std::string_view name) {
+  if (name.starts_with("__x64_")) return 0;
+  return name.starts_with("__ia32_") ? 2 : 1;
+}
+
+// Whether alias `a` (type rank ra) names an address better than `b`: the rule of
+// kallsyms.h. Each step compares one key, so this is a strict weak order (a sort
+// may use it) and a total one on distinct names: file order never decides.
+bool better_alias(std::uint8_t ra, std::string_view a, std::uint8_t rb, std::string_view b) {
+  const auto key = [](std::uint8_t rank, std::string_view n) {
+    const std::size_t underscores = std::min(n.find_first_not_of('_'), n.size());
+    return std::tuple(rank, abi_rank(n), underscores, n.size(), n);
+  };
+  return key(ra, a) < key(rb, b);
 }
 
 std::string_view trim(std::string_view s) {
@@ -99,12 +118,12 @@ class KernelSymbols::Builder {
       return make_error(ExitCode::kRuntime, "kernel symbols",
                         std::string(source) + " has no text symbols");
     }
-    // Stable: among equal (address, rank) the first line of the file wins.
-    std::stable_sort(raw_.begin(), raw_.end(), [](const Raw& a, const Raw& b) {
+    // At one address: text before data, and the best alias first.
+    std::stable_sort(raw_.begin(), raw_.end(), [this](const Raw& a, const Raw& b) {
       if (a.addr != b.addr) return a.addr < b.addr;
       const bool a_data = a.name == kBoundary, b_data = b.name == kBoundary;
-      if (a_data != b_data) return b_data;  // text before data at one address
-      return a.rank < b.rank;
+      if (a_data || b_data) return b_data && !a_data;  // boundaries are all alike
+      return better_alias(a.rank, names_.get(a.name), b.rank, names_.get(b.name));
     });
 
     KernelSymbols out;

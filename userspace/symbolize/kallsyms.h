@@ -8,6 +8,18 @@
 // the last function of a region is reported unresolved rather than as a huge
 // offset into that function.
 //
+// Aliases. Several names often share one address (__x64_sys_getppid,
+// __ia32_sys_getppid and __do_sys_getppid); the one kept comes first by
+//   1. type: global T, then local t, then weak W, then w;
+//   2. a name starting "__x64_" before any other, one starting "__ia32_" after
+//      any other (a 64-bit process enters the x64 syscall handler; the ia32 one
+//      is its compat twin at the same address);
+//   3. fewer leading underscores;
+//   4. the shorter name;
+//   5. the lexicographically smaller name, so that the order of the lines never
+//      matters.
+// On x86-64 this names syscall handlers as perf does.
+//
 // Memory: a full kallsyms has 150-200k text symbols. They are kept as three flat
 // arrays (start addresses, name offsets into one string arena, and run-length
 // encoded module ids), about 12 bytes per symbol plus the name characters; no
