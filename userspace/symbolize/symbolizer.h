@@ -6,6 +6,8 @@
 //   user(pid, maps, addr) --> ProcessMaps::find --> address cache --miss-->
 //       binary cache (LRU of ElfSymbols, keyed by device, inode and path;
 //       opened via procfs_root/<pid>/root or map_files) --> ELF vaddr --> symbol
+//     anonymous code (a JIT's) --> the process's perf map, if it writes one
+//       (symbolize/perf_map_cache.h: LRU by pid, re-read when an address misses)
 //
 // Cost is per unique address, not per sample: results are kept in a bounded LRU
 // keyed by (file identity, file offset) for user code, so all processes mapping
@@ -29,6 +31,7 @@
 // /metrics scrapes on HTTP threads meanwhile.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -41,6 +44,7 @@
 #include "symbolize/elf_symbols.h"
 #include "symbolize/kallsyms.h"
 #include "symbolize/lru_cache.h"
+#include "symbolize/perf_map_cache.h"
 #include "process/proc_maps.h"
 
 namespace profbufd {
@@ -70,6 +74,12 @@ class Symbolizer {
     std::size_t max_binary_bytes = 8u << 20;
     std::size_t max_addresses = 1u << 16;
     std::size_t max_address_bytes = 4u << 20;
+    // JIT perf maps (/tmp/perf-PID.map): processes kept, their heap bytes, and
+    // how often one process's map may be re-read or its identity checked.
+    std::size_t max_perf_maps = 64;
+    std::size_t max_perf_map_bytes = 4u << 20;
+    std::chrono::milliseconds perf_map_recheck{1000};
+    symbolize::PerfMapLimits perf_map_limits{};
   };
 
   // Counters since construction. hits + misses == frames returned.
@@ -88,6 +98,7 @@ class Symbolizer {
     std::size_t binary_bytes = 0;    // heap bytes of cached symbol tables
     std::size_t kernel_symbols = 0;  // 0 until loaded, or if unavailable
     std::size_t kernel_bytes = 0;
+    symbolize::PerfMapCache::Stats perf_maps;
   };
 
   Symbolizer() : Symbolizer(Options{}) {}
@@ -123,6 +134,7 @@ class Symbolizer {
   CachedFrame symbolize_kernel_locked(std::uint64_t addr);
   // The frame, and whether the binary's symbols were available (else the frame
   // is not cached: another process may be able to open the file).
+  SymbolizedFrame symbolize_anon_locked(std::uint32_t pid, const MapEntry& m, std::uint64_t addr);
   std::pair<CachedFrame, bool> symbolize_file_locked(std::uint32_t pid, const MapEntry& m,
                                                      std::uint64_t file_offset);
   const BinaryEntry& binary_locked(std::uint32_t pid, const MapEntry& m);
@@ -138,6 +150,7 @@ class Symbolizer {
   std::unordered_map<std::string, std::shared_ptr<const ModuleInfo>> kernel_modules_;
   std::unique_ptr<symbolize::LruCache<BinaryKey, BinaryEntry, BinaryKeyHash>> binaries_;
   std::unique_ptr<symbolize::LruCache<AddressKey, CachedFrame, AddressKeyHash>> addresses_;
+  symbolize::PerfMapCache perf_maps_;
   Stats stats_;  // counters only; sizes are filled in by stats()
 };
 
