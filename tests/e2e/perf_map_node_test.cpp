@@ -61,7 +61,11 @@ TEST(PerfMapNodeE2E, NamesJitFramesFromThePerfMapAndKeepsTheStackWhole) {
                    "--no-logfile-per-isolate", "--logfile=" + (dir.path / "v8.log").string(),
                    script});
   ASSERT_TRUE(node.started());
-  const std::string perf_map = "/tmp/perf-" + std::to_string(node.pid()) + ".map";
+  // node leaves its map behind: removed however the test ends.
+  struct Remove {
+    std::string path;
+    ~Remove() { std::filesystem::remove(path); }
+  } perf_map{"/tmp/perf-" + std::to_string(node.pid()) + ".map"};
   std::this_thread::sleep_for(1s);  // past start-up and the first compilations
 
   SessionOptions o;
@@ -82,7 +86,6 @@ TEST(PerfMapNodeE2E, NamesJitFramesFromThePerfMapAndKeepsTheStackWhole) {
               "below it (driver, then the entry)\n",
               static_cast<unsigned long long>(total_samples(main)), 100 * hot, 100 * whole);
   if (!main.empty()) std::printf("[perf map] top: %s\n", describe(main.front()).c_str());
-  std::filesystem::remove(perf_map);
 
   ASSERT_GE(total_samples(main), kMinSamples);
   EXPECT_GE(hot, 0.5) << "the script spends its time in hotLoop";
