@@ -74,7 +74,7 @@ TEST(PerfMapNodeE2E, NamesJitFramesFromThePerfMapAndKeepsTheStackWhole) {
   ProfbufdSession s(o);
   ASSERT_TRUE(s.ready()) << s.err();
   // A window symbolized while profbufd runs, so that /metrics counts its frames.
-  EXPECT_FALSE(s.get("/debug/pprof/profile?seconds=2&format=json").empty());
+  EXPECT_FALSE(s.pull("/debug/pprof/profile?seconds=2&format=json").empty());
   const std::string metrics = s.metrics();
   ASSERT_EQ(s.finish(), 0) << s.err();
 
@@ -91,6 +91,8 @@ TEST(PerfMapNodeE2E, NamesJitFramesFromThePerfMapAndKeepsTheStackWhole) {
   EXPECT_GE(hot, 0.5) << "the script spends its time in hotLoop";
   EXPECT_GE(whole, 0.8 * hot) << "stacks through hotLoop should reach the entry";
   EXPECT_GT(metric(metrics, "profbufd_perf_maps_read_total").value_or(0), 0) << metrics;
+  EXPECT_GT(metric(metrics, "profbufd_frames_named_total{source=\"jit_map\"}").value_or(0), 0)
+      << metrics;
 }
 
 }  // namespace

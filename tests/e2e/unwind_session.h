@@ -35,15 +35,14 @@ class ProfbufdSession {
   bool ready() const { return ready_; }
   const std::string& err() const { return proc_.err(); }
 
-  // GET `path` (e.g. "/debug/pprof/profile?seconds=2"); "" if it failed.
-  std::string get(const std::string& path) {
+  // GET `path` (200 only); "" if it failed.
+  std::string pull(const std::string& path) {
     httplib::Client c("127.0.0.1", port_);
     c.set_read_timeout(30, 0);
     auto r = c.Get(path);
     return r && r->status == 200 ? r->body : std::string();
   }
-  // GET /metrics; "" if it failed.
-  std::string metrics() { return get("/metrics"); }
+  std::string metrics() { return pull("/metrics"); }
 
   // Waits for profbufd to write the profile and exit; its exit status.
   int finish() { return proc_.wait(std::chrono::seconds(120)); }

@@ -66,6 +66,18 @@ void symbolizer_metrics(metrics::MetricWriter& w, const Symbolizer& symbolizer) 
       "Frames symbolized, by result: hit (a symbol named it) or miss (module+offset)";
   w.counter("profbufd_symbolization_frames_total", kSymHelp, {{"result", "hit"}}, ss.hits);
   w.counter("profbufd_symbolization_frames_total", kSymHelp, {{"result", "miss"}}, ss.misses);
+  constexpr const char* kNamedHelp =
+      "Frames named, by where the name came from: kernel (kallsyms), elf (the binary's "
+      "symbols), debug_file, debuginfod, jit_map (/tmp/perf-PID.map)";
+  for (std::size_t i = 0; i < symbolize::kNameSources; ++i)
+    w.counter("profbufd_frames_named_total", kNamedHelp,
+              {{"source", std::string(symbolize::kNameSourceNames[i])}}, ss.named[i]);
+  constexpr const char* kUnnamedHelp =
+      "Frames left as module+offset, by reason: no_mapping, anonymous, unreadable, no_symbol, "
+      "kernel_unavailable";
+  for (std::size_t i = 0; i < symbolize::kUnnamedReasons; ++i)
+    w.counter("profbufd_frames_unnamed_total", kUnnamedHelp,
+              {{"reason", std::string(symbolize::kUnnamedReasonNames[i])}}, ss.unnamed[i]);
   constexpr const char* kCacheHelp = "Symbolizer address-cache lookups, by result";
   w.counter("profbufd_symbolization_cache_lookups_total", kCacheHelp, {{"result", "hit"}},
             ss.cache_hits);

@@ -99,6 +99,8 @@ void metadata(std::string& o, const Profile& p) {
   key(o, "user_unwind");
   append_string(o, md.user_unwind);
   counts(o, "truncated_stacks", md.truncated_stacks);
+  counts(o, "named_frames", md.named_frames);
+  counts(o, "unnamed_frames", md.unnamed_frames);
   key(o, "details");
   o += '{';
   bool first = true;

@@ -1,22 +1,11 @@
 #include "model/location_table.h"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "process/proc_maps.h"
 #include "symbolize/symbolizer.h"
 
 namespace profbufd {
-namespace {
-
-std::string hex(std::uint64_t v) {
-  char buf[20];
-  std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
-}  // namespace
-
 std::uint32_t LocationTable::kernel(std::uint64_t addr) {
   auto [it, fresh] = kernel_locs_.try_emplace(addr, 0);
   if (!fresh) return it->second;
@@ -45,14 +34,8 @@ std::uint32_t LocationTable::user(std::uint32_t pid, const ProcessMaps* maps,
   UserKey key{m ? m->path : std::string(), m ? m->start : 0, m && m->is_file() ? 0u : pid, addr};
   auto [it, fresh] = user_locs_.try_emplace(std::move(key), 0);
   if (!fresh) return it->second;
-  SymbolizedFrame f;
-  if (maps) {
-    f = sym_.user(pid, *maps, addr);
-  } else {
-    f.module = "[unknown]";
-    f.function = "[unknown]+0x" + hex(addr);
-    f.offset = addr;
-  }
+  static const ProcessMaps kNoMaps;
+  const SymbolizedFrame f = sym_.user(pid, maps ? *maps : kNoMaps, addr);
   const std::uint32_t mapping = f.map_limit > f.map_start ? user_mapping(f) : kNoMapping;
   it->second = add(addr, mapping, f, FrameKind::kUser);
   return it->second;
@@ -98,6 +81,11 @@ std::uint32_t LocationTable::add(std::uint64_t addr, std::uint32_t mapping,
   l.kind = kind;
   l.resolved = f.resolved;
   p_.locations.push_back(std::move(l));
+  ProfileMetadata& md = p_.metadata;
+  if (f.resolved)
+    ++md.named_frames[std::string(symbolize::name_of(f.source))];
+  else
+    ++md.unnamed_frames[std::string(symbolize::name_of(f.unnamed))];
   return static_cast<std::uint32_t>(p_.locations.size() - 1);
 }
 

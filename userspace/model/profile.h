@@ -102,6 +102,11 @@ struct ProfileMetadata {
   // before the entry; every reason is present. Those stacks also end in a
   // "[truncated: <reason>]" root frame.
   std::map<std::string, std::uint64_t> truncated_stacks;
+  // Distinct frames (Locations) named, by where the name came from, and left
+  // unnamed ("module+0xoff"), by reason: symbolize/name_source.h. Every
+  // source and reason is present.
+  std::map<std::string, std::uint64_t> named_frames;
+  std::map<std::string, std::uint64_t> unnamed_frames;
   // Facts the kind adds (CPU: frequency_hz, idle_accounted_samples), in order.
   std::vector<std::pair<std::string, std::int64_t>> details;
   // One-line notes for people (pprof comments), after version/host/kernel.

@@ -186,6 +186,9 @@ Profile build_profile(const Window& window, const kinds::Kind& kind, Symbolizer&
 
   LocationTable locs(p, symbolizer);
   for (std::string_view reason : kTruncationNames) md.truncated_stacks[std::string(reason)] = 0;
+  for (std::string_view source : symbolize::kNameSourceNames) md.named_frames[std::string(source)] = 0;
+  for (std::string_view reason : symbolize::kUnnamedReasonNames)
+    md.unnamed_frames[std::string(reason)] = 0;
   add_stacks(window, kind, labeler, p, locs);
   kind.finish(window, locs);
   add_lost(window, kind, p, locs);

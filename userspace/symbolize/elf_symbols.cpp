@@ -30,15 +30,13 @@ class ElfReader {
  public:
   ElfReader(Elf* elf, std::string_view name) : elf_(elf), name_(name) {}
 
-  Result<ElfSymbols> read() && {
+  Result<ElfSymbols> read(const DebugOpener& debug) && {
     auto layout = read_elf_layout(elf_, name_);
     if (!layout) return layout.error();
     out_.layout_ = std::move(layout).value();
-    Elf_Scn* scn = nullptr;
-    while ((scn = elf_nextscn(elf_, scn)) != nullptr) {
-      GElf_Shdr shdr;
-      if (gelf_getshdr(scn, &shdr) == nullptr) continue;
-      if (shdr.sh_type == SHT_SYMTAB || shdr.sh_type == SHT_DYNSYM) read_symbols(scn, shdr);
+    const Sections own = read_sections(elf_, false);
+    if (!own.symtab && debug) {
+      if (Fd fd = debug(out_.layout_.build_id, own.link)) read_debug_file(fd.get());
     }
     finish_symbols();
     return std::move(out_);
@@ -50,9 +48,45 @@ class ElfReader {
     std::uint64_t size;
     std::uint32_t name;         // offset into names_
     std::uint8_t binding_rank;  // global 0, weak 1, local 2
+    bool from_debug;
   };
 
-  void read_symbols(Elf_Scn* scn, const GElf_Shdr& shdr) {
+  struct Sections {
+    bool symtab = false;
+    std::optional<DebugLink> link;
+  };
+
+  // Reads the function symbols of every symbol table of `elf`, and says
+  // whether it has .symtab and what its .gnu_debuglink names.
+  Sections read_sections(Elf* elf, bool from_debug) {
+    Sections found;
+    std::size_t shstrndx = 0;
+    if (elf_getshdrstrndx(elf, &shstrndx) != 0) shstrndx = 0;
+    Elf_Scn* scn = nullptr;
+    while ((scn = elf_nextscn(elf, scn)) != nullptr) {
+      GElf_Shdr shdr;
+      if (gelf_getshdr(scn, &shdr) == nullptr) continue;
+      if (shdr.sh_type == SHT_SYMTAB || shdr.sh_type == SHT_DYNSYM)
+        read_symbols(elf, scn, shdr, from_debug);
+      found.symtab |= shdr.sh_type == SHT_SYMTAB;
+      const char* name = shstrndx != 0 ? elf_strptr(elf, shstrndx, shdr.sh_name) : nullptr;
+      if (name != nullptr && std::strcmp(name, ".gnu_debuglink") == 0) {
+        if (Elf_Data* d = elf_getdata(scn, nullptr); d != nullptr && d->d_buf != nullptr)
+          found.link = parse_debug_link({static_cast<const char*>(d->d_buf), d->d_size});
+      }
+    }
+    return found;
+  }
+
+  void read_debug_file(int fd) {
+    std::unique_ptr<Elf, decltype(&elf_end)> elf(elf_begin(fd, ELF_C_READ_MMAP, nullptr),
+                                                 &elf_end);
+    if (!elf || elf_kind(elf.get()) != ELF_K_ELF) return;
+    read_sections(elf.get(), true);
+    out_.has_debug_file_ = true;
+  }
+
+  void read_symbols(Elf* elf, Elf_Scn* scn, const GElf_Shdr& shdr, bool from_debug) {
     Elf_Data* data = elf_getdata(scn, nullptr);
     if (data == nullptr || shdr.sh_entsize == 0) return;
     const std::size_t count = shdr.sh_size / shdr.sh_entsize;
@@ -62,11 +96,12 @@ class ElfReader {
       const int type = GELF_ST_TYPE(sym.st_info);
       if (type != STT_FUNC && type != STT_GNU_IFUNC) continue;
       if (sym.st_shndx == SHN_UNDEF || sym.st_value == 0) continue;
-      const char* name = elf_strptr(elf_, shdr.sh_link, sym.st_name);
+      const char* name = elf_strptr(elf, shdr.sh_link, sym.st_name);
       if (name == nullptr || *name == '\0') continue;
       const int bind = GELF_ST_BIND(sym.st_info);
       const std::uint8_t rank = bind == STB_GLOBAL ? 0 : bind == STB_WEAK ? 1 : 2;
-      candidates_.push_back(Candidate{sym.st_value, sym.st_size, names_.add(name), rank});
+      candidates_.push_back(
+          Candidate{sym.st_value, sym.st_size, names_.add(name), rank, from_debug});
     }
   }
 
@@ -88,9 +123,11 @@ class ElfReader {
     std::uint64_t widest = 0;  // aliases may disagree on size; keep the widest
     auto flush = [&] {
       if (best == nullptr) return;
+      const std::uint32_t name = out_.arena_.add(names_.get(best->name));
+      if (name >= ElfSymbols::kFromDebug) return;  // 2 GiB of names: not a real binary
       syms.push_back(ElfSymbols::Symbol{
           best->start, static_cast<std::uint32_t>(std::min<std::uint64_t>(widest, UINT32_MAX)),
-          out_.arena_.add(names_.get(best->name))});
+          name | (best->from_debug ? ElfSymbols::kFromDebug : 0)});
     };
     for (const Candidate& c : candidates_) {
       if (best != nullptr && c.start == best->start) {
@@ -115,11 +152,11 @@ class ElfReader {
   StringArena names_;                  // every candidate name; survivors are copied
 };
 
-Result<ElfSymbols> ElfSymbols::load_fd(int fd, std::string_view name) {
+Result<ElfSymbols> ElfSymbols::load_fd(int fd, std::string_view name, const DebugOpener& debug) {
   init_libelf();
   std::unique_ptr<Elf, decltype(&elf_end)> elf(elf_begin(fd, ELF_C_READ_MMAP, nullptr), &elf_end);
   if (!elf) return elf_error(name, elf_errmsg(-1));
-  return ElfReader(elf.get(), name).read();
+  return ElfReader(elf.get(), name).read(debug);
 }
 
 Result<ElfSymbols> ElfSymbols::load(const std::string& path) {
@@ -145,7 +182,8 @@ std::optional<ElfSymbol> ElfSymbols::find(std::uint64_t vaddr) const {
         [&](const LoadSegment& g) { return s.start >= g.vaddr && vaddr < g.vaddr + g.filesz; });
     if (!same_segment) return std::nullopt;
   }
-  return ElfSymbol{arena_.get(s.name), s.start, s.size, offset};
+  return ElfSymbol{arena_.get(s.name & ~kFromDebug), s.start, s.size, offset,
+                   (s.name & kFromDebug) != 0};
 }
 
 std::size_t ElfSymbols::memory_bytes() const {

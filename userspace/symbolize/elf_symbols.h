@@ -8,19 +8,28 @@
 // shorter name. Names are kept mangled in one string arena and demangled by the
 // caller, once per unique address.
 //
+// A binary without .symtab (stripped, as distributions ship them) may have a
+// separate debug file (symbolize/debug_file.h): given a DebugOpener, load_fd
+// asks it for that file and adds its .symtab. The binary's own symbol wins a
+// tie with the debug file's, so a name counts as from the debug file only
+// when the binary alone could not give it.
+//
 // Address translation: see process/elf_layout.h.
 //
 // Invariants: symbols_ sorted by start, starts unique; segments_ in file order.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/error.h"
+#include "common/fd.h"
 #include "process/elf_layout.h"
+#include "symbolize/debug_file.h"
 #include "symbolize/string_arena.h"
 
 namespace profbufd::symbolize {
@@ -30,14 +39,21 @@ struct ElfSymbol {
   std::uint64_t start = 0;   // ELF virtual address
   std::uint64_t size = 0;    // 0 if the symbol table gave none
   std::uint64_t offset = 0;  // looked-up address - start
+  bool from_debug_file = false;
 };
+
+// Opens the separate debug file of a binary with this build ID ("" if none)
+// and .gnu_debuglink; an invalid Fd when there is none.
+using DebugOpener =
+    std::function<Fd(std::string_view build_id, const std::optional<DebugLink>& link)>;
 
 class ElfSymbols {
  public:
   // Reads the ELF file open at `fd` (not closed; the caller owns it). `name` only
   // labels errors. Errors (kRuntime) for non-ELF input or a corrupt file; a
   // valid ELF file without symbols is not an error (lookups then miss).
-  static Result<ElfSymbols> load_fd(int fd, std::string_view name);
+  static Result<ElfSymbols> load_fd(int fd, std::string_view name,
+                                    const DebugOpener& debug = {});
   static Result<ElfSymbols> load(const std::string& path);
 
   // The ELF virtual address that `file_offset` holds, or nullopt if no PT_LOAD
@@ -55,19 +71,23 @@ class ElfSymbols {
   const std::string& build_id() const { return layout_.build_id; }  // lowercase hex or ""
   const std::vector<LoadSegment>& segments() const { return layout_.segments; }
   std::size_t size() const { return symbols_.size(); }
+  // Whether a separate debug file was found and read.
+  bool has_debug_file() const { return has_debug_file_; }
   std::size_t memory_bytes() const;
 
  private:
   struct Symbol {
     std::uint64_t start;
     std::uint32_t size;  // functions are far below 4 GiB; larger is clamped
-    std::uint32_t name;  // arena offset
+    std::uint32_t name;  // arena offset, | kFromDebug when the debug file gave it
   };
+  static constexpr std::uint32_t kFromDebug = 1u << 31;
   friend class ElfReader;
 
   std::vector<Symbol> symbols_;
   ElfLayout layout_;
   StringArena arena_;
+  bool has_debug_file_ = false;
 };
 
 }  // namespace profbufd::symbolize

@@ -1,5 +1,7 @@
 #include "symbolize/symbolizer.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <functional>
 #include <utility>
@@ -13,6 +15,8 @@ namespace profbufd {
 using symbolize::ElfSymbols;
 using symbolize::KernelSymbols;
 using symbolize::LruCache;
+using symbolize::NameSource;
+using symbolize::UnnamedReason;
 
 namespace {
 
@@ -49,6 +53,8 @@ struct Symbolizer::CachedFrame {
   std::shared_ptr<const ModuleInfo> module;  // never null
   std::uint64_t offset = 0;
   bool resolved = false;
+  NameSource source = NameSource::kElf;                // when resolved
+  UnnamedReason unnamed = UnnamedReason::kNoMapping;  // when not
 };
 
 struct Symbolizer::BinaryKey {
@@ -120,14 +126,8 @@ SymbolizedFrame Symbolizer::kernel(std::uint64_t addr) {
 SymbolizedFrame Symbolizer::user(std::uint32_t pid, const ProcessMaps& maps, std::uint64_t addr) {
   std::lock_guard lock(mu_);
   const MapEntry* m = maps.find(addr);
-  if (m == nullptr) {
-    ++stats_.misses;
-    SymbolizedFrame f;
-    f.function = with_offset(kUnknownModule, addr);
-    f.module = kUnknownModule;
-    f.offset = addr;
-    return f;
-  }
+  if (m == nullptr)
+    return unnamed_locked(std::string(kUnknownModule), addr, UnnamedReason::kNoMapping);
 
   SymbolizedFrame f;
   if (!m->is_file()) {
@@ -205,12 +205,25 @@ Symbolizer::CachedFrame Symbolizer::symbolize_kernel_locked(std::uint64_t addr) 
       c.function = std::string(sym->name);
       c.module = kernel_module_locked(sym->module);
       c.resolved = true;
+      c.source = NameSource::kKernel;
       return c;
     }
   }
+  c.unnamed = kernel_ ? UnnamedReason::kNoSymbol : UnnamedReason::kKernelUnavailable;
   c.module = kernel_module_locked(symbolize::kKernelModule);
   c.function = with_offset(symbolize::kKernelModule, addr);
   return c;
+}
+
+std::vector<std::string> Symbolizer::debug_roots(std::uint32_t pid) const {
+  if (options_.debug_dir.empty()) return {};
+  if (options_.procfs_root.empty()) return {""};
+  // A process in the host's mount namespace would only repeat the host's paths.
+  const std::string root = options_.procfs_root + "/" + std::to_string(pid) + "/root";
+  char target[2];
+  const ssize_t n = ::readlink(root.c_str(), target, sizeof target);
+  if (n == 1 && target[0] == '/') return {""};
+  return {root, ""};
 }
 
 const Symbolizer::BinaryEntry& Symbolizer::binary_locked(std::uint32_t pid, const MapEntry& m) {
@@ -223,8 +236,15 @@ const Symbolizer::BinaryEntry& Symbolizer::binary_locked(std::uint32_t pid, cons
   std::string build_id;
   std::size_t weight = sizeof(BinaryEntry) + m.path.size();
   auto fd = symbolize::open_mapped_file(options_.procfs_root, pid, m);
+  const std::vector<std::string> roots = debug_roots(pid);
+  const symbolize::DebugOpener debug = [&](std::string_view build_id,
+                                           const std::optional<symbolize::DebugLink>& link) {
+    return symbolize::open_debug_file(
+        symbolize::debug_file_candidates(roots, options_.debug_dir, build_id, m.path, link),
+        link ? link->crc : 0);
+  };
   Result<ElfSymbols> loaded =
-      fd ? ElfSymbols::load_fd(fd->get(), m.path) : Result<ElfSymbols>(fd.error());
+      fd ? ElfSymbols::load_fd(fd->get(), m.path, debug) : Result<ElfSymbols>(fd.error());
   if (loaded) {
     ++stats_.binaries_loaded;
     build_id = loaded->build_id();
@@ -245,20 +265,20 @@ const Symbolizer::BinaryEntry& Symbolizer::binary_locked(std::uint32_t pid, cons
 // process may have other code at the same address.
 SymbolizedFrame Symbolizer::symbolize_anon_locked(std::uint32_t pid, const MapEntry& m,
                                                   std::uint64_t addr) {
-  SymbolizedFrame f;
-  f.module = m.path.empty() ? std::string(kAnonModule) : m.path;
-  f.offset = addr - m.start;
+  std::string module = m.path.empty() ? std::string(kAnonModule) : m.path;
   if (!m.is_special()) {
     if (auto name = perf_maps_.find(pid, addr)) {
-      ++stats_.hits;
+      SymbolizedFrame f;
       f.function = std::move(*name);
+      f.module = std::move(module);
+      f.offset = addr - m.start;
       f.resolved = true;
+      f.source = NameSource::kJitMap;
+      count_locked(f);
       return f;
     }
   }
-  ++stats_.misses;
-  f.function = with_offset(f.module, f.offset);
-  return f;
+  return unnamed_locked(std::move(module), addr - m.start, UnnamedReason::kAnonymous);
 }
 
 std::pair<Symbolizer::CachedFrame, bool> Symbolizer::symbolize_file_locked(
@@ -274,10 +294,12 @@ std::pair<Symbolizer::CachedFrame, bool> Symbolizer::symbolize_file_locked(
       if (const auto sym = b.symbols->find(*vaddr)) {
         c.function = symbolize::demangle(sym->name);
         c.resolved = true;
+        c.source = sym->from_debug_file ? NameSource::kDebugFile : NameSource::kElf;
         return {std::move(c), loaded};
       }
     }
   }
+  c.unnamed = loaded ? UnnamedReason::kNoSymbol : UnnamedReason::kUnreadable;
   c.function = with_offset(c.module->name, c.offset);
   return {std::move(c), loaded};
 }
@@ -294,14 +316,37 @@ const Symbolizer::CachedFrame& Symbolizer::remember_locked(const AddressKey& key
 }
 
 SymbolizedFrame Symbolizer::finish_locked(const CachedFrame& c) {
-  ++(c.resolved ? stats_.hits : stats_.misses);
   SymbolizedFrame f;
   f.function = c.function;
   f.module = c.module->name;
   f.offset = c.offset;
   f.build_id = c.module->build_id;
   f.resolved = c.resolved;
+  f.source = c.source;
+  f.unnamed = c.unnamed;
+  count_locked(f);
   return f;
+}
+
+SymbolizedFrame Symbolizer::unnamed_locked(std::string module, std::uint64_t offset,
+                                           UnnamedReason why) {
+  SymbolizedFrame f;
+  f.function = with_offset(module, offset);
+  f.module = std::move(module);
+  f.offset = offset;
+  f.unnamed = why;
+  count_locked(f);
+  return f;
+}
+
+void Symbolizer::count_locked(const SymbolizedFrame& f) {
+  if (f.resolved) {
+    ++stats_.hits;
+    ++stats_.named[static_cast<std::size_t>(f.source)];
+  } else {
+    ++stats_.misses;
+    ++stats_.unnamed[static_cast<std::size_t>(f.unnamed)];
+  }
 }
 
 }  // namespace profbufd

@@ -5,7 +5,8 @@
 //                                             first use, kept for the run)
 //   user(pid, maps, addr) --> ProcessMaps::find --> address cache --miss-->
 //       binary cache (LRU of ElfSymbols, keyed by device, inode and path;
-//       opened via procfs_root/<pid>/root or map_files) --> ELF vaddr --> symbol
+//       opened via procfs_root/<pid>/root or map_files; a stripped binary's
+//       separate debug file joins it) --> ELF vaddr --> symbol
 //     anonymous code (a JIT's) --> the process's perf map, if it writes one
 //       (symbolize/perf_map_cache.h: LRU by pid, re-read when an address misses)
 //
@@ -31,6 +32,7 @@
 // /metrics scrapes on HTTP threads meanwhile.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -39,11 +41,13 @@
 #include <string>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "common/error.h"
 #include "symbolize/elf_symbols.h"
 #include "symbolize/kallsyms.h"
 #include "symbolize/lru_cache.h"
+#include "symbolize/name_source.h"
 #include "symbolize/perf_map_cache.h"
 #include "process/proc_maps.h"
 
@@ -61,6 +65,8 @@ struct SymbolizedFrame {
   std::uint64_t map_start = 0, map_limit = 0, map_offset = 0;  // the executable mapping
                                                                // holding the address; 0 for kernel
   bool resolved = false;
+  symbolize::NameSource source = symbolize::NameSource::kElf;  // when resolved
+  symbolize::UnnamedReason unnamed = symbolize::UnnamedReason::kNoMapping;  // when not
 };
 
 class Symbolizer {
@@ -68,6 +74,9 @@ class Symbolizer {
   struct Options {
     std::string procfs_root = "/proc";  // "" : open mapped paths directly (tests)
     std::size_t max_binaries = 64;      // loaded (or failed) binaries kept
+    // Where separate debug files are looked for (symbolize/debug_file.h), inside
+    // each process's root, then the host's; "" : not at all.
+    std::string debug_dir = std::string(symbolize::kDefaultDebugDir);
     // Memory bounds, sized for the 20 MB RSS budget of a whole run (kallsyms adds
     // 2-5 MB on top): the binary cache by symbol-table bytes, the address cache
     // by entries and by estimated bytes (~200 per entry plus a long name).
@@ -82,10 +91,13 @@ class Symbolizer {
     symbolize::PerfMapLimits perf_map_limits{};
   };
 
-  // Counters since construction. hits + misses == frames returned.
+  // Counters since construction. hits + misses == frames returned; named sums
+  // to hits and unnamed to misses.
   struct Stats {
     std::uint64_t hits = 0;        // frames returned resolved
     std::uint64_t misses = 0;      // frames returned unresolved
+    std::array<std::uint64_t, symbolize::kNameSources> named{};      // hits by source
+    std::array<std::uint64_t, symbolize::kUnnamedReasons> unnamed{};  // misses by reason
     std::uint64_t cache_hits = 0;  // answered from the address cache
     std::uint64_t cache_misses = 0;
     std::uint64_t addresses_evicted = 0;
@@ -138,8 +150,12 @@ class Symbolizer {
   std::pair<CachedFrame, bool> symbolize_file_locked(std::uint32_t pid, const MapEntry& m,
                                                      std::uint64_t file_offset);
   const BinaryEntry& binary_locked(std::uint32_t pid, const MapEntry& m);
+  std::vector<std::string> debug_roots(std::uint32_t pid) const;
   std::shared_ptr<const ModuleInfo> kernel_module_locked(std::string_view name);
   SymbolizedFrame finish_locked(const CachedFrame& c);
+  SymbolizedFrame unnamed_locked(std::string module, std::uint64_t offset,
+                                 symbolize::UnnamedReason why);
+  void count_locked(const SymbolizedFrame& f);
   const CachedFrame& remember_locked(const AddressKey& key, CachedFrame c);
 
   const Options options_;

@@ -71,7 +71,7 @@ TEST(JsonWriter, TinyProfileExactCompactOutput) {
       R"("sample_types":[{"type":"samples","unit":"count"},{"type":"cpu","unit":"nanoseconds"}],)"
       R"("default_sample_type":"cpu","period_type":{"type":"cpu","unit":"nanoseconds"},)"
       R"("period":1000000,"totals":[5,5000000],"lost_samples":{},)"
-      R"("user_unwind":"fp","truncated_stacks":{},)"
+      R"("user_unwind":"fp","truncated_stacks":{},"named_frames":{},"unnamed_frames":{},)"
       R"("details":{"frequency_hz":1000,"idle_accounted_samples":0},)"
       R"("comments":["settings changed: at T: pids none -> 1"]},)"
       R"("stacks":[)"

@@ -147,6 +147,14 @@ TEST_F(ProfileBuilderTest, SymbolizesKernelThenUserFramesLeafFirst) {
   EXPECT_EQ(p.samples[1].values[0], 3);
   EXPECT_EQ(p.samples[1].values[1], 30'000'000);
   EXPECT_EQ(loc(p, p.samples[2], 0).function, "[lost: ringbuf_full]");
+
+  // Four distinct frames named (two from kallsyms, two from the binary), none
+  // unnamed; every source and reason is present. Synthetic frames are not counted.
+  EXPECT_EQ(p.metadata.named_frames,
+            (std::map<std::string, std::uint64_t>{
+                {"kernel", 2}, {"elf", 2}, {"debug_file", 0}, {"debuginfod", 0}, {"jit_map", 0}}));
+  EXPECT_EQ(p.metadata.unnamed_frames.size(), symbolize::kUnnamedReasons);
+  for (const auto& [reason, n] : p.metadata.unnamed_frames) EXPECT_EQ(n, 0u) << reason;
 }
 
 TEST_F(ProfileBuilderTest, NamesMissingStacksAndUnknownProcesses) {
@@ -179,6 +187,7 @@ TEST_F(ProfileBuilderTest, NamesMissingStacksAndUnknownProcesses) {
   ASSERT_EQ(p.samples[2].locations.size(), 1u);
   EXPECT_EQ(loc(p, p.samples[2], 0).function, "[unknown]+0x55550000abcd");
   EXPECT_FALSE(loc(p, p.samples[2], 0).resolved);
+  EXPECT_EQ(p.metadata.unnamed_frames.at("no_mapping"), 1u);  // counted, with its reason
   EXPECT_EQ(p.metadata.lost_samples.at(kLostRingbufFull), 0u);
 }
 

@@ -226,11 +226,15 @@ TEST_F(SymbolizePerfMapSymbolizerTest, NamesAnonymousCodeFromThePerfMap) {
   EXPECT_EQ(f.module, "[anon]");
   EXPECT_EQ(f.offset, 0x20u);
   EXPECT_EQ(f.map_start, kJit);
+  EXPECT_EQ(f.source, NameSource::kJitMap);
   // Anonymous memory the map does not cover keeps its module and offset.
   f = s.user(4242, maps_, kJit + 0x40);
   EXPECT_FALSE(f.resolved);
   EXPECT_EQ(f.function, "[anon]+0x40");
+  EXPECT_EQ(f.unnamed, UnnamedReason::kAnonymous);
   const Symbolizer::Stats st = s.stats();
+  EXPECT_EQ(st.named[static_cast<std::size_t>(NameSource::kJitMap)], 1u);
+  EXPECT_EQ(st.unnamed[static_cast<std::size_t>(UnnamedReason::kAnonymous)], 1u);
   EXPECT_EQ(st.hits, 1u);
   EXPECT_EQ(st.misses, 1u);
   EXPECT_EQ(st.perf_maps.reads, 1u);

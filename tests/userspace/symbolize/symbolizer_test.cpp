@@ -22,6 +22,8 @@ __attribute__((noinline)) int marker(int x) { return x * 7 + 3; }
 namespace profbufd {
 namespace {
 
+using symbolize::NameSource;
+using symbolize::UnnamedReason;
 using symbolize::testing::build_fixture_library;
 using symbolize::testing::Child;
 using symbolize::testing::fixture_dir;
@@ -71,6 +73,7 @@ TEST(SymbolizeSymbolizerKernelTest, ResolvesNameModuleAndRawAddress) {
   EXPECT_EQ(f.build_id, "");
   EXPECT_EQ(f.map_start, 0u);
   EXPECT_EQ(f.map_limit, 0u);
+  EXPECT_EQ(f.source, NameSource::kKernel);
 
   f = s.kernel(0xffffffffc0a01404);
   EXPECT_TRUE(f.resolved);
@@ -94,8 +97,10 @@ TEST(SymbolizeSymbolizerKernelTest, UnresolvedKeepsModuleAndAddress) {
   EXPECT_EQ(f.function, "[kernel.kallsyms]+0xffffffff82000010");
   EXPECT_EQ(f.module, "[kernel.kallsyms]");
   EXPECT_EQ(f.offset, 0xffffffff82000010u);
+  EXPECT_EQ(f.unnamed, UnnamedReason::kNoSymbol);
   EXPECT_EQ(s.stats().misses, 1u);
   EXPECT_EQ(s.stats().hits, 0u);
+  EXPECT_EQ(s.stats().unnamed[static_cast<std::size_t>(UnnamedReason::kNoSymbol)], 1u);
 }
 
 TEST(SymbolizeSymbolizerKernelTest, LoadsKallsymsLazilyAndOnce) {
@@ -119,6 +124,7 @@ TEST(SymbolizeSymbolizerKernelTest, HiddenKallsymsIsADistinctError) {
   const SymbolizedFrame f = s.kernel(0xffffffff81002010);
   EXPECT_FALSE(f.resolved);
   EXPECT_EQ(f.function, "[kernel.kallsyms]+0xffffffff81002010");
+  EXPECT_EQ(f.unnamed, UnnamedReason::kKernelUnavailable);
   const auto err = s.kernel_error();
   ASSERT_TRUE(err);
   EXPECT_TRUE(symbolize::KernelSymbols::is_hidden(*err));
@@ -130,7 +136,9 @@ TEST(SymbolizeSymbolizerKernelTest, MissingKallsymsIsAnErrorNotHidden) {
   Symbolizer::Options o;
   o.procfs_root = procfs.path();
   Symbolizer s(o);
-  EXPECT_FALSE(s.kernel(0xffffffff81002010).resolved);
+  const SymbolizedFrame f = s.kernel(0xffffffff81002010);
+  EXPECT_FALSE(f.resolved);
+  EXPECT_EQ(f.unnamed, UnnamedReason::kKernelUnavailable);
   const auto err = s.kernel_error();
   ASSERT_TRUE(err);
   EXPECT_FALSE(symbolize::KernelSymbols::is_hidden(*err));
@@ -268,6 +276,8 @@ TEST_F(SymbolizeSymbolizerUserTest, ResolvesAFunctionOfThisPieBinary) {
   EXPECT_EQ(f.map_start, m->start);
   EXPECT_EQ(f.map_limit, m->end);
   EXPECT_EQ(f.map_offset, m->offset);
+  EXPECT_EQ(f.source, NameSource::kElf);
+  EXPECT_EQ(s.stats().named[static_cast<std::size_t>(NameSource::kElf)], 1u);
 }
 
 TEST_F(SymbolizeSymbolizerUserTest, ResolvesLibc) {
@@ -312,6 +322,7 @@ TEST_F(SymbolizeSymbolizerUserTest, UnresolvedAddressKeepsModuleAndElfOffset) {
   EXPECT_EQ(f.offset, *vaddr);
   EXPECT_EQ(f.function, "libsymtest_stripped.so+" + hex(*vaddr));
   EXPECT_EQ(f.build_id, kFixtureLibBuildId);
+  EXPECT_EQ(f.unnamed, UnnamedReason::kNoSymbol);
   EXPECT_EQ(s.stats().misses, 1u);
 
   // The same function in the unstripped copy has a name.
@@ -337,6 +348,7 @@ TEST_F(SymbolizeSymbolizerUserTest, VdsoAndUnknownAddressesAreNamedNotNumbers) {
     EXPECT_EQ(f.function, "[vdso]+0x10");
     EXPECT_EQ(f.offset, 0x10u);
     EXPECT_EQ(f.map_start, vdso->start);
+    EXPECT_EQ(f.unnamed, UnnamedReason::kAnonymous);
   } else {
     ADD_FAILURE() << "no [vdso] mapping in this process";
   }
@@ -345,6 +357,7 @@ TEST_F(SymbolizeSymbolizerUserTest, VdsoAndUnknownAddressesAreNamedNotNumbers) {
   EXPECT_EQ(u.module, "[unknown]");
   EXPECT_EQ(u.function, "[unknown]+0x10");
   EXPECT_EQ(u.map_start, 0u);
+  EXPECT_EQ(u.unnamed, UnnamedReason::kNoMapping);
   EXPECT_EQ(s.stats().misses, 2u);
 }
 
@@ -541,6 +554,7 @@ TEST(SymbolizeSymbolizerFixtureTest, UnreadableBinaryKeepsModuleAndFileOffset) {
   EXPECT_EQ(f.map_start, 0x5600a0e02000u);
   EXPECT_EQ(f.map_limit, 0x5600a0e07000u);
   EXPECT_EQ(f.map_offset, 0x2000u);
+  EXPECT_EQ(f.unnamed, UnnamedReason::kUnreadable);
   // A second address of the same binary and process does not retry the open...
   s.user(4242, *maps, 0x5600a0e02020);
   EXPECT_EQ(s.stats().binary_load_failures, 1u);
@@ -548,6 +562,7 @@ TEST(SymbolizeSymbolizerFixtureTest, UnreadableBinaryKeepsModuleAndFileOffset) {
   s.user(4243, *maps, 0x5600a0e02030);
   EXPECT_EQ(s.stats().binary_load_failures, 2u);
   EXPECT_EQ(s.stats().misses, 3u);
+  EXPECT_EQ(s.stats().unnamed[static_cast<std::size_t>(UnnamedReason::kUnreadable)], 3u);
   EXPECT_EQ(s.stats().addresses_cached, 0u);  // failures are not cached per address
 }
 
@@ -560,6 +575,7 @@ TEST(SymbolizeSymbolizerFixtureTest, AnonymousCodeIsNamedAnon) {
   EXPECT_EQ(f.module, "[anon]");
   EXPECT_EQ(f.function, "[anon]+0x20");
   EXPECT_EQ(f.offset, 0x20u);
+  EXPECT_EQ(f.unnamed, UnnamedReason::kAnonymous);
   EXPECT_EQ(s.stats().binary_load_failures, 0u);  // nothing to open
 }
 
