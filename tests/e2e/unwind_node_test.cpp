@@ -40,10 +40,8 @@ std::vector<Stack> main_thread_stacks(pid_t pid, const std::string& mode, std::s
   }
   if (const int st = s.finish(); st != 0)
     error = "profbufd exited " + std::to_string(st) + ": " + s.err();
-  std::vector<Stack> main;
-  for (auto& st : s.profile().of(static_cast<std::uint32_t>(pid)))
-    if (st.tid == static_cast<std::uint32_t>(pid)) main.push_back(std::move(st));
-  return main;
+  const auto p = static_cast<std::uint32_t>(pid);
+  return s.profile().of(p, p);
 }
 
 TEST(UnwindNodeE2E, AutoIsAtLeastAsDeepAsFramePointersOnJitCode) {

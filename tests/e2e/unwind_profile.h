@@ -41,6 +41,13 @@ struct Profile {
       if (s.pid == pid) v.push_back(s);
     return v;
   }
+  // The stacks of one thread (of(pid, pid): a process's main thread).
+  std::vector<Stack> of(std::uint32_t pid, std::uint32_t tid) const {
+    std::vector<Stack> v;
+    for (const auto& s : stacks)
+      if (s.pid == pid && s.tid == tid) v.push_back(s);
+    return v;
+  }
 };
 
 inline std::uint64_t hex(const nlohmann::json& v) {

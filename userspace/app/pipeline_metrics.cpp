@@ -42,6 +42,24 @@ void capture_metrics(metrics::MetricWriter& w, const capture::Capture& capture,
           "Highest fill of the BPF ring buffer seen since start", cs.ringbuf_peak_used_bytes);
 }
 
+// JIT perf maps: what was read, and what of it was left out (nothing silently).
+void perf_map_metrics(metrics::MetricWriter& w, const symbolize::PerfMapCache::Stats& ps) {
+  w.counter("profbufd_perf_maps_read_total",
+            "JIT perf maps (/tmp/perf-PID.map) read: first reads and re-reads after a miss",
+            ps.reads);
+  constexpr const char* kLinesHelp =
+      "Perf map lines not used, summed over reads, by reason: malformed, or over_limit (the "
+      "oldest lines past the per-process bound)";
+  w.counter("profbufd_perf_map_lines_skipped_total", kLinesHelp, {{"reason", "malformed"}},
+            ps.lines_malformed);
+  w.counter("profbufd_perf_map_lines_skipped_total", kLinesHelp, {{"reason", "over_limit"}},
+            ps.lines_dropped);
+  w.counter("profbufd_perf_map_files_rejected_total",
+            "Perf maps not read: not a regular file, or not owned by the process's owner",
+            ps.rejected);
+  w.gauge("profbufd_perf_maps_cached_bytes", "Heap bytes of the perf maps kept", ps.bytes);
+}
+
 void symbolizer_metrics(metrics::MetricWriter& w, const Symbolizer& symbolizer) {
   const Symbolizer::Stats ss = symbolizer.stats();
   constexpr const char* kSymHelp =
@@ -85,6 +103,7 @@ void symbolizer_metrics(metrics::MetricWriter& w, const Symbolizer& symbolizer) 
           hidden ? 1 : 0);
   w.gauge("profbufd_kernel_symbols_unavailable", kKernelHelp, {{"reason", "unreadable"}},
           kerr && !hidden ? 1 : 0);
+  perf_map_metrics(w, ss.perf_maps);
 }
 
 void cgroup_metrics(metrics::MetricWriter& w, const Pipeline& p) {

@@ -30,7 +30,8 @@ std::uint32_t LocationTable::user(std::uint32_t pid, const ProcessMaps* maps,
       }
     }
   }
-  UserKey key{m ? m->path : std::string(), m ? m->start : 0, m ? 0u : pid, addr};
+  // Anonymous code (a JIT's) is named per process: same address, other code.
+  UserKey key{m ? m->path : std::string(), m ? m->start : 0, m && m->is_file() ? 0u : pid, addr};
   auto [it, fresh] = user_locs_.try_emplace(std::move(key), 0);
   if (!fresh) return it->second;
   static const ProcessMaps kNoMaps;

@@ -102,7 +102,11 @@ Symbolizer::Symbolizer(Options options)
       binaries_(std::make_unique<LruCache<BinaryKey, BinaryEntry, BinaryKeyHash>>(
           options_.max_binaries, options_.max_binary_bytes)),
       addresses_(std::make_unique<LruCache<AddressKey, CachedFrame, AddressKeyHash>>(
-          options_.max_addresses, options_.max_address_bytes)) {}
+          options_.max_addresses, options_.max_address_bytes)),
+      perf_maps_(symbolize::PerfMapCache::Options{options_.procfs_root, options_.max_perf_maps,
+                                                  options_.max_perf_map_bytes,
+                                                  options_.perf_map_limits,
+                                                  options_.perf_map_recheck}) {}
 
 Symbolizer::~Symbolizer() = default;
 
@@ -129,9 +133,7 @@ SymbolizedFrame Symbolizer::user(std::uint32_t pid, const ProcessMaps& maps, std
 
   SymbolizedFrame f;
   if (!m->is_file()) {
-    // [vdso], JIT code and other anonymous text: no file to read symbols from.
-    f = unnamed_locked(m->path.empty() ? std::string(kAnonModule) : m->path, addr - m->start,
-                       UnnamedReason::kAnonymous);
+    f = symbolize_anon_locked(pid, *m, addr);
   } else {
     const std::uint64_t file_offset = addr - m->start + m->offset;
     const AddressKey key{(std::uint64_t{m->dev_major} << 32) | m->dev_minor, m->inode,
@@ -167,6 +169,7 @@ Symbolizer::Stats Symbolizer::stats() const {
   s.kernel_symbols = kernel_ ? kernel_->size() : 0;
   s.kernel_bytes = kernel_ ? kernel_->memory_bytes() : 0;
   if (options_.debuginfod) s.debuginfod = options_.debuginfod->stats();
+  s.perf_maps = perf_maps_.stats();
   return s;
 }
 
@@ -293,6 +296,27 @@ const Symbolizer::BinaryEntry& Symbolizer::binary_locked(std::unique_lock<std::m
   entry.module = std::make_shared<const ModuleInfo>(
       ModuleInfo{std::string(basename(m.path)), std::move(build_id)});
   return binaries_->put(std::move(key), std::move(entry), weight);
+}
+
+// [vdso], JIT code and other anonymous text: no file to read symbols from, but
+// a JIT may name its code in a perf map. Not cached per address: another
+// process may have other code at the same address.
+SymbolizedFrame Symbolizer::symbolize_anon_locked(std::uint32_t pid, const MapEntry& m,
+                                                  std::uint64_t addr) {
+  std::string module = m.path.empty() ? std::string(kAnonModule) : m.path;
+  if (!m.is_special()) {
+    if (auto name = perf_maps_.find(pid, addr)) {
+      SymbolizedFrame f;
+      f.function = std::move(*name);
+      f.module = std::move(module);
+      f.offset = addr - m.start;
+      f.resolved = true;
+      f.source = NameSource::kJitMap;
+      count_locked(f);
+      return f;
+    }
+  }
+  return unnamed_locked(std::move(module), addr - m.start, UnnamedReason::kAnonymous);
 }
 
 std::pair<Symbolizer::CachedFrame, bool> Symbolizer::symbolize_file_locked(

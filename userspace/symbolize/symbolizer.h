@@ -7,6 +7,8 @@
 //       binary cache (LRU of ElfSymbols, keyed by device, inode and path;
 //       opened via procfs_root/<pid>/root or map_files; a stripped binary's
 //       separate debug file joins it) --> ELF vaddr --> symbol
+//     anonymous code (a JIT's) --> the process's perf map, if it writes one
+//       (symbolize/perf_map_cache.h: LRU by pid, re-read when an address misses)
 //
 // Cost is per unique address, not per sample: results are kept in a bounded LRU
 // keyed by (file identity, file offset) for user code, so all processes mapping
@@ -31,6 +33,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -46,6 +49,7 @@
 #include "symbolize/kallsyms.h"
 #include "symbolize/lru_cache.h"
 #include "symbolize/name_source.h"
+#include "symbolize/perf_map_cache.h"
 #include "process/proc_maps.h"
 
 namespace profbufd {
@@ -82,6 +86,12 @@ class Symbolizer {
     std::size_t max_binary_bytes = 8u << 20;
     std::size_t max_addresses = 1u << 16;
     std::size_t max_address_bytes = 4u << 20;
+    // JIT perf maps (/tmp/perf-PID.map): processes kept, their heap bytes, and
+    // how often one process's map may be re-read or its identity checked.
+    std::size_t max_perf_maps = 64;
+    std::size_t max_perf_map_bytes = 4u << 20;
+    std::chrono::milliseconds perf_map_recheck{1000};
+    symbolize::PerfMapLimits perf_map_limits{};
   };
 
   // Counters since construction. hits + misses == frames returned; named sums
@@ -104,6 +114,7 @@ class Symbolizer {
     std::size_t kernel_symbols = 0;  // 0 until loaded, or if unavailable
     std::size_t kernel_bytes = 0;
     symbolize::Debuginfod::Stats debuginfod;  // all 0 when off
+    symbolize::PerfMapCache::Stats perf_maps;
   };
 
   Symbolizer() : Symbolizer(Options{}) {}
@@ -143,6 +154,7 @@ class Symbolizer {
   CachedFrame symbolize_kernel_locked(std::uint64_t addr);
   // The frame, and whether the binary's symbols were available (else the frame
   // is not cached: another process may be able to open the file).
+  SymbolizedFrame symbolize_anon_locked(std::uint32_t pid, const MapEntry& m, std::uint64_t addr);
   std::pair<CachedFrame, bool> symbolize_file_locked(std::unique_lock<std::mutex>& lock,
                                                      std::uint32_t pid, const MapEntry& m,
                                                      std::uint64_t file_offset);
@@ -169,6 +181,7 @@ class Symbolizer {
   std::unordered_map<std::string, std::shared_ptr<const ModuleInfo>> kernel_modules_;
   std::unique_ptr<symbolize::LruCache<BinaryKey, BinaryEntry, BinaryKeyHash>> binaries_;
   std::unique_ptr<symbolize::LruCache<AddressKey, CachedFrame, AddressKeyHash>> addresses_;
+  symbolize::PerfMapCache perf_maps_;
   Stats stats_;  // counters only; sizes are filled in by stats()
   std::uint64_t profile_ = 1;  // begin_profile() calls + 1
   std::uint64_t debuginfod_failed_profile_ = 0;  // the last profile a request failed in
