@@ -60,12 +60,8 @@ void perf_map_metrics(metrics::MetricWriter& w, const symbolize::PerfMapCache::S
   w.gauge("profbufd_perf_maps_cached_bytes", "Heap bytes of the perf maps kept", ps.bytes);
 }
 
-void symbolizer_metrics(metrics::MetricWriter& w, const Symbolizer& symbolizer) {
-  const Symbolizer::Stats ss = symbolizer.stats();
-  constexpr const char* kSymHelp =
-      "Frames symbolized, by result: hit (a symbol named it) or miss (module+offset)";
-  w.counter("profbufd_symbolization_frames_total", kSymHelp, {{"result", "hit"}}, ss.hits);
-  w.counter("profbufd_symbolization_frames_total", kSymHelp, {{"result", "miss"}}, ss.misses);
+// Frames by where their name came from, or why they have none.
+void frame_name_metrics(metrics::MetricWriter& w, const Symbolizer::Stats& ss) {
   constexpr const char* kNamedHelp =
       "Frames named, by where the name came from: kernel (kallsyms), elf (the binary's "
       "symbols), debug_file, debuginfod, jit_map (/tmp/perf-PID.map)";
@@ -78,15 +74,28 @@ void symbolizer_metrics(metrics::MetricWriter& w, const Symbolizer& symbolizer) 
   for (std::size_t i = 0; i < symbolize::kUnnamedReasons; ++i)
     w.counter("profbufd_frames_unnamed_total", kUnnamedHelp,
               {{"reason", std::string(symbolize::kUnnamedReasonNames[i])}}, ss.unnamed[i]);
+}
+
+void debuginfod_metrics(metrics::MetricWriter& w, const symbolize::Debuginfod::Stats& d) {
   constexpr const char* kDebuginfodHelp =
       "debuginfod requests, by result: found, not_found, failed (unreachable or past "
       "--debuginfod-timeout: retried for a later profile); all 0 when debuginfod is off";
   w.counter("profbufd_debuginfod_requests_total", kDebuginfodHelp, {{"result", "found"}},
-            ss.debuginfod.found);
+            d.found);
   w.counter("profbufd_debuginfod_requests_total", kDebuginfodHelp, {{"result", "not_found"}},
-            ss.debuginfod.not_found);
+            d.not_found);
   w.counter("profbufd_debuginfod_requests_total", kDebuginfodHelp, {{"result", "failed"}},
-            ss.debuginfod.failed);
+            d.failed);
+}
+
+void symbolizer_metrics(metrics::MetricWriter& w, const Symbolizer& symbolizer) {
+  const Symbolizer::Stats ss = symbolizer.stats();
+  constexpr const char* kSymHelp =
+      "Frames symbolized, by result: hit (a symbol named it) or miss (module+offset)";
+  w.counter("profbufd_symbolization_frames_total", kSymHelp, {{"result", "hit"}}, ss.hits);
+  w.counter("profbufd_symbolization_frames_total", kSymHelp, {{"result", "miss"}}, ss.misses);
+  frame_name_metrics(w, ss);
+  debuginfod_metrics(w, ss.debuginfod);
   constexpr const char* kCacheHelp = "Symbolizer address-cache lookups, by result";
   w.counter("profbufd_symbolization_cache_lookups_total", kCacheHelp, {{"result", "hit"}},
             ss.cache_hits);

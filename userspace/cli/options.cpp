@@ -324,12 +324,14 @@ Status apply_queue_size(Options& o, const FlagSpec& f, std::string_view value) {
   return ok_status();
 }
 
-Status apply_push_timeout(Options& o, const FlagSpec& f, std::string_view value) {
+// A request deadline: 100ms to 5m.
+template <std::chrono::nanoseconds Options::*Member>
+Status set_timeout(Options& o, const FlagSpec& f, std::string_view value) {
   auto d = parse_duration_flag(f, value);
   if (!d) return d.error();
   if (*d < std::chrono::milliseconds(100) || *d > std::chrono::minutes(5))
     return bad_value(f, value, "outside 100ms to 5m");
-  o.pyroscope_timeout = *d;
+  o.*Member = *d;
   return ok_status();
 }
 
@@ -352,15 +354,6 @@ Status apply_debuginfod(Options& o, const FlagSpec& f, std::string_view value) {
   }
   if (n == 0) return bad_value(f, value, "no URL");
   o.debuginfod_urls = std::string(value);
-  return ok_status();
-}
-
-Status apply_debuginfod_timeout(Options& o, const FlagSpec& f, std::string_view value) {
-  auto d = parse_duration_flag(f, value);
-  if (!d) return d.error();
-  if (*d < std::chrono::milliseconds(100) || *d > std::chrono::minutes(5))
-    return bad_value(f, value, "outside 100ms to 5m");
-  o.debuginfod_timeout = *d;
   return ok_status();
 }
 
@@ -387,7 +380,7 @@ constexpr std::array<FlagSpec, 27> kFlags = {{
     {"--unwind", &apply_unwind, true, "auto"},
     {"--unwind-table-memory", &apply_unwind_table_memory, true, "32M"},
     {"--debuginfod", &apply_debuginfod, true, "https://debuginfod.debian.net"},
-    {"--debuginfod-timeout", &apply_debuginfod_timeout, true, "5s"},
+    {"--debuginfod-timeout", &set_timeout<&Options::debuginfod_timeout>, true, "5s"},
     {"--http-listen", &apply_http_listen, true, "127.0.0.1:6060"},
     {"--http-allow-remote", &set<&Options::http_allow_remote>, false, ""},
     {"--pyroscope-url", &apply_pyroscope_url, true, "http://127.0.0.1:4040"},
@@ -398,7 +391,7 @@ constexpr std::array<FlagSpec, 27> kFlags = {{
      "/etc/profbufd/pyroscope-token"},
     {"--pyroscope-tenant", &set_text<&Options::pyroscope_tenant>, true, "team-a"},
     {"--pyroscope-queue-size", &apply_queue_size, true, "16M"},
-    {"--pyroscope-timeout", &apply_push_timeout, true, "10s"},
+    {"--pyroscope-timeout", &set_timeout<&Options::pyroscope_timeout>, true, "10s"},
     {"--help", &set<&Options::help>, false, ""},
     {"--version", &set<&Options::version>, false, ""},
 }};

@@ -320,7 +320,8 @@ SymbolizedFrame Symbolizer::symbolize_anon_locked(std::uint32_t pid, const MapEn
 }
 
 std::pair<Symbolizer::CachedFrame, bool> Symbolizer::symbolize_file_locked(
-    std::unique_lock<std::mutex>& lock, std::uint32_t pid, const MapEntry& m, std::uint64_t file_offset) {
+    std::unique_lock<std::mutex>& lock, std::uint32_t pid, const MapEntry& m,
+    std::uint64_t file_offset) {
   const BinaryEntry& b = binary_locked(lock, pid, m);
   // Not cached per address while its debug file is still to be fetched.
   const bool loaded = b.symbols.has_value() && b.retry_profile == 0;
