@@ -211,6 +211,8 @@ BENCHMARK(BM_SymbolizeKernel)->ArgName("warm")->Arg(1)->UseManualTime();
 
 void BM_SymbolizeUser(benchmark::State& state) {
   const auto mode = state.range(0);  // 0 cold, 1 cold addresses, 2 warm
+  Symbolizer::Options options;        // debug 1: separate debug files read (libc6-dbg)
+  if (state.range(1) == 0) options.debug_dir.clear();
   auto found = user_addresses(kAddresses);
   if (!found) {
     state.SkipWithError(found.error().line().c_str());
@@ -221,7 +223,7 @@ void BM_SymbolizeUser(benchmark::State& state) {
 
   std::unique_ptr<Symbolizer> warm_sym;
   if (mode == 2) {
-    warm_sym = std::make_unique<Symbolizer>();
+    warm_sym = std::make_unique<Symbolizer>(options);
     for (std::uint64_t a : in.addrs) warm_sym->user(pid, in.maps, a);
   }
   std::size_t resolved = 0;
@@ -230,7 +232,7 @@ void BM_SymbolizeUser(benchmark::State& state) {
     std::unique_ptr<Symbolizer> fresh;
     auto t0 = Clock::now();
     if (mode != 2) {
-      fresh = std::make_unique<Symbolizer>();
+      fresh = std::make_unique<Symbolizer>(options);
       if (mode == 1) {
         for (std::uint64_t a : in.one_per_binary) fresh->user(pid, in.maps, a);
         t0 = Clock::now();
@@ -268,7 +270,10 @@ void BM_ProcessMapsRead(benchmark::State& state) {
 }
 BENCHMARK(BM_ProcessMapsRead)->Unit(benchmark::kMicrosecond);
 
-BENCHMARK(BM_SymbolizeUser)->ArgName("mode")->Arg(0)->Arg(1)->Arg(2)->UseManualTime();
+BENCHMARK(BM_SymbolizeUser)
+    ->ArgNames({"mode", "debug"})
+    ->ArgsProduct({{0, 1, 2}, {0, 1}})
+    ->UseManualTime();
 
 }  // namespace
 }  // namespace profbufd
