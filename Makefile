@@ -27,11 +27,11 @@ endif
 
 # Packages needed to build, test and run. One per line in the recipe below.
 DEB_PACKAGES := \
-	bpftool clang llvm libbpf-dev libelf-dev libdw-dev libdebuginfod-dev zlib1g-dev pkg-config \
+	bpftool clang llvm libbpf-dev libelf-dev libdw-dev libdebuginfod-dev liblzma-dev zlib1g-dev pkg-config \
 	g++ make nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev \
 	golang-go libcpp-httplib-dev libsystemd-dev prometheus lintian dpkg-dev fakeroot \
 	systemd python3 \
-	libc6-dbg linux-perf zstd bzip2 nodejs debuginfod \
+	libc6-dbg linux-perf zstd bzip2 xz-utils nodejs debuginfod \
 	libcurl4-openssl-dev npm chromium chromium-driver protobuf-compiler libprotobuf-dev \
 	podman runc busybox-static
 # Satisfied by a command on PATH as well as by the Debian package of that name: a
@@ -63,7 +63,7 @@ CXXFLAGS ?= -O2 -g
 CXXFLAGS += -std=c++20 -Wall -Wextra -Werror -fno-omit-frame-pointer $(SAN_FLAGS) \
 	-Iuserspace -Ibpf -I$(GEN) -MMD -MP -DPROFBUFD_VERSION='"$(VERSION)"'
 LDFLAGS += $(SAN_FLAGS)
-LDLIBS := -lbpf -ldw -ldebuginfod -lelf -lz -lcpp-httplib -lcurl -lsystemd -lpthread
+LDLIBS := -lbpf -ldw -ldebuginfod -lelf -llzma -lz -lcpp-httplib -lcurl -lsystemd -lpthread
 
 LIB_SRCS := $(shell find userspace -name '*.cpp' ! -name main.cpp | sort)
 UNIT_SRCS := $(shell find tests/userspace -name '*_test.cpp' 2>/dev/null | sort)

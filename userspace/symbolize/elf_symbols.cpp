@@ -11,6 +11,8 @@
 #include <cstring>
 #include <memory>
 
+#include "symbolize/xz.h"
+
 namespace profbufd::symbolize {
 namespace {
 
@@ -41,6 +43,8 @@ class ElfReader {
         out_.debug_file_remote_ = out_.has_debug_file_ && f.remote;
       }
     }
+    if (!own.symtab && !out_.has_debug_file_ && !own.mini_debuginfo.empty())
+      read_mini_debuginfo(own.mini_debuginfo);
     finish_symbols();
     return std::move(out_);
   }
@@ -57,6 +61,7 @@ class ElfReader {
   struct Sections {
     bool symtab = false;
     std::optional<DebugLink> link;
+    std::string_view mini_debuginfo;  // .gnu_debugdata, while the Elf is open
   };
 
   // Reads the function symbols of every symbol table of `elf`, and says
@@ -73,12 +78,30 @@ class ElfReader {
         read_symbols(elf, scn, shdr, from_debug);
       found.symtab |= shdr.sh_type == SHT_SYMTAB;
       const char* name = shstrndx != 0 ? elf_strptr(elf, shstrndx, shdr.sh_name) : nullptr;
-      if (name != nullptr && std::strcmp(name, ".gnu_debuglink") == 0) {
-        if (Elf_Data* d = elf_getdata(scn, nullptr); d != nullptr && d->d_buf != nullptr)
-          found.link = parse_debug_link({static_cast<const char*>(d->d_buf), d->d_size});
-      }
+      if (name == nullptr || shdr.sh_type != SHT_PROGBITS) continue;
+      const bool link = std::strcmp(name, ".gnu_debuglink") == 0;
+      if (!link && std::strcmp(name, ".gnu_debugdata") != 0) continue;
+      Elf_Data* d = elf_getdata(scn, nullptr);
+      if (d == nullptr || d->d_buf == nullptr) continue;
+      const std::string_view bytes(static_cast<const char*>(d->d_buf), d->d_size);
+      if (link)
+        found.link = parse_debug_link(bytes);
+      else
+        found.mini_debuginfo = bytes;
     }
     return found;
+  }
+
+  // MiniDebugInfo: an xz-compressed ELF file holding the .symtab that
+  // stripping removed (symbolize/xz.h bounds it).
+  void read_mini_debuginfo(std::string_view compressed) {
+    std::optional<std::string> bytes = xz_decompress(compressed);
+    if (!bytes) return;
+    std::unique_ptr<Elf, decltype(&elf_end)> elf(elf_memory(bytes->data(), bytes->size()),
+                                                 &elf_end);
+    if (!elf || elf_kind(elf.get()) != ELF_K_ELF) return;
+    read_sections(elf.get(), true);
+    out_.has_debug_file_ = true;
   }
 
   void read_debug_file(int fd) {

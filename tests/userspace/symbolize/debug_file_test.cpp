@@ -108,9 +108,10 @@ TEST(SymbolizeDebugFileTest, OpensTheFirstFileThatPassesItsCheck) {
 
 // ---- through the Symbolizer, on stripped copies of the fixture library ------
 
-// Three copies of one library: with .symtab, stripped (.dynsym only), and
-// stripped with a .gnu_debuglink to a debug file made by objcopy, as
-// distributions build them.
+// Copies of one library: with .symtab, stripped (.dynsym only), stripped
+// with a .gnu_debuglink to a debug file made by objcopy, as Debian builds
+// them, and stripped with MiniDebugInfo (.gnu_debugdata: an xz-compressed ELF
+// file holding .symtab), as Fedora builds them, once valid and once corrupt.
 class SymbolizeDebugFileSymbolizerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -130,6 +131,18 @@ class SymbolizeDebugFileSymbolizerTest : public ::testing::Test {
         run("cd '" + dir_->file("lib/.debug") + "' && objcopy --strip-all --add-gnu-debuglink=" +
             "libdbgtest_linked.so.debug '" + full + "' '" + linked_ + "'");
     if (!made) throw std::runtime_error("objcopy failed");
+    mini_ = dir_->file("lib/libdbgtest_mini.so");
+    corrupt_mini_ = dir_->file("lib/libdbgtest_badmini.so");
+    const std::string mini = dir_->file("mini_debuginfo");
+    const bool made_mini =
+        run("objcopy --strip-debug --remove-section .comment '" + debug + "' '" + mini + "'") &&
+        run("xz -k '" + mini + "'") &&
+        run("objcopy --add-section .gnu_debugdata='" + mini + ".xz' '" + stripped_ + "' '" +
+            mini_ + "'") &&
+        run("head -c 200 '" + mini + ".xz' > '" + mini + ".cut'") &&
+        run("objcopy --add-section .gnu_debugdata='" + mini + ".cut' '" + stripped_ + "' '" +
+            corrupt_mini_ + "'");
+    if (!made_mini) throw std::runtime_error("making MiniDebugInfo failed");
   }
   static void TearDownTestSuite() {
     delete dir_;
@@ -156,12 +169,27 @@ class SymbolizeDebugFileSymbolizerTest : public ::testing::Test {
   }
 
   static TempDir* dir_;
-  static std::string stripped_, linked_, by_id_;
+  static std::string stripped_, linked_, by_id_, mini_, corrupt_mini_;
 };
 TempDir* SymbolizeDebugFileSymbolizerTest::dir_ = nullptr;
 std::string SymbolizeDebugFileSymbolizerTest::stripped_;
 std::string SymbolizeDebugFileSymbolizerTest::linked_;
 std::string SymbolizeDebugFileSymbolizerTest::by_id_;
+std::string SymbolizeDebugFileSymbolizerTest::mini_;
+std::string SymbolizeDebugFileSymbolizerTest::corrupt_mini_;
+
+TEST_F(SymbolizeDebugFileSymbolizerTest, MiniDebugInfoNamesWhatOnlySymtabHad) {
+  const SymbolizedFrame f = symbolize("", mini_);
+  EXPECT_TRUE(f.resolved);
+  EXPECT_EQ(f.function, "hidden(int)");
+  EXPECT_EQ(f.source, NameSource::kDebugFile);
+}
+
+TEST_F(SymbolizeDebugFileSymbolizerTest, CorruptMiniDebugInfoLeavesTheFrameUnnamed) {
+  const SymbolizedFrame f = symbolize("", corrupt_mini_);
+  EXPECT_FALSE(f.resolved);
+  EXPECT_EQ(f.unnamed, UnnamedReason::kNoSymbol);  // the binary's own symbols still read
+}
 
 TEST_F(SymbolizeDebugFileSymbolizerTest, ByBuildIdNamesWhatOnlySymtabHad) {
   const SymbolizedFrame f = symbolize(dir_->file("debug"), stripped_);
