@@ -285,6 +285,12 @@ bench: $(BUILD)/benchmarks
 bench-web: $(BUILD)/profbufd $(TESTPROGS)
 	python3 tests/bench/web_cost.py --build $(BUILD) -- $(WEB_ARGS)
 
+# How many frames are named on Debian's programs (root); COMPARE=OLD/profbufd
+# runs an older build on the same mix first.
+.PHONY: bench-names
+bench-names: $(BUILD)/profbufd $(TESTPROGS)
+	python3 tests/bench/frame_names.py --build $(BUILD) $(if $(COMPARE),--compare $(COMPARE))
+
 clean:
 	rm -rf build
 
