@@ -279,17 +279,19 @@ Status apply_http_listen(Options& o, const FlagSpec& f, std::string_view value) 
   return ok_status();
 }
 
+// What follows "http://" or "https://" in `url`; nullopt for another scheme.
+std::optional<std::string_view> after_http_scheme(std::string_view url) {
+  for (std::string_view scheme : {"https://", "http://"})
+    if (url.starts_with(scheme)) return url.substr(scheme.size());
+  return std::nullopt;
+}
+
 // http:// or https://, a host, no user:password@ (the command line is visible
 // to every user: credentials go in files), no query or fragment.
 Status apply_pyroscope_url(Options& o, const FlagSpec& f, std::string_view value) {
-  std::string_view rest = value;
-  if (rest.starts_with("https://")) {
-    rest.remove_prefix(8);
-  } else if (rest.starts_with("http://")) {
-    rest.remove_prefix(7);
-  } else {
-    return bad_value(f, value, "not an http:// or https:// URL");
-  }
+  const std::optional<std::string_view> after = after_http_scheme(value);
+  if (!after) return bad_value(f, value, "not an http:// or https:// URL");
+  const std::string_view rest = *after;
   const std::string_view authority = rest.substr(0, rest.find('/'));
   if (authority.empty() || authority.starts_with(':')) return bad_value(f, value, "no host");
   if (authority.find('@') != std::string_view::npos)
@@ -344,9 +346,9 @@ Status apply_debuginfod(Options& o, const FlagSpec& f, std::string_view value) {
     at = end + 1;
     if (url.empty()) continue;
     ++n;
-    const std::size_t scheme = url.starts_with("https://") ? 8 : url.starts_with("http://") ? 7 : 0;
-    if (scheme == 0) return bad_value(f, value, "not an http:// or https:// URL");
-    if (url.size() == scheme || url[scheme] == '/' || url[scheme] == ':')
+    const std::optional<std::string_view> rest = after_http_scheme(url);
+    if (!rest) return bad_value(f, value, "not an http:// or https:// URL");
+    if (rest->empty() || rest->front() == '/' || rest->front() == ':')
       return bad_value(f, value, "no host");
     if (std::any_of(url.begin(), url.end(),
                     [](char c) { return static_cast<unsigned char>(c) < ' ' || c == 0x7f; }))
