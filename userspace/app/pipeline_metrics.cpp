@@ -80,12 +80,10 @@ void debuginfod_metrics(metrics::MetricWriter& w, const symbolize::Debuginfod::S
   constexpr const char* kDebuginfodHelp =
       "debuginfod requests, by result: found, not_found, failed (unreachable or past "
       "--debuginfod-timeout: retried for a later profile); all 0 when debuginfod is off";
-  w.counter("profbufd_debuginfod_requests_total", kDebuginfodHelp, {{"result", "found"}},
-            d.found);
-  w.counter("profbufd_debuginfod_requests_total", kDebuginfodHelp, {{"result", "not_found"}},
-            d.not_found);
-  w.counter("profbufd_debuginfod_requests_total", kDebuginfodHelp, {{"result", "failed"}},
-            d.failed);
+  const std::pair<const char*, std::uint64_t> by_result[] = {
+      {"found", d.found}, {"not_found", d.not_found}, {"failed", d.failed}};
+  for (const auto& [result, n] : by_result)
+    w.counter("profbufd_debuginfod_requests_total", kDebuginfodHelp, {{"result", result}}, n);
 }
 
 void symbolizer_metrics(metrics::MetricWriter& w, const Symbolizer& symbolizer) {
