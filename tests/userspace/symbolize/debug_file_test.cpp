@@ -158,7 +158,9 @@ class SymbolizeDebugFileSymbolizerTest : public ::testing::Test {
         reinterpret_cast<AddrFn>(::dlsym(h, "symtest_hidden_addr"))());
   }
   static SymbolizedFrame symbolize(const std::string& debug_dir, const std::string& lib) {
-    const std::uint64_t addr = hidden_in(lib);
+    return symbolize_at(debug_dir, hidden_in(lib));
+  }
+  static SymbolizedFrame symbolize_at(const std::string& debug_dir, std::uint64_t addr) {
     auto maps = ProcessMaps::read(static_cast<int>(::getpid()));
     if (!maps) throw std::runtime_error(maps.error().line());
     Symbolizer::Options o;
@@ -218,13 +220,7 @@ TEST_F(SymbolizeDebugFileSymbolizerTest, ExportedNamesStayTheBinarysOwn) {
   void* h = ::dlopen(stripped_.c_str(), RTLD_NOW | RTLD_LOCAL);
   ASSERT_NE(h, nullptr);
   const auto addr = reinterpret_cast<std::uintptr_t>(::dlsym(h, "symtest_hidden_addr"));
-  auto maps = ProcessMaps::read(static_cast<int>(::getpid()));
-  ASSERT_TRUE(maps);
-  Symbolizer::Options o;
-  o.procfs_root = "";
-  o.debug_dir = dir_->file("debug");
-  Symbolizer s(o);
-  const SymbolizedFrame f = s.user(static_cast<std::uint32_t>(::getpid()), *maps, addr);
+  const SymbolizedFrame f = symbolize_at(dir_->file("debug"), addr);
   EXPECT_EQ(f.function, "symtest_hidden_addr");
   EXPECT_EQ(f.source, NameSource::kElf);  // .dynsym had it: the debug file only ties
 }
