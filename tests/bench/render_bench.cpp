@@ -101,7 +101,8 @@ Profile make_profile() {
                                    .module = "[kernel.kallsyms]",
                                    .offset = addr,
                                    .kind = FrameKind::kKernel,
-                                   .resolved = true});
+                                   .resolved = true,
+                                   .lines = {}});
   }
   for (std::size_t u = 0; u < kUserLocations; ++u) {
     const std::size_t m = u % kUserMappings;
@@ -116,13 +117,15 @@ Profile make_profile() {
         .module = module,
         .offset = addr - map.start + map.offset,
         .kind = FrameKind::kUser,
-        .resolved = resolved});
+        .resolved = resolved,
+        .lines = {}});
   }
   const auto lost_location = static_cast<std::uint32_t>(p.locations.size());
   p.locations.push_back(Location{.function = "[lost: profbuf_overflow]",
                                  .module = "",
                                  .kind = FrameKind::kSynthetic,
-                                 .resolved = false});
+                                 .resolved = false,
+                                 .lines = {}});
 
   const std::vector<std::string> comms = bench::task_names(48);
   std::uniform_int_distribution<std::uint32_t> kdepth(5, 15), udepth(10, 30);

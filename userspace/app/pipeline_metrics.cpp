@@ -76,6 +76,21 @@ void frame_name_metrics(metrics::MetricWriter& w, const Symbolizer::Stats& ss) {
               {{"reason", std::string(symbolize::kUnnamedReasonNames[i])}}, ss.unnamed[i]);
 }
 
+// Source lines from DWARF: looked up once per new address of a named user frame.
+void frame_line_metrics(metrics::MetricWriter& w, const Symbolizer::Stats& ss) {
+  constexpr const char* kLinesHelp =
+      "Named user frames looked up for source lines (once per address), by result: found, "
+      "no_debug_info (no DWARF in the binary or a debug file), not_covered, off (--no-lines)";
+  for (std::size_t i = 0; i < symbolize::kLineResults; ++i)
+    w.counter("profbufd_frame_lines_total", kLinesHelp,
+              {{"result", std::string(symbolize::kLineResultNames[i])}}, ss.lines[i]);
+  w.counter("profbufd_dwarf_readers_opened_total",
+            "DWARF readers opened (one per binary per profile that needed lines)",
+            ss.dwarf_opened);
+  w.counter("profbufd_dwarf_reader_failures_total",
+            "DWARF readers that failed to open (corrupt or unsupported DWARF)", ss.dwarf_failures);
+}
+
 void debuginfod_metrics(metrics::MetricWriter& w, const symbolize::Debuginfod::Stats& d) {
   constexpr const char* kDebuginfodHelp =
       "debuginfod requests, by result: found, not_found, failed (unreachable or past "
@@ -93,6 +108,7 @@ void symbolizer_metrics(metrics::MetricWriter& w, const Symbolizer& symbolizer) 
   w.counter("profbufd_symbolization_frames_total", kSymHelp, {{"result", "hit"}}, ss.hits);
   w.counter("profbufd_symbolization_frames_total", kSymHelp, {{"result", "miss"}}, ss.misses);
   frame_name_metrics(w, ss);
+  frame_line_metrics(w, ss);
   debuginfod_metrics(w, ss.debuginfod);
   constexpr const char* kCacheHelp = "Symbolizer address-cache lookups, by result";
   w.counter("profbufd_symbolization_cache_lookups_total", kCacheHelp, {{"result", "hit"}},

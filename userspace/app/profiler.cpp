@@ -100,6 +100,7 @@ PipelineConfig pipeline_config(const cli::Options& o, const CaptureSetup& setup,
                                std::shared_ptr<symbolize::Debuginfod> debuginfod) {
   PipelineConfig c;
   c.symbolizer.debuginfod = std::move(debuginfod);
+  c.symbolizer.lines = !o.no_lines;
   capture::Capture& capture = *setup.capture;
   c.buffers = capture.buffers();
   c.drops = [&capture] {

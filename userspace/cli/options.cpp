@@ -366,7 +366,7 @@ Status set(Options& o, const FlagSpec&, std::string_view) {
   return ok_status();
 }
 
-constexpr std::array<FlagSpec, 27> kFlags = {{
+constexpr std::array<FlagSpec, 28> kFlags = {{
     {"--duration", &apply_duration, true, "30s"},
     {"--frequency", &apply_frequency, true, "99"},
     {"--output", &apply_output, true, "/var/lib/profbufd"},
@@ -383,6 +383,7 @@ constexpr std::array<FlagSpec, 27> kFlags = {{
     {"--unwind-table-memory", &apply_unwind_table_memory, true, "32M"},
     {"--debuginfod", &apply_debuginfod, true, "https://debuginfod.debian.net"},
     {"--debuginfod-timeout", &set_timeout<&Options::debuginfod_timeout>, true, "5s"},
+    {"--no-lines", &set<&Options::no_lines>, false, ""},
     {"--http-listen", &apply_http_listen, true, "127.0.0.1:6060"},
     {"--http-allow-remote", &set<&Options::http_allow_remote>, false, ""},
     {"--pyroscope-url", &apply_pyroscope_url, true, "http://127.0.0.1:4040"},

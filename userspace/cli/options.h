@@ -105,6 +105,9 @@ struct Options {
   // DEBUGINFOD_URLS, if set; else no debuginfod.
   std::optional<std::string> debuginfod_urls;
   std::chrono::nanoseconds debuginfod_timeout = kDefaultDebuginfodTimeout;
+  // No source lines or inlined calls from DWARF: names only (less memory and
+  // time at window close).
+  bool no_lines = false;
   // Serve /metrics, /debug/pprof/profile, /healthz and / here. Unset: no HTTP
   // server. Invariant: unless http_allow_remote, every address the host
   // resolves to is loopback; port 0 means a free port chosen at bind time.

@@ -92,6 +92,9 @@ std::string run_flags_text() {
   t += "                      deadline of one debuginfod request (100ms to 5m); a\n";
   t += "                      profile waits for at most one that fails. Default: " +
        format_duration(kDefaultDebuginfodTimeout) + ".\n";
+  t += "  --no-lines          names only: no source lines or inlined calls from the\n";
+  t += "                      DWARF of binaries and debug files (saves the memory\n";
+  t += "                      and time libdw takes at window close).\n";
   t += "  --http-listen A:P   serve HTTP (endpoints below) on address A, port P, e.g.\n";
   t += "                      127.0.0.1:6060, [::1]:6060, localhost:6060, or :6060\n";
   t += "                      (127.0.0.1). Loopback only unless --http-allow-remote.\n";

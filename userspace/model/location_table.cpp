@@ -80,6 +80,7 @@ std::uint32_t LocationTable::add(std::uint64_t addr, std::uint32_t mapping,
   l.offset = f.offset;
   l.kind = kind;
   l.resolved = f.resolved;
+  l.lines = f.lines;
   p_.locations.push_back(std::move(l));
   ProfileMetadata& md = p_.metadata;
   if (f.resolved)

@@ -52,6 +52,14 @@ struct Mapping {
   bool kernel = false;
 };
 
+// A source position of a frame, from DWARF (symbolize/dwarf_lines.h).
+struct SourceLine {
+  std::string function;     // the function whose code this is (demangled)
+  std::string file;         // source file of `line`, as DWARF names it (absolute if known)
+  std::int64_t line = 0;    // 0 if unknown
+  std::int64_t start_line = 0;  // the function's declaration line; 0 if unknown
+};
+
 // One unique frame (address in a mapping), symbolized.
 struct Location {
   std::uint64_t address = 0;          // runtime address (0 for synthetic frames)
@@ -62,6 +70,11 @@ struct Location {
                              // for user code, address - symbol-less base otherwise
   FrameKind kind = FrameKind::kUser;
   bool resolved = false;  // false: no symbol covered the address
+  // Source lines, innermost first, when DWARF covers the address: every entry
+  // but the last is a function inlined into the next one, at the line of the
+  // code (first) or of the inlined call (the others); the last is `function`
+  // itself. Empty: no line information.
+  std::vector<SourceLine> lines;
 };
 
 // A label of a sample beyond the three every sample has (pid, tid, comm):

@@ -184,7 +184,11 @@ Profile build_profile(const Window& window, const kinds::Kind& kind, Symbolizer&
   md.user_unwind = context.user_unwind;
   set_shape(kind, p);
 
-  symbolizer.begin_profile();
+  struct Symbolizing {  // the symbolizer's profile, ended however this returns
+    Symbolizer& s;
+    explicit Symbolizing(Symbolizer& sym) : s(sym) { s.begin_profile(); }
+    ~Symbolizing() { s.end_profile(); }
+  } symbolizing(symbolizer);
   LocationTable locs(p, symbolizer);
   for (std::string_view reason : kTruncationNames) md.truncated_stacks[std::string(reason)] = 0;
   for (std::string_view source : symbolize::kNameSourceNames) md.named_frames[std::string(source)] = 0;

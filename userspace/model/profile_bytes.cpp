@@ -30,7 +30,10 @@ std::size_t approximate_bytes(const Profile& p) {
   n += p.mappings.capacity() * sizeof(Mapping);
   for (const Mapping& m : p.mappings) n += heap(m.file) + heap(m.build_id);
   n += p.locations.capacity() * sizeof(Location);
-  for (const Location& l : p.locations) n += heap(l.function) + heap(l.module);
+  for (const Location& l : p.locations) {
+    n += heap(l.function) + heap(l.module) + l.lines.capacity() * sizeof(SourceLine);
+    for (const SourceLine& s : l.lines) n += heap(s.function) + heap(s.file);
+  }
   n += p.samples.capacity() * sizeof(Sample);
   for (const Sample& s : p.samples) {
     n += s.locations.capacity() * sizeof(std::uint32_t) + heap(s.comm);

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <memory>
 
+#include "symbolize/dwarf_lines.h"
 #include "symbolize/xz.h"
 
 namespace profbufd::symbolize {
@@ -37,10 +38,15 @@ class ElfReader {
     if (!layout) return layout.error();
     out_.layout_ = std::move(layout).value();
     const Sections own = read_sections(elf_, false);
+    out_.dwarf_ = has_dwarf_lines(elf_) ? ElfSymbols::DwarfIn::kBinary : ElfSymbols::DwarfIn::kNone;
     if (!own.symtab && debug) {
       if (DebugFile f = debug(out_.layout_.build_id, own.link); f.fd) {
-        read_debug_file(f.fd.get());
+        const bool dwarf = read_debug_file(f.fd.get());
         out_.debug_file_remote_ = out_.has_debug_file_ && f.remote;
+        if (dwarf && out_.dwarf_ == ElfSymbols::DwarfIn::kNone) {
+          out_.dwarf_ = ElfSymbols::DwarfIn::kDebugFile;
+          out_.debug_fd_ = std::move(f.fd);
+        }
       }
     }
     if (!own.symtab && !out_.has_debug_file_ && !own.mini_debuginfo.empty())
@@ -104,12 +110,14 @@ class ElfReader {
     out_.has_debug_file_ = true;
   }
 
-  void read_debug_file(int fd) {
+  // Reads the debug file's symbols; says whether it has DWARF lines.
+  bool read_debug_file(int fd) {
     std::unique_ptr<Elf, decltype(&elf_end)> elf(elf_begin(fd, ELF_C_READ_MMAP, nullptr),
                                                  &elf_end);
-    if (!elf || elf_kind(elf.get()) != ELF_K_ELF) return;
+    if (!elf || elf_kind(elf.get()) != ELF_K_ELF) return false;
     read_sections(elf.get(), true);
     out_.has_debug_file_ = true;
+    return has_dwarf_lines(elf.get());
   }
 
   void read_symbols(Elf* elf, Elf_Scn* scn, const GElf_Shdr& shdr, bool from_debug) {

@@ -79,6 +79,12 @@ class ElfSymbols {
   // Whether a separate debug file was found and read.
   bool has_debug_file() const { return has_debug_file_; }
   bool debug_file_remote() const { return debug_file_remote_; }
+  // Which file holds DWARF line information (symbolize/dwarf_lines.h): the
+  // binary itself (built with -g), its separate debug file, or none.
+  enum class DwarfIn : std::uint8_t { kNone, kBinary, kDebugFile };
+  DwarfIn dwarf() const { return dwarf_; }
+  // The debug file, kept open when dwarf() == kDebugFile; the caller takes it.
+  Fd take_debug_fd() { return std::move(debug_fd_); }
   std::size_t memory_bytes() const;
 
  private:
@@ -95,6 +101,8 @@ class ElfSymbols {
   StringArena arena_;
   bool has_debug_file_ = false;
   bool debug_file_remote_ = false;
+  DwarfIn dwarf_ = DwarfIn::kNone;
+  Fd debug_fd_;
 };
 
 }  // namespace profbufd::symbolize

@@ -55,6 +55,7 @@ struct Symbolizer::CachedFrame {
   bool resolved = false;
   NameSource source = NameSource::kElf;                // when resolved
   UnnamedReason unnamed = UnnamedReason::kNoMapping;  // when not
+  std::vector<SourceLine> lines;
 };
 
 struct Symbolizer::BinaryKey {
@@ -79,6 +80,7 @@ struct Symbolizer::BinaryEntry {
   std::string error;             // why, for debugging
   std::uint64_t retry_profile = 0;  // != 0: its debug file could not be fetched during
                                     // this profile (Symbolizer::profile_); retried later
+  Fd dwarf;  // the binary or its debug file, when it has DWARF lines
 };
 
 // (file identity, file offset) for user code: processes mapping one file share
@@ -89,6 +91,11 @@ struct Symbolizer::AddressKey {
   std::size_t path_hash = 0;
   std::uint64_t offset = 0;
   bool operator==(const AddressKey&) const = default;
+};
+
+struct Symbolizer::DwarfReaders {
+  // null: it failed to open, and is not tried again during this profile.
+  std::unordered_map<BinaryKey, std::unique_ptr<symbolize::DwarfLines>, BinaryKeyHash> open;
 };
 
 struct Symbolizer::AddressKeyHash {
@@ -106,7 +113,8 @@ Symbolizer::Symbolizer(Options options)
       perf_maps_(symbolize::PerfMapCache::Options{options_.procfs_root, options_.max_perf_maps,
                                                   options_.max_perf_map_bytes,
                                                   options_.perf_map_limits,
-                                                  options_.perf_map_recheck}) {}
+                                                  options_.perf_map_recheck}),
+      dwarf_(std::make_unique<DwarfReaders>()) {}
 
 Symbolizer::~Symbolizer() = default;
 
@@ -234,6 +242,11 @@ void Symbolizer::begin_profile() {
   ++profile_;
 }
 
+void Symbolizer::end_profile() {
+  std::lock_guard lock(mu_);
+  dwarf_->open.clear();
+}
+
 symbolize::DebugFile Symbolizer::debug_file_locked(std::unique_lock<std::mutex>& lock,
                                                    std::uint32_t pid, const MapEntry& m,
                                                    std::string_view build_id,
@@ -286,6 +299,8 @@ const Symbolizer::BinaryEntry& Symbolizer::binary_locked(std::unique_lock<std::m
     ++stats_.binaries_loaded;
     build_id = loaded->build_id();
     weight += loaded->memory_bytes();
+    if (loaded->dwarf() == ElfSymbols::DwarfIn::kBinary) entry.dwarf = std::move(fd).value();
+    if (loaded->dwarf() == ElfSymbols::DwarfIn::kDebugFile) entry.dwarf = loaded->take_debug_fd();
     entry.symbols.emplace(std::move(loaded).value());
     entry.retry_profile = retry ? profile_ : 0;
   } else {
@@ -337,6 +352,7 @@ std::pair<Symbolizer::CachedFrame, bool> Symbolizer::symbolize_file_locked(
         c.source = !sym->from_debug_file               ? NameSource::kElf
                    : b.symbols->debug_file_remote() ? NameSource::kDebuginfod
                                                     : NameSource::kDebugFile;
+        c.lines = lines_locked(m, b, *vaddr, c.function);
         return {std::move(c), loaded};
       }
     }
@@ -353,8 +369,10 @@ const Symbolizer::CachedFrame& Symbolizer::remember_locked(const AddressKey& key
   constexpr std::size_t kEntryBytes = 16 + sizeof(AddressKey) + sizeof(CachedFrame) +
                                       sizeof(std::size_t) + 16 + sizeof(AddressKey) + 8 + 8 + 8;
   constexpr std::size_t kInlineChars = 15;
-  const std::size_t name = c.function.size() > kInlineChars ? c.function.capacity() + 1 : 0;
-  return addresses_->put(key, std::move(c), kEntryBytes + name);
+  auto heap = [](const std::string& s) { return s.size() > kInlineChars ? s.capacity() + 1 : 0; };
+  std::size_t bytes = kEntryBytes + heap(c.function) + c.lines.capacity() * sizeof(SourceLine);
+  for (const SourceLine& l : c.lines) bytes += heap(l.function) + heap(l.file);
+  return addresses_->put(key, std::move(c), bytes);
 }
 
 SymbolizedFrame Symbolizer::finish_locked(const CachedFrame& c) {
@@ -366,6 +384,7 @@ SymbolizedFrame Symbolizer::finish_locked(const CachedFrame& c) {
   f.resolved = c.resolved;
   f.source = c.source;
   f.unnamed = c.unnamed;
+  f.lines = c.lines;
   count_locked(f);
   return f;
 }
@@ -379,6 +398,34 @@ SymbolizedFrame Symbolizer::unnamed_locked(std::string module, std::uint64_t off
   f.unnamed = why;
   count_locked(f);
   return f;
+}
+
+// The source lines of a named frame at `vaddr` of the binary `b`, `function`
+// naming the out-of-line function (the ELF symbol, so that the lines agree
+// with the frame's name).
+std::vector<SourceLine> Symbolizer::lines_locked(const MapEntry& m, const BinaryEntry& b,
+                                                 std::uint64_t vaddr, const std::string& function) {
+  using symbolize::LineResult;
+  auto count = [&](LineResult r) { ++stats_.lines[static_cast<std::size_t>(r)]; };
+  if (!options_.lines) return count(LineResult::kOff), std::vector<SourceLine>{};
+  if (!b.dwarf) return count(LineResult::kNoDebugInfo), std::vector<SourceLine>{};
+  auto [it, fresh] =
+      dwarf_->open.try_emplace(BinaryKey{m.dev_major, m.dev_minor, m.inode, m.path});
+  if (fresh) {
+    auto opened = symbolize::DwarfLines::open(b.dwarf.get(), m.path);
+    if (opened) {
+      it->second = std::move(opened).value();
+      ++stats_.dwarf_opened;
+    } else {
+      ++stats_.dwarf_failures;
+    }
+  }
+  if (!it->second) return count(LineResult::kNoDebugInfo), std::vector<SourceLine>{};
+  std::vector<SourceLine> lines = it->second->lookup(vaddr);
+  if (lines.empty()) return count(LineResult::kNotCovered), lines;
+  lines.back().function = function;
+  count(LineResult::kFound);
+  return lines;
 }
 
 void Symbolizer::count_locked(const SymbolizedFrame& f) {

@@ -9,6 +9,10 @@
 //       separate debug file joins it) --> ELF vaddr --> symbol
 //     anonymous code (a JIT's) --> the process's perf map, if it writes one
 //       (symbolize/perf_map_cache.h: LRU by pid, re-read when an address misses)
+//     a named frame of a binary with DWARF (its own, or its debug file's) -->
+//       source lines and inlined calls (symbolize/dwarf_lines.h), read with
+//       libdw while one profile is symbolized and closed at its end: the
+//       address cache keeps the lines, not the DWARF
 //
 // Cost is per unique address, not per sample: results are kept in a bounded LRU
 // keyed by (file identity, file offset) for user code, so all processes mapping
@@ -45,8 +49,10 @@
 
 #include "common/error.h"
 #include "symbolize/debuginfod.h"
+#include "symbolize/dwarf_lines.h"
 #include "symbolize/elf_symbols.h"
 #include "symbolize/kallsyms.h"
+#include "symbolize/lines.h"
 #include "symbolize/lru_cache.h"
 #include "symbolize/name_source.h"
 #include "symbolize/perf_map_cache.h"
@@ -68,6 +74,9 @@ struct SymbolizedFrame {
   bool resolved = false;
   symbolize::NameSource source = symbolize::NameSource::kElf;  // when resolved
   symbolize::UnnamedReason unnamed = symbolize::UnnamedReason::kNoMapping;  // when not
+  // Source lines, innermost first (Location::lines); the last names `function`.
+  // Empty when the frame is unnamed or its binary has no DWARF covering it.
+  std::vector<SourceLine> lines;
 };
 
 class Symbolizer {
@@ -92,6 +101,9 @@ class Symbolizer {
     std::size_t max_perf_map_bytes = 4u << 20;
     std::chrono::milliseconds perf_map_recheck{1000};
     symbolize::PerfMapLimits perf_map_limits{};
+    // Source lines and inlined calls from DWARF, where a binary or its debug
+    // file has it.
+    bool lines = true;
   };
 
   // Counters since construction. hits + misses == frames returned; named sums
@@ -113,6 +125,10 @@ class Symbolizer {
     std::size_t binary_bytes = 0;    // heap bytes of cached symbol tables
     std::size_t kernel_symbols = 0;  // 0 until loaded, or if unavailable
     std::size_t kernel_bytes = 0;
+    // Named user frames by whether they got source lines (symbolize/lines.h).
+    std::array<std::uint64_t, symbolize::kLineResults> lines{};
+    std::uint64_t dwarf_opened = 0;    // DWARF readers opened (one per binary per profile)
+    std::uint64_t dwarf_failures = 0;  // ... that failed to open
     symbolize::Debuginfod::Stats debuginfod;  // all 0 when off
     symbolize::PerfMapCache::Stats perf_maps;
   };
@@ -132,9 +148,11 @@ class Symbolizer {
 
   Stats stats() const;
 
-  // Marks the start of a profile's symbolization: a debug file that could not
-  // be fetched during one profile is asked for again in the next.
+  // Mark the start and the end of a profile's symbolization. A debug file that
+  // could not be fetched during one profile is asked for again in the next;
+  // the DWARF readers opened during one are closed at its end.
   void begin_profile();
+  void end_profile();
 
   // Why kernel symbols are unavailable, once kernel() tried to load them; nullopt
   // if they loaded or were not needed yet. KernelSymbols::is_hidden(error) tells
@@ -171,6 +189,8 @@ class Symbolizer {
   SymbolizedFrame unnamed_locked(std::string module, std::uint64_t offset,
                                  symbolize::UnnamedReason why);
   void count_locked(const SymbolizedFrame& f);
+  std::vector<SourceLine> lines_locked(const MapEntry& m, const BinaryEntry& b,
+                                       std::uint64_t vaddr, const std::string& function);
   const CachedFrame& remember_locked(const AddressKey& key, CachedFrame c);
 
   const Options options_;
@@ -182,6 +202,8 @@ class Symbolizer {
   std::unique_ptr<symbolize::LruCache<BinaryKey, BinaryEntry, BinaryKeyHash>> binaries_;
   std::unique_ptr<symbolize::LruCache<AddressKey, CachedFrame, AddressKeyHash>> addresses_;
   symbolize::PerfMapCache perf_maps_;
+  struct DwarfReaders;  // the DWARF readers of this profile, by binary
+  std::unique_ptr<DwarfReaders> dwarf_;
   Stats stats_;  // counters only; sizes are filled in by stats()
   std::uint64_t profile_ = 1;  // begin_profile() calls + 1
   std::uint64_t debuginfod_failed_profile_ = 0;  // the last profile a request failed in

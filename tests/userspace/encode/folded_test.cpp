@@ -96,7 +96,7 @@ namespace {
 TEST(Folded, ALabelAsTheRootFrame) {
   Profile p;
   p.sample_types = {{"samples", "count"}};
-  p.locations.push_back(Location{0x10, kNoMapping, "main", "x", 0, FrameKind::kUser, true});
+  p.locations.push_back(Location{0x10, kNoMapping, "main", "x", 0, FrameKind::kUser, true, {}});
   Sample in;
   in.comm = "sh";
   in.values[0] = 2;

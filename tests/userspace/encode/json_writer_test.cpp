@@ -55,8 +55,8 @@ Profile tiny_profile() {
   p.period_type = {"cpu", "nanoseconds"};
   p.period = 1'000'000;
   p.mappings.push_back(Mapping{0x1000, 0x2000, 0, "/bin/x", "ab", false});
-  p.locations.push_back(Location{0x1010, 0, "f", "x", 0x10, FrameKind::kUser, true});
-  p.locations.push_back(Location{0x1020, 0, "g", "x", 0x20, FrameKind::kUser, true});
+  p.locations.push_back(Location{0x1010, 0, "f", "x", 0x10, FrameKind::kUser, true, {}});
+  p.locations.push_back(Location{0x1020, 0, "g", "x", 0x20, FrameKind::kUser, true, {}});
   p.samples.push_back(sample(1, 2, {0}, 1));
   p.samples.push_back(sample(1, 3, {0, 1}, 4));
   return p;

@@ -1,0 +1,156 @@
+#include "symbolize/dwarf_lines.h"
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "process/elf_layout.h"
+#include "symbolize/demangle.h"
+
+namespace profbufd::symbolize {
+namespace {
+
+Error dwarf_error(std::string_view name, std::string_view why) {
+  return make_error(ExitCode::kRuntime, "reading DWARF of " + std::string(name), std::string(why));
+}
+
+bool section_has_bytes(Elf* elf, std::size_t shstrndx, Elf_Scn* scn, const char* want) {
+  GElf_Shdr shdr;
+  if (gelf_getshdr(scn, &shdr) == nullptr || shdr.sh_type != SHT_PROGBITS || shdr.sh_size == 0)
+    return false;
+  const char* name = elf_strptr(elf, shstrndx, shdr.sh_name);
+  return name != nullptr && std::strcmp(name, want) == 0;
+}
+
+std::string die_function_name(Dwarf_Die* die) {
+  Dwarf_Attribute attr;
+  // _integrate: an inlined or out-of-line instance names itself through its
+  // abstract origin (or a declaration's DW_AT_specification).
+  for (int at : {DW_AT_linkage_name, DW_AT_MIPS_linkage_name}) {
+    if (const char* s = dwarf_formstring(dwarf_attr_integrate(die, at, &attr)))
+      return demangle(s);
+  }
+  const char* name = dwarf_diename(die);
+  return name != nullptr ? std::string(name) : std::string("[unnamed inline]");
+}
+
+std::int64_t decl_line(Dwarf_Die* die) {
+  int line = 0;
+  return dwarf_decl_line(die, &line) == 0 && line > 0 ? line : 0;
+}
+
+// Where the inlined instance `die` was called from: a file of the CU's line
+// table and a line.
+void call_site(Dwarf_Die* die, Dwarf_Files* files, std::size_t nfiles, std::string& file,
+               std::int64_t& line) {
+  Dwarf_Attribute attr;
+  Dwarf_Word v = 0;
+  line = dwarf_formudata(dwarf_attr(die, DW_AT_call_line, &attr), &v) == 0
+             ? static_cast<std::int64_t>(v)
+             : 0;
+  file.clear();
+  if (files != nullptr && dwarf_formudata(dwarf_attr(die, DW_AT_call_file, &attr), &v) == 0 &&
+      v < nfiles) {
+    if (const char* f = dwarf_filesrc(files, v, nullptr, nullptr)) file = f;
+  }
+}
+
+// DWARF 5 line tables may name files relative to the CU's directory.
+std::string absolute(const char* file, const char* comp_dir) {
+  if (file == nullptr || file[0] == '\0') return {};
+  if (file[0] == '/' || comp_dir == nullptr || comp_dir[0] == '\0') return file;
+  std::string out = comp_dir;
+  if (out.back() != '/') out += '/';
+  return out + file;
+}
+
+}  // namespace
+
+bool has_dwarf_lines(Elf* elf) {
+  std::size_t shstrndx = 0;
+  if (elf == nullptr || elf_getshdrstrndx(elf, &shstrndx) != 0) return false;
+  bool info = false, line = false;
+  Elf_Scn* scn = nullptr;
+  while ((scn = elf_nextscn(elf, scn)) != nullptr) {
+    info = info || section_has_bytes(elf, shstrndx, scn, ".debug_info");
+    line = line || section_has_bytes(elf, shstrndx, scn, ".debug_line");
+  }
+  return info && line;
+}
+
+Result<std::unique_ptr<DwarfLines>> DwarfLines::open(int fd, std::string_view name) {
+  init_libelf();
+  const int own = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (own < 0) return dwarf_error(name, std::strerror(errno));
+  Elf* elf = elf_begin(own, ELF_C_READ_MMAP, nullptr);
+  if (elf == nullptr || elf_kind(elf) != ELF_K_ELF || !has_dwarf_lines(elf)) {
+    if (elf != nullptr) elf_end(elf);
+    ::close(own);
+    return dwarf_error(name, "no DWARF line information");
+  }
+  Dwarf* dw = dwarf_begin_elf(elf, DWARF_C_READ, nullptr);
+  if (dw == nullptr) {
+    const std::string why = dwarf_errmsg(-1);
+    elf_end(elf);
+    ::close(own);
+    return dwarf_error(name, why);
+  }
+  return std::unique_ptr<DwarfLines>(new DwarfLines(own, elf, dw));
+}
+
+DwarfLines::~DwarfLines() {
+  dwarf_end(dw_);
+  elf_end(elf_);
+  ::close(fd_);
+}
+
+std::vector<SourceLine> DwarfLines::lookup(std::uint64_t vaddr) const {
+  std::vector<SourceLine> out;
+  Dwarf_Die cu;
+  if (dwarf_addrdie(dw_, vaddr, &cu) == nullptr) return out;
+  Dwarf_Line* row = dwarf_getsrc_die(&cu, vaddr);
+  if (row == nullptr) return out;
+  Dwarf_Attribute attr;
+  const char* comp_dir = dwarf_formstring(dwarf_attr(&cu, DW_AT_comp_dir, &attr));
+  std::string file = absolute(dwarf_linesrc(row, nullptr, nullptr), comp_dir);
+  int lineno = 0;
+  dwarf_lineno(row, &lineno);
+  std::int64_t line = lineno > 0 ? lineno : 0;
+
+  Dwarf_Files* files = nullptr;
+  std::size_t nfiles = 0;
+  if (dwarf_getsrcfiles(&cu, &files, &nfiles) != 0) files = nullptr;
+  // The innermost scope at vaddr, then its parents in the concrete tree
+  // (dwarf_getscopes alone would continue into an inlined function's abstract
+  // definition rather than into its caller), as eu-addr2line -i does.
+  Dwarf_Die* scopes = nullptr;
+  int n = dwarf_getscopes(&cu, vaddr, &scopes);
+  if (n > 0) {
+    Dwarf_Die innermost = scopes[0];
+    std::free(scopes);
+    scopes = nullptr;
+    n = dwarf_getscopes_die(&innermost, &scopes);
+  }
+  for (int i = 0; i < n && out.size() < kMaxInlineDepth; ++i) {
+    Dwarf_Die* s = &scopes[i];
+    const int tag = dwarf_tag(s);
+    if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram) continue;
+    out.push_back(SourceLine{die_function_name(s), file, line, decl_line(s)});
+    if (tag == DW_TAG_subprogram) break;
+    call_site(s, files, nfiles, file, line);
+    file = absolute(file.c_str(), comp_dir);
+  }
+  std::free(scopes);
+  // A CU that covers the address with a line but no function DIE (assembly):
+  // the line alone still says where the code is.
+  if (out.empty()) out.push_back(SourceLine{std::string(), file, line, 0});
+  return out;
+}
+
+}  // namespace profbufd::symbolize

@@ -1,0 +1,61 @@
+// Source lines and inlined calls of code addresses, from an ELF file's DWARF
+// (.debug_info, .debug_line), read with elfutils libdw.
+//
+// lookup(vaddr) answers what `eu-addr2line -i -f` does: the chain of functions
+// whose code is at vaddr, innermost first. The first entry is the function the
+// instruction belongs to (possibly inlined), at the line of the instruction;
+// each next one is the function it was inlined into, at the line of that
+// inlined call; the last is the out-of-line function (DW_TAG_subprogram).
+//
+// Memory: libdw reads the DWARF sections it needs (decompressing
+// SHF_COMPRESSED ones, as Debian's debug files have) and parses the CUs that
+// lookups touch. Neither is bounded by this class, so the symbolizer opens a
+// DwarfLines while it symbolizes one profile and closes it at the end
+// (Symbolizer::end_profile): what it keeps between profiles is the answers.
+//
+// Hostile input: a corrupt file yields no lines for the addresses it breaks,
+// never a crash; the inline chain is bounded by kMaxInlineDepth.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.h"
+#include "model/profile.h"
+
+struct Dwarf;
+struct Elf;
+
+namespace profbufd::symbolize {
+
+inline constexpr std::size_t kMaxInlineDepth = 64;
+
+class DwarfLines {
+ public:
+  // Reads the ELF file open at `fd` (duplicated: the caller keeps its own).
+  // Errors (kRuntime) when it is not ELF or has no DWARF. `name` labels errors.
+  static Result<std::unique_ptr<DwarfLines>> open(int fd, std::string_view name);
+  ~DwarfLines();
+  DwarfLines(const DwarfLines&) = delete;
+  DwarfLines& operator=(const DwarfLines&) = delete;
+
+  // Innermost first; empty when no CU or line covers vaddr (an ELF virtual
+  // address). Function names are demangled linkage names where DWARF has
+  // them, else DW_AT_name.
+  std::vector<SourceLine> lookup(std::uint64_t vaddr) const;
+
+ private:
+  DwarfLines(int fd, Elf* elf, Dwarf* dw) : fd_(fd), elf_(elf), dw_(dw) {}
+  int fd_;
+  Elf* elf_;
+  Dwarf* dw_;
+};
+
+// Whether the ELF file has DWARF worth opening (.debug_info and .debug_line
+// with contents, not SHT_NOBITS placeholders).
+bool has_dwarf_lines(Elf* elf);
+
+}  // namespace profbufd::symbolize
