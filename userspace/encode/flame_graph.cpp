@@ -134,6 +134,10 @@ void add_sample(const Profile& p, const Sample& s, std::int64_t v, Figures& f) {
     if (is_incomplete_frame(l)) add_reason(f.incomplete, l.function, v);
     node = f.tree.child(node, l.function, kind_code(l.kind));
     f.tree.add(node, v);
+    for (std::size_t i = l.lines.size(); i-- > 1;) {  // inlined calls, outermost first
+      node = f.tree.child(node, l.lines[i - 1].function, kind_code(l.kind));
+      f.tree.add(node, v);
+    }
   }
 }
 
@@ -149,10 +153,15 @@ void write_top(std::string& out, const Profile& p, std::size_t vi, std::size_t t
     const Sample& s = p.samples[si];
     for (std::size_t k = 0; k < s.locations.size(); ++k) {
       const Location& l = p.locations[s.locations[k]];
-      FunctionRow& r = rows[l.function + '\0' + l.module];
-      if (r.name.empty()) r.name = l.function, r.module = l.module;
-      if (k == 0) r.self += s.values[vi];
-      if (r.last_sample != si) r.total += s.values[vi], r.last_sample = si;
+      // Inlined calls count as functions too; the innermost one holds self.
+      const std::size_t names = std::max<std::size_t>(l.lines.size(), 1);
+      for (std::size_t j = 0; j < names; ++j) {
+        const std::string& name = j + 1 < l.lines.size() ? l.lines[j].function : l.function;
+        FunctionRow& r = rows[name + '\0' + l.module];
+        if (r.name.empty()) r.name = name, r.module = l.module;
+        if (k == 0 && j == 0) r.self += s.values[vi];
+        if (r.last_sample != si) r.total += s.values[vi], r.last_sample = si;
+      }
     }
   }
   std::vector<const FunctionRow*> sorted;

@@ -40,7 +40,12 @@ std::string render_folded(const Profile& profile, std::size_t value_index) {
   std::vector<std::string> names;
   names.reserve(profile.locations.size());
   for (const Location& loc : profile.locations) {
+    // Inlined calls are frames of their own, outermost first like the stack.
     std::string n = sanitize_folded_name(loc.function);
+    for (std::size_t i = loc.lines.size(); i-- > 1;) {
+      n += ';';
+      n += sanitize_folded_name(loc.lines[i - 1].function);
+    }
     if (loc.kind == FrameKind::kKernel) n += "_[k]";
     names.push_back(std::move(n));
   }

@@ -119,11 +119,11 @@ void metadata(std::string& o, const Profile& p) {
   o += "]}";
 }
 
-// One frame object, rendered once per Location and reused by every stack.
-std::string frame(const Location& loc) {
-  std::string o = "{";
+void frame_object(std::string& o, const Location& loc, std::string_view function,
+                  const SourceLine* line, bool inlined) {
+  o += '{';
   key(o, "function", true);
-  append_string(o, loc.function);
+  append_string(o, function);
   key(o, "module");
   append_string(o, loc.module);
   key(o, "offset");
@@ -132,7 +132,36 @@ std::string frame(const Location& loc) {
   append_hex_string(o, loc.address);
   key(o, "kind");
   append_string(o, kind_name(loc.kind));
-  o += loc.resolved ? ",\"resolved\":true}" : ",\"resolved\":false}";
+  o += loc.resolved ? ",\"resolved\":true" : ",\"resolved\":false";
+  if (line != nullptr) {
+    if (!line->file.empty()) {
+      key(o, "file");
+      append_string(o, line->file);
+    }
+    if (line->line > 0) {
+      key(o, "line");
+      append_number(o, line->line);
+    }
+  }
+  if (inlined) o += ",\"inlined\":true";
+  o += '}';
+}
+
+// The frame objects of one Location, rendered once and reused by every stack:
+// one, or with inlined calls one per source line, innermost first, the
+// inlined ones marked "inlined": true.
+std::string frame(const Location& loc) {
+  std::string o;
+  if (loc.lines.empty()) {
+    frame_object(o, loc, loc.function, nullptr, false);
+    return o;
+  }
+  for (std::size_t i = 0; i < loc.lines.size(); ++i) {
+    if (i) o += ',';
+    const bool last = i + 1 == loc.lines.size();
+    frame_object(o, loc, last ? std::string_view(loc.function) : loc.lines[i].function,
+                 &loc.lines[i], !last);
+  }
   return o;
 }
 

@@ -54,10 +54,13 @@ constexpr std::uint32_t kLocationAddress = 3;
 constexpr std::uint32_t kLocationLine = 4;
 
 constexpr std::uint32_t kLineFunctionId = 1;
+constexpr std::uint32_t kLineLine = 2;
 
 constexpr std::uint32_t kFunctionId = 1;
 constexpr std::uint32_t kFunctionName = 2;
 constexpr std::uint32_t kFunctionSystemName = 3;
+constexpr std::uint32_t kFunctionFilename = 4;
+constexpr std::uint32_t kFunctionStartLine = 5;
 }  // namespace field
 
 // profile.proto refers to every string by its index in one table whose entry
@@ -183,19 +186,36 @@ class PprofBuilder {
       e_.uint64_opt(field::kLocationMappingId, std::uint64_t{loc.mapping} + 1);
     }
     e_.uint64_opt(field::kLocationAddress, loc.address);
-    const auto line = e_.start_message();
-    e_.uint64_opt(field::kLineFunctionId, function_id(loc));
-    e_.end_message(field::kLocationLine, line);
+    // Inlined calls are Lines of one Location, innermost first, as pprof has it.
+    if (loc.lines.empty()) {
+      line(function_id(loc.function, loc.module, nullptr), 0);
+    } else {
+      for (const SourceLine& l : loc.lines)
+        line(function_id(l.function, loc.module, &l), l.line);
+    }
     e_.end_message(field::kProfileLocation, m);
+  }
+
+  void line(std::uint64_t function, std::int64_t number) {
+    const auto m = e_.start_message();
+    e_.uint64_opt(field::kLineFunctionId, function);
+    e_.int64_opt(field::kLineLine, number);
+    e_.end_message(field::kLocationLine, m);
   }
 
   // Two frames name the same function when name and module agree; the same
   // name in two modules (e.g. "main" of two programs) stays two functions.
-  std::uint64_t function_id(const Location& loc) {
+  // Its file and first line come from the first source line that has them.
+  std::uint64_t function_id(std::string_view name, std::string_view module,
+                            const SourceLine* src) {
     auto [it, inserted] = function_ids_.try_emplace(
-        std::pair<std::string_view, std::string_view>(loc.function, loc.module),
-        functions_.size() + 1);
-    if (inserted) functions_.push_back(&loc);
+        std::pair<std::string_view, std::string_view>(name, module), functions_.size() + 1);
+    if (inserted) functions_.push_back(Function{name, {}, 0});
+    Function& f = functions_[it->second - 1];
+    if (src != nullptr && f.file.empty() && !src->file.empty()) {
+      f.file = src->file;
+      f.start_line = src->start_line;
+    }
     return it->second;
   }
 
@@ -203,9 +223,11 @@ class PprofBuilder {
     for (std::size_t i = 0; i < functions_.size(); ++i) {
       const auto m = e_.start_message();
       e_.uint64_opt(field::kFunctionId, i + 1);
-      const std::int64_t name = strings_.index(functions_[i]->function);
+      const std::int64_t name = strings_.index(functions_[i].name);
       e_.int64_opt(field::kFunctionName, name);
       e_.int64_opt(field::kFunctionSystemName, name);
+      e_.int64_opt(field::kFunctionFilename, strings_.index(functions_[i].file));
+      e_.int64_opt(field::kFunctionStartLine, functions_[i].start_line);
       e_.end_message(field::kProfileFunction, m);
     }
   }
@@ -237,7 +259,11 @@ class PprofBuilder {
   std::vector<std::uint64_t> ids_;  // scratch for one sample's location ids
   // Keys view into p_'s strings, which outlive the builder.
   std::map<std::pair<std::string_view, std::string_view>, std::uint64_t> function_ids_;
-  std::vector<const Location*> functions_;  // index = function id - 1
+  struct Function {  // views into p_'s strings
+    std::string_view name, file;
+    std::int64_t start_line;
+  };
+  std::vector<Function> functions_;  // index = function id - 1
 };
 
 }  // namespace

@@ -335,9 +335,9 @@ TEST(PprofFields, FunctionsAreDeduplicatedByNameAndModule) {
   Profile p = sample_profile();
   // A second "main", in another module, and a second location of "compute".
   p.mappings.push_back(Mapping{0x400000, 0x401000, 0, "/usr/bin/other", "", false});
-  p.locations.push_back(Location{0x400100, 3, "main", "other", 0x100, FrameKind::kUser, true});
+  p.locations.push_back(Location{0x400100, 3, "main", "other", 0x100, FrameKind::kUser, true, {}});
   p.locations.push_back(Location{0x555555555280, 1, "compute", "app", 0x1280,
-                                 FrameKind::kUser, true});
+                                 FrameKind::kUser, true, {}});
   Sample other;
   other.pid = other.tid = 7;
   other.comm = "other";
@@ -402,6 +402,54 @@ TEST(PprofFields, BrokenIndicesAreInvariantViolations) {
   Profile q = sample_profile();
   q.locations[0].mapping = 42;
   EXPECT_THROW(encode_pprof_proto(q), std::out_of_range);
+}
+
+// Inlined calls: several Lines in one Location, innermost first; functions
+// with their file and first line.
+TEST(PprofFields, SourceLinesAndInlinedCalls) {
+  const Decoded d = decode(testing::inlined_profile());
+  struct Fn {
+    std::string name, file;
+    std::uint64_t start_line;
+  };
+  std::map<std::uint64_t, Fn> fns;
+  for (const Field& f : all(d.top, 5)) {
+    const auto ff = parse(f.bytes);
+    fns[one(ff, 1)] = Fn{d.str(one(ff, 2)), d.str(one(ff, 4)), one(ff, 5)};
+  }
+  const auto loc = parse(all(d.top, 4).at(testing::kCompute).bytes);
+  const auto lines = all(loc, 4);
+  ASSERT_EQ(lines.size(), 3u);
+  const std::pair<const char*, std::uint64_t> want[] = {
+      {"kernel_of", 12}, {"step", 30}, {"compute", 57}};
+  for (std::size_t i = 0; i < 3; ++i) {
+    const auto l = parse(lines[i].bytes);
+    EXPECT_EQ(fns.at(one(l, 1)).name, want[i].first);
+    EXPECT_EQ(one(l, 2), want[i].second);
+  }
+  EXPECT_EQ(fns.at(one(parse(lines[0].bytes), 1)).file, "/src/app/math.h");
+  EXPECT_EQ(fns.at(one(parse(lines[0].bytes), 1)).start_line, 10u);
+  EXPECT_EQ(fns.at(one(parse(lines[2].bytes), 1)).file, "/src/app/app.c");
+  EXPECT_EQ(fns.at(one(parse(lines[2].bytes), 1)).start_line, 50u);
+  // A frame without lines keeps one Line, without a line number.
+  const auto plain = all(parse(all(d.top, 4).at(testing::kDoSyscall).bytes), 4);
+  ASSERT_EQ(plain.size(), 1u);
+  EXPECT_TRUE(all(parse(plain[0].bytes), 2).empty());
+}
+
+TEST_F(PprofGoTool, LinesShowsInlinedFramesWithFileAndLine) {
+  REQUIRE_GO_OR_SKIP();
+  const std::string out = go_pprof(testing::inlined_profile(),
+                                   {"-lines", "-top", "-sample_index=samples"});
+  EXPECT_THAT(out, HasSubstr("kernel_of /src/app/math.h:12 (inline)"));
+  EXPECT_THAT(out, HasSubstr("step /src/app/math.h:30 (inline)"));
+  EXPECT_THAT(out, HasSubstr("compute /src/app/app.c:57"));
+  EXPECT_THAT(out, HasSubstr("main /src/app/app.c:91"));
+  const std::string traces = go_pprof(testing::inlined_profile(), {"-traces"});
+  EXPECT_NE(traces.find("kernel_of"), std::string::npos);
+  // Innermost first within the location, as pprof prints stacks.
+  EXPECT_LT(traces.find("kernel_of"), traces.find("step"));
+  EXPECT_LT(traces.find("step"), traces.find("compute"));
 }
 
 }  // namespace

@@ -106,4 +106,15 @@ inline Profile sample_profile() {
   return p;
 }
 
+// sample_profile() with source lines: "compute" has "step" inlined into it,
+// and "step" has "kernel_of" inlined into it; "main" has a line of its own.
+inline Profile inlined_profile() {
+  Profile p = sample_profile();
+  p.locations[kCompute].lines = {{"kernel_of", "/src/app/math.h", 12, 10},
+                                 {"step", "/src/app/math.h", 30, 28},
+                                 {"compute", "/src/app/app.c", 57, 50}};
+  p.locations[kMain].lines = {{"main", "/src/app/app.c", 91, 88}};
+  return p;
+}
+
 }  // namespace profbufd::testing
