@@ -15,12 +15,21 @@
 
 namespace profbufd::e2e::unwind {
 
+// A function inlined into a frame, at a source line (JSON "inlined": true).
+struct InlinedCall {
+  std::string function, file;
+  std::int64_t line = 0;
+};
+
 struct Frame {
   std::string function;       // "module+0xOFF" when unresolved
   std::string module;         // basename of the binary
   std::uint64_t offset = 0;   // in the module: ELF virtual address looked up
   std::uint64_t address = 0;  // runtime address looked up (return address - 1 for callers)
   bool resolved = false;
+  std::string file;           // source line, when DWARF gave one
+  std::int64_t line = 0;
+  std::vector<InlinedCall> inlined;  // the calls inlined here, innermost first
 };
 
 struct Stack {
@@ -60,14 +69,22 @@ inline Stack parse_stack(const nlohmann::json& js, std::size_t samples_index) {
   s.pid = js["labels"]["pid"].get<std::uint32_t>();
   s.tid = js["labels"]["tid"].get<std::uint32_t>();
   static const std::string kTrunc = "[truncated: ";
+  std::vector<InlinedCall> inlined;  // of the next frame
   for (const auto& f : js["frames"]) {
     const std::string kind = f["kind"];
     const std::string fn = f["function"];
+    const std::string file = f.value("file", "");
+    const std::int64_t line = f.value("line", std::int64_t{0});
+    if (f.value("inlined", false)) {
+      inlined.push_back({fn, file, line});
+      continue;
+    }
     if (kind == "user" || kind == "kernel")
       (kind == "user" ? s.user : s.kernel)
-          .push_back(
-              {fn, f["module"], hex(f["offset"]), hex(f["address"]), f["resolved"].get<bool>()});
-    else if (kind == "synthetic" && fn.rfind(kTrunc, 0) == 0)
+          .push_back({fn, f["module"], hex(f["offset"]), hex(f["address"]),
+                      f["resolved"].get<bool>(), file, line, std::move(inlined)});
+    inlined.clear();
+    if (kind == "synthetic" && fn.rfind(kTrunc, 0) == 0)
       s.truncated = fn.substr(kTrunc.size(), fn.size() - kTrunc.size() - 1);
   }
   return s;
