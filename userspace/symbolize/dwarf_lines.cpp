@@ -12,6 +12,7 @@
 
 #include "process/elf_layout.h"
 #include "symbolize/demangle.h"
+#include "symbolize/dwarf_scope_index.h"
 
 namespace profbufd::symbolize {
 namespace {
@@ -110,7 +111,7 @@ DwarfLines::~DwarfLines() {
   ::close(fd_);
 }
 
-std::vector<SourceLine> DwarfLines::lookup(std::uint64_t vaddr) const {
+std::vector<SourceLine> DwarfLines::lookup(std::uint64_t vaddr) {
   std::vector<SourceLine> out;
   Dwarf_Die cu;
   if (dwarf_addrdie(dw_, vaddr, &cu) == nullptr) return out;
@@ -126,27 +127,18 @@ std::vector<SourceLine> DwarfLines::lookup(std::uint64_t vaddr) const {
   Dwarf_Files* files = nullptr;
   std::size_t nfiles = 0;
   if (dwarf_getsrcfiles(&cu, &files, &nfiles) != 0) files = nullptr;
-  // The innermost scope at vaddr, then its parents in the concrete tree
-  // (dwarf_getscopes alone would continue into an inlined function's abstract
-  // definition rather than into its caller), as eu-addr2line -i does.
-  Dwarf_Die* scopes = nullptr;
-  int n = dwarf_getscopes(&cu, vaddr, &scopes);
-  if (n > 0) {
-    Dwarf_Die innermost = scopes[0];
-    std::free(scopes);
-    scopes = nullptr;
-    n = dwarf_getscopes_die(&innermost, &scopes);
-  }
-  for (int i = 0; i < n && out.size() < kMaxInlineDepth; ++i) {
-    Dwarf_Die* s = &scopes[i];
-    const int tag = dwarf_tag(s);
-    if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram) continue;
-    out.push_back(SourceLine{die_function_name(s), file, line, decl_line(s)});
-    if (tag == DW_TAG_subprogram) break;
-    call_site(s, files, nfiles, file, line);
+  // The functions at vaddr, outermost first, from the CU's index.
+  auto [it, fresh] = cus_.try_emplace(dwarf_dieoffset(&cu));
+  if (fresh) it->second = DwarfScopeIndex::build(&cu);
+  const std::vector<Dwarf_Off> chain = it->second.chain(vaddr);
+  for (std::size_t i = chain.size(); i-- > 0;) {
+    Dwarf_Die s;
+    if (dwarf_offdie(dw_, chain[i], &s) == nullptr) break;
+    out.push_back(SourceLine{die_function_name(&s), file, line, decl_line(&s)});
+    if (dwarf_tag(&s) != DW_TAG_inlined_subroutine) break;
+    call_site(&s, files, nfiles, file, line);
     file = absolute(file.c_str(), comp_dir);
   }
-  std::free(scopes);
   // A CU that covers the address with a line but no function DIE (assembly):
   // the line alone still says where the code is.
   if (out.empty()) out.push_back(SourceLine{std::string(), file, line, 0});

@@ -21,13 +21,13 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/error.h"
 #include "model/profile.h"
+#include "symbolize/dwarf_scope_index.h"
 
-struct Dwarf;
-struct Elf;
 
 namespace profbufd::symbolize {
 
@@ -45,13 +45,15 @@ class DwarfLines {
   // Innermost first; empty when no CU or line covers vaddr (an ELF virtual
   // address). Function names are demangled linkage names where DWARF has
   // them, else DW_AT_name.
-  std::vector<SourceLine> lookup(std::uint64_t vaddr) const;
+  // Indexes each CU it touches once (symbolize/dwarf_scope_index.h).
+  std::vector<SourceLine> lookup(std::uint64_t vaddr);
 
  private:
   DwarfLines(int fd, Elf* elf, Dwarf* dw) : fd_(fd), elf_(elf), dw_(dw) {}
   int fd_;
   Elf* elf_;
   Dwarf* dw_;
+  std::unordered_map<std::uint64_t, DwarfScopeIndex> cus_;  // by CU DIE offset
 };
 
 // Whether the ELF file has DWARF worth opening (.debug_info and .debug_line

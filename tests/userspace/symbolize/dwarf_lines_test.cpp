@@ -55,7 +55,7 @@ std::pair<std::uint64_t, std::uint64_t> spin_range(const std::string& prog) {
 }
 
 // The first address of spin() whose chain is three deep (inner in middle in spin).
-std::uint64_t innermost_address(const DwarfLines& d, std::pair<std::uint64_t, std::uint64_t> r) {
+std::uint64_t innermost_address(DwarfLines& d, std::pair<std::uint64_t, std::uint64_t> r) {
   for (std::uint64_t a = r.first; a < r.second; ++a)
     if (d.lookup(a).size() == 3) return a;
   return 0;
