@@ -18,6 +18,9 @@
 //                                 mode=1 cold addresses: fresh Symbolizer, both
 //                                 binaries loaded untimed first;
 //                                 mode=2 warm: the same addresses again.
+//                                 debug=1: libc's debug file (libc6-dbg) read;
+//                                 lines=1: source lines and inlined calls from
+//                                 DWARF too (libc6-dbg's, and this binary's -g).
 //   BM_ProcessMapsRead            ProcessMaps::read(getpid()): the /proc/PID/maps
 //                                 snapshot the reader takes once per new pid.
 //                                 Time is per snapshot.
@@ -213,6 +216,7 @@ void BM_SymbolizeUser(benchmark::State& state) {
   const auto mode = state.range(0);  // 0 cold, 1 cold addresses, 2 warm
   Symbolizer::Options options;        // debug 1: separate debug files read (libc6-dbg)
   if (state.range(1) == 0) options.debug_dir.clear();
+  options.lines = state.range(2) != 0;  // lines 1: source lines and inlines from DWARF
   auto found = user_addresses(kAddresses);
   if (!found) {
     state.SkipWithError(found.error().line().c_str());
@@ -226,7 +230,7 @@ void BM_SymbolizeUser(benchmark::State& state) {
     warm_sym = std::make_unique<Symbolizer>(options);
     for (std::uint64_t a : in.addrs) warm_sym->user(pid, in.maps, a);
   }
-  std::size_t resolved = 0;
+  std::size_t resolved = 0, with_lines = 0;
   std::uint64_t loaded = 0;
   for (auto _ : state) {
     std::unique_ptr<Symbolizer> fresh;
@@ -239,11 +243,16 @@ void BM_SymbolizeUser(benchmark::State& state) {
       }
     }
     Symbolizer& sym = mode == 2 ? *warm_sym : *fresh;
-    std::size_t ok = 0;
-    for (std::uint64_t a : in.addrs) ok += sym.user(pid, in.maps, a).resolved ? 1 : 0;
+    std::size_t ok = 0, lined = 0;
+    for (std::uint64_t a : in.addrs) {
+      const SymbolizedFrame f = sym.user(pid, in.maps, a);
+      ok += f.resolved ? 1 : 0;
+      lined += f.lines.empty() ? 0 : 1;
+    }
     const auto t1 = Clock::now();
     state.SetIterationTime(seconds(t0, t1));
     resolved = ok;
+    with_lines = lined;
     loaded = sym.stats().binaries_loaded;
   }
   if (loaded < 2) {
@@ -253,6 +262,8 @@ void BM_SymbolizeUser(benchmark::State& state) {
   bench::set_items(state, state.iterations() * static_cast<std::int64_t>(in.addrs.size()));
   state.counters["resolved"] =
       benchmark::Counter(static_cast<double>(resolved) / static_cast<double>(in.addrs.size()));
+  state.counters["with_lines"] = benchmark::Counter(static_cast<double>(with_lines) /
+                                                    static_cast<double>(in.addrs.size()));
 }
 void BM_ProcessMapsRead(benchmark::State& state) {
   const int pid = static_cast<int>(getpid());
@@ -271,8 +282,8 @@ void BM_ProcessMapsRead(benchmark::State& state) {
 BENCHMARK(BM_ProcessMapsRead)->Unit(benchmark::kMicrosecond);
 
 BENCHMARK(BM_SymbolizeUser)
-    ->ArgNames({"mode", "debug"})
-    ->ArgsProduct({{0, 1, 2}, {0, 1}})
+    ->ArgNames({"mode", "debug", "lines"})
+    ->ArgsProduct({{0, 1, 2}, {0, 1}, {0, 1}})
     ->UseManualTime();
 
 }  // namespace
