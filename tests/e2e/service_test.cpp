@@ -142,11 +142,12 @@ TEST_F(ServiceE2E, FullDiskIsCountedAndTheNextWindowIsWritten) {
   TempDir dir;
   const fs::path mnt = dir.path / "tiny";
   fs::create_directory(mnt);
-  // 4 MiB: once the fill is gone, room for the --keep 2 windows plus the one
+  // 12 MiB: once the fill is gone, room for the --keep 2 windows plus the one
   // being written, however many stacks a busy machine gives a window (a 1 s
   // window of a loaded 2-CPU VM, ~190 distinct stacks with their labels and
-  // table-walked user frames, is ~300 KB of JSON: 1 MiB held only two).
-  constexpr std::size_t kDisk = 4 * 1024 * 1024;
+  // table-walked user frames, is ~300 KB of JSON, and up to 1.5x that with
+  // source lines and inlined frames; 4 MiB held only two while compilers ran).
+  constexpr std::size_t kDisk = 12 * 1024 * 1024;
   ASSERT_EQ(run({"/bin/mount", "-t", "tmpfs", "-o", "size=" + std::to_string(kDisk), "tmpfs",
                  mnt.string()})
                 .status,
