@@ -27,7 +27,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr std::uint64_t kMinSamples = 200;  // of ~1500 at 499 Hz for 3 s on an idle CPU
+constexpr std::uint64_t kMinSamples = 200;  // of ~3000 at 499 Hz for 6 s on an idle CPU
 
 std::string build_id_of(const std::string& path) {
   const RunResult r = run({"/usr/bin/readelf", "-n", path});
@@ -70,7 +70,7 @@ struct Outcome {
   std::string metrics;
 };
 
-// Profiles `prog` for 3 s with `flags`, the debuginfod cache in `cache`.
+// Profiles `prog` for 6 s with `flags`, the debuginfod cache in `cache`.
 Outcome profile(const StrippedProgram& prog, const std::vector<std::string>& flags,
                 const std::filesystem::path& cache, std::string& error) {
   Subprocess spin({prog.path, "--seconds", "0"});
@@ -81,7 +81,7 @@ Outcome profile(const StrippedProgram& prog, const std::vector<std::string>& fla
   }
   SessionOptions so;
   so.pids = {spin.pid()};
-  so.duration = 3s;
+  so.duration = 6s;  // room for the pulls below
   so.args = flags;
   so.env = {"DEBUGINFOD_CACHE_PATH=" + cache.string()};
   ProfbufdSession s(so);
@@ -89,9 +89,19 @@ Outcome profile(const StrippedProgram& prog, const std::vector<std::string>& fla
     error = "profbufd did not start: " + s.err();
     return o;
   }
-  // A 1 s pull is symbolized when it closes: /metrics then counts its requests.
-  s.pull("/debug/pprof/profile?seconds=1");
-  o.metrics = s.metrics();
+  // A 1 s pull is symbolized when it closes: /metrics then counts its
+  // requests. On a loaded machine a pull may catch none of the program's
+  // frames (and ask for nothing): then another.
+  for (int i = 0; i < 4; ++i) {
+    s.pull("/debug/pprof/profile?seconds=1");
+    o.metrics = s.metrics();
+    double asked = 0;
+    for (const char* r : {"found", "not_found", "failed"})
+      asked += metric(o.metrics, std::string("profbufd_debuginfod_requests_total{result=\"") + r +
+                                     "\"}")
+                   .value_or(0);
+    if (asked > 0) break;
+  }
   if (const int st = s.finish(); st != 0) error = "profbufd exited " + std::to_string(st) + ": " + s.err();
   const Profile p = s.profile();
   o.metadata = p.metadata;
@@ -177,9 +187,9 @@ TEST(SymbolizeDebuginfodE2E, AHangingServerCostsOneDeadlineAndNothingElse) {
   // The pull's request failed (and the file window asked again: retried).
   EXPECT_GE(metric(o.metrics, "profbufd_debuginfod_requests_total{result=\"failed\"}").value_or(0),
             1);
-  // ...and the profile waited for one deadline, not one per binary: 3 s of
+  // ...and the profile waited for one deadline, not one per binary: 6 s of
   // sampling, start-up, and 1 s (the client checks its deadline each second).
-  EXPECT_LT(took, 20s);
+  EXPECT_LT(took, 25s);
 }
 
 }  // namespace
