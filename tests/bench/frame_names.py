@@ -4,9 +4,10 @@
 Runs a mix of real programs (python3.11, gzip, node --perf-basic-prof, the
 sort_in_libc test program, which lives in libc's qsort) and profiles the whole
 machine for --seconds with each profbufd binary given, one after the other on
-the same mix. Prints, per binary: its peak RSS, the profile's named_frames /
+the same mix, and the built one twice: with source lines (the default) and
+with --no-lines. Prints, per run: its peak RSS, the profile's named_frames /
 unnamed_frames (distinct frames) and, per module, the share of user frames
-(weighted by samples) that have a name.
+(weighted by samples) that have a name and the share that have a source line.
 
   python3 tests/bench/frame_names.py --build build [--compare OLD/profbufd]
 """
@@ -47,37 +48,39 @@ def start_mix(build, work):
 def named_share(profile):
     md = profile["metadata"]
     si = [i for i, t in enumerate(md["sample_types"]) if t["type"] == "samples"][0]
-    by = collections.defaultdict(lambda: [0, 0])
+    by = collections.defaultdict(lambda: [0, 0, 0])
     for s in profile["stacks"]:
         n = s["values"][si]
         for fr in s["frames"]:
-            if fr["kind"] != "user":
+            if fr["kind"] != "user" or fr.get("inlined"):
                 continue
             m = "[anon]" if fr["module"].startswith("[anon") else fr["module"]
             by[m][0] += n
             by[m][1] += n if fr["resolved"] else 0
+            by[m][2] += n if "line" in fr else 0
     return by
 
 
-def measure(binary, seconds, out):
+def measure(binary, seconds, out, extra=()):
     os.makedirs(out)
     with open(os.path.join(out, "stderr.txt"), "w") as err:
         p = subprocess.Popen([binary, "--duration", f"{seconds}s", "--frequency", "199",
-                              "--format", "json", "--output", out], stderr=err)
+                              "--format", "json", "--output", out, *extra], stderr=err)
         _, status, usage = os.wait4(p.pid, 0)  # this child's own peak RSS
     if status != 0:
         sys.exit(f"frame_names: {binary} failed: " + open(err.name).read().strip())
     rss = usage.ru_maxrss  # KiB
     profile = json.load(open(glob.glob(os.path.join(out, "*.json"))[0]))
     md = profile["metadata"]
-    print(f"{binary}: peak RSS {rss / 1024:.1f} MB")
+    print(f"{binary} {' '.join(extra)}: peak RSS {rss / 1024:.1f} MB")
     print(f"  named_frames {md.get('named_frames', 'absent')}")
     print(f"  unnamed_frames {md.get('unnamed_frames', 'absent')}")
     by = named_share(profile)
     for m in MODULES:
         if m in by:
-            total, named = by[m]
-            print(f"  {m:22} {total:7} frame-samples, {100 * named / total:5.1f}% named")
+            total, named, lined = by[m]
+            print(f"  {m:22} {total:7} frame-samples, {100 * named / total:5.1f}% named, "
+                  f"{100 * lined / total:5.1f}% with a line")
 
 
 def main():
@@ -92,8 +95,10 @@ def main():
         mix = start_mix(a.build, work)
         try:
             time.sleep(2)
-            for i, binary in enumerate(a.compare + [os.path.join(a.build, "profbufd")]):
-                measure(binary, a.seconds, os.path.join(work, f"out{i}"))
+            built = os.path.join(a.build, "profbufd")
+            runs = [(b, ()) for b in a.compare] + [(built, ()), (built, ("--no-lines",))]
+            for i, (binary, extra) in enumerate(runs):
+                measure(binary, a.seconds, os.path.join(work, f"out{i}"), extra)
         finally:
             for p in mix:
                 p.kill()

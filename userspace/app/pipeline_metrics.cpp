@@ -80,7 +80,8 @@ void frame_name_metrics(metrics::MetricWriter& w, const Symbolizer::Stats& ss) {
 void frame_line_metrics(metrics::MetricWriter& w, const Symbolizer::Stats& ss) {
   constexpr const char* kLinesHelp =
       "Named user frames looked up for source lines (once per address), by result: found, "
-      "no_debug_info (no DWARF in the binary or a debug file), not_covered, off (--no-lines)";
+      "no_debug_info (no DWARF in the binary or a debug file), not_covered, off (--no-lines), "
+      "over_budget (its DWARF would pass the open-DWARF memory budget)";
   for (std::size_t i = 0; i < symbolize::kLineResults; ++i)
     w.counter("profbufd_frame_lines_total", kLinesHelp,
               {{"result", std::string(symbolize::kLineResultNames[i])}}, ss.lines[i]);
@@ -89,6 +90,8 @@ void frame_line_metrics(metrics::MetricWriter& w, const Symbolizer::Stats& ss) {
             ss.dwarf_opened);
   w.counter("profbufd_dwarf_reader_failures_total",
             "DWARF readers that failed to open (corrupt or unsupported DWARF)", ss.dwarf_failures);
+  w.counter("profbufd_dwarf_readers_over_budget_total",
+            "DWARF readers not opened: over the open-DWARF memory budget", ss.dwarf_over_budget);
 }
 
 void debuginfod_metrics(metrics::MetricWriter& w, const symbolize::Debuginfod::Stats& d) {

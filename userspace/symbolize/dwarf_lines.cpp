@@ -73,6 +73,23 @@ std::string absolute(const char* file, const char* comp_dir) {
 
 }  // namespace
 
+std::size_t dwarf_bytes(Elf* elf) {
+  std::size_t shstrndx = 0, total = 0;
+  if (elf == nullptr || elf_getshdrstrndx(elf, &shstrndx) != 0) return 0;
+  Elf_Scn* scn = nullptr;
+  while ((scn = elf_nextscn(elf, scn)) != nullptr) {
+    GElf_Shdr shdr;
+    if (gelf_getshdr(scn, &shdr) == nullptr || shdr.sh_type != SHT_PROGBITS) continue;
+    const char* name = elf_strptr(elf, shstrndx, shdr.sh_name);
+    if (name == nullptr || std::strncmp(name, ".debug_", 7) != 0) continue;
+    GElf_Chdr chdr;
+    const bool compressed =
+        (shdr.sh_flags & SHF_COMPRESSED) != 0 && gelf_getchdr(scn, &chdr) != nullptr;
+    total += compressed ? chdr.ch_size : shdr.sh_size;
+  }
+  return total;
+}
+
 bool has_dwarf_lines(Elf* elf) {
   std::size_t shstrndx = 0;
   if (elf == nullptr || elf_getshdrstrndx(elf, &shstrndx) != 0) return false;
@@ -85,8 +102,10 @@ bool has_dwarf_lines(Elf* elf) {
   return info && line;
 }
 
-Result<std::unique_ptr<DwarfLines>> DwarfLines::open(int fd, std::string_view name) {
+Result<std::unique_ptr<DwarfLines>> DwarfLines::open(int fd, std::string_view name,
+                                                     std::size_t max_bytes, bool& over_budget) {
   init_libelf();
+  over_budget = false;
   const int own = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
   if (own < 0) return dwarf_error(name, std::strerror(errno));
   Elf* elf = elf_begin(own, ELF_C_READ_MMAP, nullptr);
@@ -95,6 +114,14 @@ Result<std::unique_ptr<DwarfLines>> DwarfLines::open(int fd, std::string_view na
     ::close(own);
     return dwarf_error(name, "no DWARF line information");
   }
+  const std::size_t bytes = dwarf_bytes(elf);
+  if (bytes > max_bytes) {
+    elf_end(elf);
+    ::close(own);
+    over_budget = true;
+    return dwarf_error(name, std::to_string(bytes >> 20) + " MiB of DWARF is over the budget of " +
+                                 std::to_string(max_bytes >> 20) + " MiB");
+  }
   Dwarf* dw = dwarf_begin_elf(elf, DWARF_C_READ, nullptr);
   if (dw == nullptr) {
     const std::string why = dwarf_errmsg(-1);
@@ -102,7 +129,7 @@ Result<std::unique_ptr<DwarfLines>> DwarfLines::open(int fd, std::string_view na
     ::close(own);
     return dwarf_error(name, why);
   }
-  return std::unique_ptr<DwarfLines>(new DwarfLines(own, elf, dw));
+  return std::unique_ptr<DwarfLines>(new DwarfLines(own, elf, dw, bytes));
 }
 
 DwarfLines::~DwarfLines() {

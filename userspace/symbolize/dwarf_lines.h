@@ -7,11 +7,13 @@
 // each next one is the function it was inlined into, at the line of that
 // inlined call; the last is the out-of-line function (DW_TAG_subprogram).
 //
-// Memory: libdw reads the DWARF sections it needs (decompressing
-// SHF_COMPRESSED ones, as Debian's debug files have) and parses the CUs that
-// lookups touch. Neither is bounded by this class, so the symbolizer opens a
-// DwarfLines while it symbolizes one profile and closes it at the end
-// (Symbolizer::end_profile): what it keeps between profiles is the answers.
+// Memory: libdw reads the DWARF sections (inflating SHF_COMPRESSED ones, as
+// Debian's debug files have them, all at once) and parses the CUs that lookups
+// touch (their line tables, abbreviations, and this class's index). open()
+// refuses a file whose DWARF is over a budget; the rest grows with the CUs
+// touched, so the symbolizer opens a DwarfLines while it symbolizes one
+// profile and closes it at the end (Symbolizer::end_profile): what it keeps
+// between profiles is the answers.
 //
 // Hostile input: a corrupt file yields no lines for the addresses it breaks,
 // never a crash; the inline chain is bounded by kMaxInlineDepth.
@@ -36,8 +38,10 @@ inline constexpr std::size_t kMaxInlineDepth = 64;
 class DwarfLines {
  public:
   // Reads the ELF file open at `fd` (duplicated: the caller keeps its own).
-  // Errors (kRuntime) when it is not ELF or has no DWARF. `name` labels errors.
-  static Result<std::unique_ptr<DwarfLines>> open(int fd, std::string_view name);
+  // Errors (kRuntime) when it is not ELF, has no DWARF, or more DWARF than
+  // `max_bytes` (then `over_budget` is set). `name` labels errors.
+  static Result<std::unique_ptr<DwarfLines>> open(int fd, std::string_view name,
+                                                  std::size_t max_bytes, bool& over_budget);
   ~DwarfLines();
   DwarfLines(const DwarfLines&) = delete;
   DwarfLines& operator=(const DwarfLines&) = delete;
@@ -48,11 +52,17 @@ class DwarfLines {
   // Indexes each CU it touches once (symbolize/dwarf_scope_index.h).
   std::vector<SourceLine> lookup(std::uint64_t vaddr);
 
+  // The DWARF sections' bytes, uncompressed: what libdw holds in memory once
+  // it has read them (Debian compresses them, so libdw inflates them all).
+  std::size_t bytes() const { return bytes_; }
+
  private:
-  DwarfLines(int fd, Elf* elf, Dwarf* dw) : fd_(fd), elf_(elf), dw_(dw) {}
+  DwarfLines(int fd, Elf* elf, Dwarf* dw, std::size_t bytes)
+      : fd_(fd), elf_(elf), dw_(dw), bytes_(bytes) {}
   int fd_;
   Elf* elf_;
   Dwarf* dw_;
+  std::size_t bytes_;
   std::unordered_map<std::uint64_t, DwarfScopeIndex> cus_;  // by CU DIE offset
 };
 

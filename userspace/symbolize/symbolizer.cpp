@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <algorithm>
 #include <functional>
+#include <unordered_set>
 #include <utility>
 
 #include "common/log.h"
@@ -96,6 +98,8 @@ struct Symbolizer::AddressKey {
 struct Symbolizer::DwarfReaders {
   // null: it failed to open, and is not tried again during this profile.
   std::unordered_map<BinaryKey, std::unique_ptr<symbolize::DwarfLines>, BinaryKeyHash> open;
+  std::unordered_set<BinaryKey, BinaryKeyHash> over_budget;  // of those that failed
+  std::size_t bytes = 0;  // DWARF bytes of the open readers
 };
 
 struct Symbolizer::AddressKeyHash {
@@ -245,6 +249,8 @@ void Symbolizer::begin_profile() {
 void Symbolizer::end_profile() {
   std::lock_guard lock(mu_);
   dwarf_->open.clear();
+  dwarf_->over_budget.clear();
+  dwarf_->bytes = 0;
 }
 
 symbolize::DebugFile Symbolizer::debug_file_locked(std::unique_lock<std::mutex>& lock,
@@ -412,15 +418,26 @@ std::vector<SourceLine> Symbolizer::lines_locked(const MapEntry& m, const Binary
   auto [it, fresh] =
       dwarf_->open.try_emplace(BinaryKey{m.dev_major, m.dev_minor, m.inode, m.path});
   if (fresh) {
-    auto opened = symbolize::DwarfLines::open(b.dwarf.get(), m.path);
+    const std::size_t budget = options_.max_dwarf_bytes - std::min(options_.max_dwarf_bytes,
+                                                                   dwarf_->bytes);
+    bool over = false;
+    auto opened = symbolize::DwarfLines::open(b.dwarf.get(), m.path, budget, over);
     if (opened) {
+      dwarf_->bytes += (*opened)->bytes();
       it->second = std::move(opened).value();
       ++stats_.dwarf_opened;
+    } else if (over) {
+      ++stats_.dwarf_over_budget;
+      dwarf_->over_budget.insert(it->first);
     } else {
       ++stats_.dwarf_failures;
     }
   }
-  if (!it->second) return count(LineResult::kNoDebugInfo), std::vector<SourceLine>{};
+  if (!it->second) {
+    const bool over = dwarf_->over_budget.count(it->first) != 0;
+    return count(over ? LineResult::kOverBudget : LineResult::kNoDebugInfo),
+           std::vector<SourceLine>{};
+  }
   std::vector<SourceLine> lines = it->second->lookup(vaddr);
   if (lines.empty()) return count(LineResult::kNotCovered), lines;
   lines.back().function = function;

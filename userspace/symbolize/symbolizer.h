@@ -102,8 +102,11 @@ class Symbolizer {
     std::chrono::milliseconds perf_map_recheck{1000};
     symbolize::PerfMapLimits perf_map_limits{};
     // Source lines and inlined calls from DWARF, where a binary or its debug
-    // file has it.
+    // file has it; at most this many bytes of DWARF open at once (libc6-dbg's
+    // libc has 10 MB): a binary that would go past it gets no lines in this
+    // profile (counted: over_budget).
     bool lines = true;
+    std::size_t max_dwarf_bytes = 24u << 20;
   };
 
   // Counters since construction. hits + misses == frames returned; named sums
@@ -129,6 +132,7 @@ class Symbolizer {
     std::array<std::uint64_t, symbolize::kLineResults> lines{};
     std::uint64_t dwarf_opened = 0;    // DWARF readers opened (one per binary per profile)
     std::uint64_t dwarf_failures = 0;  // ... that failed to open
+    std::uint64_t dwarf_over_budget = 0;  // ... not opened: over max_dwarf_bytes
     symbolize::Debuginfod::Stats debuginfod;  // all 0 when off
     symbolize::PerfMapCache::Stats perf_maps;
   };

@@ -28,7 +28,9 @@ using testing::test_program;
 
 std::unique_ptr<DwarfLines> open_lines(const std::string& path) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  auto r = DwarfLines::open(fd.get(), path);
+  bool over = false;
+  auto r = DwarfLines::open(fd.get(), path, SIZE_MAX, over);
+  EXPECT_FALSE(over);
   return r ? std::move(r).value() : nullptr;
 }
 
@@ -113,6 +115,21 @@ TEST(SymbolizeDwarfLinesTest, AgreesWithAddr2lineOverAllOfSpin) {
     ++compared;
   }
   EXPECT_GT(compared, 20);
+}
+
+TEST(SymbolizeDwarfLinesTest, OverTheBudgetIsRefusedAndSaysSo) {
+  const std::string prog = test_program("inline_chain");
+  Fd fd(::open(prog.c_str(), O_RDONLY | O_CLOEXEC));
+  bool over = false;
+  auto d = DwarfLines::open(fd.get(), prog, SIZE_MAX, over);
+  ASSERT_TRUE(d);
+  const std::size_t bytes = (*d)->bytes();
+  EXPECT_GT(bytes, 0u);
+  EXPECT_FALSE(over);
+  auto refused = DwarfLines::open(fd.get(), prog, bytes - 1, over);
+  EXPECT_FALSE(refused);
+  EXPECT_TRUE(over);
+  EXPECT_TRUE(DwarfLines::open(fd.get(), prog, bytes, over));
 }
 
 TEST(SymbolizeDwarfLinesTest, NoDwarfIsAnErrorNotACrash) {
@@ -200,6 +217,22 @@ TEST_F(SymbolizeLinesProcessTest, FramesCarryTheirInlinedCallsAndAreCountedOnce)
   EXPECT_EQ(st.lines[static_cast<std::size_t>(LineResult::kFound)], 1u);
   EXPECT_EQ(st.dwarf_opened, 1u);
   EXPECT_EQ(st.cache_hits, 1u);
+}
+
+TEST_F(SymbolizeLinesProcessTest, OverTheDwarfBudgetIsCountedAndRetriedNextProfile) {
+  Symbolizer::Options o;
+  o.max_dwarf_bytes = 1024;  // smaller than any real DWARF
+  Symbolizer s(o);
+  const auto pid = static_cast<std::uint32_t>(pid_);
+  const std::uint64_t spin = spin_range(prog_).first;
+  s.begin_profile();
+  EXPECT_TRUE(s.user(pid, *maps_, runtime(spin + 4)).lines.empty());
+  EXPECT_TRUE(s.user(pid, *maps_, runtime(spin + 5)).lines.empty());
+  s.end_profile();
+  const Symbolizer::Stats st = s.stats();
+  EXPECT_EQ(st.lines[static_cast<std::size_t>(LineResult::kOverBudget)], 2u);
+  EXPECT_EQ(st.dwarf_over_budget, 1u) << "once per binary per profile";
+  EXPECT_EQ(st.dwarf_opened, 0u);
 }
 
 TEST_F(SymbolizeLinesProcessTest, LinesOffIsCounted) {
