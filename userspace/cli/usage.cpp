@@ -99,6 +99,11 @@ std::string run_flags_text() {
   t += "  --http-allow-remote accept a --http-listen address that is not loopback\n";
   t += "                      (e.g. 0.0.0.0:6060): profiles reveal every process on\n";
   t += "                      this host, so serving them elsewhere is opt-in.\n";
+  t += "  --http-max-connections N\n";
+  t += "                      HTTP connections open at once (1 to " +
+       std::to_string(kMaxHttpConnections) + "); the next\n";
+  t += "                      gets a one-line 503 and is closed. Default: " +
+       std::to_string(http::kDefaultMaxConnections) + ".\n";
   return t;
 }
 

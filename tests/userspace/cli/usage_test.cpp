@@ -50,6 +50,7 @@ TEST(UsageText, DocumentsTheHttpEndpointsAndLimits) {
   EXPECT_NE(t.find("request body at most 1024 bytes"), std::string::npos);
   EXPECT_NE(t.find("5000 ms to send a whole request head (408)"), std::string::npos);
   EXPECT_NE(t.find("16 requests answered at once"), std::string::npos);
+  EXPECT_NE(t.find("--http-max-connections N"), std::string::npos);
   EXPECT_NE(t.find("Default: no HTTP."), std::string::npos);
 }
 
