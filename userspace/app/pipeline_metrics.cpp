@@ -172,7 +172,7 @@ metrics::CounterFamily& http_refused_family(metrics::Registry& registry) {
       "profbufd_http_refused_total",
       "HTTP clients refused, by reason: connection_limit (503 at accept), fd_limit (closed at "
       "accept), header_timeout (408), header_too_large (431), long_request_limit (503: every "
-      "profile window slot taken)",
+      "profile window slot taken), response_timeout (response not taken in time: closed)",
       {"reason"});
   for (const std::string_view reason : http::kRefusalReasons) f.labels({std::string(reason)});
   return f;

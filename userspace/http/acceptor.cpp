@@ -28,9 +28,9 @@ constexpr std::uint64_t kWakeTag = 1;
 // so the rest are taken at the next turn).
 constexpr int kAcceptBatch = 64;
 
-bool watch(int epoll_fd, int fd, std::uint64_t tag) {
+bool watch(int epoll_fd, int fd, std::uint64_t tag, std::uint32_t events = EPOLLIN | EPOLLRDHUP) {
   epoll_event ev{};
-  ev.events = EPOLLIN | EPOLLRDHUP;
+  ev.events = events;
   ev.data.u64 = tag;
   return ::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) == 0;
 }
@@ -96,7 +96,11 @@ void Acceptor::stop() {
 void Acceptor::give_back(std::unique_ptr<Connection> conn) {
   {
     std::lock_guard lock(mu_);
-    if (stopped_) return;  // conn closes here
+    if (stopped_) {
+      // Shutting down: what fits in the socket now (a 503 does), then closed.
+      send_now(conn->fd, conn->out);
+      return;
+    }
     returned_.push_back(std::move(conn));
   }
   const std::uint64_t one = 1;
@@ -125,7 +129,7 @@ void Acceptor::run() {
         [[maybe_unused]] const ssize_t r = ::read(wake_fd_, &count, sizeof count);
         take_returned();
       } else {
-        on_readable(tag);
+        on_event(tag);
       }
     }
     on_deadlines();
@@ -136,6 +140,10 @@ void Acceptor::run() {
     std::lock_guard lock(mu_);
     stopped_ = true;
     late.swap(returned_);
+  }
+  for (auto& conn : late) send_now(conn->fd, conn->out);
+  for (auto& [id, conn] : waiting_) {
+    if (conn->flushing) send_now(conn->fd, std::string_view(conn->out).substr(conn->out_sent));
   }
   waiting_.clear();
   ::close(listen_fd_);
@@ -192,10 +200,20 @@ void Acceptor::wait_for_request(std::unique_ptr<Connection> conn) {
   waiting_.emplace(id, std::move(conn));
 }
 
-void Acceptor::on_readable(std::uint64_t id) {
+void Acceptor::on_event(std::uint64_t id) {
   const auto it = waiting_.find(id);
   if (it == waiting_.end()) return;
-  Connection& c = *it->second;
+  std::unique_ptr<Connection> conn = std::move(it->second);
+  waiting_.erase(it);
+  if (conn->flushing) {
+    flush(std::move(conn));
+  } else {
+    read_request(std::move(conn));
+  }
+}
+
+void Acceptor::read_request(std::unique_ptr<Connection> conn) {
+  Connection& c = *conn;
   const std::size_t limit = limits_.max_head_bytes + limits_.max_body_bytes;
   bool eof = false;
   char buf[4096];
@@ -209,8 +227,6 @@ void Acceptor::on_readable(std::uint64_t id) {
     eof = n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
     break;
   }
-  std::unique_ptr<Connection> conn = std::move(it->second);
-  waiting_.erase(it);
   check_request(std::move(conn), eof);
 }
 
@@ -240,6 +256,12 @@ void Acceptor::on_deadlines() {
     if (it == waiting_.end()) continue;
     std::unique_ptr<Connection> conn = std::move(it->second);
     waiting_.erase(it);
+    if (conn->flushing) {
+      // The client did not take the whole response in time.
+      if (refused_) refused_(kRefusedResponseTimeout);
+      close_conn(std::move(conn));
+      continue;
+    }
     // A kept-alive connection with nothing of a next request is just idle.
     if (conn->served == 0 || !conn->in.empty()) {
       refuse(conn->fd, 408,
@@ -258,22 +280,67 @@ void Acceptor::take_returned() {
     back.swap(returned_);
   }
   for (auto& conn : back) {
-    if (!conn->keep_alive) {
-      close_conn(std::move(conn));
+    if (conn->out.empty()) {
+      after_response(std::move(conn));
       continue;
     }
-    Connection& c = *conn;
-    wait_for_request(std::move(conn));
-    // A pipelined request may be buffered already; the socket's own bytes
-    // are reported by epoll (level-triggered) as for any other.
-    if (!c.in.empty()) {
-      const auto it = waiting_.find(c.id);
-      if (it == waiting_.end()) continue;
-      std::unique_ptr<Connection> again = std::move(it->second);
-      waiting_.erase(it);
-      check_request(std::move(again), false);
+    conn->flushing = true;
+    deadlines_.arm(conn->id, Clock::now() + limits_.write_timeout);
+    flush(std::move(conn));  // most responses fit in the socket buffer at once
+  }
+}
+
+// Writes what the socket takes now; waits for EPOLLOUT for the rest.
+void Acceptor::flush(std::unique_ptr<Connection> conn) {
+  Connection& c = *conn;
+  while (c.out_sent < c.out.size()) {
+    const ssize_t n =
+        ::send(c.fd, c.out.data() + c.out_sent, c.out.size() - c.out_sent, MSG_NOSIGNAL);
+    if (n > 0) {
+      c.out_sent += static_cast<std::size_t>(n);
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      break;
+    } else {
+      close_conn(std::move(conn));  // the client is gone
+      return;
     }
   }
+  if (c.out_sent < c.out.size()) {
+    const std::uint64_t id = c.id;
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c.fd, nullptr);
+    if (!watch(epoll_fd_, c.fd, id, EPOLLOUT)) {
+      close_conn(std::move(conn));
+      return;
+    }
+    waiting_.emplace(id, std::move(conn));
+    return;
+  }
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c.fd, nullptr);  // no-op when not watched
+  c.out.clear();
+  c.out_sent = 0;
+  c.flushing = false;
+  deadlines_.disarm(c.id);
+  after_response(std::move(conn));
+}
+
+// The response is written: close, or wait for the next request, which may
+// be buffered already (pipelined); the socket's own bytes are reported by
+// epoll (level-triggered) as for any other.
+void Acceptor::after_response(std::unique_ptr<Connection> conn) {
+  if (!conn->keep_alive) {
+    close_conn(std::move(conn));
+    return;
+  }
+  Connection& c = *conn;
+  wait_for_request(std::move(conn));
+  if (c.in.empty()) return;
+  const auto it = waiting_.find(c.id);
+  if (it == waiting_.end()) return;
+  std::unique_ptr<Connection> again = std::move(it->second);
+  waiting_.erase(it);
+  check_request(std::move(again), false);
 }
 
 void Acceptor::close_conn(std::unique_ptr<Connection> conn) {

@@ -1,16 +1,19 @@
 // The thread that owns the HTTP server's sockets while no worker does: it
 // accepts connections, enforces the connection cap, reads each request head
 // under a whole-head deadline, and hands only complete requests to the
-// worker pool. A connection comes back after its response and waits here,
-// not on a worker, for its next request.
+// worker pool. A connection comes back with its response, which is written
+// here as the client takes it (under a deadline for the whole response), and
+// then waits here, not on a worker, for its next request.
 //
-//   listen fd --accept--> waiting (epoll, deadline armed) --complete--> dispatch
-//        ^                   |  deadline: 408 / idle close               |
-//        |                   |  head too large: 431                      v
-//        |                   '------------------------------------ worker answers
-//        |                                                               |
-//        '-- over the cap: 503, closed       give_back(): keep-alive --> waiting
-//                                                           otherwise --> closed
+//   listen fd --accept--> waiting (EPOLLIN, deadline) --complete--> dispatch
+//        |                 ^   |  deadline: 408 / idle close            |
+//        |                 |   |  head too large: 431                   v
+//        |                 |   '------------------------------ worker answers
+//        |                 |                                  into conn->out
+//        |                 | keep-alive                             |
+//        |             flushing (EPOLLOUT, deadline) <-- give_back() '
+//        |                     deadline: closed; done, no keep-alive: closed
+//        '-- over the cap: 503, closed
 //
 // Why not cpp-httplib's own loop: it gives each accepted connection a worker
 // thread at once, which then blocks in read() for up to its read timeout, per
@@ -47,6 +50,9 @@ struct AcceptorLimits {
   std::chrono::milliseconds header_timeout{5000};
   std::size_t max_head_bytes = 16 * 1024;
   std::size_t max_body_bytes = 1024;
+  // From the moment a worker hands a response over until the client has
+  // taken all of it.
+  std::chrono::milliseconds write_timeout{5000};
 };
 
 class Acceptor {
@@ -65,8 +71,9 @@ class Acceptor {
 
   // Starts the thread. Fails when epoll or eventfd cannot be created.
   Status start();
-  // From a worker: the connection is answered; keep_alive decides whether
-  // it waits for another request or is closed. After stop(), closed.
+  // From a worker: conn->out holds the response (possibly empty);
+  // keep_alive decides whether, once it is written, the connection waits for
+  // another request or is closed. After stop(), closed at once.
   void give_back(std::unique_ptr<Connection> conn);
   // Ends the loop, closes the listening socket and every connection the
   // acceptor holds, joins the thread. Idempotent.
@@ -82,8 +89,11 @@ class Acceptor {
   void refuse_over_limit(int fd);
   bool accept_on_reserve();
   void wait_for_request(std::unique_ptr<Connection> conn);
-  void on_readable(std::uint64_t id);
+  void on_event(std::uint64_t id);
+  void read_request(std::unique_ptr<Connection> conn);
   void check_request(std::unique_ptr<Connection> conn, bool eof);
+  void flush(std::unique_ptr<Connection> conn);
+  void after_response(std::unique_ptr<Connection> conn);
   void on_deadlines();
   void take_returned();
   void close_conn(std::unique_ptr<Connection> conn);

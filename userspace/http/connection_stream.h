@@ -1,21 +1,20 @@
 // cpp-httplib's view of a Connection while a worker answers one request: the
 // bytes the acceptor already buffered first, then the socket itself.
 //
-// Both directions are bounded per request, not per call (cpp-httplib's own
-// SocketStream waits its timeout again on every read and write, so a client
-// sending or reading one byte per timeout holds a worker for ever):
+// No call waits for the client past one deadline per request (cpp-httplib's
+// own SocketStream waits its timeout again on every read and write, so a
+// client sending or reading one byte per timeout holds a worker for ever):
 // - reads end at `read_deadline`. The acceptor hands over a request only once
 //   its head and announced body are buffered, so a worker reads the socket
 //   only for bodies it refuses (too large, chunked) and stops at the deadline;
-// - writes share one budget from the first write: the whole response must be
-//   taken by the client within `write_budget`.
-// Either limit reached fails the call (-1) and marks the stream broken.
+//   then the call fails (-1) and the stream is broken;
+// - writes never wait: they go to conn.out, which the acceptor writes to the
+//   socket as the client takes it, under its own deadline.
 #pragma once
 
 #include "http/cpp_httplib.h"
 
 #include <chrono>
-#include <optional>
 
 #include "http/connection.h"
 
@@ -25,7 +24,7 @@ class ConnectionStream final : public httplib::Stream {
  public:
   using Clock = std::chrono::steady_clock;
 
-  ConnectionStream(Connection& conn, Clock::time_point read_deadline, Clock::duration write_budget);
+  ConnectionStream(Connection& conn, Clock::time_point read_deadline);
 
   bool is_readable() const override;
   bool is_writable() const override;
@@ -48,8 +47,6 @@ class ConnectionStream final : public httplib::Stream {
 
   Connection& conn_;
   const Clock::time_point read_deadline_;
-  const Clock::duration write_budget_;
-  std::optional<Clock::time_point> write_deadline_;  // set by the first write
   std::size_t consumed_ = 0;                         // of conn_.in
   bool broken_ = false;
 };

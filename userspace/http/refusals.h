@@ -9,6 +9,8 @@
 //   header_too_large     no end of head within kMaxHeadBytes: one-line 431
 //   long_request_limit   every slot for long requests (profile windows:
 //                        /debug/pprof/profile, /api/collect) taken: 503
+//   response_timeout     the client did not take the whole response within
+//                        the write timeout: closed
 //
 // Idle keep-alive connections closed after their timeout are not refusals.
 #pragma once
@@ -23,9 +25,10 @@ inline constexpr std::string_view kRefusedFdLimit = "fd_limit";
 inline constexpr std::string_view kRefusedHeaderTimeout = "header_timeout";
 inline constexpr std::string_view kRefusedHeaderTooLarge = "header_too_large";
 inline constexpr std::string_view kRefusedLongRequestLimit = "long_request_limit";
+inline constexpr std::string_view kRefusedResponseTimeout = "response_timeout";
 
-inline constexpr std::array<std::string_view, 5> kRefusalReasons = {
-    kRefusedConnectionLimit, kRefusedFdLimit, kRefusedHeaderTimeout, kRefusedHeaderTooLarge,
-    kRefusedLongRequestLimit};
+inline constexpr std::array<std::string_view, 6> kRefusalReasons = {
+    kRefusedConnectionLimit,  kRefusedFdLimit,         kRefusedHeaderTimeout,
+    kRefusedHeaderTooLarge, kRefusedLongRequestLimit, kRefusedResponseTimeout};
 
 }  // namespace profbufd::http

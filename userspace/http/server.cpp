@@ -251,7 +251,8 @@ Status Server::start() {
   const AcceptorLimits limits{.max_connections = options_.max_connections,
                               .header_timeout = options_.header_timeout,
                               .max_head_bytes = kMaxHeadBytes,
-                              .max_body_bytes = kMaxBodyBytes};
+                              .max_body_bytes = kMaxBodyBytes,
+                              .write_timeout = options_.write_timeout};
   acceptor_ = std::make_unique<Acceptor>(
       fd, limits, [this](std::unique_ptr<Connection> c) { dispatch(std::move(c)); },
       [this](std::string_view reason) { refused(reason); });
@@ -302,23 +303,16 @@ void Server::dispatch(std::unique_ptr<Connection> conn) {
   workers_->enqueue([this, held] { serve(std::move(*held)); });
 }
 
-// Worker: answer the one request conn->in starts with, then give the
-// connection back to the acceptor.
+// Worker: answer the one request conn->in starts with into conn->out, then
+// give the connection back to the acceptor, which writes it.
 void Server::serve(std::unique_ptr<Connection> conn) {
-  ConnectionStream strm(*conn, std::chrono::steady_clock::now() + kWorkerReadTimeout,
-                        kWriteTimeout);
+  ConnectionStream strm(*conn, std::chrono::steady_clock::now() + kWorkerReadTimeout);
   const bool last = conn->served + 1 >= kKeepAliveMaxRequests;
   bool keep = false;
   if (auto refusal = refuse_method(conn->in, kMaxHeadBytes, kMaxBodyBytes, last)) {
-    const std::string_view out = refusal->response;
-    std::size_t done = 0;
-    while (done < out.size()) {
-      const ssize_t n = strm.write(out.data() + done, out.size() - done);
-      if (n < 0) break;
-      done += static_cast<std::size_t>(n);
-    }
+    conn->out += refusal->response;
     if (on_response_) on_response_(endpoint_label(refusal->path), 405);
-    keep = refusal->keep_alive && done == out.size();
+    keep = refusal->keep_alive;
     if (keep) conn->in.erase(0, refusal->request_bytes);
   } else {
     // cpp-httplib reads no body for GET: skip one the head announced, so it

@@ -19,10 +19,12 @@
 // - GET only: every other method, on every path, is a 405 with Allow: GET,
 //   answered before cpp-httplib (which would wait for a body a POST without
 //   Content-Length never sends);
-// - kWorkerThreads requests are answered at once; a kept-alive connection
-//   waits for its next request in the acceptor, for at most kKeepAliveMax-
-//   Requests requests; a worker reads the socket until kWorkerReadTimeout
-//   at most, and the whole response must be taken within kWriteTimeout;
+// - kWorkerThreads requests are answered at once; a worker never waits for a
+//   client: it reads the socket until kWorkerReadTimeout at most (the request
+//   is buffered already) and answers into a buffer that the acceptor writes;
+//   the client must take the whole response within write_timeout, else the
+//   connection is closed; a kept-alive connection waits for its next request
+//   in the acceptor, for at most kKeepAliveMaxRequests requests;
 // - at most kMaxConcurrentProfiles profile windows (/debug/pprof/profile,
 //   /api/collect: the requests that hold a worker for seconds) at once, so
 //   they never take more than 4 of the 16 workers; then 503 at once.
@@ -31,8 +33,8 @@
 // kWorkerThreads; each profile window on a thread of its own (see
 // collections.h). stop() (or the destructor) answers 503 to profile
 // requests still waiting, stops the acceptor (closing the listening socket
-// and every waiting connection), lets workers finish the response they are
-// writing (bounded by kWriteTimeout) and joins them.
+// and every connection it holds, responses not yet taken included), lets
+// workers finish the request they answer and joins them.
 #pragma once
 
 #include <chrono>
@@ -102,6 +104,7 @@ struct ServerOptions {
   // --http-max-connections: connections open at once, waiting or answered.
   std::size_t max_connections = kDefaultMaxConnections;
   std::chrono::milliseconds header_timeout = kDefaultHeaderTimeout;
+  std::chrono::milliseconds write_timeout = kWriteTimeout;
   // Called once per refusal with its reason (http/refusals.h), from the
   // acceptor thread or a worker.
   std::function<void(std::string_view reason)> on_refused = nullptr;

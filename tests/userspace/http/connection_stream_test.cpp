@@ -39,7 +39,7 @@ std::string read_some(ConnectionStream& s, std::size_t n) {
 TEST(ConnectionStream, ReadsTheBufferThenTheSocket) {
   Pair p;
   p.conn->in = "GET / HTTP/1.1\r\n\r\nNEXT";
-  ConnectionStream s(*p.conn, Clock::now() + 1s, 1s);
+  ConnectionStream s(*p.conn, Clock::now() + 1s);
   EXPECT_TRUE(s.is_readable());
   EXPECT_EQ(read_some(s, 18), "GET / HTTP/1.1\r\n\r\n");
   EXPECT_EQ(read_some(s, 100), "NEXT");
@@ -51,7 +51,7 @@ TEST(ConnectionStream, ReadsTheBufferThenTheSocket) {
 TEST(ConnectionStream, ConsumedBytesLeaveThePipelinedRequest) {
   Pair p;
   p.conn->in = "GET /a HTTP/1.1\r\n\r\nGET /b";
-  ConnectionStream s(*p.conn, Clock::now() + 1s, 1s);
+  ConnectionStream s(*p.conn, Clock::now() + 1s);
   EXPECT_EQ(read_some(s, 19), "GET /a HTTP/1.1\r\n\r\n");
   s.consume_read_bytes();
   EXPECT_EQ(p.conn->in, "GET /b");
@@ -60,7 +60,7 @@ TEST(ConnectionStream, ConsumedBytesLeaveThePipelinedRequest) {
 TEST(ConnectionStream, ReadsEndAtTheDeadlineEvenWhenBytesTrickle) {
   Pair p;
   const auto start = Clock::now();
-  ConnectionStream s(*p.conn, start + 300ms, 1s);
+  ConnectionStream s(*p.conn, start + 300ms);
   // One byte every 100 ms keeps each read() short, but not the request.
   std::size_t got = 0;
   for (int i = 0; i < 20; ++i) {
@@ -77,30 +77,26 @@ TEST(ConnectionStream, ReadsEndAtTheDeadlineEvenWhenBytesTrickle) {
 
 TEST(ConnectionStream, ClientCloseFailsTheRead) {
   Pair p;
-  ConnectionStream s(*p.conn, Clock::now() + 1s, 1s);
+  ConnectionStream s(*p.conn, Clock::now() + 1s);
   ::shutdown(p.peer, SHUT_WR);
   char c;
   EXPECT_EQ(s.read(&c, 1), -1);
   EXPECT_TRUE(s.broken());
 }
 
-TEST(ConnectionStream, AResponseTheClientDoesNotTakeFailsWithinTheBudget) {
-  Pair p;
-  const int small = 4096;
-  ::setsockopt(p.conn->fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
-  ConnectionStream s(*p.conn, Clock::now() + 1s, 300ms);
+TEST(ConnectionStream, WritesNeverWaitForTheClient) {
+  Pair p;  // the peer never reads
+  ConnectionStream s(*p.conn, Clock::now() + 1s);
   const std::string chunk(64 * 1024, 'x');
-  const auto start = Clock::now();
-  ssize_t n = 0;
-  for (int i = 0; i < 1000 && n >= 0; ++i) n = s.write(chunk.data(), chunk.size());
-  EXPECT_EQ(n, -1);
-  EXPECT_TRUE(s.broken());
-  EXPECT_LT(Clock::now() - start, 2s);
+  for (int i = 0; i < 64; ++i) ASSERT_EQ(s.write(chunk.data(), chunk.size()), 64 * 1024);
+  EXPECT_TRUE(s.is_writable());
+  EXPECT_EQ(p.conn->out.size(), 64u * chunk.size()) << "for the acceptor to write";
+  EXPECT_FALSE(s.broken());
 }
 
 TEST(ConnectionStream, ReportsTheSocketsAddresses) {
   Pair p;
-  ConnectionStream s(*p.conn, Clock::now() + 1s, 1s);
+  ConnectionStream s(*p.conn, Clock::now() + 1s);
   std::string ip = "unset";
   int port = -1;
   s.get_remote_ip_and_port(ip, port);  // AF_UNIX: no address, no port
