@@ -5,6 +5,7 @@
 #include "app/pipeline.h"
 #include "app/unwind_metrics.h"
 #include "capture/capture.h"
+#include "http/refusals.h"
 #include "metrics/metric_writer.h"
 #include "metrics/process_collector.h"
 #include "sinks/pyroscope/pyroscope_sink.h"
@@ -183,6 +184,17 @@ std::vector<metrics::Registry::CollectorId> register_pipeline_metrics(
 metrics::CounterFamily& http_requests_family(metrics::Registry& registry) {
   return registry.counter("profbufd_http_requests_total",
                           "HTTP requests by endpoint and status code", {"endpoint", "code"});
+}
+
+metrics::CounterFamily& http_refused_family(metrics::Registry& registry) {
+  metrics::CounterFamily& f = registry.counter(
+      "profbufd_http_refused_total",
+      "HTTP clients refused, by reason: connection_limit (503 at accept), fd_limit (closed at "
+      "accept), header_timeout (408), header_too_large (431), long_request_limit (503: every "
+      "profile window slot taken), response_timeout (response not taken in time: closed)",
+      {"reason"});
+  for (const std::string_view reason : http::kRefusalReasons) f.labels({std::string(reason)});
+  return f;
 }
 
 }  // namespace profbufd

@@ -33,4 +33,9 @@ metrics::Registry::CollectorId register_push_metrics(metrics::Registry& registry
 // The counter the HTTP server's response hook increments.
 metrics::CounterFamily& http_requests_family(metrics::Registry& registry);
 
+// The counter of HTTP refusals by reason (http/refusals.h), every reason's
+// series present from the start (at 0), so that rate() and alerts see the
+// first refusal.
+metrics::CounterFamily& http_refused_family(metrics::Registry& registry);
+
 }  // namespace profbufd

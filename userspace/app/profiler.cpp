@@ -233,6 +233,7 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
                              env.cgroup2_mount);
   metrics::Registry registry;
   metrics::CounterFamily& http_requests = http_requests_family(registry);
+  metrics::CounterFamily& http_refused = http_refused_family(registry);
   register_pipeline_metrics(registry, capture, pipeline, setup.unwinder.get());
   if (*push) register_push_metrics(registry, **push);
   PageStore page_store(pipeline.recent(), setup.kind_list());
@@ -243,8 +244,15 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
         [&http_requests](std::string_view endpoint, int code) {
           http_requests.labels({std::string(endpoint), std::to_string(code)}).inc();
         },
-        http::ServerOptions{.store = &page_store,
-                            .loopback_host_only = !options.http_allow_remote});
+        http::ServerOptions{
+            .store = &page_store,
+            .loopback_host_only = !options.http_allow_remote,
+            .max_connections =
+                options.http_max_connections.value_or(http::kDefaultMaxConnections),
+            .header_timeout = http::kDefaultHeaderTimeout,
+            .on_refused = [&http_refused](std::string_view reason) {
+              http_refused.labels({std::string(reason)}).inc();
+            }});
     if (auto st = server->start(); !st.ok()) return st.error();
   }
 

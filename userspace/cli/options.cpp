@@ -164,6 +164,17 @@ Status apply_keep(Options& o, const FlagSpec& f, std::string_view value) {
   return ok_status();
 }
 
+Status apply_http_max_connections(Options& o, const FlagSpec& f, std::string_view value) {
+  const WholeNumber n = parse_whole(value, kMaxHttpConnections);
+  if (!n.is_number) return bad_value(f, value, "not a whole number of connections");
+  if (n.too_large || n.value == 0) {
+    return usage(flag_text(f.name, value),
+                 "must be 1 to " + std::to_string(kMaxHttpConnections), "e.g. 1024");
+  }
+  o.http_max_connections = static_cast<std::size_t>(n.value);
+  return ok_status();
+}
+
 Status apply_pid(Options& o, const FlagSpec& f, std::string_view value) {
   const WholeNumber n = parse_whole(value, kMaxPid);
   if (!n.is_number) return bad_value(f, value, "not a process id, which is a positive whole number");
@@ -386,6 +397,7 @@ constexpr std::array<FlagSpec, 28> kFlags = {{
     {"--no-lines", &set<&Options::no_lines>, false, ""},
     {"--http-listen", &apply_http_listen, true, "127.0.0.1:6060"},
     {"--http-allow-remote", &set<&Options::http_allow_remote>, false, ""},
+    {"--http-max-connections", &apply_http_max_connections, true, "1024"},
     {"--pyroscope-url", &apply_pyroscope_url, true, "http://127.0.0.1:4040"},
     {"--pyroscope-user", &set_text<&Options::pyroscope_user>, true, "123456"},
     {"--pyroscope-password-file", &set_text<&Options::pyroscope_password_file>, true,
@@ -462,6 +474,11 @@ Status validate(const Options& o) {
   if (o.http_allow_remote && !o.http_listen) {
     return usage("--http-allow-remote", "needs --http-listen: without it there is no HTTP server",
                  "add --http-listen, e.g. --http-listen 0.0.0.0:6060 --http-allow-remote");
+  }
+  if (o.http_max_connections && !o.http_listen) {
+    return usage("--http-max-connections",
+                 "needs --http-listen: without it there is no HTTP server",
+                 "add --http-listen, e.g. --http-listen 127.0.0.1:6060");
   }
   if (auto s = validate_push(o); !s) return s;
   // Profiles and metrics name every process on the host: serving them beyond

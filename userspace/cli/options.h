@@ -12,6 +12,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -61,6 +62,10 @@ enum class UnwindMode {
   kDwarf,  // tables only: a frame without one ends the stack
   kFp,     // frame pointers only (the kernel's walk, bpf_get_stack)
 };
+
+// The most --http-max-connections takes: each costs a descriptor and up to
+// 17 KiB of buffer while it waits.
+inline constexpr std::size_t kMaxHttpConnections = 65536;
 
 // --http-listen HOST:PORT: host (an address or a name) and port.
 using HttpListen = http::ListenAddress;
@@ -115,6 +120,10 @@ struct Options {
   // Accept a non-loopback --http-listen address. Only together with
   // http_listen.
   bool http_allow_remote = false;
+  // --http-max-connections: HTTP connections open at once (1 to
+  // kMaxHttpConnections). Unset: http::kDefaultMaxConnections. Only together
+  // with http_listen.
+  std::optional<std::size_t> http_max_connections;
   // Push every closed window to this Pyroscope server: http:// or https://,
   // no credentials, query or fragment in it; no trailing '/'. Unset: no push.
   std::optional<std::string> pyroscope_url;

@@ -102,6 +102,11 @@ std::string run_flags_text() {
   t += "  --http-allow-remote accept a --http-listen address that is not loopback\n";
   t += "                      (e.g. 0.0.0.0:6060): profiles reveal every process on\n";
   t += "                      this host, so serving them elsewhere is opt-in.\n";
+  t += "  --http-max-connections N\n";
+  t += "                      HTTP connections open at once (1 to " +
+       std::to_string(kMaxHttpConnections) + "); the next\n";
+  t += "                      gets a one-line 503 and is closed. Default: " +
+       std::to_string(http::kDefaultMaxConnections) + ".\n";
   return t;
 }
 
@@ -145,7 +150,7 @@ std::string http_text() {
   const std::string default_seconds = std::to_string(http::kDefaultProfileSeconds.count());
   const std::string max_profiles = std::to_string(http::kMaxConcurrentProfiles);
   const std::string max_body = std::to_string(http::kMaxBodyBytes);
-  const std::string read_timeout = std::to_string(http::kReadTimeout.count());
+  const std::string header_ms = std::to_string(http::kDefaultHeaderTimeout.count());
   const std::string workers = std::to_string(http::kWorkerThreads);
   std::string t;
   t += "HTTP endpoints (with --http-listen; GET only, other methods get 405):\n";
@@ -163,8 +168,10 @@ std::string http_text() {
   t += "                      formats. At most " + max_profiles + " at once; more get 503.\n";
   t += "  /healthz            200 while sampling runs, 503 otherwise.\n";
   t += "  Limits: request body at most " + max_body + " bytes (GET needs none), header\n";
-  t += "  lines at most 8 KiB, " + read_timeout + " s to send a request, " + workers +
-       " connections served at once.\n";
+  t += "  lines at most 8 KiB, " + header_ms + " ms to send a whole request head (408),\n";
+  t += "  " + workers + " requests answered at once; idle and slow clients wait in one\n";
+  t += "  acceptor thread, not on those " + workers + ". Refusals are counted by reason\n";
+  t += "  in profbufd_http_refused_total.\n";
   t += "\n";
   return t;
 }

@@ -20,8 +20,9 @@ Error shutting_down() {
 
 }  // namespace
 
-Collections::Collections(ProfileSource& source, std::size_t max_concurrent)
-    : source_(source), max_concurrent_(max_concurrent) {}
+Collections::Collections(ProfileSource& source, std::size_t max_concurrent,
+                         std::function<void()> on_busy)
+    : source_(source), max_concurrent_(max_concurrent), on_busy_(std::move(on_busy)) {}
 
 Collections::~Collections() {
   shutdown();
@@ -41,9 +42,12 @@ Collections::Outcome Collections::collect(const ProfileSource::Request& request)
   std::unique_lock lock(mu_);
   if (shutting_down_) return failed(Failure::kShuttingDown, shutting_down());
   if (active_ >= max_concurrent_) {
+    const std::size_t active = active_;
+    lock.unlock();
+    if (on_busy_) on_busy_();
     return failed(Failure::kBusy,
                   make_error(ExitCode::kRuntime, "profile",
-                             std::to_string(active_) +
+                             std::to_string(active) +
                                  " profiles are being collected already, the most at once",
                              "retry when one of them is done"));
   }

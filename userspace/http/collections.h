@@ -24,6 +24,7 @@
 
 #include <condition_variable>
 #include <cstddef>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -37,8 +38,10 @@ namespace profbufd::http {
 
 class Collections {
  public:
-  // `source` must outlive this object.
-  Collections(ProfileSource& source, std::size_t max_concurrent);
+  // `source` must outlive this object. `on_busy` runs (without mu_ held) for
+  // every request refused because every slot is taken (Failure::kBusy).
+  Collections(ProfileSource& source, std::size_t max_concurrent,
+              std::function<void()> on_busy = {});
   ~Collections();
   Collections(const Collections&) = delete;
   Collections& operator=(const Collections&) = delete;
@@ -86,6 +89,7 @@ class Collections {
 
   ProfileSource& source_;
   const std::size_t max_concurrent_;
+  const std::function<void()> on_busy_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;  // signalled when a window completes or on shutdown

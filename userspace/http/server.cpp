@@ -3,6 +3,7 @@
 #include "http/cpp_httplib.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -16,9 +17,15 @@
 
 #include "common/log.h"
 #include "encode/render.h"
+#include "http/acceptor.h"
+#include "http/connection_stream.h"
 #include "http/endpoints.h"
+#include "http/engine.h"
+#include "http/method_gate.h"
 #include "http/page_endpoints.h"
 #include "http/profile_query.h"
+#include "http/refusals.h"
+#include "http/request_head.h"
 
 namespace profbufd::http {
 namespace {
@@ -28,24 +35,6 @@ constexpr const char* kTextContentType = "text/plain; charset=utf-8";
 void reply_error(httplib::Response& res, int status, const std::string& body) {
   res.status = status;
   res.set_content(body, kTextContentType);
-}
-
-// Methods routed to catch-all handlers, so cpp-httplib reads (and bounds) any
-// body before the 405: an unread body would be parsed as the next request on
-// a kept-alive connection. GET has its own handlers; the rest (HEAD, TRACE,
-// CONNECT, PRI) carry no body and are answered before routing.
-bool has_catch_all(const std::string& method) {
-  return method == "GET" || method == "POST" || method == "PUT" || method == "PATCH" ||
-         method == "DELETE" || method == "OPTIONS";
-}
-
-void method_not_allowed(const httplib::Request& req, httplib::Response& res) {
-  if (endpoint_label(req.path) == kOtherEndpoint) {
-    reply_error(res, 404, error_body("no such endpoint (GET / lists them)"));
-    return;
-  }
-  res.set_header("Allow", "GET");
-  reply_error(res, 405, error_body("method " + req.method + " not allowed (use GET)"));
 }
 
 // Bodies for the errors cpp-httplib produces itself (no route, malformed
@@ -135,8 +124,9 @@ Server::Server(ListenAddress address, ProfileSource& source, MetricsPage metrics
       metrics_(std::move(metrics)),
       on_response_(std::move(on_response)),
       options_(options),
-      collections_(source, kMaxConcurrentProfiles),
-      http_(std::make_unique<httplib::Server>()) {
+      collections_(source, kMaxConcurrentProfiles,
+                   [this] { refused(kRefusedLongRequestLimit); }),
+      http_(std::make_unique<Engine>()) {
   if (options_.store) page_ = std::make_unique<PageEndpoints>(*options_.store, collections_);
   route();
 }
@@ -145,10 +135,10 @@ Server::~Server() { stop(); }
 
 void Server::route() {
   httplib::Server& s = *http_;
-  s.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
-  s.set_read_timeout(kReadTimeout);
-  s.set_write_timeout(kWriteTimeout);
-  s.set_keep_alive_timeout(kKeepAliveTimeout.count());
+  // Only for the Keep-Alive header cpp-httplib writes: the acceptor and
+  // serve() enforce both.
+  s.set_keep_alive_timeout(
+      std::chrono::ceil<std::chrono::seconds>(options_.header_timeout).count());
   s.set_keep_alive_max_count(kKeepAliveMaxRequests);
   s.set_payload_max_length(kMaxBodyBytes);
   s.set_default_headers({{"X-Content-Type-Options", "nosniff"},
@@ -178,11 +168,9 @@ void Server::route() {
                              "client that is not a browser)"));
       return httplib::Server::HandlerResponse::Handled;
     }
-    if (has_catch_all(req.method)) return httplib::Server::HandlerResponse::Unhandled;
-    method_not_allowed(req, res);
-    return httplib::Server::HandlerResponse::Handled;
+    return httplib::Server::HandlerResponse::Unhandled;
   });
-  // GET handlers also receive HEAD in cpp-httplib; HEAD is answered above.
+  // Only GET requests reach cpp-httplib (serve() answers the others).
   if (page_) {
     page_->route(s);
   } else {
@@ -193,11 +181,6 @@ void Server::route() {
   s.Get(std::string(kMetricsPath), [this](const auto& req, auto& res) { serve_metrics(req, res); });
   s.Get(std::string(kProfilePath), [this](const auto& req, auto& res) { serve_profile(req, res); });
   s.Get(std::string(kHealthzPath), [this](const auto& req, auto& res) { serve_healthz(req, res); });
-  s.Post(".*", method_not_allowed);
-  s.Put(".*", method_not_allowed);
-  s.Patch(".*", method_not_allowed);
-  s.Delete(".*", method_not_allowed);
-  s.Options(".*", method_not_allowed);
 
   // Called for every response with status >= 400, including ours: fill in
   // only what the library left empty.
@@ -223,6 +206,27 @@ void Server::route() {
   });
 }
 
+namespace {
+
+// Enough descriptors for max_connections sockets plus profbufd's own files
+// (perf events, BPF maps, binaries being read): the soft limit is raised
+// towards the hard one, as Go's runtime does for its programs at start.
+void raise_fd_limit(std::size_t max_connections) {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  const rlim_t want = static_cast<rlim_t>(max_connections) + 512;
+  if (lim.rlim_cur >= want) return;
+  lim.rlim_cur = lim.rlim_max == RLIM_INFINITY ? want : std::min(want, lim.rlim_max);
+  ::setrlimit(RLIMIT_NOFILE, &lim);
+}
+
+// cpp-httplib listens with a backlog of 5: connections arriving in a burst
+// past that wait for SYN retransmits (1 s and more) before the acceptor can
+// even refuse them. Listening again on a listening socket sets the backlog.
+constexpr int kListenBacklog = 1024;
+
+}  // namespace
+
 Status Server::start() {
   std::lock_guard lock(mu_);
   if (started_ || stopped_) {
@@ -239,21 +243,26 @@ Status Server::start() {
   // cause (nothing after it in the library touches errno on success paths).
   const int err = errno;
   if (port < 0) return bind_error(address_, err);
+  const int fd = http_->take_listening_socket();
+  ::listen(fd, kListenBacklog);
+  raise_fd_limit(options_.max_connections);
+
+  workers_ = std::make_unique<httplib::ThreadPool>(kWorkerThreads);
+  const AcceptorLimits limits{.max_connections = options_.max_connections,
+                              .header_timeout = options_.header_timeout,
+                              .max_head_bytes = kMaxHeadBytes,
+                              .max_body_bytes = kMaxBodyBytes,
+                              .write_timeout = options_.write_timeout};
+  acceptor_ = std::make_unique<Acceptor>(
+      fd, limits, [this](std::unique_ptr<Connection> c) { dispatch(std::move(c)); },
+      [this](std::string_view reason) { refused(reason); });
+  if (auto st = acceptor_->start(); !st.ok()) {
+    acceptor_.reset();
+    workers_->shutdown();
+    return st;
+  }
   port_ = static_cast<std::uint16_t>(port);
   started_ = true;
-
-  // Written by the listener thread (release) when the accept loop returns;
-  // read below (acquire) so a loop that failed at once is not waited for.
-  auto listener_done = std::make_shared<std::atomic<bool>>(false);
-  listener_ = std::thread([this, listener_done] {
-    http_->listen_after_bind();
-    listener_done->store(true, std::memory_order_release);
-  });
-  // httplib::Server::stop() does nothing until the accept loop runs: wait for
-  // it, so that a stop() right after start() is never lost.
-  while (!http_->is_running() && !listener_done->load(std::memory_order_acquire)) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
   log::info("http: listening on " + format_listen_address({address_.host, port_}));
   return ok_status();
 }
@@ -263,18 +272,63 @@ std::uint16_t Server::port() const {
   return port_;
 }
 
+std::size_t Server::open_connections() const {
+  std::lock_guard lock(mu_);
+  return acceptor_ ? acceptor_->open() : 0;
+}
+
 void Server::stop() {
   {
     std::lock_guard lock(mu_);
     if (stopped_) return;
     stopped_ = true;
   }
-  // First release the workers waiting for profile windows (503), so that the
-  // pool below can join them; then close the listening socket, which ends the
-  // accept loop and idle keep-alive connections.
+  // First release the workers waiting for profile windows (503); then stop
+  // the acceptor, which closes the listening socket and idle connections;
+  // then join the workers (they finish what is queued: answers bounded by
+  // the read and write deadlines, closed at once once given back).
   collections_.shutdown();
-  http_->stop();
-  if (listener_.joinable()) listener_.join();
+  if (acceptor_) acceptor_->stop();
+  if (workers_) workers_->shutdown();
+}
+
+void Server::refused(std::string_view reason) const {
+  if (options_.on_refused) options_.on_refused(reason);
+}
+
+// Acceptor thread: queue the connection for a worker. ThreadPool's queue
+// takes copyable functions, hence the shared_ptr around the unique one.
+void Server::dispatch(std::unique_ptr<Connection> conn) {
+  auto held = std::make_shared<std::unique_ptr<Connection>>(std::move(conn));
+  workers_->enqueue([this, held] { serve(std::move(*held)); });
+}
+
+// Worker: answer the one request conn->in starts with into conn->out, then
+// give the connection back to the acceptor, which writes it.
+void Server::serve(std::unique_ptr<Connection> conn) {
+  ConnectionStream strm(*conn, std::chrono::steady_clock::now() + kWorkerReadTimeout);
+  const bool last = conn->served + 1 >= kKeepAliveMaxRequests;
+  bool keep = false;
+  if (auto refusal = refuse_method(conn->in, kMaxHeadBytes, kMaxBodyBytes, last)) {
+    conn->out += refusal->response;
+    if (on_response_) on_response_(endpoint_label(refusal->path), 405);
+    keep = refusal->keep_alive;
+    if (keep) conn->in.erase(0, refusal->request_bytes);
+  } else {
+    // cpp-httplib reads no body for GET: skip one the head announced, so it
+    // is never parsed as the next request; one of unknown end ends the
+    // connection instead.
+    const HeadScan scan = scan_request_head(conn->in, kMaxHeadBytes, kMaxBodyBytes);
+    const bool body_known = body_within(std::string_view(conn->in).substr(0, scan.request_bytes),
+                                        kMaxBodyBytes);
+    bool client_closes = false;
+    const bool written = http_->serve(strm, last || !body_known, client_closes);
+    strm.consume_read_bytes(scan.request_bytes);
+    keep = written && body_known && !client_closes && !last && !strm.broken();
+  }
+  ++conn->served;
+  conn->keep_alive = keep;
+  acceptor_->give_back(std::move(conn));
 }
 
 void Server::serve_index(const httplib::Request&, httplib::Response& res) {

@@ -3,24 +3,38 @@
 // the flame graph page and its JSON endpoints (http/page_endpoints.h), and
 // the list of endpoints. Read-only: no endpoint writes a file or runs anything.
 //
-// Limits (constants below and in endpoints.h / profile_query.h):
-// - GET only (others 405); request body at most kMaxBodyBytes; the request
-//   line and each header line at most 8 KiB (cpp-httplib's compiled-in limit,
-//   414 / 400 beyond);
-// - kWorkerThreads connections are served at once, each connection for at
-//   most kKeepAliveMaxRequests requests and kKeepAliveTimeout idle; more
-//   connections wait in the accept queue;
-// - a request must arrive within kReadTimeout; every send may wait at most
-//   kWriteTimeout for the client. Unlike Go's WriteTimeout these count per
-//   read/write, not per request, so the profile window (up to
-//   kMaxProfileSeconds) happens before the clock of the first write starts;
-// - at most kMaxConcurrentProfiles profile windows at once, then 503 at once.
+// Connections are owned by an acceptor thread (http/acceptor.h), not by
+// cpp-httplib's loop: a worker gets a connection only once a whole request
+// is buffered, so idle or slow clients cannot hold the workers.
 //
-// Threads: start() runs the accept loop on a thread of its own; requests run
-// on cpp-httplib's worker pool; each profile window on a thread of its own
-// (see collections.h). stop() (or the destructor) answers 503 to profile
-// requests still waiting, closes the listening socket, lets workers finish
-// the response they are writing (bounded by kWriteTimeout) and joins them.
+// Limits (constants below, ServerOptions, endpoints.h, profile_query.h;
+// refusals are counted by reason, http/refusals.h):
+// - at most ServerOptions::max_connections open at once; the next one is
+//   answered a one-line 503 at accept and closed;
+// - the request head (and a body of at most kMaxBodyBytes) must be all there
+//   within header_timeout of the accept or of the previous response: one
+//   deadline for the whole head, not per read; then a one-line 408. A head
+//   larger than kMaxHeadBytes is a 431; the request line and each header
+//   line at most 8 KiB (cpp-httplib's compiled-in limit, 414 / 400 beyond);
+// - GET only: every other method, on every path, is a 405 with Allow: GET,
+//   answered before cpp-httplib (which would wait for a body a POST without
+//   Content-Length never sends);
+// - kWorkerThreads requests are answered at once; a worker never waits for a
+//   client: it reads the socket until kWorkerReadTimeout at most (the request
+//   is buffered already) and answers into a buffer that the acceptor writes;
+//   the client must take the whole response within write_timeout, else the
+//   connection is closed; a kept-alive connection waits for its next request
+//   in the acceptor, for at most kKeepAliveMaxRequests requests;
+// - at most kMaxConcurrentProfiles profile windows (/debug/pprof/profile,
+//   /api/collect: the requests that hold a worker for seconds) at once, so
+//   they never take more than 4 of the 16 workers; then 503 at once.
+//
+// Threads: start() runs the acceptor thread; requests run on a pool of
+// kWorkerThreads; each profile window on a thread of its own (see
+// collections.h). stop() (or the destructor) answers 503 to profile
+// requests still waiting, stops the acceptor (closing the listening socket
+// and every connection it holds, responses not yet taken included), lets
+// workers finish the request they answer and joins them.
 #pragma once
 
 #include <chrono>
@@ -40,21 +54,33 @@
 #include "http/profile_store.h"
 
 namespace httplib {
-class Server;
+class ThreadPool;
 struct Request;
 struct Response;
 }  // namespace httplib
 
 namespace profbufd::http {
 
+class Acceptor;
+struct Connection;
+class Engine;
 class PageEndpoints;
 
 inline constexpr std::size_t kWorkerThreads = 16;
-inline constexpr std::chrono::seconds kReadTimeout{5};
 inline constexpr std::chrono::seconds kWriteTimeout{5};
-inline constexpr std::chrono::seconds kKeepAliveTimeout{5};
+inline constexpr std::chrono::seconds kWorkerReadTimeout{1};
 inline constexpr std::size_t kKeepAliveMaxRequests = 100;
 inline constexpr std::size_t kMaxBodyBytes = 1024;
+inline constexpr std::size_t kMaxHeadBytes = 16 * 1024;
+// Default --http-max-connections: far above what Prometheus, a browser tab
+// and a few pprof clients open (each a handful), and what idle or trickling
+// clients must fill before anyone else is refused; each waiting connection
+// costs a descriptor and at most kMaxHeadBytes + kMaxBodyBytes of buffer
+// (17 MiB at worst for all of them).
+inline constexpr std::size_t kDefaultMaxConnections = 1024;
+// Default whole-head deadline: Prometheus and pprof clients send their
+// request in one write, at once.
+inline constexpr std::chrono::milliseconds kDefaultHeaderTimeout{5000};
 
 // The Content-Security-Policy of every response: scripts, styles and fetches
 // only from this server's own URLs (/ui/..., /api/...), no inline script or
@@ -75,6 +101,13 @@ struct ServerOptions {
   // host send requests here (DNS rebinding), but they carry that page's host
   // name, so it cannot read profiles through them.
   bool loopback_host_only = false;
+  // --http-max-connections: connections open at once, waiting or answered.
+  std::size_t max_connections = kDefaultMaxConnections;
+  std::chrono::milliseconds header_timeout = kDefaultHeaderTimeout;
+  std::chrono::milliseconds write_timeout = kWriteTimeout;
+  // Called once per refusal with its reason (http/refusals.h), from the
+  // acceptor thread or a worker.
+  std::function<void(std::string_view reason)> on_refused = nullptr;
 };
 
 // Whatever the options, a request a browser sends for another site's page
@@ -111,6 +144,9 @@ class Server {
   // else 0.
   std::uint16_t port() const;
 
+  // Connections open now (0 before start()).
+  std::size_t open_connections() const;
+
   // Stops accepting and serving; returns within about kWriteTimeout even with
   // profile requests in flight (they get 503). Idempotent; safe from any
   // thread except a request handler's.
@@ -118,6 +154,9 @@ class Server {
 
  private:
   void route();
+  void dispatch(std::unique_ptr<Connection> conn);
+  void serve(std::unique_ptr<Connection> conn);
+  void refused(std::string_view reason) const;
   void serve_index(const httplib::Request& req, httplib::Response& res);
   void serve_metrics(const httplib::Request& req, httplib::Response& res);
   void serve_profile(const httplib::Request& req, httplib::Response& res);
@@ -130,7 +169,7 @@ class Server {
   const ServerOptions options_;
   Collections collections_;
   std::unique_ptr<PageEndpoints> page_;
-  std::unique_ptr<httplib::Server> http_;
+  std::unique_ptr<Engine> http_;
 
   // Guards the lifecycle fields below; start() and stop() may race (a signal
   // thread stopping while main still starts).
@@ -138,7 +177,8 @@ class Server {
   bool started_ = false;
   bool stopped_ = false;
   std::uint16_t port_ = 0;
-  std::thread listener_;
+  std::unique_ptr<httplib::ThreadPool> workers_;
+  std::unique_ptr<Acceptor> acceptor_;
 };
 
 }  // namespace profbufd::http

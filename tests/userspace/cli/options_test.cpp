@@ -440,6 +440,26 @@ TEST(ParseOptions, HttpListenElsewhereNeedsAllowRemote) {
   EXPECT_TRUE(parse({"--http-listen", ":6060", "--http-allow-remote"}).ok());
 }
 
+TEST(ParseOptions, HttpMaxConnections) {
+  auto unset = parse({"--http-listen", ":6060"});
+  ASSERT_TRUE(unset.ok());
+  EXPECT_EQ(unset->http_max_connections, std::nullopt);
+  auto set = parse({"--http-listen", ":6060", "--http-max-connections", "32"});
+  ASSERT_TRUE(set.ok()) << set.error().line();
+  EXPECT_EQ(set->http_max_connections, 32u);
+  EXPECT_TRUE(parse({"--http-listen", ":6060", "--http-max-connections", "65536"}).ok());
+  EXPECT_EQ(error_line({"--http-listen", ":6060", "--http-max-connections", "0"}),
+            "profbufd: --http-max-connections 0: must be 1 to 65536 (e.g. 1024)");
+  EXPECT_EQ(error_line({"--http-listen", ":6060", "--http-max-connections", "65537"}),
+            "profbufd: --http-max-connections 65537: must be 1 to 65536 (e.g. 1024)");
+  EXPECT_NE(error_line({"--http-listen", ":6060", "--http-max-connections", "many"})
+                .find("not a whole number of connections"),
+            std::string::npos);
+  EXPECT_EQ(error_line({"--http-max-connections", "32"}),
+            "profbufd: --http-max-connections: needs --http-listen: without it there is no HTTP "
+            "server (add --http-listen, e.g. --http-listen 127.0.0.1:6060)");
+}
+
 TEST(ParseOptions, HttpAllowRemoteNeedsHttpListen) {
   EXPECT_EQ(error_line({"--http-allow-remote"}),
             "profbufd: --http-allow-remote: needs --http-listen: without it there is no HTTP "

@@ -48,7 +48,9 @@ TEST(UsageText, DocumentsTheHttpEndpointsAndLimits) {
   EXPECT_NE(t.find("At most 4 at once; more get 503."), std::string::npos);
   EXPECT_NE(t.find("&cgroup=PATH or &container=ID"), std::string::npos);
   EXPECT_NE(t.find("request body at most 1024 bytes"), std::string::npos);
-  EXPECT_NE(t.find("5 s to send a request, 16 connections"), std::string::npos);
+  EXPECT_NE(t.find("5000 ms to send a whole request head (408)"), std::string::npos);
+  EXPECT_NE(t.find("16 requests answered at once"), std::string::npos);
+  EXPECT_NE(t.find("--http-max-connections N"), std::string::npos);
   EXPECT_NE(t.find("Default: no HTTP."), std::string::npos);
 }
 

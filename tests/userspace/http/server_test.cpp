@@ -21,6 +21,7 @@
 #include "../encode/run_command.h"
 #include "../encode/test_profile.h"
 #include "fake_profile_source.h"
+#include "raw_client.h"
 #include "http/endpoints.h"
 #include "encode/pprof.h"
 #include "encode/render.h"
@@ -65,7 +66,11 @@ class HttpServer : public ::testing::Test {
         [this](std::string_view endpoint, int code) {
           std::lock_guard lock(hook_mu_);
           hook_.emplace_back(std::string(endpoint), code);
-        });
+        },
+        ServerOptions{.on_refused = [this](std::string_view reason) {
+          std::lock_guard lock(hook_mu_);
+          refusals_.emplace_back(reason);
+        }});
     auto st = server_->start();
     ASSERT_TRUE(st.ok()) << st.error().line();
     port_ = server_->port();
@@ -105,6 +110,7 @@ class HttpServer : public ::testing::Test {
   std::atomic<int> metrics_calls_{0};  // written by workers, read by the test
   std::mutex hook_mu_;
   std::vector<std::pair<std::string, int>> hook_;
+  std::vector<std::string> refusals_;  // guarded by hook_mu_
 };
 
 TEST_F(HttpServer, IndexListsEveryEndpoint) {
@@ -229,9 +235,10 @@ TEST_F(HttpServer, UnknownPathsAre404) {
     EXPECT_EQ(r->status, 404) << path;
     EXPECT_EQ(expect_one_line(r), "profbufd: no such endpoint (GET / lists them)\n") << path;
   }
+  // Another method is a 405 on unknown paths too: no resource here takes one.
   auto post = client().Post("/nope", "x", "text/plain");
   ASSERT_TRUE(post);
-  EXPECT_EQ(post->status, 404);
+  EXPECT_EQ(post->status, 405);
 }
 
 TEST_F(HttpServer, OtherMethodsAre405) {
@@ -252,6 +259,14 @@ TEST_F(HttpServer, OtherMethodsAre405) {
   auto del = c.Delete("/");
   ASSERT_TRUE(del);
   EXPECT_EQ(del->status, 405);
+  // Every path: the server has no method but GET anywhere.
+  auto unknown = c.Delete("/no/such/path");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 405);
+  EXPECT_EQ(unknown->get_header_value("Allow"), "GET");
+  auto patch = c.Patch("/debug/pprof/profile?seconds=1", "", "text/plain");
+  ASSERT_TRUE(patch);
+  EXPECT_EQ(patch->status, 405);
   auto options = c.Options("/healthz");
   ASSERT_TRUE(options);
   EXPECT_EQ(options->status, 405);
@@ -263,10 +278,38 @@ TEST_F(HttpServer, OtherMethodsAre405) {
 }
 
 TEST_F(HttpServer, RequestBodiesAreBounded) {
+  // A POST is a 405 before its body is read; too large to skip, the body
+  // ends the connection.
   auto r = client().Post("/metrics", std::string(kMaxBodyBytes + 1, 'x'), "text/plain");
   ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 413);
-  expect_one_line(r);
+  EXPECT_EQ(r->status, 405);
+  EXPECT_EQ(r->get_header_value("Connection"), "close");
+  // GET takes no body: one too large to skip is answered, then the
+  // connection ends.
+  testing::RawConnection c(port_);
+  ASSERT_TRUE(c.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " +
+                     std::to_string(kMaxBodyBytes + 1) + "\r\n\r\n" +
+                     std::string(kMaxBodyBytes + 1, 'x')));
+  const std::string got = c.read_all(5s);
+  EXPECT_EQ(got.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << got;
+  EXPECT_NE(got.find("Connection: close\r\n"), std::string::npos) << got;
+}
+
+// A small body announced on a GET is skipped, never parsed as a request
+// (which a proxy in front would not have seen as one).
+TEST_F(HttpServer, AGetBodyIsNotTheNextRequest) {
+  const std::string smuggled = "GET /metrics HTTP/1.1\r\n\r\n";
+  testing::RawConnection c(port_);
+  ASSERT_TRUE(c.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " +
+                     std::to_string(smuggled.size()) + "\r\n\r\n" + smuggled));
+  std::string got = c.read_all(500ms);
+  EXPECT_EQ(got.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << got;
+  EXPECT_EQ(got.find("HTTP/1.1", 1), std::string::npos) << "one response only: " << got;
+  EXPECT_EQ(metrics_calls_.load(), 0);
+  // The connection goes on with the next real request.
+  ASSERT_TRUE(c.send("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
+  got = c.read_all(5s);
+  EXPECT_NE(got.find("profbufd_samples_total 42"), std::string::npos) << got;
 }
 
 TEST_F(HttpServer, OverlongRequestLineIs414) {
@@ -295,6 +338,10 @@ TEST_F(HttpServer, BeyondTheConcurrencyBoundIs503AtOnce) {
       << refused->body;
   // Other endpoints still answer while the profile slots are taken.
   EXPECT_EQ(get("/metrics")->status, 200);
+  {
+    std::lock_guard lock(hook_mu_);
+    EXPECT_EQ(refusals_, std::vector<std::string>{"long_request_limit"});
+  }
 
   source_.release();
   for (auto& f : held) {
