@@ -27,10 +27,12 @@
  * ring reservation; a syscall exit with nothing pending costs one per-CPU
  * array lookup and a compare.
  *
- * One pending slot per CPU, bounded by construction: the thread switched in
- * runs on that CPU until its syscall returns, unless it is preempted or blocks
- * again in the kernel first (or it blocked outside a syscall, in a page fault);
- * then the next recorded block on that CPU takes the slot and the old one is
+ * One pending slot per CPU: the thread switched in usually runs on that CPU
+ * until its syscall returns. If it leaves the CPU first (preempted on the way
+ * out), its block moves to a small hash (pending_moved) and back into the slot
+ * of the CPU where it next runs. A block that cannot be kept (the hash is
+ * full, the thread blocked again before returning, or it blocked outside a
+ * syscall, in a page fault, and the next block on its CPU takes the slot) is
  * counted as unfinished (a lost sample). Kernel threads never return from a
  * syscall and have no user stack: they are not tracked.
  *
@@ -97,11 +99,69 @@ struct {
 	__type(value, struct block_pending);
 } pending SEC(".maps");
 
+/*
+ * Pending blocks of threads that left their CPU before their syscall returned
+ * (preempted on the way out): moved here at that switch, back into the slot
+ * of the CPU where they next run. moved_count says whether any are here, so
+ * that a switch-in costs the hash lookup only then.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, struct block_pending);
+} pending_moved SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __s64);
+} moved_count SEC(".maps");
+
+/* prev leaves the CPU: a block of its still waiting for its syscall's exit
+ * moves out of this CPU's slot. */
+static __always_inline void pending_leave(struct block_pending *p, __u32 tid)
+{
+	if (p->tid == 0 || p->tid != tid)
+		return;
+	__u32 zero = 0;
+	__s64 *moved = bpf_map_lookup_elem(&moved_count, &zero);
+	if (moved && bpf_map_update_elem(&pending_moved, &tid, p, BPF_NOEXIST) == 0) {
+		__sync_fetch_and_add(moved, 1);
+	} else {
+		struct profbufd_block_counters *bc = block_count();
+		if (bc)
+			bc->unfinished++;
+	}
+	p->tid = 0;
+}
+
+/* next comes on: its moved block, if any, into this CPU's slot. */
+static __always_inline void pending_arrive(struct block_pending *p, __u32 tid)
+{
+	__u32 zero = 0;
+	__s64 *moved = bpf_map_lookup_elem(&moved_count, &zero);
+	if (!moved || *moved <= 0)
+		return;
+	struct block_pending *m = bpf_map_lookup_elem(&pending_moved, &tid);
+	if (!m)
+		return;
+	if (p->tid != 0) {
+		struct profbufd_block_counters *bc = block_count();
+		if (bc)
+			bc->unfinished++;
+	}
+	bpf_probe_read_kernel(p, sizeof(*p), m);
+	bpf_map_delete_elem(&pending_moved, &tid);
+	__sync_fetch_and_add(moved, -1);
+}
+
 /* `next` is back on CPU at `now`: ends its block, and keeps it for the
  * record when it was sampled and long enough. */
-static __always_inline void block_end(struct task_struct *next, __u64 now)
+static __always_inline void block_end(struct block_pending *p, struct task_struct *next,
+				      __u32 tid, __u64 now)
 {
-	__u32 tid = BPF_CORE_READ(next, pid);
 	struct profbufd_blocked *b = bpf_map_lookup_elem(&blocked, &tid);
 	if (!b || b->woken_ns != 0)
 		return;
@@ -115,10 +175,6 @@ static __always_inline void block_end(struct task_struct *next, __u64 now)
 			bc->too_short++;
 		return;
 	}
-	__u32 zero = 0;
-	struct block_pending *p = bpf_map_lookup_elem(&pending, &zero);
-	if (!p)
-		return;
 	if (p->tid != 0 && bc)
 		bc->unfinished++;
 	p->tid = tid;
@@ -134,10 +190,17 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 	     unsigned int prev_state)
 {
 	__u64 now = bpf_ktime_get_ns();
-	block_end(next, now);
-
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32, tid = (__u32)id;
+	__u32 zero = 0;
+	struct block_pending *p = bpf_map_lookup_elem(&pending, &zero);
+	if (p) {
+		__u32 next_tid = BPF_CORE_READ(next, pid);
+		pending_leave(p, tid);
+		pending_arrive(p, next_tid);
+		block_end(p, next, next_tid, now);
+	}
+
 	if (tgid == 0 || !BPF_CORE_READ(prev, mm))
 		return 0; /* the idle task never blocks; kernel threads: see top */
 	if (preempt || !(prev_state & BLOCK_TASK_SLEEPING) || (prev_state & BLOCK_TASK_DEAD))

@@ -9,7 +9,9 @@
 #include "block.skel.h"
 #include "capture/libbpf_log.h"
 #include "capture/shared_maps.h"
+#include "common/clock.h"
 #include "kinds/block/blocked_map.h"
+#include "kinds/block/seed_blocked.h"
 
 namespace profbufd::kinds::block {
 namespace {
@@ -75,6 +77,10 @@ Result<std::unique_ptr<capture::Attachment>> attach(const BlockKind& kind,
     return capture::libbpf_error("loading the block BPF program", err, log);
   auto links = attach_programs(*skel, log);
   if (!links) return links.error();
+  seed_blocked(bpf_map__fd(skel->maps.blocked), "/proc", monotonic_ns(),
+               kind.config().sample_probability,
+               kernel_filter(ctx.maps.fd(capture::SharedMap::kSettings),
+                             ctx.maps.fd(capture::SharedMap::kPids)));
   kind.attached(std::make_shared<BlockedMap>(bpf_map__fd(skel->maps.blocked),
                                              bpf_map__fd(skel->maps.block_counters)));
   return std::unique_ptr<capture::Attachment>(
