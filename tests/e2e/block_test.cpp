@@ -121,6 +121,13 @@ TEST_F(BlockE2E, OffCpuTimeOverHttpAddsUpToTheWindowAndPprofReadsIt) {
   ASSERT_EQ(counts.status, 0) << counts.err;
   EXPECT_NE(counts.out.find("block_in_nanosleep"), std::string::npos) << counts.out;
 
+  // The kind's own losses are metrics too.
+  auto m = d.get("/metrics");
+  ASSERT_TRUE(m);
+  EXPECT_TRUE(metric(m->body, "profbufd_block_lost_total{reason=\"blocked_map_full\"}"))
+      << m->body;
+  EXPECT_TRUE(metric(m->body, "profbufd_block_too_short_total")) << m->body;
+
   d.proc.signal(SIGTERM);
   EXPECT_EQ(d.proc.wait(20s), 0) << d.proc.err();
 }

@@ -75,6 +75,22 @@ void BlockKind::add_still_blocked(const Window& w, ProfileAssembly& a) const {
                                   static_cast<std::int64_t>(books->too_short()));
 }
 
+void BlockKind::write_metrics(metrics::MetricWriter& w) const {
+  const auto source = source_.load();
+  if (!source) return;
+  constexpr const char* kLostHelp =
+      "Blocks the block profile lost, by reason: blocked_map_full (the BPF map of blocked "
+      "threads was full), unfinished (the thread did not return from its syscall before the "
+      "next recorded block on its CPU)";
+  w.counter("profbufd_block_lost_total", kLostHelp, {{"reason", "blocked_map_full"}},
+            source->untracked());
+  w.counter("profbufd_block_lost_total", kLostHelp, {{"reason", "unfinished"}},
+            source->unfinished());
+  w.counter("profbufd_block_too_short_total",
+            "Blocks shorter than --block-min, dropped in the kernel before any unwinding",
+            source->too_short());
+}
+
 void BlockKind::finish(const Window& w, ProfileAssembly& a) const {
   add_still_blocked(w, a);
   Profile& p = a.profile();

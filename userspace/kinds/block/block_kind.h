@@ -64,6 +64,10 @@ class BlockKind final : public Kind {
   // "[still blocked]" samples, lost blocked_map_full, and the scale.
   void finish(const Window& w, ProfileAssembly& a) const override;
 
+  // profbufd_block_lost_total{reason="blocked_map_full"|"unfinished"} and
+  // profbufd_block_too_short_total, from the BPF counters.
+  void write_metrics(metrics::MetricWriter& w) const override;
+
   // Called once the BPF side runs (kinds/block/block_attach.cpp).
   void attached(std::shared_ptr<const BlockedThreads> source) const;
   const BlockConfig& config() const { return config_; }
