@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "common/clock.h"
+
 namespace profbufd::kinds::block {
 
 BlockBooks::BlockBooks(std::shared_ptr<const BlockedThreads> source)
@@ -15,6 +17,11 @@ std::array<std::uint64_t, 3> counters(const BlockedThreads& s) {
 
 }  // namespace
 
+void BlockBooks::note(HeaderWords header, std::uint64_t time_ns) {
+  if (time_ns > read_at_ns_.load(std::memory_order_acquire))
+    woke_.insert(static_cast<std::uint32_t>(header[0] >> 32));  // the tid (core/record.h)
+}
+
 void BlockBooks::begin() {
   const auto now = counters(*source_);
   std::lock_guard lock(mu_);
@@ -22,6 +29,7 @@ void BlockBooks::begin() {
 }
 
 void BlockBooks::end() {
+  read_at_ns_.store(monotonic_ns(), std::memory_order_release);
   std::vector<BlockedThread> threads = source_->snapshot();
   const auto now = counters(*source_);
   std::lock_guard lock(mu_);

@@ -59,7 +59,8 @@ void BlockKind::add_still_blocked(const Window& w, ProfileAssembly& a) const {
   if (!threads || w.end_ns == kOpenEnded) return;
   Profile& p = a.profile();
   for (const StillBlocked& b :
-       still_blocked(*threads, w.start_ns, w.end_ns, config_.min_block_ns, w.pids)) {
+       still_blocked(*threads, w.start_ns, w.end_ns, config_.min_block_ns, w.pids,
+                     books->woke_after_reading())) {
     Sample s;
     s.pid = b.thread.pid;
     s.tid = b.thread.tid;

@@ -17,11 +17,12 @@ bool blocked_at(const BlockedThread& t, std::uint64_t end_ns, std::uint64_t min_
 std::vector<StillBlocked> still_blocked(std::span<const BlockedThread> threads,
                                         std::uint64_t start_ns, std::uint64_t end_ns,
                                         std::uint64_t min_block_ns,
-                                        std::span<const std::uint32_t> pids) {
+                                        std::span<const std::uint32_t> pids,
+                                        const std::unordered_set<std::uint32_t>& woke_in_window) {
   std::vector<StillBlocked> out;
   if (end_ns <= start_ns) return out;
   for (const BlockedThread& t : threads) {
-    if (!blocked_at(t, end_ns, min_block_ns)) continue;
+    if (!blocked_at(t, end_ns, min_block_ns) || woke_in_window.count(t.tid)) continue;
     if (!pids.empty() && std::find(pids.begin(), pids.end(), t.pid) == pids.end()) continue;
     out.push_back(StillBlocked{t, end_ns - std::max(t.since_ns, start_ns)});
   }

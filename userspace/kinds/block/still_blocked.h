@@ -12,6 +12,10 @@
 // interval is counted exactly once, split at the boundaries, and a thread
 // blocked the whole window is charged the whole window.
 //
+// The map may be read before `end` too (BlockBooks): a thread it shows
+// blocked that woke before `end` has a record in the window, and is in
+// `woke_in_window`, so it is not charged again.
+//
 // Only intervals that are or will be recorded are charged: sampled ones whose
 // length reaches the minimum (known if the thread woke; if it still sleeps,
 // its length so far). A thread that woke after `end` and blocked again before
@@ -22,6 +26,7 @@
 
 #include <cstdint>
 #include <span>
+#include <unordered_set>
 #include <vector>
 
 #include "kinds/block/blocked_threads.h"
@@ -37,6 +42,7 @@ struct StillBlocked {
 std::vector<StillBlocked> still_blocked(std::span<const BlockedThread> threads,
                                         std::uint64_t start_ns, std::uint64_t end_ns,
                                         std::uint64_t min_block_ns,
-                                        std::span<const std::uint32_t> pids);
+                                        std::span<const std::uint32_t> pids,
+                                        const std::unordered_set<std::uint32_t>& woke_in_window);
 
 }  // namespace profbufd::kinds::block

@@ -9,6 +9,7 @@
 
 #include "../../scratch_dir.h"
 #include "../../core/fake_clock.h"
+#include "common/clock.h"
 #include "core/profbuf.h"
 #include "core/reader.h"
 #include "kinds/block/block_books.h"
@@ -88,6 +89,24 @@ void write_block(ProfBuf& b, const TaskIdentity& task, std::uint32_t tid, std::u
   h.stack.user_frames = 1;
   const std::uint64_t frame[] = {0x401000};
   b.write(&task, woken, h.pack(), frame);
+}
+
+// Records later than the map's reading name threads not to charge again.
+TEST(BlockBooks, KeepsTheThreadsOfRecordsLaterThanTheReading) {
+  auto map = std::make_shared<FakeMap>();
+  BlockBooks books(map);
+  RecordHeader h;
+  h.tid = 11;
+  books.note(h.pack(), monotonic_ns() + 1'000'000'000);  // before end(): no reading yet
+  EXPECT_TRUE(books.woke_after_reading().empty());
+  books.begin();
+  books.end();
+  h.tid = 12;
+  books.note(h.pack(), 1);  // older than the reading
+  h.tid = 13;
+  books.note(h.pack(), monotonic_ns() + 1'000'000'000);
+  EXPECT_EQ(books.woke_after_reading(), (std::unordered_set<std::uint32_t>{13}));
+  ASSERT_TRUE(books.at_end());
 }
 
 // Off-CPU time is conserved over the window [1 s, 4 s): the reader clips a

@@ -22,9 +22,9 @@ BlockedThread thread(std::uint32_t tid, std::uint64_t since, std::uint64_t woken
 
 std::vector<std::pair<std::uint32_t, std::uint64_t>> delays(
     const std::vector<BlockedThread>& threads, std::uint64_t start, std::uint64_t end,
-    std::vector<std::uint32_t> pids = {}) {
+    std::vector<std::uint32_t> pids = {}, std::unordered_set<std::uint32_t> woke = {}) {
   std::vector<std::pair<std::uint32_t, std::uint64_t>> out;
-  for (const auto& b : still_blocked(threads, start, end, 1 * kMs, pids))
+  for (const auto& b : still_blocked(threads, start, end, 1 * kMs, pids, woke))
     out.emplace_back(b.thread.tid, b.delay_ns);
   return out;
 }
@@ -70,6 +70,14 @@ TEST(StillBlocked, OnlyBlocksThatWillBeRecordedAreCharged) {
 TEST(StillBlocked, KeepsTheWindowsProcessesOnly) {
   EXPECT_EQ(delays({thread(1, 0, 0, 7), thread(2, 0, 0, 8)}, 1000 * kMs, 2000 * kMs, {8}),
             (std::vector<std::pair<std::uint32_t, std::uint64_t>>{{2, 1000 * kMs}}));
+}
+
+// Read before the end (the last window, at shutdown): a thread shown blocked
+// that woke before the end has its record in the window already.
+TEST(StillBlocked, AThreadWhoseRecordLandedAfterTheReadingIsNotChargedTwice) {
+  EXPECT_EQ(delays({thread(1, 100 * kMs, 0), thread(2, 100 * kMs, 0)}, 1000 * kMs, 4000 * kMs,
+                   {}, {1}),
+            (std::vector<std::pair<std::uint32_t, std::uint64_t>>{{2, 3000 * kMs}}));
 }
 
 TEST(StillBlocked, AnEmptyWindowChargesNothing) {
