@@ -254,9 +254,25 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 }
 
 SEC("tp_btf/sched_process_exit")
-int BPF_PROG(on_thread_exit, struct task_struct *p)
+int BPF_PROG(on_thread_exit, struct task_struct *task)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	bpf_map_delete_elem(&blocked, &tid);
+	/* A block it woke from but never returned to user space from (exit
+	 * from inside the syscall): its record is lost, and said so. */
+	__u32 zero = 0;
+	struct block_pending *p = bpf_map_lookup_elem(&pending, &zero);
+	struct profbufd_block_counters *bc = block_count();
+	if (p && p->tid == tid) {
+		p->tid = 0;
+		if (bc)
+			bc->unfinished++;
+	}
+	__s64 *moved = bpf_map_lookup_elem(&moved_count, &zero);
+	if (moved && *moved > 0 && bpf_map_delete_elem(&pending_moved, &tid) == 0) {
+		__sync_fetch_and_add(moved, -1);
+		if (bc)
+			bc->unfinished++;
+	}
 	return 0;
 }
