@@ -32,6 +32,7 @@
 /* What a record measures: its `kind`, and the index of its counters slot. */
 enum profbufd_kind {
 	PROFBUFD_KIND_CPU = 0, /* a cpu-clock tick; value: its period in ns */
+	PROFBUFD_KIND_BLOCK = 1, /* a thread back on CPU after blocking; value: ns off CPU */
 };
 
 /*
@@ -129,6 +130,31 @@ struct profbufd_counters {
 	__u64 seen;      /* records that passed the filters */
 	__u64 dropped;   /* of those, lost because the ringbuf reservation failed */
 	__u64 peak_used; /* highest ring fill seen right after a reservation */
+};
+
+/*
+ * The block kind (bpf/block.bpf.c): the last blocking interval of each thread,
+ * the value of its `blocked` hash map keyed by tid, which userspace reads when
+ * a window ends to account threads still blocked then (kinds/block/).
+ * woken_ns is 0 while the thread is still off CPU.
+ */
+#define PROFBUFD_MAX_BLOCKED 16384 /* threads tracked at once */
+
+struct profbufd_blocked {
+	__u64 since_ns;  /* bpf_ktime_get_ns() when it left the CPU blocked */
+	__u64 woken_ns;  /* when it was back on CPU; 0: not yet */
+	__u64 cgroup_id;
+	__u32 pid;       /* tgid */
+	__u32 sampled;   /* 1: kept by the sampling probability (records are emitted) */
+	char comm[PROFBUFD_COMM_LEN];
+};
+
+/* Per-CPU counters of the block kind (its `block_counters` map, one entry). */
+struct profbufd_block_counters {
+	__u64 untracked; /* blocks not tracked: the `blocked` map was full */
+	__u64 too_short; /* blocks shorter than the minimum: no record, no unwind */
+	__u64 unfinished; /* recorded blocks whose thread did not return from a
+			   * syscall before the next one on its CPU: lost */
 };
 
 #endif /* PROFBUFD_BPF_PROFBUFD_H */

@@ -240,23 +240,11 @@ static __always_inline void profbufd_walk_user(struct profbufd_sample *s, __u16 
 	h->user_status = n ? profbufd_user_status(end) : PROFBUFD_STACK_EMPTY;
 }
 
-/*
- * Step 3b: the kernel stack at frames[0] and the user stack right behind it.
- * The kernel stack is empty (0 frames) when the event interrupted user mode.
- * The idle task (tgid 0) and kernel threads have no user half to walk: their
- * status says so instead. The user stack comes from frame pointers
- * (bpf_get_stack) or from the table walker, as unwind_mode says.
- */
-static __always_inline void profbufd_collect_stacks(void *ctx, struct profbufd_sample *s)
+/* The user half of step 3b, behind `kframes` kernel frames already in place. */
+static __always_inline void profbufd_collect_user(void *ctx, struct profbufd_sample *s,
+						  __u16 kframes)
 {
 	struct profbufd_record *h = &s->hdr;
-	long kret = bpf_get_stack(ctx, s->frames, PROFBUFD_STACK_BYTES, 0);
-	__u16 kframes = profbufd_stack_result(kret, &h->kernel_status, &h->kernel_err);
-	/* Clamp for the verifier (bpf_get_stack never returns more than asked). */
-	if (kframes > PROFBUFD_MAX_FRAMES)
-		kframes = PROFBUFD_MAX_FRAMES;
-	h->kernel_frames = kframes;
-
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	h->user_frames = 0;
 	h->user_err = 0;
@@ -274,6 +262,25 @@ static __always_inline void profbufd_collect_stacks(void *ctx, struct profbufd_s
 			uframes = PROFBUFD_MAX_FRAMES;
 		h->user_frames = uframes;
 	}
+}
+
+/*
+ * Step 3b: the kernel stack at frames[0] and the user stack right behind it.
+ * The kernel stack is empty (0 frames) when the event interrupted user mode.
+ * The idle task (tgid 0) and kernel threads have no user half to walk: their
+ * status says so instead. The user stack comes from frame pointers
+ * (bpf_get_stack) or from the table walker, as unwind_mode says.
+ */
+static __always_inline void profbufd_collect_stacks(void *ctx, struct profbufd_sample *s)
+{
+	struct profbufd_record *h = &s->hdr;
+	long kret = bpf_get_stack(ctx, s->frames, PROFBUFD_STACK_BYTES, 0);
+	__u16 kframes = profbufd_stack_result(kret, &h->kernel_status, &h->kernel_err);
+	/* Clamp for the verifier (bpf_get_stack never returns more than asked). */
+	if (kframes > PROFBUFD_MAX_FRAMES)
+		kframes = PROFBUFD_MAX_FRAMES;
+	h->kernel_frames = kframes;
+	profbufd_collect_user(ctx, s, kframes);
 }
 
 /*

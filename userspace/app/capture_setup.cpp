@@ -1,5 +1,6 @@
 #include "app/capture_setup.h"
 
+#include <algorithm>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -25,20 +26,32 @@ std::uint8_t walker_mode(cli::UnwindMode m) {
   return 0;
 }
 
+struct Attached {
+  Attachments attachments;
+  std::map<std::string, Error, std::less<>> unavailable;  // optional kinds that failed
+};
+
 // Every kind attached with `ctx`, and the process events when the walker is on
-// (its tables must learn of exec and exit before any record is walked).
-Result<Attachments> attach_all(const std::vector<const kinds::Registration*>& regs,
-                               const CaptureSetup& setup, const capture::AttachContext& ctx) {
-  Attachments out;
+// (its tables must learn of exec and exit before any record is walked). A
+// required kind's failure fails them all; an optional one's is noted.
+Result<Attached> attach_all(const std::vector<const kinds::Registration*>& regs,
+                            std::size_t required, const CaptureSetup& setup,
+                            const capture::AttachContext& ctx) {
+  Attached out;
   if (ctx.unwind_mode != 0) {
     auto events = unwind::attach_process_events(ctx);
     if (!events) return events.error();
-    out.push_back(std::move(events).value());
+    out.attachments.push_back(std::move(events).value());
   }
   for (std::size_t i = 0; i < regs.size(); ++i) {
     auto attached = regs[i]->attach(*setup.kinds[i], ctx);
-    if (!attached) return attached.error();
-    out.push_back(std::move(attached).value());
+    if (attached) {
+      out.attachments.push_back(std::move(attached).value());
+    } else if (i < required) {
+      return attached.error();
+    } else {
+      out.unavailable.emplace(std::string(regs[i]->name), attached.error());
+    }
   }
   return out;
 }
@@ -82,13 +95,53 @@ const kinds::Kind& CaptureSetup::kind(std::string_view name) const {
   throw std::out_of_range("no kind " + std::string(name));
 }
 
+Result<KindNeeds> kind_needs(const cli::Options& options) {
+  std::string known;
+  for (const kinds::Registration* r : kinds::registered())
+    known += (known.empty() ? "" : ", ") + std::string(r->name);
+  for (const std::string& name : options.profiles)
+    if (kinds::find(name) == nullptr)
+      return make_error(ExitCode::kUsage, "--profiles " + name, "no such profile kind",
+                        "choose from " + known);
+  KindNeeds n;
+  auto wanted = [&](std::string_view name) {
+    return name == "cpu" || std::find(options.profiles.begin(), options.profiles.end(), name) !=
+                                options.profiles.end();
+  };
+  for (const kinds::Registration* r : kinds::registered()) {
+    if (wanted(r->name)) {
+      n.required.push_back(r);
+    } else if (options.http_listen) {
+      n.optional.push_back(r);
+    }
+  }
+  return n;
+}
+
+namespace {
+
+// Drops the kinds that did not attach, saying why once.
+void drop_unavailable(CaptureSetup& setup, std::map<std::string, Error, std::less<>> unavailable) {
+  for (const auto& [name, e] : unavailable) {
+    log::warning("the " + name + " profile is unavailable (its requests answer 501): " +
+                 e.what + ": " + e.why);
+    std::erase_if(setup.kinds, [&](const auto& k) { return k->name() == name; });
+  }
+  setup.unavailable = std::move(unavailable);
+}
+
+}  // namespace
+
 Result<CaptureSetup> open_capture(const cli::Options& options, capture::CaptureOptions base) {
   CaptureSetup setup;
-  std::vector<const kinds::Registration*> regs;
+  auto wanted = kind_needs(options);
+  if (!wanted) return wanted.error();
+  const KindNeeds& needs = *wanted;
+  std::vector<const kinds::Registration*> regs = needs.required;
+  regs.insert(regs.end(), needs.optional.begin(), needs.optional.end());
   unsigned rate = 0;
-  for (const kinds::Registration* r : kinds::registered()) {
+  for (const kinds::Registration* r : regs) {
     setup.kinds.push_back(r->make(options));
-    regs.push_back(r);
     rate += setup.kinds.back()->records_per_cpu_second();
   }
   std::uint8_t mode = walker_mode(options.unwind);
@@ -107,18 +160,21 @@ Result<CaptureSetup> open_capture(const cli::Options& options, capture::CaptureO
   const char* btf_path = btf ? btf->path().c_str() : nullptr;
   if (mode != 0)
     if (Status s = make_unwinder(options, setup); !s) return s.error();
-  auto attached = attach_all(regs, setup, setup.capture->attach_context(btf_path, mode));
+  const std::size_t required = needs.required.size();
+  auto attached =
+      attach_all(regs, required, setup, setup.capture->attach_context(btf_path, mode));
   if (!attached && options.unwind == cli::UnwindMode::kAuto) {
     log::warning("unwinding tables unavailable, walking user stacks by frame pointers only: " +
                  attached.error().what + ": " + attached.error().why);
     setup.unwind_fallback = attached.error();
     setup.unwinder.reset();
     mode = 0;
-    attached = attach_all(regs, setup, setup.capture->attach_context(btf_path, mode));
+    attached = attach_all(regs, required, setup, setup.capture->attach_context(btf_path, mode));
   }
   if (!attached) return attached.error();
   if (setup.unwinder) setup.unwinder->start();
-  for (auto& a : *attached) setup.capture->add(std::move(a));
+  for (auto& a : attached->attachments) setup.capture->add(std::move(a));
+  drop_unavailable(setup, std::move(attached->unavailable));
   return setup;
 }
 

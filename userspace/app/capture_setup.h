@@ -3,7 +3,9 @@
 // user-stack unwinder that serves their BPF walker (unwind/unwinder.h).
 #pragma once
 
+#include <map>
 #include <memory>
+#include <string>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -12,6 +14,7 @@
 #include "cli/options.h"
 #include "common/error.h"
 #include "kinds/kind.h"
+#include "kinds/registry.h"
 #include "unwind/unwinder.h"
 
 namespace profbufd {
@@ -28,13 +31,29 @@ struct CaptureSetup {
   // Whether CO-RE relocation used the build's minimized BTF (capture/core_btf.h)
   // rather than the kernel's full BTF.
   bool minimized_btf = false;
+  // Kinds that were wanted for HTTP requests only and could not attach on
+  // this kernel, with why: not in `kinds`; their requests answer 501.
+  std::map<std::string, Error, std::less<>> unavailable;
 
   std::vector<const kinds::Kind*> kind_list() const;
   // The kind called `name`; throws std::out_of_range if it is not registered.
   const kinds::Kind& kind(std::string_view name) const;
 };
 
-// Makes every registered kind from `options`, opens the capture (`base` with
+// Which kinds a run captures: the CPU kind and every kind of --profiles
+// must attach (a failure fails the run); with an HTTP listener, every other
+// registered kind is attached too, so that its endpoint can answer, but may
+// fail (CaptureSetup::unavailable). Kinds are attached at start, not when a
+// request first asks: attaching takes the verifier's time, and a window must
+// not miss its first second.
+struct KindNeeds {
+  std::vector<const kinds::Registration*> required;
+  std::vector<const kinds::Registration*> optional;
+};
+// kUsage when --profiles names a kind that is not registered.
+Result<KindNeeds> kind_needs(const cli::Options& options);
+
+// Makes the kinds kind_needs() names from `options`, opens the capture (`base` with
 // the pid filter, ring size and record rate taken from `options` and the
 // kinds) and attaches each kind. With --unwind auto or dwarf it also attaches
 // the process events, starts the unwinder and, for --pid, builds the target

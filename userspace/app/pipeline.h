@@ -85,6 +85,7 @@ class Pipeline {
   const Clock& clock() const { return *clock_; }
   // The captured kind called `name`, or null.
   const kinds::Kind* kind(std::string_view name) const;
+  const std::vector<const kinds::Kind*>& kinds() const { return kinds_; }
 
  private:
   std::vector<const kinds::Kind*> kinds_;

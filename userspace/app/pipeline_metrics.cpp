@@ -177,6 +177,7 @@ std::vector<metrics::Registry::CollectorId> register_pipeline_metrics(
     symbolizer_metrics(w, pipeline.symbolizer());
     cgroup_metrics(w, pipeline);
     sink_metrics(w, pipeline);
+    for (const kinds::Kind* k : pipeline.kinds()) k->write_metrics(w);
   }));
   return ids;
 }

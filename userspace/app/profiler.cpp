@@ -109,7 +109,7 @@ PipelineConfig pipeline_config(const cli::Options& o, const CaptureSetup& setup,
     return per_kind;
   };
   c.kinds = setup.kind_list();
-  c.file_kinds = {&setup.kind("cpu")};
+  for (const std::string& name : o.profiles) c.file_kinds.push_back(&setup.kind(name));
   // Files: always for a one-shot run; for a daemon only with --interval or
   // --duration. Its other windows go to the store (and the push) only.
   if (!daemon(o) || o.interval || o.duration)
@@ -230,7 +230,7 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
                                return sampling.load(std::memory_order_relaxed) &&
                                       capture.stats().loader_errno == 0;
                              },
-                             env.cgroup2_mount);
+                             env.cgroup2_mount, setup.unavailable);
   metrics::Registry registry;
   metrics::CounterFamily& http_requests = http_requests_family(registry);
   metrics::CounterFamily& http_refused = http_refused_family(registry);

@@ -26,9 +26,19 @@ WindowProfileSource::WindowProfileSource(Reader& reader, Publisher& publisher,
                                          std::vector<const kinds::Kind*> kinds,
                                          std::size_t ncpu_slots, const Clock& clock,
                                          std::function<bool()> healthy,
-                                         std::string cgroup2_mount)
+                                         std::string cgroup2_mount,
+                                         std::map<std::string, Error, std::less<>> unavailable)
     : reader_(reader), publisher_(publisher), kinds_(std::move(kinds)), nslots_(ncpu_slots),
-      clock_(clock), healthy_(std::move(healthy)), cgroup2_mount_(std::move(cgroup2_mount)) {}
+      clock_(clock), healthy_(std::move(healthy)), cgroup2_mount_(std::move(cgroup2_mount)),
+      unavailable_(std::move(unavailable)) {}
+
+std::optional<Error> WindowProfileSource::unavailable(std::string_view kind) const {
+  if (auto it = unavailable_.find(kind); it != unavailable_.end()) return it->second;
+  for (const kinds::Kind* k : kinds_)
+    if (k->name() == kind) return std::nullopt;
+  return make_error(ExitCode::kUsage, "the " + std::string(kind) + " profile",
+                    "not captured by this run");
+}
 
 bool WindowProfileSource::healthy() const { return healthy_ && healthy_(); }
 
@@ -77,8 +87,10 @@ Result<std::shared_ptr<const Profile>> WindowProfileSource::collect(const Reques
   if (stopped)
     return make_error(ExitCode::kRuntime, "profile request", "profbufd is shutting down",
                       "try again once it has restarted");
-  if (w->books) w->books->end();
+  // The end first, then the books: what they read then (the block kind's
+  // threads still blocked) must be judged against an end already past.
   reader_.end_window(w, clock_.monotonic_ns());
+  if (w->books) w->books->end();
   return profile.get();
 }
 

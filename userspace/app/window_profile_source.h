@@ -6,6 +6,8 @@
 #include <condition_variable>
 #include <cstddef>
 #include <functional>
+#include <map>
+#include <optional>
 #include <vector>
 #include <mutex>
 #include <string>
@@ -27,10 +29,14 @@ class WindowProfileSource : public ProfileSource {
   WindowProfileSource(Reader& reader, Publisher& publisher,
                       std::vector<const kinds::Kind*> kinds,
                       std::size_t ncpu_slots, const Clock& clock,
-                      std::function<bool()> healthy, std::string cgroup2_mount = {});
+                      std::function<bool()> healthy, std::string cgroup2_mount = {},
+                      std::map<std::string, Error, std::less<>> unavailable = {});
 
   Result<std::shared_ptr<const Profile>> collect(const Request& request) override;
   bool healthy() const override;
+  // Why `kind` cannot be collected: it failed to attach (`unavailable`), or
+  // is not captured at all.
+  std::optional<Error> unavailable(std::string_view kind) const override;
 
   // Ends every wait in collect() (they answer an error): sampling is stopping.
   void shutdown();
@@ -43,6 +49,7 @@ class WindowProfileSource : public ProfileSource {
   const Clock& clock_;
   std::function<bool()> healthy_;
   const std::string cgroup2_mount_;
+  const std::map<std::string, Error, std::less<>> unavailable_;
 
   std::mutex mu_;
   std::condition_variable cv_;

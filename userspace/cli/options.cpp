@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <charconv>
 #include <limits>
 
 #include "cli/byte_size.h"
@@ -255,6 +256,46 @@ Status apply_ringbuf_size(Options& o, const FlagSpec& f, std::string_view value)
   return ok_status();
 }
 
+// Comma-separated kind names (lowercase letters), each once. Whether each is
+// a registered kind is the app's check (app/capture_setup.h, kind_needs):
+// the registry lives with the BPF code.
+Status apply_profiles(Options& o, const FlagSpec& f, std::string_view value) {
+  std::vector<std::string> names;
+  for (std::size_t at = 0; at <= value.size();) {
+    const std::size_t end = std::min(value.find(',', at), value.size());
+    const std::string name(value.substr(at, end - at));
+    at = end + 1;
+    if (name.empty() || !std::all_of(name.begin(), name.end(),
+                                     [](char c) { return c >= 'a' && c <= 'z'; }))
+      return bad_value(f, value, "a kind name is empty or not lowercase letters");
+    if (std::find(names.begin(), names.end(), name) != names.end())
+      return bad_value(f, value, "'" + name + "' given twice");
+    names.push_back(name);
+  }
+  o.profiles = std::move(names);
+  return ok_status();
+}
+
+Status apply_block_min(Options& o, const FlagSpec& f, std::string_view value) {
+  auto d = parse_duration_flag(f, value);
+  if (!d) return d.error();
+  if (*d > kMaxBlockMin) return bad_value(f, value, "longer than 1m");
+  o.block_min = *d;
+  return ok_status();
+}
+
+// A decimal probability in (0, 1].
+Status apply_block_sample(Options& o, const FlagSpec& f, std::string_view value) {
+  double p = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), p,
+                                         std::chars_format::fixed);
+  if (ec != std::errc() || end != value.data() + value.size())
+    return bad_value(f, value, "not a decimal number");
+  if (!(p > 0.0 && p <= 1.0)) return bad_value(f, value, "not in (0, 1]");
+  o.block_sample = p;
+  return ok_status();
+}
+
 Status apply_unwind(Options& o, const FlagSpec& f, std::string_view value) {
   if (value == "auto") {
     o.unwind = UnwindMode::kAuto;
@@ -377,7 +418,7 @@ Status set(Options& o, const FlagSpec&, std::string_view) {
   return ok_status();
 }
 
-constexpr std::array<FlagSpec, 28> kFlags = {{
+constexpr std::array<FlagSpec, 32> kFlags = {{
     {"--duration", &apply_duration, true, "30s"},
     {"--frequency", &apply_frequency, true, "99"},
     {"--output", &apply_output, true, "/var/lib/profbufd"},
@@ -389,6 +430,9 @@ constexpr std::array<FlagSpec, 28> kFlags = {{
     {"--config", &apply_config, true, "/etc/profbufd/profbufd.conf"},
     {"--folded-root", &apply_folded_root, true, "service_name"},
     {"--no-idle", &set<&Options::no_idle>, false, ""},
+    {"--profiles", &apply_profiles, true, "cpu,block"},
+    {"--block-min", &apply_block_min, true, "1ms"},
+    {"--block-sample", &apply_block_sample, true, "0.1"},
     {"--ringbuf-size", &apply_ringbuf_size, true, "8M"},
     {"--unwind", &apply_unwind, true, "auto"},
     {"--unwind-table-memory", &apply_unwind_table_memory, true, "32M"},

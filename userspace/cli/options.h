@@ -48,6 +48,14 @@ inline constexpr std::chrono::nanoseconds kDefaultDebuginfodTimeout = std::chron
 // page) and the push, and writes no files. Pyroscope's own agents upload
 // every 10 or 15 s.
 inline constexpr std::chrono::nanoseconds kDaemonInterval = std::chrono::seconds(10);
+// --block-min: blocks shorter than this make no block record (the kernel drops
+// them before unwinding). 1 ms: a thread can block at most a thousand times a
+// second for that long, so the record rate stays near the CPU kind's, while
+// the blocks that matter to latency (I/O, locks held across syscalls, sleeps)
+// last longer; shorter handoffs show up as CPU time of the kernel instead.
+inline constexpr std::chrono::nanoseconds kDefaultBlockMin = std::chrono::milliseconds(1);
+inline constexpr std::chrono::nanoseconds kMaxBlockMin = std::chrono::minutes(1);
+
 // BPF ring buffer max_entries is a u32 and must be a power of two.
 inline constexpr std::uint64_t kMaxRingbufBytes = 1ULL << 31;
 
@@ -100,6 +108,15 @@ struct Options {
   std::string folded_root;
   // Leave samples of the idle task (pid 0) out.
   bool no_idle = false;
+  // --profiles: the kinds periodic windows collect (files, the page's store,
+  // the push), by name, each a registered kind (kinds/registry.h), no
+  // duplicates, never empty. Each kind's files carry its name.
+  std::vector<std::string> profiles = {"cpu"};
+  // --block-min: the block kind records blocks at least this long (0..kMaxBlockMin).
+  std::chrono::nanoseconds block_min = kDefaultBlockMin;
+  // --block-sample: the share of blocks the block kind records, in (0, 1];
+  // values are scaled by its inverse.
+  double block_sample = 1.0;
   // Override of the BPF ring buffer size. Invariant: a power of two, at least
   // the page size, at most kMaxRingbufBytes.
   std::optional<std::uint64_t> ringbuf_bytes;

@@ -70,6 +70,13 @@ std::string run_flags_text() {
   t += "  --folded-root LABEL put a sample label (service_name, container_id, ...) as\n";
   t += "                      the root frame of each folded line.\n";
   t += "  --no-idle           leave out samples of idle CPUs (the idle task).\n";
+  t += "  --profiles KINDS    comma-separated kinds the periodic windows (files, page,\n";
+  t += "                      push) collect: cpu, block (off-CPU time). Default: cpu.\n";
+  t += "                      Files of kinds other than cpu are named profbufd-KIND-*.\n";
+  t += "  --block-min D       the block profile records blocks of at least D (default\n";
+  t += "                      1ms, 0 to 1m); shorter ones are dropped in the kernel.\n";
+  t += "  --block-sample P    record a share P in (0, 1] of blocks (default 1); the\n";
+  t += "                      block profile's values are scaled by 1/P.\n";
   t += "  --ringbuf-size B    size of the BPF ring buffer in bytes, with an optional\n";
   t += "                      K, M or G (1K = 1024); a power of two, at least the page\n";
   t += "                      size. Default: room for half a second of samples from\n";

@@ -18,7 +18,13 @@ namespace profbufd {
 // What one accumulator adds per record.
 enum class Accumulate : std::uint8_t {
   kRecords,  // 1 (a CPU tick, a contention, a thread created)
-  kValue,    // RecordHeader::value (nanoseconds off CPU, bytes allocated)
+  kValue,    // RecordHeader::value (bytes allocated)
+  // RecordHeader::value is a span of time that ends at the record's time
+  // (nanoseconds off CPU): a window takes only the part after its start, so
+  // a span that began before the window is clipped to it. A late record a
+  // window absorbs (time before its start, Window::absorb_earlier) counts
+  // whole: its own window is gone, and tiling windows must not lose it.
+  kSpan,
 };
 
 class Aggregation {

@@ -33,7 +33,9 @@ Reader::Reader(std::vector<ProfBuf*> buffers, ProcessTable& processes,
         throw std::invalid_argument("Reader: a kind needs 1 to 4 accumulators");
       r.accumulators = static_cast<std::uint8_t>(recipe.size());
       for (std::size_t i = 0; i < recipe.size(); ++i)
-        if (recipe[i] == Accumulate::kValue) r.value_bits |= static_cast<std::uint8_t>(1u << i);
+        if (recipe[i] != Accumulate::kRecords) r.value_bits |= static_cast<std::uint8_t>(1u << i);
+      for (std::size_t i = 0; i < recipe.size(); ++i)
+        if (recipe[i] == Accumulate::kSpan) r.span_bits |= static_cast<std::uint8_t>(1u << i);
     }
     kinds_.push_back(r);
   }
@@ -225,8 +227,16 @@ void Reader::add_sample(std::size_t cpu, std::uint64_t time,
     if (!w.pids.empty() && std::find(w.pids.begin(), w.pids.end(), h.pid) == w.pids.end())
       continue;
     ++w.records_by_cpu[cpu];
-    if (w.books) w.books->note(words);
-    const std::span<const std::uint64_t> values(acc.data(), w.stacks.accumulators());
+    if (w.books) w.books->note(words, time);
+    std::array<std::uint64_t, StackTable::kMaxAccumulators> clipped;
+    const std::uint64_t* v = acc.data();
+    if (kind.span_bits != 0 && time >= w.start_ns && time - w.start_ns < h.value) {
+      clipped = acc;
+      for (std::size_t i = 0; i < kind.accumulators; ++i)
+        if (kind.span_bits >> i & 1) clipped[i] = time - w.start_ns;
+      v = clipped.data();
+    }
+    const std::span<const std::uint64_t> values(v, w.stacks.accumulators());
     if (w.stacks.add(key, values)) note_new_stack(w, h.pid, task);
   }
 }

@@ -141,7 +141,8 @@ class Reader {
   // (the others add 1). From Aggregation::accumulators(), asked once.
   struct KindRecipe {
     std::uint8_t accumulators = 0;
-    std::uint8_t value_bits = 0;
+    std::uint8_t value_bits = 0;  // kValue and kSpan accumulators
+    std::uint8_t span_bits = 0;   // of those, kSpan: clipped to each window's start
   };
   std::vector<KindRecipe> kinds_;
   DropCounter drops_;

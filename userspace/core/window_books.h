@@ -10,6 +10,8 @@
 // end() itself (the CPU kind's books take a mutex).
 #pragma once
 
+#include <cstdint>
+
 #include "core/record.h"
 
 namespace profbufd {
@@ -17,9 +19,12 @@ namespace profbufd {
 class WindowBooks {
  public:
   virtual ~WindowBooks() = default;
-  // A record of the window's kind was routed to the window
-  // (RecordHeader::unpack(header) reads it).
-  virtual void note(HeaderWords header) { (void)header; }
+  // A record of the window's kind, of time `time_ns`, was routed to the
+  // window (RecordHeader::unpack(header) reads it).
+  virtual void note(HeaderWords header, std::uint64_t time_ns) {
+    (void)header;
+    (void)time_ns;
+  }
   // The window's time begins now (a file window may be open in the reader a
   // little before its start: rotations are booked ahead).
   virtual void begin() {}

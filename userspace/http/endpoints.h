@@ -14,6 +14,8 @@ namespace profbufd::http {
 inline constexpr std::string_view kIndexPath = "/";
 inline constexpr std::string_view kMetricsPath = "/metrics";
 inline constexpr std::string_view kProfilePath = "/debug/pprof/profile";
+// Off-CPU time, at the path and in the shape of Go's block profile.
+inline constexpr std::string_view kBlockPath = "/debug/pprof/block";
 inline constexpr std::string_view kHealthzPath = "/healthz";
 inline constexpr std::string_view kEndpointsPath = "/endpoints";
 
@@ -27,8 +29,8 @@ inline constexpr std::string_view kApiProfilePath = "/api/profile";
 inline constexpr std::string_view kApiCollectPath = "/api/collect";
 
 // Requests under kUiPrefix count as one endpoint, "/ui/".
-inline constexpr std::array<std::string_view, 12> kEndpointPaths = {
-    kIndexPath,       kMetricsPath,       kProfilePath,    kHealthzPath,
+inline constexpr std::array<std::string_view, 13> kEndpointPaths = {
+    kIndexPath,       kMetricsPath,       kProfilePath,    kBlockPath,      kHealthzPath,
     kEndpointsPath,   kUiPrefix,          kApiKindsPath,   kApiAboutPath,
     kApiProfilesPath, kApiFlameGraphPath, kApiProfilePath, kApiCollectPath};
 

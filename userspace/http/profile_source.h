@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -37,6 +39,13 @@ class ProfileSource {
 
   // True while sampling runs (BPF attached, loader and reader alive).
   virtual bool healthy() const = 0;
+
+  // Why requests for `kind` cannot be answered on this run (its BPF program
+  // could not attach on this kernel, or it is not captured), or nullopt.
+  virtual std::optional<Error> unavailable(std::string_view kind) const {
+    (void)kind;
+    return std::nullopt;
+  }
 };
 
 }  // namespace profbufd

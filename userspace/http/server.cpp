@@ -179,7 +179,10 @@ void Server::route() {
   s.Get(std::string(kEndpointsPath),
         [this](const auto& req, auto& res) { serve_index(req, res); });
   s.Get(std::string(kMetricsPath), [this](const auto& req, auto& res) { serve_metrics(req, res); });
-  s.Get(std::string(kProfilePath), [this](const auto& req, auto& res) { serve_profile(req, res); });
+  s.Get(std::string(kProfilePath),
+        [this](const auto& req, auto& res) { serve_profile(req, res, ""); });
+  s.Get(std::string(kBlockPath),
+        [this](const auto& req, auto& res) { serve_profile(req, res, "block"); });
   s.Get(std::string(kHealthzPath), [this](const auto& req, auto& res) { serve_healthz(req, res); });
 
   // Called for every response with status >= 400, including ours: fill in
@@ -347,13 +350,21 @@ void Server::serve_healthz(const httplib::Request&, httplib::Response& res) {
   }
 }
 
-void Server::serve_profile(const httplib::Request& req, httplib::Response& res) {
+void Server::serve_profile(const httplib::Request& req, httplib::Response& res,
+                           std::string_view kind) {
   auto query = parse_profile_query(req.params);
   if (!query) {
     reply_error(res, 400, error_body(query.error()));
     return;
   }
+  if (!kind.empty()) {
+    if (auto why = source_.unavailable(kind)) {
+      reply_error(res, 501, error_body(*why));
+      return;
+    }
+  }
   ProfileSource::Request request;
+  request.kind = std::string(kind);
   request.duration = query->duration;
   request.pids = query->pids;
   request.cgroups = query->cgroups;

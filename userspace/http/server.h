@@ -159,7 +159,8 @@ class Server {
   void refused(std::string_view reason) const;
   void serve_index(const httplib::Request& req, httplib::Response& res);
   void serve_metrics(const httplib::Request& req, httplib::Response& res);
-  void serve_profile(const httplib::Request& req, httplib::Response& res);
+  // `kind` empty: the CPU kind (the source's default).
+  void serve_profile(const httplib::Request& req, httplib::Response& res, std::string_view kind);
   void serve_healthz(const httplib::Request& req, httplib::Response& res);
 
   const ListenAddress address_;

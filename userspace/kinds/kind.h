@@ -23,6 +23,7 @@
 #include "core/aggregation.h"
 #include "core/window.h"
 #include "core/window_books.h"
+#include "metrics/metric_writer.h"
 #include "model/profile.h"
 #include "model/profile_assembly.h"
 
@@ -77,6 +78,9 @@ class Kind : public Aggregation {
     (void)frequency_hz;
     (void)filtered;
   }
+  // The kind's own counters for /metrics (what it loses on its BPF side
+  // beyond the shared ring), at scrape time, on the scraping thread.
+  virtual void write_metrics(metrics::MetricWriter& w) const { (void)w; }
 };
 
 }  // namespace profbufd::kinds

@@ -2,14 +2,16 @@
 
 #include <array>
 
+#include "kinds/block/block_attach.h"
 #include "kinds/cpu/cpu_attach.h"
 
 namespace profbufd::kinds {
 namespace {
 
 // One line per kind.
-constexpr std::array<const Registration*, 1> kKinds = {
+constexpr std::array<const Registration*, 2> kKinds = {
     &cpu::kRegistration,
+    &block::kRegistration,
 };
 
 }  // namespace

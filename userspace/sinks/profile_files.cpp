@@ -35,10 +35,19 @@ bool is_file_stamp(std::string_view s) {
   return true;
 }
 
+constexpr std::size_t kStampSize = 20;  // "YYYYMMDDTHHMMSS.mmmZ"
+
+// What lies between the prefix and the stamp: "" (cpu) or "block-".
+std::string_view stem_kind(std::string_view stem) {
+  return stem.substr(kPrefix.size(), stem.size() - kPrefix.size() - kStampSize);
+}
+
 }  // namespace
 
-std::string window_stem(std::int64_t start_unix_ns) {
-  return std::string(kPrefix) + format_file_stamp_utc(start_unix_ns);
+std::string window_stem(std::int64_t start_unix_ns, std::string_view kind) {
+  std::string stem(kPrefix);
+  if (!kind.empty() && kind != "cpu") stem += std::string(kind) + "-";
+  return stem + format_file_stamp_utc(start_unix_ns);
 }
 
 std::optional<std::string> parse_profile_file_name(std::string_view file_name) {
@@ -47,7 +56,13 @@ std::optional<std::string> parse_profile_file_name(std::string_view file_name) {
     const std::string_view ext = extension(f);
     if (!file_name.ends_with(ext)) continue;
     const std::string_view stem = file_name.substr(0, file_name.size() - ext.size());
-    if (is_file_stamp(stem.substr(kPrefix.size()))) return std::string(stem);
+    if (stem.size() < kPrefix.size() + kStampSize) continue;
+    const std::string_view kind = stem_kind(stem);
+    const bool kind_ok =
+        kind.empty() || (kind.size() > 1 && kind.back() == '-' &&
+                         std::all_of(kind.begin(), kind.end() - 1,
+                                     [](char c) { return c >= 'a' && c <= 'z'; }));
+    if (kind_ok && is_file_stamp(stem.substr(stem.size() - kStampSize))) return std::string(stem);
   }
   return std::nullopt;
 }
@@ -55,7 +70,7 @@ std::optional<std::string> parse_profile_file_name(std::string_view file_name) {
 Result<std::vector<std::string>> write_window(const std::string& dir,
                                               const Profile& profile,
                                               const std::vector<OutputFormat>& formats) {
-  const std::string stem = window_stem(profile.metadata.start_unix_ns);
+  const std::string stem = window_stem(profile.metadata.start_unix_ns, profile.metadata.kind);
   std::vector<std::string> written;
   std::set<OutputFormat> done;
   for (OutputFormat f : formats) {
@@ -100,10 +115,11 @@ Result<std::vector<std::string>> prune_windows(const std::string& dir,
   }
 
   std::optional<Error> first_error;
-  std::size_t kept = 0;
+  std::map<std::string, std::size_t, std::less<>> kept;  // per kind
   for (auto& [stem, files] : windows) {
-    if (kept < keep_windows) {
-      ++kept;
+    std::size_t& n = kept[std::string(stem_kind(stem))];
+    if (n < keep_windows) {
+      ++n;
       continue;
     }
     for (const std::string& f : files) {

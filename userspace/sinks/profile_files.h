@@ -6,6 +6,9 @@
 //   profbufd-20261121T195300.123Z.json
 //   profbufd-20261121T195300.123Z.folded
 // The stem is fixed-width, so sorting names as strings sorts windows by time.
+// Kinds other than cpu put their name after the prefix
+// (profbufd-block-20261121T195300.123Z.pb.gz); retention counts each kind's
+// windows apart.
 //
 // Retention only ever touches regular files whose whole name is
 // "profbufd-" + a well-formed stamp + one of the known extensions (.pb.gz,
@@ -26,8 +29,10 @@
 
 namespace profbufd {
 
-// "profbufd-20261121T195300.123Z" for a window starting at start_unix_ns.
-std::string window_stem(std::int64_t start_unix_ns);
+// "profbufd-20261121T195300.123Z" for a window of the CPU kind (or an empty
+// `kind`) starting at start_unix_ns; "profbufd-block-20261121T195300.123Z" for
+// the block kind.
+std::string window_stem(std::int64_t start_unix_ns, std::string_view kind = {});
 
 // The stem of a profbufd profile file name, or nullopt if `file_name` is not
 // exactly stem + known extension.
@@ -43,7 +48,7 @@ Result<std::vector<std::string>> write_window(const std::string& dir,
                                               const std::vector<OutputFormat>& formats);
 
 // Deletes the files of all but the newest `keep_windows` windows in `dir`
-// (newest = greatest stem). keep_windows == 0 disables retention. Returns the
+// of each kind (newest = greatest stem). keep_windows == 0 disables retention. Returns the
 // names removed, sorted. Files vanishing meanwhile are not an error; any other
 // unlink failure is reported (ExitCode::kWriteFailed) after trying the rest.
 Result<std::vector<std::string>> prune_windows(const std::string& dir,

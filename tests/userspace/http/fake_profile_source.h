@@ -7,6 +7,8 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "http/profile_source.h"
@@ -60,6 +62,18 @@ class FakeProfileSource : public ProfileSource {
   }
   void set_healthy(bool h) { healthy_.store(h); }
 
+  std::optional<Error> unavailable(std::string_view kind) const override {
+    std::lock_guard lock(mu_);
+    if (kind == unavailable_kind_) return unavailable_why_;
+    return std::nullopt;
+  }
+  // Requests for `kind` cannot be answered, for `why`.
+  void set_unavailable(std::string kind, Error why) {
+    std::lock_guard lock(mu_);
+    unavailable_kind_ = std::move(kind);
+    unavailable_why_ = std::move(why);
+  }
+
   // Waits (up to `timeout`) until exactly `n` windows are open.
   bool wait_in_flight(std::size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
     std::unique_lock lock(mu_);
@@ -83,6 +97,8 @@ class FakeProfileSource : public ProfileSource {
   bool fail_ = false;
   std::size_t in_flight_ = 0;
   std::vector<Request> requests_;
+  std::string unavailable_kind_;
+  Error unavailable_why_;
 };
 
 }  // namespace profbufd::testing

@@ -354,6 +354,29 @@ TEST_F(HttpServer, BeyondTheConcurrencyBoundIs503AtOnce) {
   EXPECT_EQ(source_.requests().size(), kMaxConcurrentProfiles + 1);
 }
 
+TEST_F(HttpServer, BlockProfileIsAWindowOfTheBlockKind) {
+  auto r = get("/debug/pprof/block?seconds=1&pid=42");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  const auto reqs = source_.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].kind, "block");
+  EXPECT_EQ(reqs[0].pids, (std::vector<std::uint32_t>{42}));
+  // /debug/pprof/profile leaves the kind to the source (the CPU kind).
+  ASSERT_TRUE(get(std::string(kProfileUrl) + "?seconds=1"));
+  EXPECT_EQ(source_.requests().at(1).kind, "");
+}
+
+TEST_F(HttpServer, AKindThisKernelCannotTraceIs501WithAReason) {
+  source_.set_unavailable("block", make_error(ExitCode::kBpfLoad, "attaching on_switch_in",
+                                              "No such process"));
+  auto r = get("/debug/pprof/block?seconds=1");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 501);
+  EXPECT_EQ(expect_one_line(r), "profbufd: attaching on_switch_in: No such process\n");
+  EXPECT_TRUE(source_.requests().empty());
+}
+
 TEST_F(HttpServer, FailedCollectionIs503) {
   source_.set_fail(true);
   auto r = get(std::string(kProfileUrl) + "?seconds=1");

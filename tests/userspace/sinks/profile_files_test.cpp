@@ -45,6 +45,31 @@ TEST(ProfileFiles, ParsesOnlyExactProfileFileNames) {
   }
 }
 
+// Kinds other than cpu carry their name; the cpu kind keeps the plain stem.
+TEST(ProfileFiles, OtherKindsNameTheirFiles) {
+  EXPECT_EQ(window_stem(testing::kSampleStartNs, "cpu"), "profbufd-20261121T195300.123Z");
+  EXPECT_EQ(window_stem(testing::kSampleStartNs, "block"), "profbufd-block-20261121T195300.123Z");
+  EXPECT_EQ(parse_profile_file_name("profbufd-block-20261121T195300.123Z.pb.gz"),
+            "profbufd-block-20261121T195300.123Z");
+  for (const char* other : {"profbufd--20261121T195300.123Z.json",       // empty kind
+                            "profbufd-Block-20261121T195300.123Z.json",  // not lowercase
+                            "profbufd-block20261121T195300.123Z.json",   // no dash
+                            "profbufd-block-.json"})
+    EXPECT_EQ(parse_profile_file_name(other), std::nullopt) << other;
+}
+
+TEST(ProfileFiles, PruneKeepsTheNewestWindowsOfEachKind) {
+  ScratchDir d;
+  for (const char* stem : {"profbufd-20261121T195000.000Z", "profbufd-20261121T195100.000Z",
+                           "profbufd-block-20261121T195000.000Z",
+                           "profbufd-block-20261121T195100.000Z"})
+    testing::write_file(d.file(std::string(stem) + ".json"), "j");
+  Result<std::vector<std::string>> r = prune_windows(d.path(), 1);
+  ASSERT_TRUE(r.ok()) << r.error().line();
+  EXPECT_THAT(*r, ElementsAre("profbufd-20261121T195000.000Z.json",
+                              "profbufd-block-20261121T195000.000Z.json"));
+}
+
 TEST(ProfileFiles, WriteWindowWritesEachFormatUnderOneStem) {
   ScratchDir d;
   const Profile p = sample_profile();
