@@ -132,6 +132,14 @@ Result<std::unique_ptr<DwarfLines>> DwarfLines::open(int fd, std::string_view na
   return std::unique_ptr<DwarfLines>(new DwarfLines(own, elf, dw, bytes));
 }
 
+std::size_t DwarfLines::bytes_of(int fd) {
+  init_libelf();
+  Elf* elf = elf_begin(fd, ELF_C_READ_MMAP, nullptr);
+  const std::size_t n = elf != nullptr && elf_kind(elf) == ELF_K_ELF ? dwarf_bytes(elf) : 0;
+  if (elf != nullptr) elf_end(elf);
+  return n;
+}
+
 DwarfLines::~DwarfLines() {
   dwarf_end(dw_);
   elf_end(elf_);

@@ -52,6 +52,9 @@ class DwarfLines {
   // Indexes each CU it touches once (symbolize/dwarf_scope_index.h).
   std::vector<SourceLine> lookup(std::uint64_t vaddr);
 
+  // What bytes() of the ELF file at `fd` would be; 0 if it is not ELF.
+  static std::size_t bytes_of(int fd);
+
   // The DWARF sections' bytes, uncompressed: what libdw holds in memory once
   // it has read them (Debian compresses them, so libdw inflates them all).
   std::size_t bytes() const { return bytes_; }

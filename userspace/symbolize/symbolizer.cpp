@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <algorithm>
 #include <functional>
-#include <unordered_set>
 #include <utility>
 
 #include "common/log.h"
@@ -96,10 +95,27 @@ struct Symbolizer::AddressKey {
 };
 
 struct Symbolizer::DwarfReaders {
-  // null: it failed to open, and is not tried again during this profile.
-  std::unordered_map<BinaryKey, std::unique_ptr<symbolize::DwarfLines>, BinaryKeyHash> open;
-  std::unordered_set<BinaryKey, BinaryKeyHash> over_budget;  // of those that failed
+  struct Reader {
+    std::unique_ptr<symbolize::DwarfLines> lines;  // null: failed, not retried this profile
+    symbolize::LineResult why = symbolize::LineResult::kNoDebugInfo;  // when null
+    std::uint64_t last_use = 0;
+  };
+  std::unordered_map<BinaryKey, Reader, BinaryKeyHash> open;
   std::size_t bytes = 0;  // DWARF bytes of the open readers
+  std::uint64_t uses = 0;
+
+  // Closes the least recently used readers until `more` bytes fit in `max`.
+  void make_room(std::size_t more, std::size_t max) {
+    while (bytes + more > max) {
+      auto lru = open.end();
+      for (auto it = open.begin(); it != open.end(); ++it)
+        if (it->second.lines && (lru == open.end() || it->second.last_use < lru->second.last_use))
+          lru = it;
+      if (lru == open.end()) return;
+      bytes -= lru->second.lines->bytes();
+      open.erase(lru);  // opened again if asked again
+    }
+  }
 };
 
 struct Symbolizer::AddressKeyHash {
@@ -249,8 +265,20 @@ void Symbolizer::begin_profile() {
 void Symbolizer::end_profile() {
   std::lock_guard lock(mu_);
   dwarf_->open.clear();
-  dwarf_->over_budget.clear();
   dwarf_->bytes = 0;
+}
+
+void Symbolizer::prefetch(std::uint32_t pid, const ProcessMaps& maps, std::uint64_t addr) {
+  std::unique_lock lock(mu_);
+  const MapEntry* m = maps.find(addr);
+  if (m == nullptr || !m->is_file()) return;
+  const std::uint64_t file_offset = addr - m->start + m->offset;
+  const AddressKey key{(std::uint64_t{m->dev_major} << 32) | m->dev_minor, m->inode,
+                       std::hash<std::string>()(m->path), file_offset};
+  if (addresses_->get(key) != nullptr) return;
+  ++stats_.cache_misses;
+  auto [computed, binary_loaded] = symbolize_file_locked(lock, pid, *m, file_offset);
+  if (binary_loaded) remember_locked(key, std::move(computed));
 }
 
 symbolize::DebugFile Symbolizer::debug_file_locked(std::unique_lock<std::mutex>& lock,
@@ -406,6 +434,39 @@ SymbolizedFrame Symbolizer::unnamed_locked(std::string module, std::uint64_t off
   return f;
 }
 
+// The open DWARF reader of binary `b` (mapped as `m`), opened if need be
+// within the budget, closing the least recently used ones; null, and why,
+// when there is none.
+symbolize::LineResult Symbolizer::reader_locked(const MapEntry& m, const BinaryEntry& b,
+                                                symbolize::DwarfLines*& reader) {
+  using symbolize::LineResult;
+  auto [it, fresh] =
+      dwarf_->open.try_emplace(BinaryKey{m.dev_major, m.dev_minor, m.inode, m.path});
+  DwarfReaders::Reader& r = it->second;
+  r.last_use = ++dwarf_->uses;
+  if (fresh) {
+    const std::size_t need = symbolize::DwarfLines::bytes_of(b.dwarf.get());
+    if (need > options_.max_dwarf_bytes) {
+      ++stats_.dwarf_over_budget;
+      r.why = LineResult::kOverBudget;
+      return r.why;
+    }
+    dwarf_->make_room(need, options_.max_dwarf_bytes);
+    bool over = false;
+    auto opened = symbolize::DwarfLines::open(b.dwarf.get(), m.path, options_.max_dwarf_bytes,
+                                              over);
+    if (!opened) {
+      ++stats_.dwarf_failures;
+      return r.why;
+    }
+    r.lines = std::move(opened).value();
+    dwarf_->bytes += r.lines->bytes();
+    ++stats_.dwarf_opened;
+  }
+  reader = r.lines.get();
+  return reader ? LineResult::kFound : r.why;
+}
+
 // The source lines of a named frame at `vaddr` of the binary `b`, `function`
 // naming the out-of-line function (the ELF symbol, so that the lines agree
 // with the frame's name).
@@ -415,30 +476,10 @@ std::vector<SourceLine> Symbolizer::lines_locked(const MapEntry& m, const Binary
   auto count = [&](LineResult r) { ++stats_.lines[static_cast<std::size_t>(r)]; };
   if (!options_.lines) return count(LineResult::kOff), std::vector<SourceLine>{};
   if (!b.dwarf) return count(LineResult::kNoDebugInfo), std::vector<SourceLine>{};
-  auto [it, fresh] =
-      dwarf_->open.try_emplace(BinaryKey{m.dev_major, m.dev_minor, m.inode, m.path});
-  if (fresh) {
-    const std::size_t budget = options_.max_dwarf_bytes - std::min(options_.max_dwarf_bytes,
-                                                                   dwarf_->bytes);
-    bool over = false;
-    auto opened = symbolize::DwarfLines::open(b.dwarf.get(), m.path, budget, over);
-    if (opened) {
-      dwarf_->bytes += (*opened)->bytes();
-      it->second = std::move(opened).value();
-      ++stats_.dwarf_opened;
-    } else if (over) {
-      ++stats_.dwarf_over_budget;
-      dwarf_->over_budget.insert(it->first);
-    } else {
-      ++stats_.dwarf_failures;
-    }
-  }
-  if (!it->second) {
-    const bool over = dwarf_->over_budget.count(it->first) != 0;
-    return count(over ? LineResult::kOverBudget : LineResult::kNoDebugInfo),
-           std::vector<SourceLine>{};
-  }
-  std::vector<SourceLine> lines = it->second->lookup(vaddr);
+  symbolize::DwarfLines* reader = nullptr;
+  if (const LineResult why = reader_locked(m, b, reader); reader == nullptr)
+    return count(why), std::vector<SourceLine>{};
+  std::vector<SourceLine> lines = reader->lookup(vaddr);
   if (lines.empty()) return count(LineResult::kNotCovered), lines;
   lines.back().function = function;
   count(LineResult::kFound);

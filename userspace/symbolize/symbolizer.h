@@ -103,8 +103,8 @@ class Symbolizer {
     symbolize::PerfMapLimits perf_map_limits{};
     // Source lines and inlined calls from DWARF, where a binary or its debug
     // file has it; at most this many bytes of DWARF open at once (libc6-dbg's
-    // libc has 10 MB): a binary that would go past it gets no lines in this
-    // profile (counted: over_budget).
+    // libc has 10 MB; the least recently used reader closes to make room). A
+    // binary with more DWARF than that gets no lines (counted: over_budget).
     bool lines = true;
     std::size_t max_dwarf_bytes = 24u << 20;
   };
@@ -132,7 +132,7 @@ class Symbolizer {
     std::array<std::uint64_t, symbolize::kLineResults> lines{};
     std::uint64_t dwarf_opened = 0;    // DWARF readers opened (one per binary per profile)
     std::uint64_t dwarf_failures = 0;  // ... that failed to open
-    std::uint64_t dwarf_over_budget = 0;  // ... not opened: over max_dwarf_bytes
+    std::uint64_t dwarf_over_budget = 0;  // binaries with more DWARF than max_dwarf_bytes
     symbolize::Debuginfod::Stats debuginfod;  // all 0 when off
     symbolize::PerfMapCache::Stats perf_maps;
   };
@@ -151,6 +151,12 @@ class Symbolizer {
   SymbolizedFrame user(std::uint32_t pid, const ProcessMaps& maps, std::uint64_t addr);
 
   Stats stats() const;
+
+  // Symbolizes a user address into the address cache without returning or
+  // counting it: the profile builder calls it binary by binary before asking
+  // for the frames in sample order, so that one DWARF reader at a time is
+  // open. A later user() of the address is a cache hit.
+  void prefetch(std::uint32_t pid, const ProcessMaps& maps, std::uint64_t addr);
 
   // Mark the start and the end of a profile's symbolization. A debug file that
   // could not be fetched during one profile is asked for again in the next;
@@ -195,6 +201,8 @@ class Symbolizer {
   void count_locked(const SymbolizedFrame& f);
   std::vector<SourceLine> lines_locked(const MapEntry& m, const BinaryEntry& b,
                                        std::uint64_t vaddr, const std::string& function);
+  symbolize::LineResult reader_locked(const MapEntry& m, const BinaryEntry& b,
+                                      symbolize::DwarfLines*& reader);
   const CachedFrame& remember_locked(const AddressKey& key, CachedFrame c);
 
   const Options options_;
