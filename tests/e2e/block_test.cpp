@@ -3,6 +3,8 @@
 // real go tool pprof; off-CPU time over a window adds up to the window.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -74,7 +76,7 @@ class BlockE2E : public ::testing::Test {
 TEST_F(BlockE2E, OffCpuTimeOverHttpAddsUpToTheWindowAndPprofReadsIt) {
   Workload w;
   TempDir out;
-  Daemon d({"--output", out.path.string()});
+  Daemon d({"--output", out.path.string(), "--profiles", "cpu,block"});
   ASSERT_TRUE(d.ready) << d.proc.err();
   const std::string q = "/debug/pprof/block?seconds=3&pid=" + w.pid();
   auto pprof = std::async(std::launch::async, [&] { return d.get(q); });
@@ -128,6 +130,24 @@ TEST_F(BlockE2E, OffCpuTimeOverHttpAddsUpToTheWindowAndPprofReadsIt) {
       << m->body;
   EXPECT_TRUE(metric(m->body, "profbufd_block_too_short_total")) << m->body;
 
+  d.proc.signal(SIGTERM);
+  EXPECT_EQ(d.proc.wait(20s), 0) << d.proc.err();
+}
+
+// Without --profiles naming it, a daemon does not run the block probes (they
+// would cost every context switch): its requests get 501 and the reason.
+TEST_F(BlockE2E, ADaemonWithoutTheKindAnswers501WithTheReason) {
+  TempDir out;
+  Daemon d({"--output", out.path.string()});
+  ASSERT_TRUE(d.ready) << d.proc.err();
+  auto r = d.get("/debug/pprof/block?seconds=1");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 501) << r->body;
+  EXPECT_NE(r->body.find("--profiles cpu,block"), std::string::npos) << r->body;
+  EXPECT_EQ(std::count(r->body.begin(), r->body.end(), '\n'), 1) << r->body;
+  auto cpu = d.get("/debug/pprof/profile?seconds=1");
+  ASSERT_TRUE(cpu);
+  EXPECT_EQ(cpu->status, 200);
   d.proc.signal(SIGTERM);
   EXPECT_EQ(d.proc.wait(20s), 0) << d.proc.err();
 }

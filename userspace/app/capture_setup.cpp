@@ -108,11 +108,14 @@ Result<KindNeeds> kind_needs(const cli::Options& options) {
     return name == "cpu" || std::find(options.profiles.begin(), options.profiles.end(), name) !=
                                 options.profiles.end();
   };
+  // A kind left out of --profiles is not attached, even for HTTP: its probes
+  // would run all the time (block: ~0.5 us per context switch) for requests
+  // that may never come. Its requests get 501 with the reason.
   for (const kinds::Registration* r : kinds::registered()) {
     if (wanted(r->name)) {
       n.required.push_back(r);
     } else if (options.http_listen) {
-      n.optional.push_back(r);
+      n.off.push_back(r);
     }
   }
   return n;
@@ -175,6 +178,12 @@ Result<CaptureSetup> open_capture(const cli::Options& options, capture::CaptureO
   if (setup.unwinder) setup.unwinder->start();
   for (auto& a : attached->attachments) setup.capture->add(std::move(a));
   drop_unavailable(setup, std::move(attached->unavailable));
+  for (const kinds::Registration* r : needs.off) {
+    const std::string name(r->name);
+    setup.unavailable.emplace(
+        name, make_error(ExitCode::kUsage, "the " + name + " profile", "off in this daemon",
+                         "start profbufd with --profiles cpu," + name + " to collect it"));
+  }
   return setup;
 }
 

@@ -47,8 +47,9 @@ struct CaptureSetup {
 // request first asks: attaching takes the verifier's time, and a window must
 // not miss its first second.
 struct KindNeeds {
-  std::vector<const kinds::Registration*> required;
-  std::vector<const kinds::Registration*> optional;
+  std::vector<const kinds::Registration*> required;  // cpu and --profiles: attached
+  std::vector<const kinds::Registration*> optional;  // attached if they can be
+  std::vector<const kinds::Registration*> off;  // not attached; their requests answer 501
 };
 // kUsage when --profiles names a kind that is not registered.
 Result<KindNeeds> kind_needs(const cli::Options& options);
