@@ -6,6 +6,7 @@
 // (-list) and its web UI (-http). Needs root and BTF.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -135,8 +136,11 @@ TEST_F(SourceLinesE2E, GoToolPprofShowsLinesListAndTheWebUi) {
 
   // -http: the web UI, at line granularity; its flame graph has the inlined
   // calls as frames, each at its line.
+  // The tool itself, not `go tool pprof`: go would leave it running when killed.
+  std::string tools = run({"/usr/bin/go", "env", "GOTOOLDIR"}).out;
+  while (!tools.empty() && std::isspace(static_cast<unsigned char>(tools.back()))) tools.pop_back();
   const int port = free_port();
-  Subprocess web({"/usr/bin/go", "tool", "pprof", "-lines", "-no_browser",
+  Subprocess web({tools + "/pprof", "-lines", "-no_browser",
                   "-http=127.0.0.1:" + std::to_string(port), pprof_file()},
                  {"HOME=/tmp", "GOCACHE=/tmp/profbufd-e2e-gocache", "PPROF_TMPDIR=/tmp"});
   ASSERT_TRUE(web.started());

@@ -170,10 +170,10 @@ class SymbolizeLinesProcessTest : public ::testing::Test {
       ::execl(prog_.c_str(), prog_.c_str(), "30", static_cast<char*>(nullptr));
       ::_exit(127);
     }
-    // Until the exec shows in the maps.
+    // Until the exec shows in the maps, and the dynamic loader has mapped libc.
     for (int i = 0; i < 500; ++i) {
       auto m = ProcessMaps::read(pid_);
-      if (m && bias(*m)) {
+      if (m && bias(*m) && has_libc(*m)) {
         maps_ = std::make_unique<ProcessMaps>(std::move(m).value());
         break;
       }
@@ -184,6 +184,11 @@ class SymbolizeLinesProcessTest : public ::testing::Test {
   void TearDown() override {
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, nullptr, 0);
+  }
+  static bool has_libc(const ProcessMaps& m) {
+    for (const MapEntry& e : m.entries())
+      if (e.path.ends_with("/libc.so.6")) return true;
+    return false;
   }
   std::optional<std::uint64_t> bias(const ProcessMaps& m) const {
     for (const MapEntry& e : m.entries())
