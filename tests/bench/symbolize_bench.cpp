@@ -139,6 +139,9 @@ Result<UserInput> user_addresses(std::size_t n) {
         std::uniform_int_distribution<std::uint64_t>(m->start, m->end - 1)(rng);
     if (seen.insert(a).second) in.addrs.push_back(a);
   }
+  // Binary by binary, in address order, as the profile builder asks
+  // (Symbolizer::prefetch): one DWARF reader open at a time.
+  std::sort(in.addrs.begin(), in.addrs.end());
   in.maps = std::move(maps).value();
   return in;
 }

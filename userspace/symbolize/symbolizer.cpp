@@ -105,6 +105,10 @@ struct Symbolizer::DwarfReaders {
   std::uint64_t uses = 0;
 
   // Closes the least recently used readers until `more` bytes fit in `max`.
+  // A closed one is not opened again during this profile (its frames get no
+  // lines, counted over_budget): reopening would inflate its DWARF once per
+  // alternation between binaries. The profile builder asks binary by binary
+  // (Symbolizer::prefetch), so a reader closes once its binary is done.
   void make_room(std::size_t more, std::size_t max) {
     while (bytes + more > max) {
       auto lru = open.end();
@@ -113,7 +117,8 @@ struct Symbolizer::DwarfReaders {
           lru = it;
       if (lru == open.end()) return;
       bytes -= lru->second.lines->bytes();
-      open.erase(lru);  // opened again if asked again
+      lru->second.lines.reset();
+      lru->second.why = symbolize::LineResult::kOverBudget;
     }
   }
 };

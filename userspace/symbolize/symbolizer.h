@@ -103,8 +103,9 @@ class Symbolizer {
     symbolize::PerfMapLimits perf_map_limits{};
     // Source lines and inlined calls from DWARF, where a binary or its debug
     // file has it; at most this many bytes of DWARF open at once (libc6-dbg's
-    // libc has 10 MB; the least recently used reader closes to make room). A
-    // binary with more DWARF than that gets no lines (counted: over_budget).
+    // libc has 10 MB; the least recently used reader closes to make room, and
+    // stays closed for the profile). A binary with more DWARF than that gets
+    // no lines (counted: over_budget).
     bool lines = true;
     std::size_t max_dwarf_bytes = 24u << 20;
   };

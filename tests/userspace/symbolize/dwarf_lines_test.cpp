@@ -196,6 +196,21 @@ class SymbolizeLinesProcessTest : public ::testing::Test {
     return std::nullopt;
   }
   std::uint64_t runtime(std::uint64_t vaddr) const { return *bias(*maps_) + vaddr; }
+  // libc's mapping in the child, and the runtime address of qsort + 4 (qsort
+  // is 8 bytes long: a jump to qsort_r).
+  const MapEntry* libc() const {
+    for (const MapEntry& e : maps_->entries())
+      if (e.path.ends_with("/libc.so.6")) return &e;
+    return nullptr;
+  }
+  std::uint64_t qsort_address() const {
+    const auto nm = run("nm -D '" + libc()->path + "'");
+    EXPECT_TRUE(nm);
+    const auto at = nm->find(" T qsort@");
+    EXPECT_NE(at, std::string::npos);
+    const std::uint64_t qsort = std::stoull(nm->substr(nm->rfind('\n', at) + 1), nullptr, 16);
+    return libc()->start - libc()->offset + qsort + 4;
+  }
 
   const std::string prog_ = test_program("inline_chain");
   pid_t pid_ = -1;
@@ -240,6 +255,40 @@ TEST_F(SymbolizeLinesProcessTest, OverTheDwarfBudgetIsCountedAndRetriedNextProfi
   EXPECT_EQ(st.dwarf_opened, 0u);
 }
 
+// Two binaries whose DWARF does not fit the budget together, asked in turn:
+// the first reader closes for the second and stays closed for the profile
+// (no reopening per alternation); the next profile opens it again.
+TEST_F(SymbolizeLinesProcessTest, AClosedReaderStaysClosedForTheProfile) {
+  ASSERT_NE(libc(), nullptr);
+  Symbolizer::Options o;
+  // Room for libc6-dbg's libc (10 MB) or inline_chain, not both.
+  auto dwarf_of = [](const std::string& path) {
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    return DwarfLines::bytes_of(fd.get());
+  };
+  const auto id = testing::readelf_build_id(libc()->path);
+  const std::size_t libc_dwarf =
+      dwarf_of("/usr/lib/debug/.build-id/" + id.substr(0, 2) + "/" + id.substr(2) + ".debug");
+  ASSERT_GT(libc_dwarf, 1u << 20) << "libc6-dbg missing? (make deps)";
+  o.max_dwarf_bytes = libc_dwarf + dwarf_of(prog_) - 1;
+  Symbolizer s(o);
+  const auto pid = static_cast<std::uint32_t>(pid_);
+  const std::uint64_t spin = runtime(spin_range(prog_).first);
+  const std::uint64_t in_libc = qsort_address();
+  s.begin_profile();
+  EXPECT_FALSE(s.user(pid, *maps_, spin + 4).lines.empty());
+  EXPECT_FALSE(s.user(pid, *maps_, in_libc).lines.empty());   // closes inline_chain's
+  EXPECT_TRUE(s.user(pid, *maps_, spin + 5).lines.empty());   // not reopened
+  EXPECT_FALSE(s.user(pid, *maps_, in_libc + 1).lines.empty());  // qsort + 5
+  s.end_profile();
+  EXPECT_EQ(s.stats().dwarf_opened, 2u);
+  EXPECT_EQ(s.stats().lines[static_cast<std::size_t>(LineResult::kOverBudget)], 1u);
+  s.begin_profile();
+  EXPECT_FALSE(s.user(pid, *maps_, spin + 6).lines.empty());
+  s.end_profile();
+  EXPECT_EQ(s.stats().dwarf_opened, 3u);
+}
+
 TEST_F(SymbolizeLinesProcessTest, LinesOffIsCounted) {
   Symbolizer::Options o;
   o.lines = false;
@@ -255,19 +304,9 @@ TEST_F(SymbolizeLinesProcessTest, LinesOffIsCounted) {
 
 // Debian's libc has no DWARF of its own; libc6-dbg's debug file has it.
 TEST_F(SymbolizeLinesProcessTest, LibcLinesComeFromItsDebugFile) {
-  const MapEntry* libc = nullptr;
-  for (const MapEntry& e : maps_->entries())
-    if (e.path.ends_with("/libc.so.6")) libc = &e;
-  ASSERT_NE(libc, nullptr);
-  const auto nm = run("nm -D '" + libc->path + "'");
-  ASSERT_TRUE(nm);
-  const auto at = nm->find(" T qsort@");
-  ASSERT_NE(at, std::string::npos);
-  const std::uint64_t qsort = std::stoull(nm->substr(nm->rfind('\n', at) + 1), nullptr, 16);
+  ASSERT_NE(libc(), nullptr);
   Symbolizer s;
-  // qsort is 8 bytes long: a jump to qsort_r.
-  const SymbolizedFrame f =
-      s.user(static_cast<std::uint32_t>(pid_), *maps_, libc->start - libc->offset + qsort + 4);
+  const SymbolizedFrame f = s.user(static_cast<std::uint32_t>(pid_), *maps_, qsort_address());
   EXPECT_EQ(f.function, "qsort") << name_of(f.unnamed) << " " << f.path;
   ASSERT_FALSE(f.lines.empty());
   EXPECT_EQ(f.lines.back().function, "qsort");
