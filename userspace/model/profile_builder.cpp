@@ -124,8 +124,6 @@ void add_lost(const Window& w, const kinds::Kind& kind, Profile& p, LocationTabl
   }
 }
 
-// The stacks of the window, each labelled with who it belongs to and kept
-// only when inside the window's selection.
 // Symbolizes the user frames binary by binary (Symbolizer::prefetch) before
 // the stacks ask for them in their own order, so that DWARF readers open one
 // after another instead of all at once. Selective windows skip it: they would
@@ -162,6 +160,8 @@ void prefetch_user_frames(const Window& w, Symbolizer& sym) {
   }
 }
 
+// The stacks of the window, each labelled with who it belongs to and kept
+// only when inside the window's selection.
 void add_stacks(const Window& w, const kinds::Kind& kind, Labeler* labeler, Profile& p,
                 LocationTable& locs) {
   const bool selective = !w.cgroups.empty() || !w.containers.empty();
