@@ -32,8 +32,7 @@ std::string intro_text() {
   return t;
 }
 
-// The flags of a run: how long, how often, what, where to, and the HTTP
-// server.
+// The flags of a run: how long, how often, what and where to.
 std::string run_flags_text() {
   std::string t;
   t += "Flags (--flag value or --flag=value; given twice, the last wins, except\n";
@@ -77,6 +76,12 @@ std::string run_flags_text() {
   t += "                      1ms, 0 to 1m); shorter ones are dropped in the kernel.\n";
   t += "  --block-sample P    record a share P in (0, 1] of blocks (default 1); the\n";
   t += "                      block profile's values are scaled by 1/P.\n";
+  return t;
+}
+
+// How samples are captured, walked and named.
+std::string capture_flags_text() {
+  std::string t;
   t += "  --ringbuf-size B    size of the BPF ring buffer in bytes, with an optional\n";
   t += "                      K, M or G (1K = 1024); a power of two, at least the page\n";
   t += "                      size. Default: room for half a second of samples from\n";
@@ -102,6 +107,12 @@ std::string run_flags_text() {
   t += "  --no-lines          names only: no source lines or inlined calls from the\n";
   t += "                      DWARF of binaries and debug files (saves the memory\n";
   t += "                      and time libdw takes at window close).\n";
+  return t;
+}
+
+// The HTTP server's flags.
+std::string http_flags_text() {
+  std::string t;
   t += "  --http-listen A:P   serve HTTP (endpoints below) on address A, port P, e.g.\n";
   t += "                      127.0.0.1:6060, [::1]:6060, localhost:6060, or :6060\n";
   t += "                      (127.0.0.1). Loopback only unless --http-allow-remote.\n";
@@ -231,7 +242,8 @@ std::string examples_text() {
 }  // namespace
 
 std::string usage_text() {
-  return intro_text() + run_flags_text() + push_flags_text() + http_text() +
+  return intro_text() + run_flags_text() + capture_flags_text() + http_flags_text() +
+         push_flags_text() + http_text() +
          labels_and_signals_text() + exit_codes_text() + examples_text();
 }
 
