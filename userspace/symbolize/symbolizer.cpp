@@ -92,6 +92,10 @@ struct Symbolizer::AddressKey {
   std::size_t path_hash = 0;
   std::uint64_t offset = 0;
   bool operator==(const AddressKey&) const = default;
+  static AddressKey of(const MapEntry& m, std::uint64_t file_offset) {
+    return {(std::uint64_t{m.dev_major} << 32) | m.dev_minor, m.inode,
+            std::hash<std::string>()(m.path), file_offset};
+  }
 };
 
 struct Symbolizer::DwarfReaders {
@@ -169,8 +173,7 @@ SymbolizedFrame Symbolizer::user(std::uint32_t pid, const ProcessMaps& maps, std
     f = symbolize_anon_locked(pid, *m, addr);
   } else {
     const std::uint64_t file_offset = addr - m->start + m->offset;
-    const AddressKey key{(std::uint64_t{m->dev_major} << 32) | m->dev_minor, m->inode,
-                         std::hash<std::string>()(m->path), file_offset};
+    const AddressKey key = AddressKey::of(*m, file_offset);
     if (const CachedFrame* cached = addresses_->get(key)) {
       ++stats_.cache_hits;
       f = finish_locked(*cached);
@@ -278,8 +281,7 @@ void Symbolizer::prefetch(std::uint32_t pid, const ProcessMaps& maps, std::uint6
   const MapEntry* m = maps.find(addr);
   if (m == nullptr || !m->is_file()) return;
   const std::uint64_t file_offset = addr - m->start + m->offset;
-  const AddressKey key{(std::uint64_t{m->dev_major} << 32) | m->dev_minor, m->inode,
-                       std::hash<std::string>()(m->path), file_offset};
+  const AddressKey key = AddressKey::of(*m, file_offset);
   if (addresses_->get(key) != nullptr) return;
   ++stats_.cache_misses;
   auto [computed, binary_loaded] = symbolize_file_locked(lock, pid, *m, file_offset);
