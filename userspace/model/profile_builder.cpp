@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <span>
 #include <string_view>
 #include <tuple>
 #include <vector>
@@ -67,10 +68,19 @@ std::uint64_t records_of(const kinds::Kind& kind, const StackTable::Entry& e) {
 
 // The kernel then the user frames of a stack, and a root frame for each stack
 // that failed or stopped early.
+// A stack's frame words, and how many of them (first) are kernel frames.
+struct StackFrames {
+  std::span<const std::uint64_t> words;
+  std::size_t kernel;
+};
+StackFrames frames_of(const StackTable::Entry& e, const StackInfo& info) {
+  const auto words = e.key.subspan(StackTable::kFixedWords);
+  return {words, std::min<std::size_t>(info.kernel_frames, words.size())};
+}
+
 void add_frames(const Window& w, const StackTable::Entry& e, const StackInfo& info, Sample& s,
                 LocationTable& locs) {
-  const auto frames = e.key.subspan(StackTable::kFixedWords);
-  const std::size_t nk = std::min<std::size_t>(info.kernel_frames, frames.size());
+  const auto [frames, nk] = frames_of(e, info);
   s.locations.reserve(frames.size() + 1);
   for (std::size_t i = 0; i < nk; ++i)
     s.locations.push_back(locs.kernel(lookup_address(frames[i], i)));
@@ -140,9 +150,7 @@ void prefetch_user_frames(const Window& w, Symbolizer& sym) {
     const auto pid = static_cast<std::uint32_t>(e.key[StackTable::kPidTidWord]);
     const auto it = w.maps.find(pid);
     if (it == w.maps.end() || !it->second) return;
-    const StackInfo info = StackInfo::unpack(e.key[StackTable::kInfoWord]);
-    const auto frames = e.key.subspan(StackTable::kFixedWords);
-    const std::size_t nk = std::min<std::size_t>(info.kernel_frames, frames.size());
+    const auto [frames, nk] = frames_of(e, StackInfo::unpack(e.key[StackTable::kInfoWord]));
     for (std::size_t i = nk; i < frames.size(); ++i) {
       const std::uint64_t addr = lookup_address(frames[i], i - nk);
       if (const MapEntry* m = it->second->find(addr); m != nullptr && m->is_file())
