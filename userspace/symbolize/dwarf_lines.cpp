@@ -9,7 +9,9 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 
+#include "common/fd.h"
 #include "process/elf_layout.h"
 #include "symbolize/demangle.h"
 #include "symbolize/dwarf_scope_index.h"
@@ -106,30 +108,21 @@ Result<std::unique_ptr<DwarfLines>> DwarfLines::open(int fd, std::string_view na
                                                      std::size_t max_bytes, bool& over_budget) {
   init_libelf();
   over_budget = false;
-  const int own = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  if (own < 0) return dwarf_error(name, std::strerror(errno));
-  Elf* elf = elf_begin(own, ELF_C_READ_MMAP, nullptr);
-  if (elf == nullptr || elf_kind(elf) != ELF_K_ELF || !has_dwarf_lines(elf)) {
-    if (elf != nullptr) elf_end(elf);
-    ::close(own);
+  Fd own(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
+  if (!own) return dwarf_error(name, std::strerror(errno));
+  std::unique_ptr<Elf, decltype(&elf_end)> elf(elf_begin(own.get(), ELF_C_READ_MMAP, nullptr),
+                                               &elf_end);
+  if (!elf || elf_kind(elf.get()) != ELF_K_ELF || !has_dwarf_lines(elf.get()))
     return dwarf_error(name, "no DWARF line information");
-  }
-  const std::size_t bytes = dwarf_bytes(elf);
+  const std::size_t bytes = dwarf_bytes(elf.get());
   if (bytes > max_bytes) {
-    elf_end(elf);
-    ::close(own);
     over_budget = true;
     return dwarf_error(name, std::to_string(bytes >> 20) + " MiB of DWARF is over the budget of " +
                                  std::to_string(max_bytes >> 20) + " MiB");
   }
-  Dwarf* dw = dwarf_begin_elf(elf, DWARF_C_READ, nullptr);
-  if (dw == nullptr) {
-    const std::string why = dwarf_errmsg(-1);
-    elf_end(elf);
-    ::close(own);
-    return dwarf_error(name, why);
-  }
-  return std::unique_ptr<DwarfLines>(new DwarfLines(own, elf, dw, bytes));
+  Dwarf* dw = dwarf_begin_elf(elf.get(), DWARF_C_READ, nullptr);
+  if (dw == nullptr) return dwarf_error(name, dwarf_errmsg(-1));
+  return std::unique_ptr<DwarfLines>(new DwarfLines(own.release(), elf.release(), dw, bytes));
 }
 
 std::size_t DwarfLines::bytes_of(int fd) {
