@@ -3,13 +3,16 @@
  * Process events for the user-stack walker (unwind.bpf.h): when a process
  * exec's or exits, the mappings userspace published for it are deleted here at
  * once, before any of its records can be walked against them, and userspace is
- * told so it forgets the process too. Loaded only when the walker is on.
+ * told so it forgets the process too; so is its Python interpreter
+ * (python.bpf.h), and the thread state of every thread that exits. Loaded only
+ * when the walker is on.
  */
 #include "vmlinux.h"
 
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "python.bpf.h"
 #include "unwind.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -18,6 +21,7 @@ static __always_inline void uw_forget(__u32 kind, __u32 pid)
 {
 	bpf_map_delete_elem(&uw_procs, &pid);
 	bpf_map_delete_elem(&uw_asked, &pid);
+	bpf_map_delete_elem(&py_procs, &pid);
 	struct uw_event *e = bpf_ringbuf_reserve(&uw_events, sizeof(*e), 0);
 	if (!e) {
 		__u32 zero = 0;
@@ -43,6 +47,9 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(on_exit, struct task_struct *p)
 {
 	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+
+	bpf_map_delete_elem(&py_threads, &tid);
 	/* The group leader's exit ends the process (its threads are gone by then). */
 	if ((__u32)id == id >> 32)
 		uw_forget(UW_EVENT_EXIT, id >> 32);

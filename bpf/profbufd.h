@@ -104,7 +104,9 @@ struct profbufd_record {
 	__s16 user_err;
 	__u8 kernel_status; /* enum profbufd_stack_status */
 	__u8 user_status;
-	__u8 pad[6];
+	__u16 python_frames; /* Python frames (two words each) behind the user frames */
+	__u8 python_status;  /* enum py_end of bpf/python.h */
+	__u8 pad[3];
 	char comm[PROFBUFD_COMM_LEN];
 };
 
@@ -113,9 +115,10 @@ struct profbufd_record {
 /*
  * One record as a BPF program submits it to the shared ringbuf. frames[] holds
  * kernel_frames kernel addresses (leaf first), immediately followed by
- * user_frames user addresses (leaf first). Only the first
- * PROFBUFD_RECORD_HEADER_BYTES + 8 * (kernel_frames + user_frames) bytes are
- * meaningful.
+ * user_frames user addresses (leaf first), then python_frames Python frames
+ * of two words each (innermost first; bpf/python.h). Only the first
+ * PROFBUFD_RECORD_HEADER_BYTES + 8 * (kernel_frames + user_frames +
+ * 2 * python_frames) bytes are meaningful.
  */
 struct profbufd_sample {
 	struct profbufd_record hdr;

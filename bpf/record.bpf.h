@@ -42,6 +42,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "profbufd.h"
+#include "python.bpf.h"
 #include "unwind.bpf.h"
 
 #define PROFBUFD_STACK_BYTES (PROFBUFD_MAX_FRAMES * sizeof(__u64))
@@ -202,10 +203,44 @@ static __always_inline __u8 profbufd_user_status(__u8 end)
 	}
 }
 
-/* The user stack with the table walker (unwind.bpf.h), copied in behind the
- * kernel frames: all of frames[] when there are none (a tick in user mode),
- * else PROFBUFD_MAX_FRAMES. Each branch has constant bounds the verifier can
- * check; a walk longer than the room left counts as truncated by depth. */
+/* The Python frames of the current thread (python.bpf.h), appended to the
+ * walker's scratch behind its n native frames, two words each, as far as
+ * `room` words allow; the number of Python frames kept. *end says how the
+ * Python walk ended (PY_END_NO_ROOM when frames did not fit). */
+static __always_inline __u32 profbufd_walk_python(struct profbufd_record *h,
+						  struct uw_scratch *sc, __u32 n, __u32 room,
+						  __u8 *end)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 zero = 0;
+	struct py_scratch *py = bpf_map_lookup_elem(&py_scratch, &zero);
+
+	*end = PY_END_NONE;
+	if (!py)
+		return 0;
+	*end = py_walk(py, h->pid, h->tid, task->group_leader->start_time);
+	__u32 pn = py->n, i;
+	for (i = 0; i < PY_MAX_FRAMES; i++) {
+		if (i >= pn)
+			break;
+		__u32 at = n + 2 * i;
+		if (at + 2 > room) {
+			*end = PY_END_NO_ROOM;
+			break;
+		}
+		/* The scratch has room for UW_SCRATCH_WORDS (a power of two) words. */
+		sc->frames[at & (UW_SCRATCH_WORDS - 1)] = py->frames[(2 * i) & (2 * PY_MAX_FRAMES + 1)];
+		sc->frames[(at + 1) & (UW_SCRATCH_WORDS - 1)] =
+			py->frames[(2 * i + 1) & (2 * PY_MAX_FRAMES + 1)];
+	}
+	return i;
+}
+
+/* The user stack with the table walker (unwind.bpf.h), then the Python frames
+ * (python.bpf.h), copied in behind the kernel frames: all of frames[] when
+ * there are none (a tick in user mode), else PROFBUFD_MAX_FRAMES. Each branch
+ * has constant bounds the verifier can check; a native walk longer than the
+ * room left counts as truncated by depth, Python frames beyond it as no_room. */
 static __always_inline void profbufd_walk_user(struct profbufd_sample *s, __u16 kframes)
 {
 	struct profbufd_record *h = &s->hdr;
@@ -219,25 +254,36 @@ static __always_inline void profbufd_walk_user(struct profbufd_sample *s, __u16 
 	}
 	__u8 end = uw_walk(sc);
 	__u32 n = sc->n;
+	__u32 room = kframes == 0 ? PROFBUFD_MAX_USER_FRAMES : PROFBUFD_MAX_FRAMES;
+	if (n > room) {
+		n = room;
+		end = UW_END_DEPTH;
+	}
+	__u8 py_end = PY_END_NONE;
+	__u32 pn = profbufd_walk_python(h, sc, n, room, &py_end);
+	__u64 words = n + 2 * pn; /* 64 bits: no zero-extended copy escapes the clamps */
 	long err;
 	if (kframes == 0) {
-		if (n > PROFBUFD_MAX_USER_FRAMES)
-			n = PROFBUFD_MAX_USER_FRAMES;
-		err = n ? bpf_probe_read_kernel(s->frames, n * sizeof(__u64), sc->frames) : 0;
+		if (words > PROFBUFD_MAX_USER_FRAMES)
+			words = PROFBUFD_MAX_USER_FRAMES;
+		barrier_var(words);
+		err = words ? bpf_probe_read_kernel(s->frames, words * sizeof(__u64), sc->frames) : 0;
 	} else {
 		if (kframes > PROFBUFD_MAX_FRAMES)
 			kframes = PROFBUFD_MAX_FRAMES;
-		if (n > PROFBUFD_MAX_FRAMES) {
-			n = PROFBUFD_MAX_FRAMES;
-			end = UW_END_DEPTH;
-		}
-		err = n ? bpf_probe_read_kernel(&s->frames[kframes], n * sizeof(__u64), sc->frames)
-			: 0;
+		if (words > PROFBUFD_MAX_FRAMES)
+			words = PROFBUFD_MAX_FRAMES;
+		barrier_var(words);
+		err = words ? bpf_probe_read_kernel(&s->frames[kframes], words * sizeof(__u64),
+						    sc->frames)
+			    : 0;
 	}
 	if (err)
-		n = 0;
+		n = pn = 0;
 	h->user_frames = n;
 	h->user_status = n ? profbufd_user_status(end) : PROFBUFD_STACK_EMPTY;
+	h->python_frames = pn;
+	h->python_status = err ? PY_END_NONE : py_end;
 }
 
 /* The user half of step 3b, behind `kframes` kernel frames already in place. */
@@ -248,6 +294,8 @@ static __always_inline void profbufd_collect_user(void *ctx, struct profbufd_sam
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	h->user_frames = 0;
 	h->user_err = 0;
+	h->python_frames = 0;
+	h->python_status = PY_END_NONE;
 	if (h->pid == 0) {
 		h->user_status = PROFBUFD_STACK_NOT_COLLECTED;
 	} else if (!BPF_CORE_READ(task, mm)) {

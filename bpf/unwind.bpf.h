@@ -112,6 +112,7 @@ struct uw_regs {
 };
 
 /* Per object: programs of two kinds never share a walk. */
+#define UW_SCRATCH_WORDS 256 /* UW_MAX_FRAMES rounded up to a power of two */
 struct uw_scratch {
 	struct uw_regs r;
 	__u64 wbase; /* user address of win[0] */
@@ -119,7 +120,7 @@ struct uw_scratch {
 	__u32 seed;  /* always 0, but the verifier cannot know it (opaque32) */
 	__u32 n;     /* frames found */
 	__u32 pad;
-	__u64 frames[UW_MAX_FRAMES];
+	__u64 frames[UW_SCRATCH_WORDS]; /* the walk's frames, then Python's (record.bpf.h) */
 	__u8 win[UW_WINDOW_BYTES];
 };
 

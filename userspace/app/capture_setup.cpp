@@ -26,6 +26,12 @@ std::uint8_t walker_mode(cli::UnwindMode m) {
   return 0;
 }
 
+// The BPF objects' python_walk knob (bpf/python.bpf.h): Python processes are
+// found by the unwinder, so the walk needs it.
+std::uint8_t python_walk(const cli::Options& o, std::uint8_t mode) {
+  return mode != 0 && !o.no_python ? 1 : 0;
+}
+
 struct Attached {
   Attachments attachments;
   std::map<std::string, Error, std::less<>> unavailable;  // optional kinds that failed
@@ -63,6 +69,8 @@ unwind::Unwinder::Fds unwinder_fds(const capture::SharedMaps& m) {
             m.fd(SharedMap::kUwRows), m.fd(SharedMap::kUwRules), m.fd(SharedMap::kUwDemand)};
   f.events = m.fd(SharedMap::kUwEvents);
   f.counters = m.fd(SharedMap::kUwCounters);
+  f.py_procs = m.fd(SharedMap::kPyProcs);
+  f.py_counters = m.fd(SharedMap::kPyCounters);
   return f;
 }
 
@@ -73,6 +81,8 @@ Status make_unwinder(const cli::Options& options, CaptureSetup& setup) {
   const capture::SharedMapSizes& sizes = setup.capture->maps().sizes();
   unwind::Unwinder::Options uo;
   uo.limits = {sizes.uw_row_blocks, sizes.uw_page_entries, sizes.uw_rule_entries};
+  if (!options.no_python) setup.python = std::make_shared<python::Registry>();
+  uo.python = setup.python;
   auto u = unwind::Unwinder::create(unwinder_fds(setup.capture->maps()), uo,
                                     SystemClock::instance());
   if (!u) return u.error();
@@ -165,14 +175,15 @@ Result<CaptureSetup> open_capture(const cli::Options& options, capture::CaptureO
     if (Status s = make_unwinder(options, setup); !s) return s.error();
   const std::size_t required = needs.required.size();
   auto attached =
-      attach_all(regs, required, setup, setup.capture->attach_context(btf_path, mode));
+      attach_all(regs, required, setup, setup.capture->attach_context(btf_path, mode, python_walk(options, mode)));
   if (!attached && options.unwind == cli::UnwindMode::kAuto) {
     log::warning("unwinding tables unavailable, walking user stacks by frame pointers only: " +
                  attached.error().what + ": " + attached.error().why);
     setup.unwind_fallback = attached.error();
     setup.unwinder.reset();
+    setup.python.reset();
     mode = 0;
-    attached = attach_all(regs, required, setup, setup.capture->attach_context(btf_path, mode));
+    attached = attach_all(regs, required, setup, setup.capture->attach_context(btf_path, mode, 0));
   }
   if (!attached) return attached.error();
   if (setup.unwinder) setup.unwinder->start();

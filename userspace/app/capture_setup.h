@@ -26,6 +26,9 @@ struct CaptureSetup {
   // Declared after the capture: destroyed first, while the maps it writes
   // still exist.
   std::unique_ptr<unwind::Unwinder> unwinder;
+  // The Python processes the unwinder found, for the symbolizer; null when
+  // Python frames are off (--no-python, or no unwinder).
+  std::shared_ptr<python::Registry> python;
   // Why --unwind auto walks frame pointers only (the walker did not load).
   std::optional<Error> unwind_fallback;
   // Whether CO-RE relocation used the build's minimized BTF (capture/core_btf.h)

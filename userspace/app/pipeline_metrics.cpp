@@ -4,6 +4,7 @@
 
 #include "app/pipeline.h"
 #include "app/unwind_metrics.h"
+#include "app/python_metrics.h"
 #include "capture/capture.h"
 #include "http/refusals.h"
 #include "metrics/metric_writer.h"
@@ -114,6 +115,7 @@ void symbolizer_metrics(metrics::MetricWriter& w, const Symbolizer& symbolizer) 
   frame_name_metrics(w, ss);
   frame_line_metrics(w, ss);
   debuginfod_metrics(w, ss.debuginfod);
+  python_code_metrics(w, ss.python);
   constexpr const char* kCacheHelp = "Symbolizer address-cache lookups, by result";
   w.counter("profbufd_symbolization_cache_lookups_total", kCacheHelp, {{"result", "hit"}},
             ss.cache_hits);

@@ -101,6 +101,7 @@ PipelineConfig pipeline_config(const cli::Options& o, const CaptureSetup& setup,
   PipelineConfig c;
   c.symbolizer.debuginfod = std::move(debuginfod);
   c.symbolizer.lines = !o.no_lines;
+  c.symbolizer.python = setup.python;
   capture::Capture& capture = *setup.capture;
   c.buffers = capture.buffers();
   c.drops = [&capture] {

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "app/python_metrics.h"
 #include "core/stack_truncation.h"
 #include "unwind/unwinder.h"
 
@@ -100,6 +101,7 @@ void unwind_metrics(MetricWriter& w, const unwind::Unwinder* unwinder) {
   const unwind::UnwinderStats s = unwinder ? unwinder->stats() : unwind::UnwinderStats{};
   table_metrics(w, s);
   walker_metrics(w, s.walker);
+  python_walker_metrics(w, s);
 }
 
 }  // namespace profbufd

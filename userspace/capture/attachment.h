@@ -36,6 +36,9 @@ struct AttachContext {
   // The objects' unwind_mode knob (bpf/unwind.bpf.h): 0 frame pointers, 1 tables
   // with a frame-pointer fallback, 2 tables only.
   std::uint8_t unwind_mode = 0;
+  // The objects' python_walk knob (bpf/python.bpf.h): 1 reads the CPython
+  // frames of processes the unwinder found running a known interpreter.
+  std::uint8_t python_walk = 0;
 };
 
 }  // namespace profbufd::capture

@@ -120,10 +120,10 @@ std::vector<ProfBuf*> Capture::buffers() const {
   return raw;
 }
 
-AttachContext Capture::attach_context(const char* btf_custom_path,
-                                      std::uint8_t unwind_mode) const {
+AttachContext Capture::attach_context(const char* btf_custom_path, std::uint8_t unwind_mode,
+                                      std::uint8_t python_walk) const {
   return AttachContext{*maps_, cpus_, btf_custom_path, maps_->ringbuf_bytes() / 4,
-                       unwind_mode};
+                       unwind_mode, python_walk};
 }
 
 Status Capture::set_filters(std::span<const std::uint32_t> pids,

@@ -108,7 +108,8 @@ class Capture {
   std::uint64_t ringbuf_bytes() const { return maps_->ringbuf_bytes(); }
 
   // What a kind attaches to. The filters are already filled in.
-  AttachContext attach_context(const char* btf_custom_path, std::uint8_t unwind_mode) const;
+  AttachContext attach_context(const char* btf_custom_path, std::uint8_t unwind_mode,
+                               std::uint8_t python_walk) const;
   const SharedMaps& maps() const { return *maps_; }
   // Replaces the kernel filters (SharedMaps::set_filters) while sampling
   // runs. Called by one thread at a time (the run loop's reload).

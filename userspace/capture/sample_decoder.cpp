@@ -27,11 +27,13 @@ DecodeResult decode_sample(std::span<const std::byte> record) {
   profbufd_record h;
   std::memcpy(&h, record.data(), PROFBUFD_RECORD_HEADER_BYTES);
   if (h.kernel_frames > PROFBUFD_MAX_FRAMES || h.user_frames > PROFBUFD_MAX_USER_FRAMES ||
-      h.kernel_frames + h.user_frames > PROFBUFD_MAX_USER_FRAMES) {
+      h.python_frames > PY_MAX_FRAMES ||
+      h.kernel_frames + h.user_frames + 2 * h.python_frames > PROFBUFD_MAX_USER_FRAMES) {
     r.error = DecodeError::kTooManyFrames;
     return r;
   }
-  const std::size_t nframes = std::size_t{h.kernel_frames} + h.user_frames;
+  const std::size_t nframes =
+      std::size_t{h.kernel_frames} + h.user_frames + 2 * std::size_t{h.python_frames};
   if (record.size() < PROFBUFD_RECORD_HEADER_BYTES + nframes * sizeof(std::uint64_t)) {
     r.error = DecodeError::kTruncated;
     return r;
@@ -48,6 +50,8 @@ DecodeResult decode_sample(std::span<const std::byte> record) {
   header.stack = StackInfo{
       .kernel_frames = h.kernel_frames,
       .user_frames = h.user_frames,
+      .python_frames = h.python_frames,
+      .python_status = h.python_status,
       .kernel_status = h.kernel_status,
       .user_status = h.user_status,
       .kernel_errno = positive_errno(h.kernel_err),

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <string>
 
+#include "python.h"
 #include "unwind.h"
 
 namespace profbufd::capture {
@@ -59,6 +60,12 @@ std::vector<MapSpec> specs(const SharedMapSizes& s) {
        sizeof(std::uint64_t), UW_MAX_BINS, BPF_F_MMAPABLE},
       {SharedMap::kUwAsked, "uw_asked", "profbufd_uwask", BPF_MAP_TYPE_LRU_HASH, u32,
        sizeof(std::uint64_t), 4096, 0},
+      {SharedMap::kPyProcs, "py_procs", "profbufd_pyproc", BPF_MAP_TYPE_HASH, u32,
+       sizeof(py_proc), PY_MAX_PROCS, BPF_F_NO_PREALLOC},
+      {SharedMap::kPyThreads, "py_threads", "profbufd_pythr", BPF_MAP_TYPE_LRU_HASH, u32,
+       sizeof(py_thread), PY_MAX_TSTATES, 0},
+      {SharedMap::kPyCounters, "py_counters", "profbufd_pycnt", BPF_MAP_TYPE_PERCPU_ARRAY, u32,
+       sizeof(py_counters), 1, 0},
   };
 }
 

@@ -32,6 +32,8 @@ enum class SharedMap {
   // The walker's (bpf/unwind.h).
   kUwProcs, kUwBins, kUwPages, kUwRows, kUwRules, kUwCounters, kUwEvents, kUwAsked,
   kUwDemand,
+  // The Python walker's (bpf/python.h).
+  kPyProcs, kPyThreads, kPyCounters,
   kCount,
 };
 

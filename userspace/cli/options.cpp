@@ -418,7 +418,7 @@ Status set(Options& o, const FlagSpec&, std::string_view) {
   return ok_status();
 }
 
-constexpr std::array<FlagSpec, 32> kFlags = {{
+constexpr std::array<FlagSpec, 33> kFlags = {{
     {"--duration", &apply_duration, true, "30s"},
     {"--frequency", &apply_frequency, true, "99"},
     {"--output", &apply_output, true, "/var/lib/profbufd"},
@@ -439,6 +439,7 @@ constexpr std::array<FlagSpec, 32> kFlags = {{
     {"--debuginfod", &apply_debuginfod, true, "https://debuginfod.debian.net"},
     {"--debuginfod-timeout", &set_timeout<&Options::debuginfod_timeout>, true, "5s"},
     {"--no-lines", &set<&Options::no_lines>, false, ""},
+    {"--no-python", &set<&Options::no_python>, false, ""},
     {"--http-listen", &apply_http_listen, true, "127.0.0.1:6060"},
     {"--http-allow-remote", &set<&Options::http_allow_remote>, false, ""},
     {"--http-max-connections", &apply_http_max_connections, true, "1024"},

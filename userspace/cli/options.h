@@ -130,6 +130,9 @@ struct Options {
   // No source lines or inlined calls from DWARF: names only (less memory and
   // time at window close).
   bool no_lines = false;
+  // No CPython frames read at sample time: Python processes show their
+  // interpreter's native frames only.
+  bool no_python = false;
   // Serve /metrics, /debug/pprof/profile, /healthz and / here. Unset: no HTTP
   // server. Invariant: unless http_allow_remote, every address the host
   // resolves to is loopback; port 0 means a free port chosen at bind time.

@@ -24,6 +24,7 @@
 #include <string_view>
 
 #include "profbufd.h"
+#include "python.h"
 
 namespace profbufd {
 
@@ -50,23 +51,34 @@ struct TaskIdentity {
   }
 };
 
+// Every frame count fits in 8 bits of the packed word.
+static_assert(PROFBUFD_MAX_FRAMES < 256 && PROFBUFD_MAX_USER_FRAMES < 256 && PY_MAX_FRAMES < 256);
+
+// The frames of a record's stack and how each part ended: kernel_frames
+// kernel words, user_frames user words, then python_frames Python frames of
+// two words each (bpf/python.h).
 struct StackInfo {
   std::uint16_t kernel_frames = 0;
   std::uint16_t user_frames = 0;
+  std::uint16_t python_frames = 0;
+  std::uint8_t python_status = PY_END_NONE;  // enum py_end
   std::uint8_t kernel_status = PROFBUFD_STACK_OK;
   std::uint8_t user_status = PROFBUFD_STACK_OK;
   std::uint8_t kernel_errno = 0;  // positive errno when kernel_status == ERROR
   std::uint8_t user_errno = 0;    // positive errno when user_status == ERROR
 
   constexpr std::uint64_t pack() const {
-    return std::uint64_t{kernel_frames} | std::uint64_t{user_frames} << 16 |
+    return std::uint64_t{kernel_frames} | std::uint64_t{user_frames} << 8 |
+           std::uint64_t{python_frames} << 16 | std::uint64_t{python_status} << 24 |
            std::uint64_t{kernel_status} << 32 | std::uint64_t{user_status} << 40 |
            std::uint64_t{kernel_errno} << 48 | std::uint64_t{user_errno} << 56;
   }
   static constexpr StackInfo unpack(std::uint64_t w) {
     StackInfo s;
-    s.kernel_frames = static_cast<std::uint16_t>(w);
-    s.user_frames = static_cast<std::uint16_t>(w >> 16);
+    s.kernel_frames = static_cast<std::uint8_t>(w);
+    s.user_frames = static_cast<std::uint8_t>(w >> 8);
+    s.python_frames = static_cast<std::uint8_t>(w >> 16);
+    s.python_status = static_cast<std::uint8_t>(w >> 24);
     s.kernel_status = static_cast<std::uint8_t>(w >> 32);
     s.user_status = static_cast<std::uint8_t>(w >> 40);
     s.kernel_errno = static_cast<std::uint8_t>(w >> 48);

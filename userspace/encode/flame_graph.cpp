@@ -17,8 +17,8 @@ namespace {
 using json_text::append_number;
 using json_text::append_string;
 
-constexpr std::string_view kKindNames[] = {"kernel", "user", "synthetic", "process"};
-constexpr std::uint8_t kProcess = 3;
+constexpr std::string_view kKindNames[] = {"kernel", "user", "synthetic", "python", "process"};
+constexpr std::uint8_t kProcess = 4;
 
 std::uint8_t kind_code(FrameKind k) { return static_cast<std::uint8_t>(k); }
 

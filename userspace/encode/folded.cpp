@@ -47,6 +47,9 @@ std::string render_folded(const Profile& profile, std::size_t value_index) {
       n += sanitize_folded_name(loc.lines[i - 1].function);
     }
     if (loc.kind == FrameKind::kKernel) n += "_[k]";
+    if (loc.kind == FrameKind::kPython && !loc.lines.empty())  // "fn (file.py:12)", as py-spy
+      n += sanitize_folded_name(" (" + loc.lines[0].file + ":" +
+                                std::to_string(loc.lines[0].line) + ")");
     names.push_back(std::move(n));
   }
 

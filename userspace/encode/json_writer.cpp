@@ -20,6 +20,7 @@ const char* kind_name(FrameKind k) {
     case FrameKind::kKernel: return "kernel";
     case FrameKind::kUser: return "user";
     case FrameKind::kSynthetic: return "synthetic";
+    case FrameKind::kPython: return "python";
   }
   return "user";
 }
@@ -99,6 +100,7 @@ void metadata(std::string& o, const Profile& p) {
   key(o, "user_unwind");
   append_string(o, md.user_unwind);
   counts(o, "truncated_stacks", md.truncated_stacks);
+  counts(o, "python_stacks", md.python_stacks);
   counts(o, "named_frames", md.named_frames);
   counts(o, "unnamed_frames", md.unnamed_frames);
   key(o, "details");

@@ -246,6 +246,8 @@ class PprofBuilder {
     add("user unwind " + md.user_unwind);
     for (const auto& [reason, n] : md.truncated_stacks)
       add("truncated stacks " + reason + " " + std::to_string(n));
+    for (const auto& [reason, n] : md.python_stacks)
+      add("python stacks " + reason + " " + std::to_string(n));
     for (const auto& [source, n] : md.named_frames)
       add("named frames " + source + " " + std::to_string(n));
     for (const auto& [reason, n] : md.unnamed_frames)

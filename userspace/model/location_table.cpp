@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "process/proc_maps.h"
+#include "python.h"
 #include "symbolize/symbolizer.h"
 
 namespace profbufd {
@@ -39,6 +40,24 @@ std::uint32_t LocationTable::user(std::uint32_t pid, const ProcessMaps* maps,
   const std::uint32_t mapping = f.map_limit > f.map_start ? user_mapping(f) : kNoMapping;
   it->second = add(addr, mapping, f, FrameKind::kUser);
   return it->second;
+}
+
+std::uint32_t LocationTable::python(std::uint32_t pid, std::uint64_t word0, std::uint64_t word1) {
+  // The entry bit says where the frame sits in the native stack, not what it is.
+  auto [it, fresh] = python_words_.try_emplace(PythonWords{pid, word0 & ~PY_FRAME_ENTRY, word1}, 0);
+  if (!fresh) return it->second;
+  const SymbolizedFrame f = sym_.python(pid, word0, word1);
+  PythonKey key{f.function, f.lines.empty() ? std::string() : f.lines[0].file,
+                f.lines.empty() ? 0 : f.lines[0].line};
+  auto [loc, new_loc] = python_locs_.try_emplace(std::move(key), 0);
+  if (new_loc) loc->second = add(0, kNoMapping, f, FrameKind::kPython);
+  it->second = loc->second;
+  return it->second;
+}
+
+bool LocationTable::is_python_eval(std::uint32_t index) const {
+  return index < p_.locations.size() && p_.locations[index].kind == FrameKind::kUser &&
+         p_.locations[index].function == "_PyEval_EvalFrameDefault";
 }
 
 std::uint32_t LocationTable::synthetic(std::string_view name) {

@@ -29,6 +29,12 @@ class LocationTable final : public ProfileAssembly {
   // address outside it is looked up once more in a fresh read of the maps
   // (once per process per profile), for code mapped after the snapshot.
   std::uint32_t user(std::uint32_t pid, const ProcessMaps* maps, std::uint64_t addr);
+  // A Python frame of pid (its two words, bpf/python.h). Frames of one
+  // function at one line are one location, whatever process ran them.
+  std::uint32_t python(std::uint32_t pid, std::uint64_t word0, std::uint64_t word1);
+  // Whether location `index` is CPython's _PyEval_EvalFrameDefault, whose
+  // native frames the Python frames it ran replace.
+  bool is_python_eval(std::uint32_t index) const;
 
   Profile& profile() override { return p_; }
   std::uint32_t synthetic(std::string_view name) override;
@@ -39,6 +45,8 @@ class LocationTable final : public ProfileAssembly {
  private:
   using UserKey = std::tuple<std::string, std::uint64_t, std::uint32_t, std::uint64_t>;
   using MappingKey = std::tuple<std::string, std::uint64_t, std::uint64_t, std::uint64_t>;
+  using PythonWords = std::tuple<std::uint32_t, std::uint64_t, std::uint64_t>;  // pid, words
+  using PythonKey = std::tuple<std::string, std::string, std::int64_t>;  // function, file, line
 
   const ProcessMaps* refreshed(std::uint32_t pid);
   std::uint32_t add(std::uint64_t addr, std::uint32_t mapping, const SymbolizedFrame& f,
@@ -52,6 +60,8 @@ class LocationTable final : public ProfileAssembly {
   std::map<UserKey, std::uint32_t> user_locs_;
   std::map<std::string, std::uint32_t, std::less<>> synthetic_locs_;
   std::map<MappingKey, std::uint32_t> mappings_;
+  std::map<PythonWords, std::uint32_t> python_words_;
+  std::map<PythonKey, std::uint32_t> python_locs_;
   std::unordered_map<std::uint32_t, std::unique_ptr<ProcessMaps>> refreshed_;
   std::uint32_t kernel_mapping_ = kNoMapping;
   std::uint64_t kernel_lo_ = UINT64_MAX, kernel_hi_ = 0;

@@ -28,7 +28,10 @@
 
 namespace profbufd {
 
-enum class FrameKind { kKernel, kUser, kSynthetic };
+// kPython: a CPython interpreter frame (bpf/python.h), in place of the
+// _PyEval_EvalFrameDefault call that ran it; its one SourceLine has the file,
+// the line and the function's first line.
+enum class FrameKind { kKernel, kUser, kSynthetic, kPython };
 
 inline constexpr std::uint32_t kNoMapping = UINT32_MAX;
 // The most sample types a kind has (Go's heap profile has four).
@@ -111,6 +114,11 @@ struct ProfileMetadata {
   // a binary has none) or "fp" (frame pointers only: a stack's end is not
   // known, so none counts as truncated).
   std::string user_unwind = "fp";
+  // How the Python frames of samples of Python processes were walked: end
+  // reason ("complete", "no_thread", "depth", "no_room", "unreadable";
+  // python/stack_end.h) -> records; every reason is present. Samples of other
+  // processes are not counted.
+  std::map<std::string, std::uint64_t> python_stacks;
   // reason (core/stack_truncation.h) -> records whose user stack stopped
   // before the entry; every reason is present. Those stacks also end in a
   // "[truncated: <reason>]" root frame.

@@ -14,7 +14,9 @@
 #include "core/stack_truncation.h"
 #include "model/labeler.h"
 #include "model/location_table.h"
+#include "model/python_splice.h"
 #include "process/proc_maps.h"
+#include "python/stack_end.h"
 #include "symbolize/symbolizer.h"
 
 namespace profbufd {
@@ -66,28 +68,36 @@ std::uint64_t records_of(const kinds::Kind& kind, const StackTable::Entry& e) {
   return 1;
 }
 
-// The kernel then the user frames of a stack, and a root frame for each stack
-// that failed or stopped early.
-// A stack's frame words, and how many of them (first) are kernel frames.
+// A stack's native frame words, how many of them (first) are kernel frames,
+// and its Python frames' words behind them (two per frame).
 struct StackFrames {
   std::span<const std::uint64_t> words;
   std::size_t kernel;
+  std::span<const std::uint64_t> python;
 };
 StackFrames frames_of(const StackTable::Entry& e, const StackInfo& info) {
-  const auto words = e.key.subspan(StackTable::kFixedWords);
-  return {words, std::min<std::size_t>(info.kernel_frames, words.size())};
+  const auto all = e.key.subspan(StackTable::kFixedWords);
+  const std::size_t native =
+      std::min<std::size_t>(std::size_t{info.kernel_frames} + info.user_frames, all.size());
+  return {all.first(native), std::min<std::size_t>(info.kernel_frames, native),
+          all.subspan(native)};
 }
 
+// The kernel then the user frames of a stack (with its Python frames spliced
+// in: model/python_splice.h), and a root frame for each stack that failed or
+// stopped early.
 void add_frames(const Window& w, const StackTable::Entry& e, const StackInfo& info, Sample& s,
                 LocationTable& locs) {
-  const auto [frames, nk] = frames_of(e, info);
-  s.locations.reserve(frames.size() + 1);
+  const auto [frames, nk, python] = frames_of(e, info);
+  s.locations.reserve(frames.size() + python.size() / 2 + 2);
   for (std::size_t i = 0; i < nk; ++i)
     s.locations.push_back(locs.kernel(lookup_address(frames[i], i)));
   const ProcessMaps* maps = nullptr;
   if (auto it = w.maps.find(s.pid); it != w.maps.end()) maps = it->second.get();
+  PythonSplice splice(locs, s.pid, python, info.python_status);
   for (std::size_t i = nk; i < frames.size(); ++i)
-    s.locations.push_back(locs.user(s.pid, maps, lookup_address(frames[i], i - nk)));
+    splice.native(locs.user(s.pid, maps, lookup_address(frames[i], i - nk)), s.locations);
+  splice.finish(s.locations);
   // No kernel frames is normal (the record was taken in user mode); only a
   // failed walk is worth a frame.
   if (info.kernel_status == PROFBUFD_STACK_ERROR)
@@ -114,6 +124,8 @@ Sample to_sample(const Window& w, const kinds::Kind& kind, const StackTable::Ent
   add_frames(w, e, info, s, locs);
   if (const auto t = truncation_index(info.user_status))
     md.truncated_stacks[std::string(kTruncationNames[*t])] += records_of(kind, e);
+  if (const auto p = python::stack_end_index(info.python_status))
+    md.python_stacks[std::string(python::kStackEndNames[*p])] += records_of(kind, e);
   return s;
 }
 
@@ -150,7 +162,7 @@ void prefetch_user_frames(const Window& w, Symbolizer& sym) {
     const auto pid = static_cast<std::uint32_t>(e.key[StackTable::kPidTidWord]);
     const auto it = w.maps.find(pid);
     if (it == w.maps.end() || !it->second) return;
-    const auto [frames, nk] = frames_of(e, StackInfo::unpack(e.key[StackTable::kInfoWord]));
+    const auto [frames, nk, python] = frames_of(e, StackInfo::unpack(e.key[StackTable::kInfoWord]));
     for (std::size_t i = nk; i < frames.size(); ++i) {
       const std::uint64_t addr = lookup_address(frames[i], i - nk);
       if (const MapEntry* m = it->second->find(addr); m != nullptr && m->is_file())
@@ -237,6 +249,7 @@ Profile build_profile(const Window& window, const kinds::Kind& kind, Symbolizer&
   } symbolizing(symbolizer);
   LocationTable locs(p, symbolizer);
   for (std::string_view reason : kTruncationNames) md.truncated_stacks[std::string(reason)] = 0;
+  for (std::string_view end : python::kStackEndNames) md.python_stacks[std::string(end)] = 0;
   for (std::string_view source : symbolize::kNameSourceNames) md.named_frames[std::string(source)] = 0;
   for (std::string_view reason : symbolize::kUnnamedReasonNames)
     md.unnamed_frames[std::string(reason)] = 0;

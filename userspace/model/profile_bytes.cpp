@@ -20,7 +20,7 @@ std::size_t approximate_bytes(const Profile& p) {
   n += heap(md.kind) + heap(md.version) + heap(md.host) + heap(md.kernel);
   for (const auto& [reason, count] : md.lost_samples)
     n += 64 + heap(reason) + sizeof(count);  // a map node
-  for (const auto* by : {&md.truncated_stacks, &md.named_frames, &md.unnamed_frames})
+  for (const auto* by : {&md.truncated_stacks, &md.python_stacks, &md.named_frames, &md.unnamed_frames})
     for (const auto& [reason, count] : *by) n += 64 + heap(reason) + sizeof(count);
   n += heap(md.user_unwind);
   for (const auto& [name, value] : md.details) n += sizeof(value) + sizeof(name) + heap(name);

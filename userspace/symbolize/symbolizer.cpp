@@ -143,7 +143,7 @@ Symbolizer::Symbolizer(Options options)
                                                   options_.max_perf_map_bytes,
                                                   options_.perf_map_limits,
                                                   options_.perf_map_recheck}),
-      dwarf_(std::make_unique<DwarfReaders>()) {}
+      dwarf_(std::make_unique<DwarfReaders>()), python_(options_.python) {}
 
 Symbolizer::~Symbolizer() = default;
 
@@ -206,6 +206,7 @@ Symbolizer::Stats Symbolizer::stats() const {
   s.kernel_bytes = kernel_ ? kernel_->memory_bytes() : 0;
   if (options_.debuginfod) s.debuginfod = options_.debuginfod->stats();
   s.perf_maps = perf_maps_.stats();
+  s.python = python_.stats();
   return s;
 }
 

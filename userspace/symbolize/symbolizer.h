@@ -57,6 +57,7 @@
 #include "symbolize/name_source.h"
 #include "symbolize/perf_map_cache.h"
 #include "process/proc_maps.h"
+#include "python/frame_resolver.h"
 
 namespace profbufd {
 
@@ -108,6 +109,9 @@ class Symbolizer {
     // no lines (counted: over_budget).
     bool lines = true;
     std::size_t max_dwarf_bytes = 24u << 20;
+    // The Python processes the unwinder found (python/registry.h), whose
+    // frames python() names; null: every Python frame is unnamed (gone).
+    std::shared_ptr<const python::Registry> python = nullptr;
   };
 
   // Counters since construction. hits + misses == frames returned; named sums
@@ -136,6 +140,7 @@ class Symbolizer {
     std::uint64_t dwarf_over_budget = 0;  // binaries with more DWARF than max_dwarf_bytes
     symbolize::Debuginfod::Stats debuginfod;  // all 0 when off
     symbolize::PerfMapCache::Stats perf_maps;
+    python::FrameResolver::Stats python;
   };
 
   Symbolizer() : Symbolizer(Options{}) {}
@@ -150,6 +155,11 @@ class Symbolizer {
   // User: `maps` is the snapshot taken when pid was first seen; pid is used to
   // open the binary through procfs_root/<pid>/root or map_files when possible.
   SymbolizedFrame user(std::uint32_t pid, const ProcessMaps& maps, std::uint64_t addr);
+
+  // Python: one Python frame of a record (its two words, bpf/python.h), named
+  // from its code object: function = co_qualname, module "[python]", and one
+  // SourceLine with the file, the line and the function's first line.
+  SymbolizedFrame python(std::uint32_t pid, std::uint64_t word0, std::uint64_t word1);
 
   Stats stats() const;
 
@@ -217,6 +227,7 @@ class Symbolizer {
   symbolize::PerfMapCache perf_maps_;
   struct DwarfReaders;  // the DWARF readers of this profile, by binary
   std::unique_ptr<DwarfReaders> dwarf_;
+  python::FrameResolver python_;  // has its own mutex
   Stats stats_;  // counters only; sizes are filled in by stats()
   std::uint64_t profile_ = 1;  // begin_profile() calls + 1
   std::uint64_t debuginfod_failed_profile_ = 0;  // the last profile a request failed in

@@ -55,7 +55,7 @@ uw_map ProcessPublisher::map_of(std::uint32_t pid, const MapEntry& m,
 
 Status ProcessPublisher::collect(std::uint32_t pid, uw_proc& proc,
                                  std::vector<std::uint32_t>& bins,
-                                 std::vector<TableBuild>& builds) {
+                                 std::vector<TableBuild>& builds, ProcessMaps* maps_out) {
   auto maps = ProcessMaps::read(static_cast<int>(pid), procfs_root_);
   if (!maps) {
     ++stats_.vanished;
@@ -70,15 +70,16 @@ Status ProcessPublisher::collect(std::uint32_t pid, uw_proc& proc,
     proc.m[proc.n++] = um;
     if (um.bin != 0) bins.push_back(um.bin);
   }
+  if (maps_out != nullptr) *maps_out = std::move(maps).value();
   return ok_status();
 }
 
 Status ProcessPublisher::publish(std::uint32_t pid, std::uint64_t start_time,
-                                 std::vector<TableBuild>& builds) {
+                                 std::vector<TableBuild>& builds, ProcessMaps* maps_out) {
   auto proc = std::make_unique<uw_proc>();  // 8 KiB: on the heap, not the stack
   proc->start_time = start_time;
   std::vector<std::uint32_t> bins;
-  if (Status s = collect(pid, *proc, bins, builds); !s) return s;
+  if (Status s = collect(pid, *proc, bins, builds, maps_out); !s) return s;
   if (Status s = io_.put_proc(pid, *proc); !s) return s;
   ++stats_.published;
   for (std::uint32_t b : bins) store_.ref(b);

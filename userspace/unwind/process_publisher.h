@@ -47,9 +47,10 @@ class ProcessPublisher {
 
   // Reads pid's maps and publishes them with `start_time` (the walker checks it
   // against the task: a reused pid is not walked with these; 0: the first walk
-  // fills it in). Tables to build
-  // are appended to `builds`. Errors: the process is gone (counted).
-  Status publish(std::uint32_t pid, std::uint64_t start_time, std::vector<TableBuild>& builds);
+  // fills it in). Tables to build are appended to `builds`; the maps read are
+  // left in `maps_out` if given. Errors: the process is gone (counted).
+  Status publish(std::uint32_t pid, std::uint64_t start_time, std::vector<TableBuild>& builds,
+                 ProcessMaps* maps_out = nullptr);
   // The process exec'd or exited: its bins lose a reference. The BPF side has
   // deleted its uw_procs entry already (bpf/process.bpf.c); `remove` also
   // deletes it here (a sweep found the process gone).
@@ -64,7 +65,7 @@ class ProcessPublisher {
   uw_map map_of(std::uint32_t pid, const MapEntry& m, std::vector<TableBuild>& builds);
   // pid's executable mappings as the walker reads them; the bins they use.
   Status collect(std::uint32_t pid, uw_proc& proc, std::vector<std::uint32_t>& bins,
-                 std::vector<TableBuild>& builds);
+                 std::vector<TableBuild>& builds, ProcessMaps* maps_out);
   std::uint32_t bin_of(const BinaryInfo& info, const TableBuild& build,
                        std::vector<TableBuild>& builds);
 

@@ -32,7 +32,23 @@ Error sys_error(const char* what, int err) {
 Unwinder::Unwinder(Fds fds, Options options, const Clock& clock)
     : fds_(fds), options_(std::move(options)), clock_(clock), io_(fds.maps),
       store_(io_, options_.limits, clock), binaries_(options_.procfs_root),
-      publisher_(io_, store_, binaries_, options_.procfs_root) {}
+      publisher_(io_, store_, binaries_, options_.procfs_root), py_io_(fds.py_procs) {
+  if (options_.python && fds.py_procs >= 0)
+    python_ = std::make_unique<python::Processes>(py_io_, options_.python, options_.procfs_root);
+}
+
+bool Unwinder::publish(std::uint32_t pid, std::uint64_t start_time,
+                       std::vector<TableBuild>& builds) {
+  ProcessMaps maps;
+  if (!publisher_.publish(pid, start_time, builds, python_ ? &maps : nullptr)) return false;
+  if (python_) python_->found(pid, start_time, maps);
+  return true;
+}
+
+void Unwinder::forget(std::uint32_t pid, bool remove) {
+  publisher_.forget(pid, remove);
+  if (python_) python_->forget(pid, remove);
+}
 
 Result<std::unique_ptr<Unwinder>> Unwinder::create(Fds fds, Options options, const Clock& clock) {
   std::unique_ptr<Unwinder> u(new Unwinder(fds, std::move(options), clock));
@@ -141,11 +157,11 @@ void Unwinder::enqueue(std::vector<TableBuild>& builds) {
 void Unwinder::handle(const uw_event& e) {
   if (e.kind == UW_EVENT_TABLE_WANTED) return;  // the loop starts the build
   if (e.kind == UW_EVENT_EXEC || e.kind == UW_EVENT_EXIT) {
-    publisher_.forget(e.pid, false);
+    forget(e.pid, false);
     return;
   }
   std::vector<TableBuild> builds;
-  if (!publisher_.publish(e.pid, e.start_time, builds)) return;  // gone: counted
+  if (!publish(e.pid, e.start_time, builds)) return;  // gone: counted
   enqueue(builds);
 }
 
@@ -153,7 +169,7 @@ void Unwinder::prime(std::uint32_t pid) {
   std::vector<TableBuild> builds;
   // Its start time is not known here (procfs gives it in clock ticks): 0 lets
   // the first walk fill it in (bpf/unwind.h).
-  if (!publisher_.publish(pid, 0, builds)) return;
+  if (!publish(pid, 0, builds)) return;
   enqueue(builds);
   while (!queue_.empty()) {
     const TableBuild b = std::move(queue_.front());
@@ -246,13 +262,14 @@ void Unwinder::retry_deferred() {
 void Unwinder::sweep() {
   next_sweep_ns_ = clock_.monotonic_ns() + kSweepNs;
   for (std::uint32_t pid : publisher_.pids())
-    if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) publisher_.forget(pid, true);
+    if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) forget(pid, true);
   store_.maintain();
 }
 
 void Unwinder::publish_stats() {
   local_.tables = store_.stats();
   local_.processes = publisher_.stats();
+  if (python_) local_.python = python_->stats();
   local_.live_processes = publisher_.processes();
   std::uint64_t wanted = 0;
   for (const TableBuild& b : queue_) wanted += io_.demand(b.bin) > 0 ? 1 : 0;
@@ -276,6 +293,13 @@ UnwinderStats Unwinder::stats() const {
     if (bpf_map_lookup_elem(fds_.counters, &zero, per_cpu.data()) == 0)
       for (const uw_counters& c : per_cpu)
         for (int i = 0; i < UW_C__COUNT; ++i) s.walker.c[i] += c.c[i];
+  }
+  if (ncpus > 0 && fds_.py_counters >= 0) {
+    std::vector<py_counters> per_cpu(static_cast<std::size_t>(ncpus));
+    const std::uint32_t zero = 0;
+    if (bpf_map_lookup_elem(fds_.py_counters, &zero, per_cpu.data()) == 0)
+      for (const py_counters& c : per_cpu)
+        for (int i = 0; i < PY_C__COUNT; ++i) s.python_walker.c[i] += c.c[i];
   }
   return s;
 }

@@ -32,6 +32,8 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "unwind.h"
+#include "python/map_io.h"
+#include "python/processes.h"
 #include "unwind/binary_index.h"
 #include "unwind/cfi_rows.h"
 #include "unwind/map_io.h"
@@ -56,6 +58,8 @@ struct UnwinderStats {
   std::uint64_t pending_builds = 0;  // needed by walks: queued, building or waiting for room
   std::uint64_t unneeded_tables = 0;  // queued, but no walk has needed them yet
   uw_counters walker{};              // the BPF walker's counters, summed over CPUs
+  python::ProcessStats python;       // Python processes found (python/processes.h)
+  py_counters python_walker{};       // the BPF Python walker's counters, summed over CPUs
 };
 
 class Unwinder {
@@ -63,11 +67,16 @@ class Unwinder {
   struct Options {
     std::string procfs_root = "/proc";
     TableStore::Limits limits;
+    // Where Python processes found are registered for the symbolizer; null:
+    // Python frames are off (nothing is published to py_procs).
+    std::shared_ptr<python::Registry> python;
   };
   struct Fds {
     UwMapFds maps;
     int events = -1;    // the uw_events ring
     int counters = -1;  // uw_counters (per CPU)
+    int py_procs = -1;     // py_procs (bpf/python.bpf.h)
+    int py_counters = -1;  // py_counters (per CPU)
   };
 
   static Result<std::unique_ptr<Unwinder>> create(Fds fds, Options options, const Clock& clock);
@@ -100,6 +109,9 @@ class Unwinder {
   int poll_timeout_ms() const;
   void sweep();
   void publish_stats();
+  // Publishes pid's mappings, and its Python interpreter if it runs one.
+  bool publish(std::uint32_t pid, std::uint64_t start_time, std::vector<TableBuild>& builds);
+  void forget(std::uint32_t pid, bool remove);
 
   const Fds fds_;
   const Options options_;
@@ -108,6 +120,8 @@ class Unwinder {
   TableStore store_;
   BinaryIndex binaries_;
   ProcessPublisher publisher_;
+  python::BpfPyMapIo py_io_;
+  std::unique_ptr<python::Processes> python_;  // null: Python frames off
 
   // Worker-thread state.
   ring_buffer* rb_ = nullptr;

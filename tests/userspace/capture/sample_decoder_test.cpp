@@ -34,6 +34,8 @@ profbufd_sample make_sample(std::uint16_t kframes, std::uint16_t uframes) {
   h.user_err = 0;
   h.kernel_status = kframes ? PROFBUFD_STACK_OK : PROFBUFD_STACK_EMPTY;
   h.user_status = uframes ? PROFBUFD_STACK_OK : PROFBUFD_STACK_EMPTY;
+  h.python_frames = 0;
+  h.python_status = PY_END_NONE;
   std::memset(h.pad, 0, sizeof(h.pad));
   std::memset(h.comm, 0, sizeof(h.comm));
   std::memcpy(h.comm, "spin_chain", 10);

@@ -36,14 +36,19 @@ inline Profile sample_profile() {
   p.metadata.truncated_stacks = {{"depth_limit", 0},          {"table_missing", 0},
                                  {"unwind_table_pending", 0}, {"unsupported_rule", 0},
                                  {"memory_unreadable", 0},    {"bad_address", 0}};
+  p.metadata.python_stacks = {{"complete", 0}, {"no_thread", 0}, {"depth", 0},
+                              {"no_room", 0},  {"unreadable", 0}};
   // As the builder counts the locations below: every source and reason present.
   p.metadata.named_frames = {
-      {"kernel", 2}, {"elf", 4}, {"debug_file", 0}, {"debuginfod", 0}, {"jit_map", 0}};
+      {"kernel", 2}, {"elf", 4}, {"debug_file", 0}, {"debuginfod", 0}, {"jit_map", 0},
+      {"python", 0}};
   p.metadata.unnamed_frames = {{"no_mapping", 0},
                                {"anonymous", 0},
                                {"unreadable", 0},
                                {"no_symbol", 1},
-                               {"kernel_unavailable", 0}};
+                               {"kernel_unavailable", 0},
+                               {"python_process_gone", 0},
+                               {"python_unreadable", 0}};
   p.metadata.details = {{"frequency_hz", 100}, {"idle_accounted_samples", 0}};
   p.metadata.comments = {"cpus 2, frequency 100 Hz", "samples 16"};
   p.sample_types = {{"samples", "count"}, {"cpu", "nanoseconds"}};

@@ -152,7 +152,7 @@ TEST_F(ProfileBuilderTest, SymbolizesKernelThenUserFramesLeafFirst) {
   // unnamed; every source and reason is present. Synthetic frames are not counted.
   EXPECT_EQ(p.metadata.named_frames,
             (std::map<std::string, std::uint64_t>{
-                {"kernel", 2}, {"elf", 2}, {"debug_file", 0}, {"debuginfod", 0}, {"jit_map", 0}}));
+                {"kernel", 2}, {"elf", 2}, {"debug_file", 0}, {"debuginfod", 0}, {"jit_map", 0}, {"python", 0}}));
   EXPECT_EQ(p.metadata.unnamed_frames.size(), symbolize::kUnnamedReasons);
   for (const auto& [reason, n] : p.metadata.unnamed_frames) EXPECT_EQ(n, 0u) << reason;
 }

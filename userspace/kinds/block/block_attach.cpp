@@ -71,6 +71,7 @@ Result<std::unique_ptr<capture::Attachment>> attach(const BlockKind& kind,
   if (Status s = ctx.maps.reuse_in(skel->obj); !s) return s.error();
   skel->rodata->wakeup_bytes = ctx.wakeup_bytes;
   skel->rodata->unwind_mode = ctx.unwind_mode;
+  skel->rodata->python_walk = ctx.python_walk;
   skel->rodata->min_block_ns = kind.config().min_block_ns;
   skel->rodata->sample_threshold = sample_threshold(kind.config().sample_probability);
   if (int err = profbufd_block_bpf__load(skel.get()); err != 0)

@@ -60,6 +60,7 @@ Result<std::unique_ptr<capture::Attachment>> attach(const CpuConfig& config,
   skel->rodata->wakeup_bytes = ctx.wakeup_bytes;
   skel->rodata->no_idle = config.no_idle;
   skel->rodata->unwind_mode = ctx.unwind_mode;
+  skel->rodata->python_walk = ctx.python_walk;
   if (int err = profbufd_cpu_bpf__load(skel.get()); err != 0)
     return capture::libbpf_error("loading the CPU BPF program", err, log);
 
