@@ -33,6 +33,13 @@
 enum profbufd_kind {
 	PROFBUFD_KIND_CPU = 0, /* a cpu-clock tick; value: its period in ns */
 	PROFBUFD_KIND_BLOCK = 1, /* a thread back on CPU after blocking; value: ns off CPU */
+	PROFBUFD_KIND_THREADCREATE = 2, /* a task created (fork/clone); value: 1 */
+};
+
+/* Flags of a threadcreate record (its header's `flags`). */
+enum profbufd_threadcreate_flag {
+	PROFBUFD_CREATED_THREAD = 1, /* the new task shares its creator's process
+				      * (CLONE_THREAD); else it is a new process */
 };
 
 /*

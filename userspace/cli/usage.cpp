@@ -70,7 +70,8 @@ std::string run_flags_text() {
   t += "                      the root frame of each folded line.\n";
   t += "  --no-idle           leave out samples of idle CPUs (the idle task).\n";
   t += "  --profiles KINDS    comma-separated kinds the periodic windows (files, page,\n";
-  t += "                      push) collect: cpu, block (off-CPU time). Default: cpu.\n";
+  t += "                      push) collect: cpu, block (off-CPU time), threadcreate\n";
+  t += "                      (tasks created). Default: cpu.\n";
   t += "                      Files of kinds other than cpu are named profbufd-KIND-*.\n";
   t += "  --block-min D       the block profile records blocks of at least D (default\n";
   t += "                      1ms, 0 to 1m); shorter ones are dropped in the kernel.\n";
