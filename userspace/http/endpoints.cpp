@@ -45,6 +45,11 @@ std::string index_page() {
        "\">/debug/pprof/threadcreate?seconds=N</a>: threads and processes created in the next "
        "N seconds, with the creator's stack (as Go's threadcreate profile), with the same "
        "parameters; 501 unless the daemon runs the kind.</li>\n";
+  t += "<li><a href=\"/debug/pprof/mutex?seconds=" +
+       std::to_string(kDefaultProfileSeconds.count()) +
+       "\">/debug/pprof/mutex?seconds=N</a>: lock contention (futex waits with the waiter's "
+       "stack, as Go's mutex profile: contentions and delay) of the next N seconds, with the "
+       "same parameters; 501 unless the daemon runs the kind.</li>\n";
   t += "<li><a href=\"/healthz\">/healthz</a>: 200 while sampling runs, 503 otherwise.</li>\n";
   t += "<li><a href=\"/\">/</a>: the flame graph page of the most recent window.</li>\n";
   t += "<li>/api/kinds, /api/about, /api/profiles, /api/flamegraph, /api/profile, "

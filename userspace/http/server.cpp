@@ -185,6 +185,8 @@ void Server::route() {
         [this](const auto& req, auto& res) { serve_profile(req, res, "block"); });
   s.Get(std::string(kThreadcreatePath),
         [this](const auto& req, auto& res) { serve_profile(req, res, "threadcreate"); });
+  s.Get(std::string(kMutexPath),
+        [this](const auto& req, auto& res) { serve_profile(req, res, "mutex"); });
   s.Get(std::string(kHealthzPath), [this](const auto& req, auto& res) { serve_healthz(req, res); });
 
   // Called for every response with status >= 400, including ours: fill in

@@ -367,6 +367,17 @@ TEST_F(HttpServer, BlockProfileIsAWindowOfTheBlockKind) {
   EXPECT_EQ(source_.requests().at(1).kind, "");
 }
 
+TEST_F(HttpServer, ThreadcreateAndMutexProfilesAreWindowsOfTheirKinds) {
+  ASSERT_TRUE(get("/debug/pprof/threadcreate?seconds=1"));
+  ASSERT_TRUE(get("/debug/pprof/mutex?seconds=2&pid=7"));
+  const auto reqs = source_.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[0].kind, "threadcreate");
+  EXPECT_EQ(reqs[1].kind, "mutex");
+  EXPECT_EQ(reqs[1].duration, std::chrono::seconds(2));
+  EXPECT_EQ(reqs[1].pids, (std::vector<std::uint32_t>{7}));
+}
+
 TEST_F(HttpServer, AKindThisKernelCannotTraceIs501WithAReason) {
   source_.set_unavailable("block", make_error(ExitCode::kBpfLoad, "attaching on_switch_in",
                                               "No such process"));
