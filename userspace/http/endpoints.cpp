@@ -35,6 +35,8 @@ std::string index_page() {
        "), gzipped pprof as Go's net/http/pprof serves it; optional pid=P, cgroup=PATH, "
        "container=ID (each repeatable) and format=pprof|json|folded; at most " +
        std::to_string(kMaxConcurrentProfiles) + " at once, then 503.</li>\n";
+  t += "<li><a href=\"/debug/pprof/\">/debug/pprof/</a>: the profiles at Go's paths, and "
+       "which of them this daemon runs.</li>\n";
   t += "<li><a href=\"/debug/pprof/block?seconds=" +
        std::to_string(kDefaultProfileSeconds.count()) +
        "\">/debug/pprof/block?seconds=N</a>: off-CPU time (threads blocked, as Go's block "

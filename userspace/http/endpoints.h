@@ -14,6 +14,8 @@ namespace profbufd::http {
 inline constexpr std::string_view kIndexPath = "/";
 inline constexpr std::string_view kMetricsPath = "/metrics";
 inline constexpr std::string_view kProfilePath = "/debug/pprof/profile";
+// The list of the profiles at Go's paths, as Go's index (http/pprof_index.h).
+inline constexpr std::string_view kPprofIndexPath = "/debug/pprof/";
 // Off-CPU time, at the path and in the shape of Go's block profile.
 inline constexpr std::string_view kBlockPath = "/debug/pprof/block";
 // Task creation with the creator's stack, as Go's threadcreate profile.
@@ -33,8 +35,8 @@ inline constexpr std::string_view kApiProfilePath = "/api/profile";
 inline constexpr std::string_view kApiCollectPath = "/api/collect";
 
 // Requests under kUiPrefix count as one endpoint, "/ui/".
-inline constexpr std::array<std::string_view, 15> kEndpointPaths = {
-    kIndexPath,        kMetricsPath,     kProfilePath,       kBlockPath,
+inline constexpr std::array<std::string_view, 16> kEndpointPaths = {
+    kIndexPath,        kMetricsPath,     kPprofIndexPath,    kProfilePath,       kBlockPath,
     kThreadcreatePath, kMutexPath,       kHealthzPath,       kEndpointsPath,
     kUiPrefix,         kApiKindsPath,    kApiAboutPath,      kApiProfilesPath,
     kApiFlameGraphPath, kApiProfilePath, kApiCollectPath};
