@@ -33,6 +33,14 @@
 enum profbufd_kind {
 	PROFBUFD_KIND_CPU = 0, /* a cpu-clock tick; value: its period in ns */
 	PROFBUFD_KIND_BLOCK = 1, /* a thread back on CPU after blocking; value: ns off CPU */
+	PROFBUFD_KIND_THREADCREATE = 2, /* a task created (fork/clone); value: 1 */
+	PROFBUFD_KIND_MUTEX = 3, /* a futex wait that ended; value: ns waited */
+};
+
+/* Flags of a threadcreate record (its header's `flags`). */
+enum profbufd_threadcreate_flag {
+	PROFBUFD_CREATED_THREAD = 1, /* the new task shares its creator's process
+				      * (CLONE_THREAD); else it is a new process */
 };
 
 /*
@@ -158,6 +166,12 @@ struct profbufd_block_counters {
 	__u64 too_short; /* blocks shorter than the minimum: no record, no unwind */
 	__u64 unfinished; /* recorded blocks whose thread did not return from a
 			   * syscall before the next one on its CPU: lost */
+};
+
+/* Per-CPU counters of the mutex kind (its `mutex_counters` map, one entry). */
+struct profbufd_mutex_counters {
+	__u64 untracked; /* futex waits not tracked: no task storage for the thread */
+	__u64 too_short; /* waits shorter than the minimum: no record, no unwind */
 };
 
 #endif /* PROFBUFD_BPF_PROFBUFD_H */

@@ -284,6 +284,14 @@ Status apply_block_min(Options& o, const FlagSpec& f, std::string_view value) {
   return ok_status();
 }
 
+Status apply_mutex_min(Options& o, const FlagSpec& f, std::string_view value) {
+  auto d = parse_duration_flag(f, value);
+  if (!d) return d.error();
+  if (*d > kMaxMutexMin) return bad_value(f, value, "longer than 1s");
+  o.mutex_min = *d;
+  return ok_status();
+}
+
 // A decimal probability in (0, 1].
 Status apply_block_sample(Options& o, const FlagSpec& f, std::string_view value) {
   double p = 0;
@@ -433,6 +441,7 @@ constexpr std::array<FlagSpec, 33> kFlags = {{
     {"--profiles", &apply_profiles, true, "cpu,block"},
     {"--block-min", &apply_block_min, true, "1ms"},
     {"--block-sample", &apply_block_sample, true, "0.1"},
+    {"--mutex-min", &apply_mutex_min, true, "10us"},
     {"--ringbuf-size", &apply_ringbuf_size, true, "8M"},
     {"--unwind", &apply_unwind, true, "auto"},
     {"--unwind-table-memory", &apply_unwind_table_memory, true, "32M"},

@@ -55,6 +55,14 @@ inline constexpr std::chrono::nanoseconds kDaemonInterval = std::chrono::seconds
 // last longer; shorter handoffs show up as CPU time of the kernel instead.
 inline constexpr std::chrono::nanoseconds kDefaultBlockMin = std::chrono::milliseconds(1);
 inline constexpr std::chrono::nanoseconds kMaxBlockMin = std::chrono::minutes(1);
+// --mutex-min: futex waits shorter than this make no mutex record (the kernel
+// drops them before unwinding). 10 us: a wait that short is a handoff the
+// holder finished at once (a futex sleep and wake-up alone cost some 5 us of
+// two context switches), and the record's user walk (about 1 us) stays a
+// small share of every wait it measures; a lock storm's short waits cost a
+// counter each, no walk.
+inline constexpr std::chrono::nanoseconds kDefaultMutexMin = std::chrono::microseconds(10);
+inline constexpr std::chrono::nanoseconds kMaxMutexMin = std::chrono::seconds(1);
 
 // BPF ring buffer max_entries is a u32 and must be a power of two.
 inline constexpr std::uint64_t kMaxRingbufBytes = 1ULL << 31;
@@ -117,6 +125,9 @@ struct Options {
   // --block-sample: the share of blocks the block kind records, in (0, 1];
   // values are scaled by its inverse.
   double block_sample = 1.0;
+  // --mutex-min: the mutex kind records futex waits at least this long
+  // (0..kMaxMutexMin).
+  std::chrono::nanoseconds mutex_min = kDefaultMutexMin;
   // Override of the BPF ring buffer size. Invariant: a power of two, at least
   // the page size, at most kMaxRingbufBytes.
   std::optional<std::uint64_t> ringbuf_bytes;

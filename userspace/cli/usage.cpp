@@ -70,12 +70,16 @@ std::string run_flags_text() {
   t += "                      the root frame of each folded line.\n";
   t += "  --no-idle           leave out samples of idle CPUs (the idle task).\n";
   t += "  --profiles KINDS    comma-separated kinds the periodic windows (files, page,\n";
-  t += "                      push) collect: cpu, block (off-CPU time). Default: cpu.\n";
+  t += "                      push) collect: cpu, block (off-CPU time), threadcreate\n";
+  t += "                      (tasks created), mutex (futex waits). Default: cpu.\n";
   t += "                      Files of kinds other than cpu are named profbufd-KIND-*.\n";
   t += "  --block-min D       the block profile records blocks of at least D (default\n";
   t += "                      1ms, 0 to 1m); shorter ones are dropped in the kernel.\n";
   t += "  --block-sample P    record a share P in (0, 1] of blocks (default 1); the\n";
   t += "                      block profile's values are scaled by 1/P.\n";
+  t += "  --mutex-min D       the mutex profile records futex waits of at least D\n";
+  t += "                      (default 10us, 0 to 1s); shorter ones are dropped in the\n";
+  t += "                      kernel.\n";
   return t;
 }
 

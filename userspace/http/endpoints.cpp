@@ -35,11 +35,23 @@ std::string index_page() {
        "), gzipped pprof as Go's net/http/pprof serves it; optional pid=P, cgroup=PATH, "
        "container=ID (each repeatable) and format=pprof|json|folded; at most " +
        std::to_string(kMaxConcurrentProfiles) + " at once, then 503.</li>\n";
+  t += "<li><a href=\"/debug/pprof/\">/debug/pprof/</a>: the profiles at Go's paths, and "
+       "which of them this daemon runs.</li>\n";
   t += "<li><a href=\"/debug/pprof/block?seconds=" +
        std::to_string(kDefaultProfileSeconds.count()) +
        "\">/debug/pprof/block?seconds=N</a>: off-CPU time (threads blocked, as Go's block "
        "profile: contentions and delay) of every process for the next N seconds, with the "
        "same parameters; 501 when this kernel cannot trace it.</li>\n";
+  t += "<li><a href=\"/debug/pprof/threadcreate?seconds=" +
+       std::to_string(kDefaultProfileSeconds.count()) +
+       "\">/debug/pprof/threadcreate?seconds=N</a>: threads and processes created in the next "
+       "N seconds, with the creator's stack (as Go's threadcreate profile), with the same "
+       "parameters; 501 unless the daemon runs the kind.</li>\n";
+  t += "<li><a href=\"/debug/pprof/mutex?seconds=" +
+       std::to_string(kDefaultProfileSeconds.count()) +
+       "\">/debug/pprof/mutex?seconds=N</a>: lock contention (futex waits with the waiter's "
+       "stack, as Go's mutex profile: contentions and delay) of the next N seconds, with the "
+       "same parameters; 501 unless the daemon runs the kind.</li>\n";
   t += "<li><a href=\"/healthz\">/healthz</a>: 200 while sampling runs, 503 otherwise.</li>\n";
   t += "<li><a href=\"/\">/</a>: the flame graph page of the most recent window.</li>\n";
   t += "<li>/api/kinds, /api/about, /api/profiles, /api/flamegraph, /api/profile, "

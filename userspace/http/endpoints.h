@@ -14,8 +14,14 @@ namespace profbufd::http {
 inline constexpr std::string_view kIndexPath = "/";
 inline constexpr std::string_view kMetricsPath = "/metrics";
 inline constexpr std::string_view kProfilePath = "/debug/pprof/profile";
+// The list of the profiles at Go's paths, as Go's index (http/pprof_index.h).
+inline constexpr std::string_view kPprofIndexPath = "/debug/pprof/";
 // Off-CPU time, at the path and in the shape of Go's block profile.
 inline constexpr std::string_view kBlockPath = "/debug/pprof/block";
+// Task creation with the creator's stack, as Go's threadcreate profile.
+inline constexpr std::string_view kThreadcreatePath = "/debug/pprof/threadcreate";
+// Futex waits with the waiter's stack, in the shape of Go's mutex profile.
+inline constexpr std::string_view kMutexPath = "/debug/pprof/mutex";
 inline constexpr std::string_view kHealthzPath = "/healthz";
 inline constexpr std::string_view kEndpointsPath = "/endpoints";
 
@@ -29,10 +35,11 @@ inline constexpr std::string_view kApiProfilePath = "/api/profile";
 inline constexpr std::string_view kApiCollectPath = "/api/collect";
 
 // Requests under kUiPrefix count as one endpoint, "/ui/".
-inline constexpr std::array<std::string_view, 13> kEndpointPaths = {
-    kIndexPath,       kMetricsPath,       kProfilePath,    kBlockPath,      kHealthzPath,
-    kEndpointsPath,   kUiPrefix,          kApiKindsPath,   kApiAboutPath,
-    kApiProfilesPath, kApiFlameGraphPath, kApiProfilePath, kApiCollectPath};
+inline constexpr std::array<std::string_view, 16> kEndpointPaths = {
+    kIndexPath,        kMetricsPath,     kPprofIndexPath,    kProfilePath,       kBlockPath,
+    kThreadcreatePath, kMutexPath,       kHealthzPath,       kEndpointsPath,
+    kUiPrefix,         kApiKindsPath,    kApiAboutPath,      kApiProfilesPath,
+    kApiFlameGraphPath, kApiProfilePath, kApiCollectPath};
 
 // Label for requests to any other path (and for requests too malformed to have
 // one), so that a scanner probing random URLs cannot grow the number of

@@ -23,6 +23,7 @@
 #include "http/engine.h"
 #include "http/method_gate.h"
 #include "http/page_endpoints.h"
+#include "http/pprof_index.h"
 #include "http/profile_query.h"
 #include "http/refusals.h"
 #include "http/request_head.h"
@@ -179,10 +180,16 @@ void Server::route() {
   s.Get(std::string(kEndpointsPath),
         [this](const auto& req, auto& res) { serve_index(req, res); });
   s.Get(std::string(kMetricsPath), [this](const auto& req, auto& res) { serve_metrics(req, res); });
+  s.Get(std::string(kPprofIndexPath),
+        [this](const auto& req, auto& res) { serve_pprof_index(req, res); });
   s.Get(std::string(kProfilePath),
         [this](const auto& req, auto& res) { serve_profile(req, res, ""); });
   s.Get(std::string(kBlockPath),
         [this](const auto& req, auto& res) { serve_profile(req, res, "block"); });
+  s.Get(std::string(kThreadcreatePath),
+        [this](const auto& req, auto& res) { serve_profile(req, res, "threadcreate"); });
+  s.Get(std::string(kMutexPath),
+        [this](const auto& req, auto& res) { serve_profile(req, res, "mutex"); });
   s.Get(std::string(kHealthzPath), [this](const auto& req, auto& res) { serve_healthz(req, res); });
 
   // Called for every response with status >= 400, including ours: fill in
@@ -340,6 +347,15 @@ void Server::serve_index(const httplib::Request&, httplib::Response& res) {
 
 void Server::serve_metrics(const httplib::Request&, httplib::Response& res) {
   res.set_content(metrics_(), std::string(kMetricsContentType));
+}
+
+void Server::serve_pprof_index(const httplib::Request&, httplib::Response& res) {
+  res.set_content(pprof_index([this](std::string_view kind) -> std::optional<std::string> {
+                    if (kind.empty()) return std::nullopt;
+                    if (auto why = source_.unavailable(kind)) return why->line();
+                    return std::nullopt;
+                  }),
+                  "text/html; charset=utf-8");
 }
 
 void Server::serve_healthz(const httplib::Request&, httplib::Response& res) {

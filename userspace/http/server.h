@@ -161,6 +161,7 @@ class Server {
   void serve_metrics(const httplib::Request& req, httplib::Response& res);
   // `kind` empty: the CPU kind (the source's default).
   void serve_profile(const httplib::Request& req, httplib::Response& res, std::string_view kind);
+  void serve_pprof_index(const httplib::Request& req, httplib::Response& res);
   void serve_healthz(const httplib::Request& req, httplib::Response& res);
 
   const ListenAddress address_;

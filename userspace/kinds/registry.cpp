@@ -4,14 +4,18 @@
 
 #include "kinds/block/block_attach.h"
 #include "kinds/cpu/cpu_attach.h"
+#include "kinds/mutex/mutex_attach.h"
+#include "kinds/threadcreate/threadcreate_attach.h"
 
 namespace profbufd::kinds {
 namespace {
 
 // One line per kind.
-constexpr std::array<const Registration*, 2> kKinds = {
+constexpr std::array<const Registration*, 4> kKinds = {
     &cpu::kRegistration,
     &block::kRegistration,
+    &threadcreate::kRegistration,
+    &mutex::kRegistration,
 };
 
 }  // namespace

@@ -620,5 +620,20 @@ TEST(ParseOptions, ConfigAndFoldedRoot) {
             std::string::npos);
 }
 
+TEST(ParseOptions, MutexMin) {
+  auto d = parse({});
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->mutex_min, std::chrono::nanoseconds(10us));
+  auto r = parse({"--mutex-min", "250us"});
+  ASSERT_TRUE(r.ok()) << r.error().line();
+  EXPECT_EQ(r->mutex_min, std::chrono::nanoseconds(250us));
+  auto zero = parse({"--mutex-min=0"});
+  ASSERT_TRUE(zero.ok()) << zero.error().line();
+  EXPECT_EQ(zero->mutex_min.count(), 0);
+  EXPECT_EQ(error_line({"--mutex-min", "2s"}),
+            "profbufd: --mutex-min 2s: longer than 1s (try --mutex-min 10us)");
+  EXPECT_EQ(error_line({"--mutex-min", "fast"}).rfind("profbufd: --mutex-min fast: ", 0), 0u);
+}
+
 }  // namespace
 }  // namespace profbufd::cli

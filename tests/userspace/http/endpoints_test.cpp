@@ -9,7 +9,7 @@ namespace {
 
 TEST(HttpEndpoints, LabelsAreTheKnownPathsOrOther) {
   for (std::string_view p : kEndpointPaths) EXPECT_EQ(endpoint_label(p), p);
-  for (const char* p : {"", "/metrics/", "/Metrics", "/debug/pprof/", "/debug/pprof/profile/",
+  for (const char* p : {"", "/metrics/", "/Metrics", "/debug/pprof", "/debug/pprof/profile/",
                         "/healthz?x", "//", "/favicon.ico"}) {
     EXPECT_EQ(endpoint_label(p), "other") << p;
   }

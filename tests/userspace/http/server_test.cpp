@@ -229,7 +229,7 @@ TEST_F(HttpServer, ProfileBadQueriesAre400WithAReason) {
 }
 
 TEST_F(HttpServer, UnknownPathsAre404) {
-  for (const char* path : {"/nope", "/metrics/", "/debug/pprof/", "/debug/pprof/heap"}) {
+  for (const char* path : {"/nope", "/metrics/", "/debug/pprof", "/debug/pprof/heap"}) {
     auto r = get(path);
     ASSERT_TRUE(r) << path;
     EXPECT_EQ(r->status, 404) << path;
@@ -365,6 +365,36 @@ TEST_F(HttpServer, BlockProfileIsAWindowOfTheBlockKind) {
   // /debug/pprof/profile leaves the kind to the source (the CPU kind).
   ASSERT_TRUE(get(std::string(kProfileUrl) + "?seconds=1"));
   EXPECT_EQ(source_.requests().at(1).kind, "");
+}
+
+TEST_F(HttpServer, ThreadcreateAndMutexProfilesAreWindowsOfTheirKinds) {
+  ASSERT_TRUE(get("/debug/pprof/threadcreate?seconds=1"));
+  ASSERT_TRUE(get("/debug/pprof/mutex?seconds=2&pid=7"));
+  const auto reqs = source_.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[0].kind, "threadcreate");
+  EXPECT_EQ(reqs[1].kind, "mutex");
+  EXPECT_EQ(reqs[1].duration, std::chrono::seconds(2));
+  EXPECT_EQ(reqs[1].pids, (std::vector<std::uint32_t>{7}));
+}
+
+// As Go's index: every profile at its path, and here whether it runs.
+TEST_F(HttpServer, PprofIndexListsTheKindsAndWhyOneIsOff) {
+  source_.set_unavailable("mutex", make_error(ExitCode::kUsage, "the mutex profile",
+                                              "off in this daemon", "start it"));
+  auto r = get("/debug/pprof/");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  for (const char* name : {"block", "mutex", "profile", "threadcreate"})
+    EXPECT_NE(r->body.find(std::string("<a href=\"") + name + "?seconds=30\">" + name + "</a>"),
+              std::string::npos)
+        << name << "\n" << r->body;
+  EXPECT_NE(r->body.find("off: profbufd: the mutex profile: off in this daemon (start it)"),
+            std::string::npos)
+      << r->body;
+  EXPECT_LT(r->body.find("block"), r->body.find("threadcreate"));
+  EXPECT_TRUE(source_.requests().empty());
 }
 
 TEST_F(HttpServer, AKindThisKernelCannotTraceIs501WithAReason) {
