@@ -85,6 +85,9 @@ DebianRun profile_programs() {
   SessionOptions o;
   o.hz = kHz;
   o.duration = std::chrono::seconds(kSeconds + 2);  // perf's kSeconds fall inside
+  // The native walk against perf's: Python frames would replace the
+  // evaluator's (tests/e2e/python_test.cpp checks those).
+  o.args = {"--no-python"};
   for (const auto& [name, pid] : pids) o.pids.push_back(pid);
   std::this_thread::sleep_for(300ms);  // python3.11 past its start-up
   ProfbufdSession s(o);

@@ -30,6 +30,8 @@ struct Frame {
   std::string file;           // source line, when DWARF gave one
   std::int64_t line = 0;
   std::vector<InlinedCall> inlined;  // the calls inlined here, innermost first
+  bool python = false;        // a CPython frame ("kind": "python"), in `user` in stack order
+  std::int64_t start_line = 0;  // a Python frame's function's first line
 };
 
 struct Stack {
@@ -83,6 +85,9 @@ inline Stack parse_stack(const nlohmann::json& js, std::size_t samples_index) {
       (kind == "user" ? s.user : s.kernel)
           .push_back({fn, f["module"], hex(f["offset"]), hex(f["address"]),
                       f["resolved"].get<bool>(), file, line, std::move(inlined)});
+    if (kind == "python")
+      s.user.push_back({fn, f["module"], 0, 0, f["resolved"].get<bool>(), file, line, {}, true,
+                        f.value("start_line", std::int64_t{0})});
     inlined.clear();
     if (kind == "synthetic" && fn.rfind(kTrunc, 0) == 0)
       s.truncated = fn.substr(kTrunc.size(), fn.size() - kTrunc.size() - 1);

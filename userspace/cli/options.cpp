@@ -426,7 +426,7 @@ Status set(Options& o, const FlagSpec&, std::string_view) {
   return ok_status();
 }
 
-constexpr std::array<FlagSpec, 33> kFlags = {{
+constexpr std::array<FlagSpec, 34> kFlags = {{
     {"--duration", &apply_duration, true, "30s"},
     {"--frequency", &apply_frequency, true, "99"},
     {"--output", &apply_output, true, "/var/lib/profbufd"},

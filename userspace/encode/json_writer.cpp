@@ -144,6 +144,10 @@ void frame_object(std::string& o, const Location& loc, std::string_view function
       key(o, "line");
       append_number(o, line->line);
     }
+    if (loc.kind == FrameKind::kPython && line->start_line > 0) {  // the def's line
+      key(o, "start_line");
+      append_number(o, line->start_line);
+    }
   }
   if (inlined) o += ",\"inlined\":true";
   o += '}';

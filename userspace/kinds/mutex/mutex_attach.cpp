@@ -60,6 +60,7 @@ Result<std::unique_ptr<capture::Attachment>> attach(const MutexKind& kind,
   if (Status s = ctx.maps.reuse_in(skel->obj); !s) return s.error();
   skel->rodata->wakeup_bytes = ctx.wakeup_bytes;
   skel->rodata->unwind_mode = ctx.unwind_mode;
+  skel->rodata->python_walk = ctx.python_walk;
   skel->rodata->min_wait_ns = kind.config().min_wait_ns;
   if (int err = profbufd_mutex_bpf__load(skel.get()); err != 0)
     return capture::libbpf_error("loading the mutex BPF program", err, log);

@@ -41,6 +41,7 @@ Result<std::unique_ptr<capture::Attachment>> attach(const capture::AttachContext
   if (Status s = ctx.maps.reuse_in(skel->obj); !s) return s.error();
   skel->rodata->wakeup_bytes = ctx.wakeup_bytes;
   skel->rodata->unwind_mode = ctx.unwind_mode;
+  skel->rodata->python_walk = ctx.python_walk;
   if (int err = profbufd_threadcreate_bpf__load(skel.get()); err != 0)
     return capture::libbpf_error("loading the threadcreate BPF program", err, log);
   bpf_link* link = bpf_program__attach(skel->progs.on_fork);

@@ -1,0 +1,287 @@
+// End to end: CPython frames read in BPF at sample time (bpf/python.bpf.h),
+// named from the process's code objects and spliced into the native stack.
+//
+// - Debian's own python3.11 (built without frame pointers) runs
+//   tests/programs/python/chains.py: three threads, each in a known chain
+//   (recursion and a method call; json.dumps calling back into Python; sorted()
+//   calling a key function). At least 95% of its Python samples carry a chain
+//   in order, with the script's path, and lines inside the right functions;
+//   the C calls between Python frames stay in place; `go tool pprof` reads it.
+// - A fake interpreter with hostile structures (tests/programs/
+//   python3.11-hostile.c): every walk ends, bounded, with a counted reason.
+// - A fake interpreter of a version profbufd has no layout for: one warning,
+//   native frames only.
+// Needs root and BTF.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gate.h"
+#include "subprocess.h"
+#include "tools.h"
+#include "unwind_profile.h"
+#include "unwind_session.h"
+
+namespace profbufd::e2e::unwind {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string script() {
+  return std::filesystem::absolute("tests/programs/python/chains.py").string();
+}
+
+// The known chains, outermost first, as co_qualname names them.
+const std::vector<std::vector<std::string>>& chains() {
+  static const std::vector<std::vector<std::string>> c = {
+      {"<module>", "main", "main_loop", "recurse", "recurse", "recurse", "recurse", "recurse",
+       "recurse", "Walker.step", "leaf_main"},
+      {"Thread._bootstrap", "Thread._bootstrap_inner", "Thread.run", "json_loop", "dumps",
+       "JSONEncoder.encode", "JSONEncoder.iterencode", "encode_hook", "leaf_json"},
+      {"Thread._bootstrap", "Thread._bootstrap_inner", "Thread.run", "sort_loop", "sort_key",
+       "leaf_sort"},
+  };
+  return c;
+}
+
+// A stack's Python frames, outermost first.
+std::vector<const Frame*> python_frames(const Stack& s) {
+  std::vector<const Frame*> v;
+  for (auto it = s.user.rbegin(); it != s.user.rend(); ++it)
+    if (it->python) v.push_back(&*it);
+  return v;
+}
+
+// The index of the known chain whose outermost frames these are, or -1.
+int chain_of(const std::vector<const Frame*>& py) {
+  for (std::size_t c = 0; c < chains().size(); ++c) {
+    const auto& want = chains()[c];
+    if (py.empty() || py.size() > want.size()) continue;
+    bool ok = true;
+    for (std::size_t i = 0; i < py.size() && ok; ++i) ok = py[i]->function == want[i];
+    if (ok) return static_cast<int>(c);
+  }
+  return -1;
+}
+
+// Each function of chains.py: its qualname -> {def line, last line}, from
+// python3.11's own parser.
+std::map<std::string, std::pair<std::int64_t, std::int64_t>> function_spans() {
+  const auto r = run({"/usr/bin/python3.11", "-c",
+                      "import ast,sys\n"
+                      "t=ast.parse(open(sys.argv[1]).read())\n"
+                      "def walk(n,pre):\n"
+                      "  for c in ast.iter_child_nodes(n):\n"
+                      "    if isinstance(c,(ast.FunctionDef,ast.ClassDef)):\n"
+                      "      q=pre+c.name\n"
+                      "      if isinstance(c,ast.FunctionDef): print(q,c.lineno,c.end_lineno)\n"
+                      "      walk(c,q+'.')\n"
+                      "walk(t,'')\n",
+                      script()});
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> spans;
+  std::istringstream in(r.out);
+  std::string name;
+  std::int64_t a = 0, b = 0;
+  while (in >> name >> a >> b) spans[name] = {a, b};
+  return spans;
+}
+
+class PythonChainsE2E : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    PROFBUFD_REQUIRE_BPF_OR_SKIP();
+    ASSERT_TRUE(std::filesystem::exists("/usr/bin/python3.11")) << "make deps installs python3.11";
+    ASSERT_TRUE(std::filesystem::exists(script())) << "run from the repository root";
+    python_ = std::make_unique<Subprocess>(
+        std::vector<std::string>{"/usr/bin/python3.11", script(), "--seconds", "30"});
+    ASSERT_TRUE(python_->started());
+    std::this_thread::sleep_for(500ms);  // its threads running
+    SessionOptions o;
+    o.pids = {python_->pid()};
+    o.duration = 5s;
+    session_ = std::make_unique<ProfbufdSession>(o);
+    ASSERT_TRUE(session_->ready()) << session_->err();
+    const std::string pprof = session_->pull("/debug/pprof/profile?seconds=2");
+    ASSERT_FALSE(pprof.empty());
+    std::ofstream(dir_.path / "cpu.pb.gz", std::ios::binary) << pprof;
+    metrics_ = session_->metrics();
+    ASSERT_EQ(session_->finish(), 0) << session_->err();
+    stacks_ = session_->profile().of(static_cast<std::uint32_t>(python_->pid()));
+  }
+
+  std::unique_ptr<Subprocess> python_;
+  std::unique_ptr<ProfbufdSession> session_;
+  TempDir dir_;
+  std::string metrics_;
+  std::vector<Stack> stacks_;
+};
+
+TEST_F(PythonChainsE2E, NinetyFivePercentOfPythonSamplesCarryTheirChainInOrder) {
+  std::uint64_t python = 0, chained = 0;
+  std::map<int, std::uint64_t> by_chain;
+  std::map<int, std::set<std::uint32_t>> tids;
+  for (const Stack& s : stacks_) {
+    const auto py = python_frames(s);
+    if (py.empty()) continue;
+    python += s.samples;
+    const int c = chain_of(py);
+    if (c < 0) continue;
+    chained += s.samples;
+    if (py.size() == chains()[c].size()) {
+      by_chain[c] += s.samples;
+      tids[c].insert(s.tid);
+    }
+  }
+  std::printf("[python] %llu Python samples, %llu on a known chain; whole chains: %llu %llu %llu\n",
+              static_cast<unsigned long long>(python), static_cast<unsigned long long>(chained),
+              static_cast<unsigned long long>(by_chain[0]),
+              static_cast<unsigned long long>(by_chain[1]),
+              static_cast<unsigned long long>(by_chain[2]));
+  ASSERT_GE(python, 200u);  // three busy threads, 5 s at 99 Hz on 2 CPUs
+  EXPECT_GE(chained * 100, python * 95);
+  std::set<std::uint32_t> all_tids;
+  for (int c = 0; c < 3; ++c) {
+    EXPECT_GE(by_chain[c] * 10, python) << "chain " << c << " is under 10% of the samples";
+    EXPECT_EQ(tids[c].size(), 1u) << "chain " << c << " ran on one thread";
+    all_tids.insert(tids[c].begin(), tids[c].end());
+  }
+  EXPECT_EQ(all_tids.size(), 3u) << "each thread has its own chain";
+  const auto& md = session_->profile().metadata;
+  EXPECT_GE(md["python_stacks"]["complete"].get<std::uint64_t>() * 100, python * 95);
+}
+
+TEST_F(PythonChainsE2E, FramesHaveTheScriptsFileAndLinesInsideTheirFunctions) {
+  const auto spans = function_spans();
+  ASSERT_TRUE(spans.count("leaf_main") && spans.count("Walker.step")) << "parsed chains.py";
+  std::uint64_t ours = 0, right = 0;
+  for (const Stack& s : stacks_)
+    for (const Frame* f : python_frames(s)) {
+      const auto it = spans.find(f->function);
+      if (it == spans.end() || f->function == "<module>") continue;
+      ours += s.samples;
+      const auto [first, last] = it->second;
+      const bool ok = f->file == script() && f->start_line == first && f->line >= first &&
+                      f->line <= last;
+      if (ok) right += s.samples;
+      EXPECT_TRUE(ok) << f->function << " at " << f->file << ":" << f->line << " (def "
+                      << f->start_line << "), want " << script() << ":" << first << "-" << last;
+    }
+  EXPECT_GT(ours, 0u);
+  EXPECT_EQ(right, ours);
+}
+
+// Native frames between Python frames stay: sorted() and the list sort run
+// sort_key from C; no evaluator frame is left where Python frames took its place.
+TEST_F(PythonChainsE2E, CFramesStayBetweenPythonFramesAndTheEvaluatorIsReplaced) {
+  std::uint64_t sort_samples = 0, with_sorted = 0, evaluators = 0;
+  for (const Stack& s : stacks_) {
+    const auto py = python_frames(s);
+    if (py.empty()) continue;
+    for (const Frame& f : s.user)
+      if (f.function == "_PyEval_EvalFrameDefault") evaluators += s.samples;
+    if (chain_of(py) != 2 || py.size() < 5) continue;
+    sort_samples += s.samples;
+    // Outermost first: sort_loop, then a native builtin_sorted*, then sort_key.
+    bool after_loop = false, seen = false;
+    for (auto it = s.user.rbegin(); it != s.user.rend(); ++it) {
+      if (it->python && it->function == "sort_loop") after_loop = true;
+      if (after_loop && !it->python && it->function.rfind("builtin_sorted", 0) == 0) seen = true;
+      if (it->python && it->function == "sort_key") break;
+    }
+    if (seen) with_sorted += s.samples;
+  }
+  ASSERT_GT(sort_samples, 0u);
+  EXPECT_GE(with_sorted * 100, sort_samples * 95);
+  EXPECT_EQ(evaluators, 0u);
+}
+
+TEST_F(PythonChainsE2E, GoToolPprofReadsThePythonFunctionsFilesAndLines) {
+  const std::string file = (dir_.path / "cpu.pb.gz").string();
+  const auto traces = go_pprof({"-traces", file});
+  ASSERT_EQ(traces.status, 0) << traces.err;
+  EXPECT_NE(traces.out.find("leaf_main"), std::string::npos);
+  EXPECT_NE(traces.out.find("Walker.step"), std::string::npos);
+  const auto lines = go_pprof({"-lines", "-top", "-nodecount=50", file});
+  ASSERT_EQ(lines.status, 0) << lines.err;
+  EXPECT_NE(lines.out.find("leaf_main " + script() + ":"), std::string::npos) << lines.out;
+  EXPECT_GT(metric(metrics_, "profbufd_python_processes").value_or(0), 0);
+  EXPECT_GT(metric(metrics_, "profbufd_python_walks_total{end=\"complete\"}").value_or(0), 0);
+  EXPECT_GT(metric(metrics_, "profbufd_frames_named_total{source=\"python\"}").value_or(0), 0);
+}
+
+// The stacks of a fake interpreter: its Python walk statuses (the profile's
+// python_stacks), its profbufd's log and exit code.
+struct FakeRun {
+  nlohmann::json python_stacks, unnamed;
+  std::vector<Stack> stacks;
+  std::string log;
+  int status = -1;
+};
+
+FakeRun run_fake(const std::string& program) {
+  FakeRun r;
+  Subprocess fake({build_dir() + "/tests/programs/" + program, "30"});
+  EXPECT_TRUE(fake.started());
+  std::this_thread::sleep_for(300ms);
+  SessionOptions o;
+  o.pids = {fake.pid()};
+  o.duration = 3s;
+  ProfbufdSession s(o);
+  EXPECT_TRUE(s.ready()) << s.err();
+  r.status = s.finish();
+  r.log = s.err();
+  const Profile p = s.profile();
+  r.python_stacks = p.metadata["python_stacks"];
+  r.unnamed = p.metadata["unnamed_frames"];
+  r.stacks = p.of(static_cast<std::uint32_t>(fake.pid()));
+  return r;
+}
+
+TEST(PythonHostileE2E, HostileInterpreterMemoryEndsEveryWalkWithACountedReason) {
+  PROFBUFD_REQUIRE_BPF_OR_SKIP();
+  const FakeRun r = run_fake("python3.11-hostile");
+  ASSERT_EQ(r.status, 0) << r.log;
+  ASSERT_FALSE(r.stacks.empty());
+  std::printf("[python] hostile: %s\n", r.python_stacks.dump().c_str());
+  // main: walked through, its code object unreadable (a name 2^40 long).
+  EXPECT_GT(r.python_stacks["complete"].get<std::uint64_t>(), 0u);
+  EXPECT_GT(r.unnamed["python_unreadable"].get<std::uint64_t>(), 0u);
+  // cycle: stopped at the bound; unmapped and badcode: unreadable; absent:
+  // a thread list that loops on itself is searched a bounded number of steps.
+  EXPECT_GT(r.python_stacks["depth"].get<std::uint64_t>() +
+                r.python_stacks["no_room"].get<std::uint64_t>(), 0u);
+  EXPECT_GT(r.python_stacks["unreadable"].get<std::uint64_t>(), 0u);
+  EXPECT_GT(r.python_stacks["no_thread"].get<std::uint64_t>(), 0u);
+  for (const Stack& s : r.stacks) {
+    const auto py = python_frames(s);
+    EXPECT_LE(py.size(), 127u);
+    for (const Frame* f : py) EXPECT_FALSE(f->resolved) << "a name out of hostile memory";
+  }
+}
+
+TEST(PythonHostileE2E, AnUnknownVersionGetsOneWarningAndNativeFramesOnly) {
+  PROFBUFD_REQUIRE_BPF_OR_SKIP();
+  const FakeRun r = run_fake("python3.9-fake");
+  ASSERT_EQ(r.status, 0) << r.log;
+  ASSERT_FALSE(r.stacks.empty());
+  std::size_t warnings = 0;
+  std::istringstream in(r.log);
+  for (std::string line; std::getline(in, line);)
+    if (line.find("python: pid") != std::string::npos) {
+      ++warnings;
+      EXPECT_NE(line.find("CPython 3.9.18"), std::string::npos) << line;
+    }
+  EXPECT_EQ(warnings, 1u) << r.log;
+  for (const Stack& s : r.stacks) EXPECT_TRUE(python_frames(s).empty());
+  for (const auto& [end, n] : r.python_stacks.items()) EXPECT_EQ(n.get<std::uint64_t>(), 0u) << end;
+}
+
+}  // namespace
+}  // namespace profbufd::e2e::unwind
