@@ -20,14 +20,12 @@ targets() {
 
 # The numbers of libFuzzer's -print_final_stats=1 block and its last status line.
 summarize() {
-  local name=$1 log=$2 secs=$3
-  awk -v name="$name" -v secs="$secs" '
-    /stat::number_of_executed_units:/ { runs = $2 }
+  local name=$1 log=$2 secs=$3 runs
+  runs=$(awk '/stat::number_of_executed_units:/ { print $2 }' "$log")
+  total_runs=$((total_runs + ${runs:-0}))
+  awk -v name="$name" -v secs="$secs" -v runs="${runs:-0}" '
     / cov: / { for (i = 1; i < NF; i++) { if ($i == "cov:") cov = $(i + 1); if ($i == "ft:") ft = $(i + 1); if ($i == "corp:") corp = $(i + 1) } }
-    END { rate = secs > 0 ? int(runs / secs) : 0
-          printf "%s: %d runs in %d s (%d execs/s), cov %s, ft %s, corpus %s\n", name, runs, secs, rate, cov, ft, corp
-          print runs > "/dev/stderr" }' "$log" 2>"$log.runs"
-  total_runs=$((total_runs + $(cat "$log.runs")))
+    END { printf "%s: %d runs in %d s (%d execs/s), cov %s, ft %s, corpus %s\n", name, runs, secs, (secs > 0 ? runs / secs : 0), cov, ft, corp }' "$log"
 }
 
 run_one() {
