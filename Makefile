@@ -8,6 +8,8 @@
 #   make deb       build build/profbufd_<version>_<arch>.deb
 #   make bench-overhead   profbufd vs perf record vs bpftrace, end to end (root)
 #   make bench-web        what the web page and the Pyroscope push cost (root)
+#   make fuzz      fuzz every parser of outside input (FUZZ_SECONDS each, default 60)
+#   make fuzz-regress     replay the fuzzers' committed corpus once (part of make test)
 #   make clean
 #
 #   make test SANITIZE=thread|address   unit tests under TSan / ASan
@@ -33,7 +35,7 @@ DEB_PACKAGES := \
 	systemd python3 python3.11 \
 	libc6-dbg linux-perf zstd bzip2 xz-utils nodejs debuginfod \
 	libcurl4-openssl-dev npm chromium chromium-driver protobuf-compiler libprotobuf-dev \
-	podman runc busybox-static
+	podman runc busybox-static libclang-rt-14-dev
 # Satisfied by a command on PATH as well as by the Debian package of that name: a
 # machine whose Node.js comes from elsewhere (nodesource) has an npm that Debian's
 # npm package would conflict with.
@@ -250,6 +252,7 @@ GTEST_FILTER ?= *
 # end-to-end tests measure sampling rates and must not compete with other tests).
 test:
 	$(MAKE) test-unit
+	$(MAKE) fuzz-regress
 	$(MAKE) test-e2e
 	$(if $(SANITIZE),,$(MAKE) test-packaging)
 	$(MAKE) test-bench-overhead
@@ -296,5 +299,6 @@ clean:
 
 include packaging/deb.mk
 include tests/bench/overhead/overhead.mk
+include tests/fuzz/fuzz.mk
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -15,12 +15,18 @@ Result<std::vector<ProcCgroupLine>> parse_proc_cgroup(std::string_view text) {
     if (line.empty()) continue;
     const std::size_t c1 = line.find(':');
     const std::size_t c2 = c1 == std::string_view::npos ? c1 : line.find(':', c1 + 1);
-    ProcCgroupLine l;
-    const auto [end, ec] = std::from_chars(line.data(), line.data() + c1, l.hierarchy);
-    if (c2 == std::string_view::npos || ec != std::errc() || end != line.data() + c1 ||
-        line.size() == c2 + 1 || line[c2 + 1] != '/')
+    const auto malformed = [number] {
       return make_error(ExitCode::kRuntime, "cgroup file line " + std::to_string(number),
                         "not \"<hierarchy>:<controllers>:/<path>\"");
+    };
+    // Both colons first: without them there is no number to read (c1 would be
+    // npos, and the number's end far past the text).
+    if (c2 == std::string_view::npos) return malformed();
+    ProcCgroupLine l;
+    const auto [end, ec] = std::from_chars(line.data(), line.data() + c1, l.hierarchy);
+    if (ec != std::errc() || end != line.data() + c1 || line.size() == c2 + 1 ||
+        line[c2 + 1] != '/')
+      return malformed();
     l.controllers = std::string(line.substr(c1 + 1, c2 - c1 - 1));
     l.path = std::string(line.substr(c2 + 1));
     out.push_back(std::move(l));

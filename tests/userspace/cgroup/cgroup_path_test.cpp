@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstring>
 #include <string>
 
 #include "../fixtures.h"
@@ -174,6 +178,24 @@ TEST(ProcCgroup, RejectsMalformedLines) {
   ASSERT_FALSE(err.ok());
   EXPECT_NE(err.error().line().find("line 2"), std::string::npos) << err.error().line();
   EXPECT_TRUE(parse_proc_cgroup("").ok());
+}
+
+// Found by tests/fuzz/proc_cgroup_fuzz.cpp: a line without a colon made the
+// parser read its hierarchy number up to line.data() + npos, past the end of
+// the text. Here the text ends, in digits, right before an unmapped page.
+TEST(ProcCgroup, LineWithoutColonIsNotReadPastTheText) {
+  const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  void* map = mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(map, MAP_FAILED);
+  char* const mem = static_cast<char*>(map);
+  ASSERT_EQ(mprotect(mem + page, page, PROT_NONE), 0);
+  const std::string_view text = "0::/\n12345";
+  char* const at = mem + page - text.size();
+  std::memcpy(at, text.data(), text.size());
+  const auto err = parse_proc_cgroup({at, text.size()});
+  ASSERT_FALSE(err.ok());
+  EXPECT_NE(err.error().line().find("line 2"), std::string::npos) << err.error().line();
+  munmap(map, 2 * page);
 }
 
 TEST(ProcCgroup, KeepsColonsInsideThePath) {
