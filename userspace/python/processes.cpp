@@ -32,6 +32,7 @@ const std::optional<InterpreterFile>* Processes::file(std::uint32_t pid, const M
 }
 
 void Processes::warn_unknown(std::uint32_t pid, std::uint32_t version, const std::string& path) {
+  if (!unknown_.insert(pid).second) return;  // published again (a new mapping): counted once
   ++stats_.unknown_versions;
   if (!warned_versions_.insert(version).second) return;
   const std::string v = version ? "CPython " + version_name(version) : "a CPython of unknown version";
@@ -64,10 +65,11 @@ void Processes::found(std::uint32_t pid, std::uint64_t start_time, const Process
     stats_.live = live_.size();
     return;
   }
-  forget(pid, true);  // none (any more): an exec replaced it
+  if (live_.count(pid) != 0) forget(pid, true);  // none any more: an exec replaced it
 }
 
 void Processes::forget(std::uint32_t pid, bool remove) {
+  unknown_.erase(pid);
   if (live_.erase(pid) == 0) return;
   registry_->erase(pid);
   if (remove) io_.erase(pid);

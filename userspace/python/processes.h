@@ -60,6 +60,7 @@ class Processes {
   std::map<FileKey, std::optional<InterpreterFile>> files_;  // bounded: kMaxFiles
   std::set<std::uint32_t> warned_versions_;
   std::set<std::uint32_t> live_;
+  std::set<std::uint32_t> unknown_;  // running a CPython without a layout
   ProcessStats stats_;
 };
 
