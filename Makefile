@@ -294,6 +294,11 @@ bench-web: $(BUILD)/profbufd $(TESTPROGS)
 bench-names: $(BUILD)/profbufd $(TESTPROGS)
 	python3 tests/bench/frame_names.py --build $(BUILD) $(if $(COMPARE),--compare $(COMPARE))
 
+# What Python frames cost in BPF, and how complete they are (root): the README's figures.
+.PHONY: bench-python
+bench-python: $(BUILD)/profbufd
+	python3 tests/bench/python_cost.py --build $(BUILD)
+
 clean:
 	rm -rf build
 
