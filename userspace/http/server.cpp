@@ -182,14 +182,13 @@ void Server::route() {
   s.Get(std::string(kMetricsPath), [this](const auto& req, auto& res) { serve_metrics(req, res); });
   s.Get(std::string(kPprofIndexPath),
         [this](const auto& req, auto& res) { serve_pprof_index(req, res); });
-  s.Get(std::string(kProfilePath),
-        [this](const auto& req, auto& res) { serve_profile(req, res, ""); });
-  s.Get(std::string(kBlockPath),
-        [this](const auto& req, auto& res) { serve_profile(req, res, "block"); });
-  s.Get(std::string(kThreadcreatePath),
-        [this](const auto& req, auto& res) { serve_profile(req, res, "threadcreate"); });
-  s.Get(std::string(kMutexPath),
-        [this](const auto& req, auto& res) { serve_profile(req, res, "mutex"); });
+  // Each kind's Go path; "" is the CPU kind's.
+  constexpr std::pair<std::string_view, std::string_view> kProfiles[] = {
+      {kProfilePath, ""}, {kBlockPath, "block"}, {kThreadcreatePath, "threadcreate"},
+      {kMutexPath, "mutex"}};
+  for (const auto& [path, kind] : kProfiles)
+    s.Get(std::string(path),
+          [this, k = kind](const auto& req, auto& res) { serve_profile(req, res, k); });
   s.Get(std::string(kHealthzPath), [this](const auto& req, auto& res) { serve_healthz(req, res); });
 
   // Called for every response with status >= 400, including ours: fill in
