@@ -252,7 +252,7 @@ GTEST_FILTER ?= *
 # end-to-end tests measure sampling rates and must not compete with other tests).
 test:
 	$(MAKE) test-unit
-	$(MAKE) fuzz-regress
+	$(MAKE) fuzz-regress FUZZ_OPT=-O0 FUZZ_DIR=$(BUILD)/fuzz-regress
 	$(MAKE) test-e2e
 	$(if $(SANITIZE),,$(MAKE) test-packaging)
 	$(MAKE) test-bench-overhead
