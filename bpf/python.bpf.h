@@ -149,6 +149,26 @@ static __always_inline __u64 py_tstate(struct py_loop *c, __u32 tid)
 	return v.tstate;
 }
 
+/* 3.12+: the frame in sc->frame is the shim an evaluator call pushes (owner
+ * PY_OWNED_BY_CSTACK), not a Python function's. */
+static __always_inline int py_is_shim(struct py_scratch *sc, struct py_layout *l)
+{
+	__u32 ow = l->frame_owner;
+	if (ow >= PY_FRAME_READ)
+		return 0;
+	return sc->frame[ow] == PY_OWNED_BY_CSTACK;
+}
+
+/* Marks the last frame written (the innermost `n` frames are) as its
+ * evaluator call's first: the one just inside a 3.12+ shim. */
+static __always_inline void py_mark_entry(struct py_scratch *sc, __u32 n)
+{
+	/* the mask (frames[] has 2 * PY_MAX_FRAMES + 2 words) bounds the index for
+	 * the verifier, which clang's reuse of n's register would not */
+	if (n > 0 && n <= PY_MAX_FRAMES)
+		sc->frames[(2 * (n - 1)) & (2 * PY_MAX_FRAMES + 1)] |= PY_FRAME_ENTRY;
+}
+
 /* One interpreter frame: its code object and instruction, then its caller. */
 static long py_frame_step(__u32 i, struct py_loop *c)
 {
@@ -163,14 +183,20 @@ static long py_frame_step(__u32 i, struct py_loop *c)
 	if (bpf_probe_read_user(sc->frame, PY_FRAME_READ, (void *)sc->at))
 		return py_stop(sc, PY_END_UNREADABLE);
 	__u32 oc = l->frame_code, op = l->frame_previous, oi = l->frame_prev_instr;
-	__u32 oe = l->frame_is_entry;
-	if (oc > PY_FRAME_READ - 8 || op > PY_FRAME_READ - 8 || oi > PY_FRAME_READ - 8 ||
-	    oe > PY_FRAME_READ - 1)
+	if (oc > PY_FRAME_READ - 8 || op > PY_FRAME_READ - 8 || oi > PY_FRAME_READ - 8)
 		return py_stop(sc, PY_END_UNREADABLE);
+	__u64 previous = *(__u64 *)(sc->frame + op);
+	if (py_is_shim(sc, l)) {
+		py_mark_entry(sc, n);
+		sc->at = previous;
+		return 0;
+	}
 	__u64 code = *(__u64 *)(sc->frame + oc);
 	__u64 instr = *(__u64 *)(sc->frame + oi);
-	__u8 entry = sc->frame[oe];
-	__u64 previous = *(__u64 *)(sc->frame + op);
+	__u32 oe = l->frame_is_entry;
+	__u8 entry = 0;
+	if (oe < PY_FRAME_READ)
+		entry = sc->frame[oe];
 	if (!code || (code & 7))
 		return py_stop(sc, PY_END_UNREADABLE);
 	if (bpf_probe_read_user(sc->code, PY_CODE_READ, (void *)(code + l->code_tag)))
@@ -221,11 +247,15 @@ static __always_inline __u8 py_walk(struct py_scratch *sc, __u32 pid, __u32 tid,
 	if (ts) {
 		int ok = 1;
 		__u64 cframe = py_read_ptr(ts + p->l.tstate_cframe, &ok);
-		sc->at = cframe ? py_read_ptr(cframe + p->l.cframe_current, &ok) : 0;
+		if (p->l.cframe_current == PY_OFF_NONE) /* 3.13: the thread state's own */
+			sc->at = cframe;
+		else
+			sc->at = cframe ? py_read_ptr(cframe + p->l.cframe_current, &ok) : 0;
 		sc->done = 0;
 		sc->end = PY_END_DEPTH;
+		/* room for a shim (3.12+) between every two frames */
 		if (ok)
-			bpf_loop(PY_MAX_FRAMES + 1, py_frame_step, &c, 0);
+			bpf_loop(2 * PY_MAX_FRAMES + 2, py_frame_step, &c, 0);
 		end = ok ? sc->end : PY_END_UNREADABLE;
 	}
 	py_count(c.cnt, PY_C_END_BASE + (end & 7));

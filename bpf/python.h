@@ -9,11 +9,16 @@
  *   tid --py_threads (cache)--> its PyThreadState, else found by walking
  *     _PyRuntime.interpreters.main->threads.head ->next... for the one whose
  *     native_thread_id is the tid
- *   tstate->cframe->current_frame: the innermost _PyInterpreterFrame
- *   each frame: f_code (the code object), prev_instr, is_entry, previous
+ *   tstate->cframe->current_frame (3.11, 3.12) or tstate->current_frame
+ *   (3.13): the innermost _PyInterpreterFrame
+ *   each frame: f_code (f_executable in 3.13: the code object), prev_instr
+ *   (instr_ptr), previous, and is_entry (3.11) or owner (3.12+)
  * Each Python frame is two words behind the native frames of the record:
  *   word 0: the code object's address | PY_FRAME_ENTRY if the frame is the
- *           first that its _PyEval_EvalFrameDefault call ran (is_entry)
+ *           first that its _PyEval_EvalFrameDefault call ran: is_entry in
+ *           3.11; in 3.12+ the frame just inside the shim frame (owner
+ *           PY_OWNED_BY_CSTACK) that each such call pushes, which is not
+ *           itself written
  *   word 1: bits 0-31 the index of its last instruction (code units from
  *           co_code_adaptive; 0xffffffff: before the first), bits 32-63 a tag
  *           of the code object's fields (py_code_tag) that userspace checks
@@ -33,8 +38,10 @@
 #define PY_FRAME_ENTRY 1ULL   /* word 0: the frame's is_entry (code objects are aligned) */
 #define PY_NO_INSTR 0xffffffffU
 #define PY_RETRY_NS (1000ULL * 1000 * 1000) /* a thread with no state is searched again after */
-#define PY_FRAME_READ 72      /* bytes of a frame read: through is_entry */
+#define PY_FRAME_READ 72      /* bytes of a frame read: through is_entry, owner */
 #define PY_CODE_READ 32       /* bytes of a code object read at code_tag */
+#define PY_OFF_NONE 0xffff    /* a py_layout offset that the version does not have */
+#define PY_OWNED_BY_CSTACK 3  /* 3.12+ owner of the shim frame of an evaluator call */
 
 /* Where CPython keeps what the walker reads: byte offsets, per minor version
  * (userspace/python/layout.cpp has the table). */
@@ -43,14 +50,16 @@ struct py_layout {
 	__u16 interp_threads_head; /* PyInterpreterState.threads.head */
 	__u16 tstate_next;         /* PyThreadState.next */
 	__u16 tstate_native_id;    /* PyThreadState.native_thread_id */
-	__u16 tstate_cframe;       /* PyThreadState.cframe */
-	__u16 cframe_current;      /* _PyCFrame.current_frame */
-	__u16 frame_code;          /* _PyInterpreterFrame.f_code */
+	__u16 tstate_cframe;       /* PyThreadState.cframe; 3.13: .current_frame */
+	__u16 cframe_current;      /* _PyCFrame.current_frame; 3.13: PY_OFF_NONE */
+	__u16 frame_code;          /* _PyInterpreterFrame.f_code (f_executable) */
 	__u16 frame_previous;
-	__u16 frame_prev_instr;
-	__u16 frame_is_entry;
+	__u16 frame_prev_instr;    /* prev_instr; 3.13: instr_ptr */
+	__u16 frame_is_entry;      /* 3.11; PY_OFF_NONE after */
 	__u16 code_tag;            /* where the PY_CODE_READ tagged bytes start: co_argcount */
 	__u16 code_adaptive;       /* co_code_adaptive: the instructions */
+	__u16 frame_owner;         /* 3.12+: _PyInterpreterFrame.owner; 3.11: PY_OFF_NONE */
+	__u16 pad;
 };
 
 /* One Python process (a py_procs value, keyed by tgid). */
@@ -98,7 +107,9 @@ struct py_counters {
  * The tag of a code object: the eight ints from layout.code_tag (3.11:
  * co_argcount, co_posonlyargcount, co_kwonlyargcount, co_stacksize,
  * co_firstlineno, co_nlocalsplus, co_nlocals, co_nplaincellvars; none changes
- * after the object is made, unlike co_warmup before them) mixed into 32 bits.
+ * after the object is made, unlike co_warmup before them; 3.12 and 3.13:
+ * co_argcount through co_nlocals, with co_framesize for co_nplaincellvars)
+ * mixed into 32 bits.
  * A code object freed and another allocated at its address is told apart
  * unless all of these agree.
  */

@@ -111,8 +111,8 @@ std::string capture_flags_text() {
   t += "  --no-lines          names only: no source lines or inlined calls from the\n";
   t += "                      DWARF of binaries and debug files (saves the memory\n";
   t += "                      and time libdw takes at window close).\n";
-  t += "  --no-python         do not read CPython 3.11 frames at sample time: Python\n";
-  t += "                      processes show their interpreter's C frames only.\n";
+  t += "  --no-python         do not read CPython 3.11-3.13 frames at sample time:\n";
+  t += "                      Python processes show their interpreter's C frames only.\n";
   return t;
 }
 

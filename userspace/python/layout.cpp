@@ -19,7 +19,9 @@ constexpr Layout kPython311 = {
                .frame_is_entry = 68,  // after int stacktop
                .code_tag = 56,        // co_argcount: after co_flags, co_warmup and
                                       // _co_linearray_entry_size, which change
-               .code_adaptive = 184},
+               .code_adaptive = 184,
+               .frame_owner = PY_OFF_NONE,
+               .pad = 0},
     .objects = {.code_filename = 112,
                 .code_qualname = 128,
                 .code_linetable = 136,
@@ -30,6 +32,62 @@ constexpr Layout kPython311 = {
                 .str_compact_data = 72,  // sizeof(PyCompactUnicodeObject)
                 .bytes_size = 16,
                 .bytes_data = 32},
+};
+
+// What 3.12 and 3.13 share: a str lost its wstr, so a compact ASCII string's
+// bytes start at 40 and another's data at 56; bytes objects are unchanged.
+constexpr ObjectLayout kObjects312 = {.code_filename = 112,
+                                      .code_qualname = 128,
+                                      .code_linetable = 136,
+                                      .code_firstlineno = 68,
+                                      .str_length = 16,
+                                      .str_state = 32,
+                                      .str_ascii_data = 40,
+                                      .str_compact_data = 56,
+                                      .bytes_size = 16,
+                                      .bytes_data = 32};
+
+// CPython 3.12, read from the DWARF of a 3.12.1 build (gdb ptype/o): the
+// evaluator marks its calls by a shim frame (owner FRAME_OWNED_BY_CSTACK), not
+// by is_entry, and f_code comes first in the frame.
+constexpr Layout kPython312 = {
+    .walker = {.runtime_interp_main = 48,
+               .interp_threads_head = 72,
+               .tstate_next = 8,
+               .tstate_native_id = 144,
+               .tstate_cframe = 56,
+               .cframe_current = 0,
+               .frame_code = 0,
+               .frame_previous = 8,
+               .frame_prev_instr = 56,
+               .frame_is_entry = PY_OFF_NONE,
+               .code_tag = 52,  // co_argcount .. co_nlocals, after co_flags
+               .code_adaptive = 192,
+               .frame_owner = 70,
+               .pad = 0},
+    .objects = kObjects312,
+};
+
+// CPython 3.13, from the DWARF of a 3.13.0 build and its _Py_DebugOffsets:
+// _PyCFrame is gone (the thread state points at its frame), f_executable
+// replaces f_code and instr_ptr prev_instr; the runtime and interpreter states
+// grew.
+constexpr Layout kPython313 = {
+    .walker = {.runtime_interp_main = 640,
+               .interp_threads_head = 7344,
+               .tstate_next = 8,
+               .tstate_native_id = 160,
+               .tstate_cframe = 72,  // current_frame
+               .cframe_current = PY_OFF_NONE,
+               .frame_code = 0,
+               .frame_previous = 8,
+               .frame_prev_instr = 56,
+               .frame_is_entry = PY_OFF_NONE,
+               .code_tag = 52,
+               .code_adaptive = 200,
+               .frame_owner = 70,
+               .pad = 0},
+    .objects = kObjects312,
 };
 
 }  // namespace
@@ -45,10 +103,15 @@ std::string version_name(std::uint32_t hex) {
 }
 
 std::optional<Layout> layout_for(std::uint32_t hex) {
-  if (major_of(hex) == 3 && minor_of(hex) == 11) return kPython311;
-  return std::nullopt;
+  if (major_of(hex) != 3) return std::nullopt;
+  switch (minor_of(hex)) {
+    case 11: return kPython311;
+    case 12: return kPython312;
+    case 13: return kPython313;
+    default: return std::nullopt;
+  }
 }
 
-std::string supported_versions() { return "3.11"; }
+std::string supported_versions() { return "3.11, 3.12, 3.13"; }
 
 }  // namespace profbufd::python
