@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include "process/elf_layout.h"
 
@@ -40,16 +41,31 @@ void scan(Elf* elf, Symbols& out) {
   }
 }
 
-// The 4 bytes the file holds at ELF vaddr `vaddr`, through its PT_LOAD segments.
-std::optional<std::uint32_t> read_word(int fd, const ElfLayout& layout, std::uint64_t vaddr) {
+// The `n` bytes the file holds at ELF vaddr `vaddr`, through its PT_LOAD segments.
+bool read_at(int fd, const ElfLayout& layout, std::uint64_t vaddr, void* out, std::size_t n) {
   for (const LoadSegment& s : layout.segments) {
-    if (vaddr < s.vaddr || vaddr + 4 > s.vaddr + s.filesz) continue;
-    std::uint32_t v = 0;
+    if (vaddr < s.vaddr || vaddr + n > s.vaddr + s.filesz) continue;
     const auto off = static_cast<off_t>(vaddr - s.vaddr + s.offset);
-    if (pread(fd, &v, sizeof v, off) != static_cast<ssize_t>(sizeof v)) return std::nullopt;
-    return v;
+    return pread(fd, out, n, off) == static_cast<ssize_t>(n);
   }
-  return std::nullopt;
+  return false;
+}
+
+std::optional<std::uint32_t> read_word(int fd, const ElfLayout& layout, std::uint64_t vaddr) {
+  std::uint32_t v = 0;
+  if (!read_at(fd, layout, vaddr, &v, sizeof v)) return std::nullopt;
+  return v;
+}
+
+// 3.13+: _PyRuntime starts with _Py_DebugOffsets, initialized data, so the
+// file holds it; empty when it does not start with the cookie.
+std::vector<std::uint64_t> read_debug_offsets(int fd, const ElfLayout& layout,
+                                              std::uint64_t vaddr) {
+  std::vector<std::uint64_t> w(kDebugOffsetWords);
+  if (!read_at(fd, layout, vaddr, w.data(), w.size() * sizeof(std::uint64_t)) ||
+      std::memcmp(w.data(), kDebugCookie, sizeof(std::uint64_t)) != 0)
+    return {};
+  return w;
 }
 
 }  // namespace
@@ -85,6 +101,7 @@ Result<std::optional<InterpreterFile>> read_interpreter_file(int fd, std::string
   f.layout = std::move(layout).value();
   if (syms.version) f.version = read_word(fd, f.layout, syms.version->st_value).value_or(0);
   if (f.version == 0) f.version = version_from_name(name);
+  if (f.version >= 0x030d0000) f.debug_offsets = read_debug_offsets(fd, f.layout, f.runtime_vaddr);
   return std::optional<InterpreterFile>{f};
 }
 

@@ -8,9 +8,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/error.h"
 #include "process/elf_layout.h"
+#include "python/debug_offsets.h"
 
 namespace profbufd::python {
 
@@ -18,6 +20,10 @@ struct InterpreterFile {
   std::uint32_t version = 0;       // PY_VERSION_HEX; 0 if the binary has no Py_Version
   std::uint64_t runtime_vaddr = 0;  // ELF vaddr of _PyRuntime
   ElfLayout layout;                 // for the load bias of each process's mapping
+  // 3.13+: the first kDebugOffsetWords words of _PyRuntime, its
+  // _Py_DebugOffsets (python/debug_offsets.h); empty before 3.13 or when the
+  // file has no such block.
+  std::vector<std::uint64_t> debug_offsets;
 };
 
 // Whether a mapped file's name is one a CPython interpreter or its library

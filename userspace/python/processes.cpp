@@ -31,14 +31,17 @@ const std::optional<InterpreterFile>* Processes::file(std::uint32_t pid, const M
   return &files_.emplace(key, std::move(facts).value()).first->second;
 }
 
-void Processes::warn_unknown(std::uint32_t pid, std::uint32_t version, const std::string& path) {
+void Processes::warn_unknown(std::uint32_t pid, std::uint32_t version, const std::string& path,
+                             const std::string& why) {
   if (!unknown_.insert(pid).second) return;  // published again (a new mapping): counted once
   ++stats_.unknown_versions;
   if (!warned_versions_.insert(version).second) return;
   const std::string v = version ? "CPython " + version_name(version) : "a CPython of unknown version";
-  log::warning("python: pid " + std::to_string(pid) + " runs " + v + " (" + path +
-               "), whose frames profbufd cannot read (it knows " + supported_versions() +
-               "): its samples keep native frames only");
+  const std::string reason =
+      why.empty() ? "whose frames profbufd cannot read (it knows " + supported_versions() + ")"
+                  : "whose frames profbufd does not read: " + why;
+  log::warning("python: pid " + std::to_string(pid) + " runs " + v + " (" + path + "), " + reason +
+               "; its samples keep native frames only");
 }
 
 void Processes::found(std::uint32_t pid, std::uint64_t start_time, const ProcessMaps& maps) {
@@ -49,8 +52,10 @@ void Processes::found(std::uint32_t pid, std::uint64_t start_time, const Process
     const InterpreterFile& interp = **f;
     const std::optional<Layout> layout = layout_for(interp.version);
     const std::optional<std::uint64_t> bias = interp.layout.load_bias(m.start, m.offset);
-    if (!layout) {
-      warn_unknown(pid, interp.version, m.path);
+    const std::string disagree =
+        layout ? debug_offsets_disagree(interp.debug_offsets, interp.version, *layout) : "";
+    if (!layout || !disagree.empty()) {
+      warn_unknown(pid, interp.version, m.path, disagree);
       break;
     }
     if (!bias) continue;

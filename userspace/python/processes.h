@@ -52,7 +52,10 @@ class Processes {
   using FileKey = std::tuple<std::uint64_t, std::uint64_t, std::string>;  // dev, inode, path
   // The interpreter facts of one mapped file, read once per file.
   const std::optional<InterpreterFile>* file(std::uint32_t pid, const MapEntry& m);
-  void warn_unknown(std::uint32_t pid, std::uint32_t version, const std::string& path);
+  // Counts and logs (once per version) a process whose frames are not read:
+  // no layout for its version, or `why` its binary disagrees with the layout.
+  void warn_unknown(std::uint32_t pid, std::uint32_t version, const std::string& path,
+                    const std::string& why);
 
   PyMapIo& io_;
   std::shared_ptr<Registry> registry_;
