@@ -1,7 +1,8 @@
 // End to end: CPython frames read in BPF at sample time (bpf/python.bpf.h),
 // named from the process's code objects and spliced into the native stack.
 //
-// - Debian's own python3.11 (built without frame pointers) runs
+// - Debian's own python3.11 (built without frame pointers), and pyenv's
+//   CPython 3.12 and 3.13 builds where the machine has them, run
 //   tests/programs/python/chains.py: three threads, each in a known chain
 //   (recursion and a method call; json.dumps calling back into Python; sorted()
 //   calling a key function). At least 95% of its Python samples carry a chain
@@ -14,6 +15,7 @@
 // Needs root and BTF.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -93,37 +95,87 @@ std::map<std::string, std::pair<std::int64_t, std::int64_t>> function_spans() {
   return spans;
 }
 
-class PythonChainsE2E : public ::testing::Test {
+// One profile of chains.py under an interpreter, shared by the tests of that
+// interpreter.
+struct ChainRun {
+  std::string error;  // why the run failed; empty when it did not
+  std::vector<Stack> stacks;
+  nlohmann::json metadata;
+  std::string metrics;
+  std::filesystem::path pprof;
+};
+
+ChainRun failed(std::string why) {
+  ChainRun r;
+  r.error = std::move(why);
+  return r;
+}
+
+ChainRun profile_chains(const std::string& python, const std::filesystem::path& dir) {
+  ChainRun r;
+  Subprocess py(std::vector<std::string>{python, script(), "--seconds", "30"});
+  if (!py.started()) return failed("could not start " + python);
+  std::this_thread::sleep_for(500ms);  // its threads running
+  SessionOptions o;
+  o.pids = {py.pid()};
+  o.duration = 5s;
+  ProfbufdSession session(o);
+  if (!session.ready()) return failed(session.err());
+  const std::string pprof = session.pull("/debug/pprof/profile?seconds=2");
+  if (pprof.empty()) return failed("no pprof profile");
+  r.pprof = dir / (std::filesystem::path(python).filename().string() + ".pb.gz");
+  std::ofstream(r.pprof, std::ios::binary) << pprof;
+  r.metrics = session.metrics();
+  if (session.finish() != 0) return failed(session.err());
+  const Profile p = session.profile();
+  r.metadata = p.metadata;
+  r.stacks = p.of(static_cast<std::uint32_t>(py.pid()));
+  return r;
+}
+
+// The interpreters chains.py runs under: Debian's python3.11 (make deps), and
+// the CPython 3.12 and 3.13 builds of pyenv where the machine has them
+// (PYENV_ROOT, else /root/.pyenv; they are not Debian packages).
+std::string pyenv_python(const std::string& minor) {
+  const char* root = std::getenv("PYENV_ROOT");
+  const std::filesystem::path versions =
+      std::filesystem::path(root ? root : "/root/.pyenv") / "versions";
+  std::error_code ec;
+  for (const auto& d : std::filesystem::directory_iterator(versions, ec)) {
+    const std::string name = d.path().filename().string();
+    const auto bin = d.path() / "bin" / ("python" + minor);
+    if (name.rfind(minor + ".", 0) == 0 && std::filesystem::exists(bin)) return bin.string();
+  }
+  return "pyenv:" + minor;  // none: the test says so
+}
+
+class PythonChainsE2E : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     PROFBUFD_REQUIRE_BPF_OR_SKIP();
-    ASSERT_TRUE(std::filesystem::exists("/usr/bin/python3.11")) << "make deps installs python3.11";
     ASSERT_TRUE(std::filesystem::exists(script())) << "run from the repository root";
-    python_ = std::make_unique<Subprocess>(
-        std::vector<std::string>{"/usr/bin/python3.11", script(), "--seconds", "30"});
-    ASSERT_TRUE(python_->started());
-    std::this_thread::sleep_for(500ms);  // its threads running
-    SessionOptions o;
-    o.pids = {python_->pid()};
-    o.duration = 5s;
-    session_ = std::make_unique<ProfbufdSession>(o);
-    ASSERT_TRUE(session_->ready()) << session_->err();
-    const std::string pprof = session_->pull("/debug/pprof/profile?seconds=2");
-    ASSERT_FALSE(pprof.empty());
-    std::ofstream(dir_.path / "cpu.pb.gz", std::ios::binary) << pprof;
-    metrics_ = session_->metrics();
-    ASSERT_EQ(session_->finish(), 0) << session_->err();
-    stacks_ = session_->profile().of(static_cast<std::uint32_t>(python_->pid()));
+    const std::string python = interpreter();
+    if (python.rfind("pyenv:", 0) == 0)
+      GTEST_SKIP() << "no CPython " << python.substr(6) << " build under pyenv on this machine";
+    ASSERT_TRUE(std::filesystem::exists(python)) << "make deps installs python3.11";
+    static std::map<std::string, ChainRun> runs;  // one profile per interpreter
+    static TempDir dir;
+    auto it = runs.find(python);
+    if (it == runs.end()) it = runs.emplace(python, profile_chains(python, dir.path)).first;
+    run_ = &it->second;
+    ASSERT_TRUE(run_->error.empty()) << run_->error;
+    stacks_ = run_->stacks;
   }
 
-  std::unique_ptr<Subprocess> python_;
-  std::unique_ptr<ProfbufdSession> session_;
-  TempDir dir_;
-  std::string metrics_;
+  std::string interpreter() const {
+    return GetParam() == "3.11" ? "/usr/bin/python3.11" : pyenv_python(GetParam());
+  }
+
+  const ChainRun* run_ = nullptr;
   std::vector<Stack> stacks_;
 };
 
-TEST_F(PythonChainsE2E, NinetyFivePercentOfPythonSamplesCarryTheirChainInOrder) {
+TEST_P(PythonChainsE2E, NinetyFivePercentOfPythonSamplesCarryTheirChainInOrder) {
   std::uint64_t python = 0, chained = 0;
   std::map<int, std::uint64_t> by_chain;
   std::map<int, std::set<std::uint32_t>> tids;
@@ -153,11 +205,11 @@ TEST_F(PythonChainsE2E, NinetyFivePercentOfPythonSamplesCarryTheirChainInOrder) 
     all_tids.insert(tids[c].begin(), tids[c].end());
   }
   EXPECT_EQ(all_tids.size(), 3u) << "each thread has its own chain";
-  const auto& md = session_->profile().metadata;
+  const auto& md = run_->metadata;
   EXPECT_GE(md["python_stacks"]["complete"].get<std::uint64_t>() * 100, python * 95);
 }
 
-TEST_F(PythonChainsE2E, FramesHaveTheScriptsFileAndLinesInsideTheirFunctions) {
+TEST_P(PythonChainsE2E, FramesHaveTheScriptsFileAndLinesInsideTheirFunctions) {
   const auto spans = function_spans();
   ASSERT_TRUE(spans.count("leaf_main") && spans.count("Walker.step")) << "parsed chains.py";
   std::uint64_t ours = 0, right = 0;
@@ -182,7 +234,7 @@ TEST_F(PythonChainsE2E, FramesHaveTheScriptsFileAndLinesInsideTheirFunctions) {
 // ran. One may stay in a sample taken while a call was being set up, when
 // the evaluator had not yet made its frame current (seen once in ~2000 in CI):
 // at most 1% of the Python samples may have one.
-TEST_F(PythonChainsE2E, CFramesStayBetweenPythonFramesAndTheEvaluatorIsReplaced) {
+TEST_P(PythonChainsE2E, CFramesStayBetweenPythonFramesAndTheEvaluatorIsReplaced) {
   std::uint64_t sort_samples = 0, with_sorted = 0, evaluators = 0, python = 0;
   for (const Stack& s : stacks_) {
     const auto py = python_frames(s);
@@ -209,8 +261,8 @@ TEST_F(PythonChainsE2E, CFramesStayBetweenPythonFramesAndTheEvaluatorIsReplaced)
   EXPECT_LE(evaluators * 100, python) << evaluators << " of " << python;
 }
 
-TEST_F(PythonChainsE2E, GoToolPprofReadsThePythonFunctionsFilesAndLines) {
-  const std::string file = (dir_.path / "cpu.pb.gz").string();
+TEST_P(PythonChainsE2E, GoToolPprofReadsThePythonFunctionsFilesAndLines) {
+  const std::string file = run_->pprof.string();
   const auto traces = go_pprof({"-traces", file});
   ASSERT_EQ(traces.status, 0) << traces.err;
   EXPECT_NE(traces.out.find("leaf_main"), std::string::npos);
@@ -218,10 +270,17 @@ TEST_F(PythonChainsE2E, GoToolPprofReadsThePythonFunctionsFilesAndLines) {
   const auto lines = go_pprof({"-lines", "-top", "-nodecount=50", file});
   ASSERT_EQ(lines.status, 0) << lines.err;
   EXPECT_NE(lines.out.find("leaf_main " + script() + ":"), std::string::npos) << lines.out;
-  EXPECT_GT(metric(metrics_, "profbufd_python_processes").value_or(0), 0);
-  EXPECT_GT(metric(metrics_, "profbufd_python_walks_total{end=\"complete\"}").value_or(0), 0);
-  EXPECT_GT(metric(metrics_, "profbufd_frames_named_total{source=\"python\"}").value_or(0), 0);
+  EXPECT_GT(metric(run_->metrics, "profbufd_python_processes").value_or(0), 0);
+  EXPECT_GT(metric(run_->metrics, "profbufd_python_walks_total{end=\"complete\"}").value_or(0), 0);
+  EXPECT_GT(metric(run_->metrics, "profbufd_frames_named_total{source=\"python\"}").value_or(0), 0);
 }
+
+INSTANTIATE_TEST_SUITE_P(Interpreters, PythonChainsE2E, ::testing::Values("3.11", "3.12", "3.13"),
+                         [](const auto& info) {
+                           std::string n = "Python" + info.param;
+                           n.erase(n.find('.'), 1);
+                           return n;
+                         });
 
 // The stacks of a fake interpreter: its Python walk statuses (the profile's
 // python_stacks), its profbufd's log and exit code.
