@@ -141,6 +141,10 @@ void Capture::add(std::unique_ptr<Attachment> attachment) {
   attachments_.push_back(std::move(attachment));
 }
 
+void Capture::set_python_observer(PythonFrameObserver* observer) {
+  router_->set_python_observer(observer);
+}
+
 void Capture::start() {
   if (!stopped_ && loader_) loader_->start();
 }

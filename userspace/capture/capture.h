@@ -120,6 +120,10 @@ class Capture {
   // Takes a kind's attachment; stop() detaches it.
   void add(std::unique_ptr<Attachment> attachment);
 
+  // Tells `observer` of every sample's Python frames (SampleRouter); before
+  // start(). The observer must outlive stop().
+  void set_python_observer(PythonFrameObserver* observer);
+
   void start();
   void stop();  // idempotent
 

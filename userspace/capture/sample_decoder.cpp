@@ -71,6 +71,8 @@ DecodeResult decode_sample(std::span<const std::byte> record) {
       .hdr = header.pack(),
       .stack = std::span<const std::uint64_t>(frames, nframes),
       .comm = std::span<const char, PROFBUFD_COMM_LEN>(comm, PROFBUFD_COMM_LEN),
+      .pid = h.pid,
+      .python_frames = h.python_frames,
   };
   return r;
 }

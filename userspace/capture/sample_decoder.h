@@ -25,6 +25,8 @@ struct DecodedSample {
   RecordHeader::Words hdr{};              // RecordHeader::pack()
   std::span<const std::uint64_t> stack;  // kernel then user frames
   std::span<const char, PROFBUFD_COMM_LEN> comm;
+  std::uint32_t pid = 0;
+  std::uint16_t python_frames = 0;  // the last 2 * python_frames words of `stack`
 };
 
 // Why a record was rejected. The BPF program never produces these; they guard

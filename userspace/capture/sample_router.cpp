@@ -21,6 +21,8 @@ bool SampleRouter::route(std::span<const std::byte> record) {
     return false;
   }
   write_sample(s, interner_.intern(s.comm), *buffers_[s.cpu]);
+  if (python_observer_ != nullptr && s.python_frames != 0)
+    python_observer_->python_frames(s.pid, s.stack.last(2 * std::size_t{s.python_frames}));
   // Single writer: a plain load+store avoids a locked read-modify-write.
   auto& n = routed_[s.cpu];
   n.store(n.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);

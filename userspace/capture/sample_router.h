@@ -20,6 +20,7 @@
 #include <span>
 #include <vector>
 
+#include "capture/python_observer.h"
 #include "capture/task_interner.h"
 #include "core/profbuf.h"
 
@@ -32,6 +33,10 @@ class SampleRouter {
   SampleRouter(std::span<ProfBuf* const> buffers, TaskInterner& interner);
   SampleRouter(const SampleRouter&) = delete;
   SampleRouter& operator=(const SampleRouter&) = delete;
+
+  // Tells `observer` (or none: null) of every record's Python frames from now
+  // on. Called before the loader starts: it is not synchronized with route().
+  void set_python_observer(PythonFrameObserver* observer) { python_observer_ = observer; }
 
   // Handles one ringbuf record (8-byte aligned, as the ringbuf delivers it).
   // Returns true when it was written to a ProfBuf.
@@ -47,6 +52,7 @@ class SampleRouter {
  private:
   std::vector<ProfBuf*> buffers_;  // copied once at construction
   TaskInterner& interner_;
+  PythonFrameObserver* python_observer_ = nullptr;
   std::unique_ptr<std::atomic<std::uint64_t>[]> routed_;  // per cpu, buffers_.size()
   std::atomic<std::uint64_t> malformed_{0};
   std::atomic<std::uint64_t> misrouted_{0};

@@ -30,8 +30,16 @@ profbufd_sample sample_on(std::uint32_t cpu, const char* comm, std::uint32_t pid
 
 std::span<const std::byte> bytes(const profbufd_sample& s) {
   return {reinterpret_cast<const std::byte*>(&s),
-          PROFBUFD_RECORD_HEADER_BYTES + 8u * (s.hdr.kernel_frames + s.hdr.user_frames)};
+          PROFBUFD_RECORD_HEADER_BYTES +
+              8u * (s.hdr.kernel_frames + s.hdr.user_frames + 2u * s.hdr.python_frames)};
 }
+
+struct SeenPython final : PythonFrameObserver {
+  void python_frames(std::uint32_t pid, std::span<const std::uint64_t> words) override {
+    calls.emplace_back(pid, std::vector<std::uint64_t>(words.begin(), words.end()));
+  }
+  std::vector<std::pair<std::uint32_t, std::vector<std::uint64_t>>> calls;
+};
 
 class SampleRouterTest : public ::testing::Test {
  protected:
@@ -71,6 +79,25 @@ TEST_F(SampleRouterTest, EachSampleGoesToItsCpusBuffer) {
   EXPECT_EQ(r.routed(1), 0u);
   EXPECT_EQ(r.routed(2), 2u);
   EXPECT_EQ(r.routed(99), 0u);
+}
+
+TEST_F(SampleRouterTest, TheObserverIsToldOfEachRecordsPythonFramesOnly) {
+  SampleRouter r(raw_, interner_);
+  SeenPython seen;
+  r.set_python_observer(&seen);
+  EXPECT_TRUE(r.route(bytes(sample_on(0, "native", 10))));  // none: not told
+  profbufd_sample py = sample_on(2, "python3.11", 20);
+  py.hdr.python_frames = 2;
+  py.frames[2] = 0x7f0000001001ULL;  // code | entry, then lasti | tag << 32
+  py.frames[3] = 0xabcd00000005ULL;
+  py.frames[4] = 0x7f0000002000ULL;
+  py.frames[5] = 0xef0100000007ULL;
+  EXPECT_TRUE(r.route(bytes(py)));
+  ASSERT_EQ(seen.calls.size(), 1u);
+  EXPECT_EQ(seen.calls[0].first, 20u);
+  EXPECT_EQ(seen.calls[0].second, (std::vector<std::uint64_t>{0x7f0000001001ULL, 0xabcd00000005ULL,
+                                                              0x7f0000002000ULL, 0xef0100000007ULL}));
+  EXPECT_EQ(drain(*bufs_[2]).at(0).stack.size(), 6u);  // the buffer has every word still
 }
 
 TEST_F(SampleRouterTest, SamplesForUnsampledCpusAreCountedNotWritten) {
