@@ -44,6 +44,13 @@ PythonFrame FrameResolver::resolve(std::uint32_t pid, const FrameWords& f) {
   const Entry* e = cache_.get(key);
   if (e == nullptr) {
     Entry fresh = read(pid, f);
+    // Not kept: the process may be one the registry learns of a moment after
+    // its first samples (a prefetch can come that early).
+    if (fresh.failure == FrameFailure::kGone) {
+      PythonFrame gone;
+      gone.failure = FrameFailure::kGone;
+      return gone;
+    }
     const std::size_t weight =
         64 + (fresh.code ? fresh.code->qualname.size() + fresh.code->filename.size() +
                                fresh.code->linetable.size()
