@@ -282,6 +282,39 @@ INSTANTIATE_TEST_SUITE_P(Interpreters, PythonChainsE2E, ::testing::Values("3.11"
                            return n;
                          });
 
+// A Python process that exits before its window closes keeps the names of
+// its Python frames: their code objects were read soon after the samples
+// (python/code_prefetch.h), while the process ran.
+TEST(PythonShortLivedE2E, AProcessThatExitsBeforeItsWindowClosesKeepsItsPythonNames) {
+  PROFBUFD_REQUIRE_BPF_OR_SKIP();
+  Subprocess py(std::vector<std::string>{"/usr/bin/python3.11", script(), "--seconds", "2"});
+  ASSERT_TRUE(py.started());
+  std::this_thread::sleep_for(300ms);
+  SessionOptions o;
+  o.pids = {py.pid()};
+  o.duration = 5s;  // the window closes ~2.5 s after the script has exited
+  ProfbufdSession session(o);
+  ASSERT_TRUE(session.ready()) << session.err();
+  EXPECT_EQ(py.wait(), 0);
+  const std::string metrics = session.metrics();
+  ASSERT_EQ(session.finish(), 0) << session.err();
+  const Profile p = session.profile();
+  std::uint64_t frames = 0, named = 0, gone = 0;
+  for (const Stack& s : p.of(static_cast<std::uint32_t>(py.pid())))
+    for (const Frame* f : python_frames(s)) {
+      frames += s.samples;
+      if (f->resolved && f->file == script()) named += s.samples;
+      if (f->function == "[python: process gone]") gone += s.samples;
+    }
+  std::printf("[python] short-lived: %llu Python frames, %llu named from the script, %llu gone\n",
+              static_cast<unsigned long long>(frames), static_cast<unsigned long long>(named),
+              static_cast<unsigned long long>(gone));
+  ASSERT_GE(frames, 500u);  // ~2 s of three threads at 499 Hz, several frames each
+  EXPECT_GE(named * 100, frames * 60);  // the rest are the stdlib's (threading, json)
+  EXPECT_LE(gone * 100, frames);
+  EXPECT_GT(metric(metrics, "profbufd_python_code_prefetches_total{result=\"queued\"}").value_or(0), 0);
+}
+
 // The stacks of a fake interpreter: its Python walk statuses (the profile's
 // python_stacks), its profbufd's log and exit code.
 struct FakeRun {

@@ -25,6 +25,11 @@ Pipeline::Pipeline(PipelineConfig c)
   reader_ = std::make_unique<Reader>(std::move(c.buffers), processes_,
                                      by_id<Aggregation>(kinds_), std::move(c.drops), *clock_,
                                      c.reader);
+  if (c.symbolizer.python)
+    python_prefetch_ = std::make_unique<python::CodePrefetch>(
+        [this](std::uint32_t pid, std::uint64_t w0, std::uint64_t w1) {
+          symbolizer_.prefetch_python(pid, w0, w1);
+        });
   publisher_ = std::make_unique<Publisher>(symbolizer_, c.context, by_id<kinds::Kind>(kinds_),
                                            &labeler_);
   recent_ = std::make_shared<RecentProfiles>(RecentProfiles::kDefaultMaxProfiles,
@@ -40,6 +45,11 @@ Pipeline::Pipeline(PipelineConfig c)
     file_windows_ =
         std::make_unique<FileWindows>(*reader_, *publisher_, c.file_kinds, sinks, nslots_);
   }
+}
+
+std::optional<python::CodePrefetch::Stats> Pipeline::python_prefetch_stats() const {
+  if (!python_prefetch_) return std::nullopt;
+  return python_prefetch_->stats();
 }
 
 const kinds::Kind* Pipeline::kind(std::string_view name) const {

@@ -27,6 +27,7 @@
 #include "sinks/file_sink.h"
 #include "sinks/publisher.h"
 #include "sinks/recent_profiles.h"
+#include "python/code_prefetch.h"
 #include "symbolize/symbolizer.h"
 
 namespace profbufd {
@@ -86,6 +87,10 @@ class Pipeline {
   // The captured kind called `name`, or null.
   const kinds::Kind* kind(std::string_view name) const;
   const std::vector<const kinds::Kind*>& kinds() const { return kinds_; }
+  // What the capture tells of each sample's Python frames, so that their
+  // names are read while the process lives; null when Python frames are off.
+  python::CodePrefetch* python_prefetch() { return python_prefetch_.get(); }
+  std::optional<python::CodePrefetch::Stats> python_prefetch_stats() const;
 
  private:
   std::vector<const kinds::Kind*> kinds_;
@@ -93,6 +98,7 @@ class Pipeline {
   std::size_t nslots_;
   ProcessTable processes_;
   Symbolizer symbolizer_;
+  std::unique_ptr<python::CodePrefetch> python_prefetch_;  // after: it calls symbolizer_
   cgroup::CgroupResolver cgroups_;
   Labeler labeler_;
   std::unique_ptr<Reader> reader_;

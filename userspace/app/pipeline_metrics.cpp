@@ -177,6 +177,7 @@ std::vector<metrics::Registry::CollectorId> register_pipeline_metrics(
     capture_metrics(w, capture, pipeline.reader());
     unwind_metrics(w, unwinder);
     symbolizer_metrics(w, pipeline.symbolizer());
+    if (const auto p = pipeline.python_prefetch_stats()) python_prefetch_metrics(w, *p);
     cgroup_metrics(w, pipeline);
     sink_metrics(w, pipeline);
     for (const kinds::Kind* k : pipeline.kinds()) k->write_metrics(w);

@@ -257,6 +257,9 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
     if (auto st = server->start(); !st.ok()) return st.error();
   }
 
+  // The pipeline outlives the capture's stop() below, and no early return
+  // comes after sampling starts.
+  if (pipeline.python_prefetch()) capture.set_python_observer(pipeline.python_prefetch());
   const std::uint64_t start_ns = monotonic_ns();
   start_sampling(pipeline, capture, sampling, *settings, start_ns);
   cli::ProgressLine progress(STDERR_FILENO);

@@ -55,4 +55,13 @@ void python_code_metrics(metrics::MetricWriter& w, const python::FrameResolver::
           s.cached_bytes);
 }
 
+void python_prefetch_metrics(metrics::MetricWriter& w, const python::CodePrefetch::Stats& s) {
+  constexpr const char* kHelp =
+      "Python frames of a code object not yet offered, by what became of them: queued (its "
+      "name read soon after the sample, so that it outlives the process), dropped (the queue "
+      "was full: named at window close instead, if the process still runs)";
+  w.counter("profbufd_python_code_prefetches_total", kHelp, {{"result", "queued"}}, s.queued);
+  w.counter("profbufd_python_code_prefetches_total", kHelp, {{"result", "dropped"}}, s.dropped);
+}
+
 }  // namespace profbufd

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "metrics/metric_writer.h"
+#include "python/code_prefetch.h"
 #include "python/frame_resolver.h"
 #include "unwind/unwinder.h"
 
@@ -11,5 +12,6 @@ namespace profbufd {
 
 void python_walker_metrics(metrics::MetricWriter& w, const unwind::UnwinderStats& s);
 void python_code_metrics(metrics::MetricWriter& w, const python::FrameResolver::Stats& s);
+void python_prefetch_metrics(metrics::MetricWriter& w, const python::CodePrefetch::Stats& s);
 
 }  // namespace profbufd

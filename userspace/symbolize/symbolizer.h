@@ -160,6 +160,9 @@ class Symbolizer {
   // from its code object: function = co_qualname, module "[python]", and one
   // SourceLine with the file, the line and the function's first line.
   SymbolizedFrame python(std::uint32_t pid, std::uint64_t word0, std::uint64_t word1);
+  // Reads that frame's code object into the cache now, while the process
+  // lives (python/code_prefetch.h); counts nothing.
+  void prefetch_python(std::uint32_t pid, std::uint64_t word0, std::uint64_t word1);
 
   Stats stats() const;
 

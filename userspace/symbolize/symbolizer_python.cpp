@@ -25,4 +25,8 @@ SymbolizedFrame Symbolizer::python(std::uint32_t pid, std::uint64_t word0, std::
   return f;
 }
 
+void Symbolizer::prefetch_python(std::uint32_t pid, std::uint64_t word0, std::uint64_t word1) {
+  python_.resolve(pid, python::FrameWords::of(word0, word1));
+}
+
 }  // namespace profbufd
