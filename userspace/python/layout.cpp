@@ -31,7 +31,8 @@ constexpr Layout kPython311 = {
                 .str_ascii_data = 48,    // sizeof(PyASCIIObject): wstr is still there
                 .str_compact_data = 72,  // sizeof(PyCompactUnicodeObject)
                 .bytes_size = 16,
-                .bytes_data = 32},
+                .bytes_data = 32,
+                .tstate_interp = 16},
 };
 
 // What 3.12 and 3.13 share: a str lost its wstr, so a compact ASCII string's
@@ -45,7 +46,8 @@ constexpr ObjectLayout kObjects312 = {.code_filename = 112,
                                       .str_ascii_data = 40,
                                       .str_compact_data = 56,
                                       .bytes_size = 16,
-                                      .bytes_data = 32};
+                                      .bytes_data = 32,
+                                      .tstate_interp = 16};
 
 // CPython 3.12, read from the DWARF of a 3.12.1 build (gdb ptype/o): the
 // evaluator marks its calls by a shim frame (owner FRAME_OWNED_BY_CSTACK), not

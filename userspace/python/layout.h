@@ -27,6 +27,7 @@ struct ObjectLayout {
   std::uint16_t str_compact_data = 0;  // where another compact string's data starts
   std::uint16_t bytes_size = 0;       // PyVarObject.ob_size
   std::uint16_t bytes_data = 0;       // PyBytesObject.ob_sval
+  std::uint16_t tstate_interp = 0;    // PyThreadState.interp (a check at discovery)
 };
 
 struct Layout {

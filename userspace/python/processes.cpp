@@ -3,6 +3,7 @@
 #include "common/log.h"
 #include "process/binary_path.h"
 #include "python/layout.h"
+#include "python/runtime_check.h"
 
 namespace profbufd::python {
 namespace {
@@ -11,8 +12,25 @@ constexpr std::size_t kMaxFiles = 256;
 
 }  // namespace
 
-Processes::Processes(PyMapIo& io, std::shared_ptr<Registry> registry, std::string procfs_root)
-    : io_(io), registry_(std::move(registry)), procfs_root_(std::move(procfs_root)) {}
+Processes::Processes(PyMapIo& io, std::shared_ptr<Registry> registry, std::string procfs_root,
+                     MemoryOf memory_of)
+    : io_(io), memory_of_(std::move(memory_of)), registry_(std::move(registry)),
+      procfs_root_(std::move(procfs_root)) {
+  if (!memory_of_)
+    memory_of_ = [](std::uint32_t pid) {
+      return std::make_unique<ProcessMemory>(static_cast<pid_t>(pid));
+    };
+}
+
+std::string Processes::check_runtime(std::uint32_t pid, std::uint64_t runtime,
+                                     const Layout& layout) {
+  const std::unique_ptr<Memory> mem = memory_of_(pid);
+  // Twice before turning it away: a thread state freed and reused under the
+  // read (the walk takes no lock) disagrees once, a wrong layout always.
+  std::string why = runtime_disagrees(*mem, runtime, layout);
+  if (!why.empty()) why = runtime_disagrees(*mem, runtime, layout);
+  return why;
+}
 
 const std::optional<InterpreterFile>* Processes::file(std::uint32_t pid, const MapEntry& m) {
   const FileKey key{(std::uint64_t{m.dev_major} << 32) | m.dev_minor, m.inode, m.path};
@@ -62,6 +80,10 @@ void Processes::found(std::uint32_t pid, std::uint64_t start_time, const Process
     py_proc p{};
     p.start_time = start_time;
     p.runtime = *bias + interp.runtime_vaddr;
+    if (const std::string why = check_runtime(pid, p.runtime, *layout); !why.empty()) {
+      warn_unknown(pid, interp.version, m.path, why);
+      break;
+    }
     p.l = layout->walker;
     p.version = interp.version;
     if (!io_.put(pid, p)) return;

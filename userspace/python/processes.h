@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -24,6 +25,7 @@
 #include "process/proc_maps.h"
 #include "python/interpreter_file.h"
 #include "python/map_io.h"
+#include "python/memory.h"
 #include "python/registry.h"
 
 namespace profbufd::python {
@@ -37,7 +39,12 @@ struct ProcessStats {
 
 class Processes {
  public:
-  Processes(PyMapIo& io, std::shared_ptr<Registry> registry, std::string procfs_root);
+  using MemoryOf = std::function<std::unique_ptr<Memory>(std::uint32_t pid)>;
+
+  // `memory_of` opens a process's memory for the check of its runtime state
+  // at discovery (python/runtime_check.h; default: ProcessMemory).
+  Processes(PyMapIo& io, std::shared_ptr<Registry> registry, std::string procfs_root,
+            MemoryOf memory_of = {});
 
   // pid's mappings were (re)read: publishes its interpreter, or forgets it
   // when it has none (it exec'd something else).
@@ -56,8 +63,12 @@ class Processes {
   // no layout for its version, or `why` its binary disagrees with the layout.
   void warn_unknown(std::uint32_t pid, std::uint32_t version, const std::string& path,
                     const std::string& why);
+  // Why pid's runtime state at `runtime` is not `layout`'s (empty: it is, or
+  // cannot tell yet).
+  std::string check_runtime(std::uint32_t pid, std::uint64_t runtime, const Layout& layout);
 
   PyMapIo& io_;
+  MemoryOf memory_of_;
   std::shared_ptr<Registry> registry_;
   const std::string procfs_root_;
   std::map<FileKey, std::optional<InterpreterFile>> files_;  // bounded: kMaxFiles
