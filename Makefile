@@ -226,6 +226,9 @@ $(BUILD)/benchmarks: $(BENCH_OBJS) $(BUILD)/libprofbufd.a $(BUILD)/libprofbufd_b
 $(BUILD)/tests/programs/%: tests/programs/%.c Makefile | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	gcc -O0 -g -fno-omit-frame-pointer -fPIE -pie -pthread $< -o $@
+# The fake interpreters that include the hostile one.
+$(BUILD)/tests/programs/python3.9-fake $(BUILD)/tests/programs/python3.11-mislaid: \
+	tests/programs/python3.11-hostile.c
 # The unwinder's fixtures: -O2 without frame pointers (and without the
 # optimizations that merge or remove frames on purpose), linking their library
 # from their own directory.

@@ -365,9 +365,10 @@ TEST(PythonHostileE2E, HostileInterpreterMemoryEndsEveryWalkWithACountedReason) 
   }
 }
 
-TEST(PythonHostileE2E, AnUnknownVersionGetsOneWarningAndNativeFramesOnly) {
-  PROFBUFD_REQUIRE_BPF_OR_SKIP();
-  const FakeRun r = run_fake("python3.9-fake");
+// A fake interpreter profbufd must not walk: one warning line with `says`,
+// native frames only, no walk at all.
+void expect_turned_away(const std::string& program, const std::string& says) {
+  const FakeRun r = run_fake(program);
   ASSERT_EQ(r.status, 0) << r.log;
   ASSERT_FALSE(r.stacks.empty());
   std::size_t warnings = 0;
@@ -375,11 +376,23 @@ TEST(PythonHostileE2E, AnUnknownVersionGetsOneWarningAndNativeFramesOnly) {
   for (std::string line; std::getline(in, line);)
     if (line.find("python: pid") != std::string::npos) {
       ++warnings;
-      EXPECT_NE(line.find("CPython 3.9.18"), std::string::npos) << line;
+      EXPECT_NE(line.find(says), std::string::npos) << line;
     }
   EXPECT_EQ(warnings, 1u) << r.log;
   for (const Stack& s : r.stacks) EXPECT_TRUE(python_frames(s).empty());
   for (const auto& [end, n] : r.python_stacks.items()) EXPECT_EQ(n.get<std::uint64_t>(), 0u) << end;
+}
+
+TEST(PythonHostileE2E, AnUnknownVersionGetsOneWarningAndNativeFramesOnly) {
+  PROFBUFD_REQUIRE_BPF_OR_SKIP();
+  expect_turned_away("python3.9-fake", "CPython 3.9.18");
+}
+
+// Discovery reads the runtime state once (python/runtime_check.h): a 3.11
+// whose thread state does not point back at its interpreter is not walked.
+TEST(PythonHostileE2E, ARuntimeStateOfAnotherLayoutIsTurnedAwayAtDiscovery) {
+  PROFBUFD_REQUIRE_BPF_OR_SKIP();
+  expect_turned_away("python3.11-mislaid", "its first thread state names interpreter");
 }
 
 }  // namespace

@@ -12,7 +12,9 @@
  *   absent  a thread whose state is not in the list, which loops on itself
  * Usage: python3.11-hostile SECONDS. Prints "ready" once every thread spins.
  * Built with a PY_FAKE_VERSION of another version, it is an interpreter that
- * profbufd does not know (python3.9-fake.c).
+ * profbufd does not know (python3.9-fake.c); with PY_FAKE_MISLAID, one whose
+ * thread states do not point back at their interpreter, as a build with
+ * another layout would read (python3.11-mislaid.c).
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -91,6 +93,11 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 4; i++)
 		put(tstates[i], 8, (uint64_t)tstates[i + 1]);
 	put(tstates[4], 8, (uint64_t)tstates[4]); /* the list loops on its last state */
+	for (int i = 0; i < 5; i++)              /* PyThreadState.interp */
+		put(tstates[i], 16, (uint64_t)interp);
+#ifdef PY_FAKE_MISLAID
+	put(tstates[0], 16, (uint64_t)(interp + 8));
+#endif
 	/* The code object: immutable fields (its tag), then its names. */
 	memset(code, 0, sizeof(code));
 	put(code, 72, 7);                        /* co_firstlineno */
