@@ -126,10 +126,16 @@ TEST(CodeReader, AnotherObjectAtTheAddressIsStaleAndUnmappedIsUnreadable) {
   EXPECT_EQ(read_code(m, l311(), 0x1000, tag).error, CodeError::kMalformed);
 }
 
-TEST(Layout, OnlyThreeElevenIsKnownAndVersionsAreNamed) {
+TEST(Layout, ThreeElevenToThreeThirteenAreKnownAndVersionsAreNamed) {
   EXPECT_TRUE(layout_for(0x030b07f0));
+  EXPECT_TRUE(layout_for(0x030c01f0));
+  EXPECT_TRUE(layout_for(0x030d00f0));
   EXPECT_FALSE(layout_for(0x030912f0));
-  EXPECT_FALSE(layout_for(0x030c01f0));
+  EXPECT_FALSE(layout_for(0x030a0df0));
+  EXPECT_FALSE(layout_for(0x030e00a1));
+  EXPECT_FALSE(layout_for(0x020712f0));
+  EXPECT_EQ(layout_for(0x030c01f0)->walker.frame_is_entry, PY_OFF_NONE);
+  EXPECT_EQ(layout_for(0x030d00f0)->walker.cframe_current, PY_OFF_NONE);
   EXPECT_EQ(version_name(0x030b02f0), "3.11.2");
   EXPECT_EQ(version_name(0x030d00c1), "3.13.0rc1");
 }
