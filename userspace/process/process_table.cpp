@@ -5,11 +5,26 @@
 
 namespace profbufd {
 
-ProcessTable::ProcessTable(std::string procfs_root, std::size_t capacity)
-    : procfs_root_(std::move(procfs_root)), capacity_(capacity ? capacity : 1) {}
+ProcessTable::ProcessTable(std::string procfs_root, std::size_t capacity,
+                           std::shared_ptr<ExecEvents> execs)
+    : procfs_root_(std::move(procfs_root)), capacity_(capacity ? capacity : 1),
+      execs_(std::move(execs)) {}
+
+void ProcessTable::forget_execs() {
+  if (!execs_) return;
+  for (std::uint32_t pid : execs_->take()) {
+    auto it = entries_.find(pid);
+    if (it == entries_.end()) continue;
+    lru_.erase(it->second.lru);
+    entries_.erase(it);
+    ++stats_.refreshed;
+    execs_->refreshed_one();
+  }
+}
 
 ProcessTable::Snapshot ProcessTable::get(std::uint32_t pid) {
   if (pid == 0) return {};
+  forget_execs();
   if (auto it = entries_.find(pid); it != entries_.end()) {
     lru_.splice(lru_.begin(), lru_, it->second.lru);
     return it->second.snapshot;

@@ -6,6 +6,8 @@
 // Bounded: at most `capacity` pids are remembered; the least recently seen is
 // forgotten first. Windows hold their own references to the snapshots they use,
 // so eviction here never takes a snapshot away from an open window.
+// A process that exec'd is read again (process/exec_events.h): windows that
+// open after the exec name its new program.
 // Used by the reader thread only; not thread-safe.
 #pragma once
 
@@ -14,6 +16,8 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+
+#include "process/exec_events.h"
 
 namespace profbufd {
 
@@ -26,9 +30,13 @@ class ProcessTable {
     std::uint64_t snapshots = 0;  // processes read (maps, status, cgroup)
     std::uint64_t vanished = 0;   // pids gone before their maps could be read
     std::uint64_t evicted = 0;
+    std::uint64_t refreshed = 0;  // snapshots dropped because the process exec'd
   };
 
-  explicit ProcessTable(std::string procfs_root = "/proc", std::size_t capacity = 4096);
+  // `execs`, when given, says which pids exec'd (process/exec_events.h): their
+  // snapshots are read again at their next get().
+  explicit ProcessTable(std::string procfs_root = "/proc", std::size_t capacity = 4096,
+                        std::shared_ptr<ExecEvents> execs = nullptr);
 
   struct Snapshot {
     // Null when the process had already exited (or pid is 0, the idle task,
@@ -48,8 +56,11 @@ class ProcessTable {
     Snapshot snapshot;
     std::list<std::uint32_t>::iterator lru;
   };
+  void forget_execs();
+
   std::string procfs_root_;
   std::size_t capacity_;
+  std::shared_ptr<ExecEvents> execs_;
   std::unordered_map<std::uint32_t, Entry> entries_;
   std::list<std::uint32_t> lru_;  // front = most recently seen
   Stats stats_;
