@@ -226,6 +226,10 @@ $(BUILD)/benchmarks: $(BENCH_OBJS) $(BUILD)/libprofbufd.a $(BUILD)/libprofbufd_b
 $(BUILD)/tests/programs/%: tests/programs/%.c Makefile | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	gcc -O0 -g -fno-omit-frame-pointer -fPIE -pie -pthread $< -o $@
+# The exec pair: non-PIE, so both programs' code is at the same addresses.
+$(BUILD)/tests/programs/exec_%: tests/programs/exec_%.c Makefile | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	gcc -O0 -g -fno-omit-frame-pointer -no-pie -fno-pie $< -o $@
 # The fake interpreters that include the hostile one.
 $(BUILD)/tests/programs/python3.9-fake $(BUILD)/tests/programs/python3.11-mislaid: \
 	tests/programs/python3.11-hostile.c

@@ -20,7 +20,7 @@ std::vector<const T*> by_id(const std::vector<const kinds::Kind*>& kinds) {
 
 Pipeline::Pipeline(PipelineConfig c)
     : kinds_(c.kinds), clock_(c.clock), nslots_(c.buffers.size()),
-      processes_(c.procfs_root), symbolizer_(c.symbolizer), cgroups_(c.cgroup2_mount),
+      execs_(c.execs), processes_(c.procfs_root, 4096, execs_), symbolizer_(c.symbolizer), cgroups_(c.cgroup2_mount),
       labeler_(cgroups_) {
   reader_ = std::make_unique<Reader>(std::move(c.buffers), processes_,
                                      by_id<Aggregation>(kinds_), std::move(c.drops), *clock_,

@@ -106,6 +106,16 @@ void debuginfod_metrics(metrics::MetricWriter& w, const symbolize::Debuginfod::S
     w.counter("profbufd_debuginfod_requests_total", kDebuginfodHelp, {{"result", result}}, n);
 }
 
+void exec_metrics(metrics::MetricWriter& w, const ExecEvents& e) {
+  w.counter("profbufd_process_snapshots_refreshed_total",
+            "Process mappings read again because the process exec'd another program",
+            e.refreshed());
+  w.counter("profbufd_process_exec_events_dropped_total",
+            "Execs not applied to the mappings (more than 65536 waiting): those processes "
+            "keep their old program's mappings until evicted",
+            e.dropped());
+}
+
 void symbolizer_metrics(metrics::MetricWriter& w, const Symbolizer& symbolizer) {
   const Symbolizer::Stats ss = symbolizer.stats();
   constexpr const char* kSymHelp =
@@ -178,6 +188,7 @@ std::vector<metrics::Registry::CollectorId> register_pipeline_metrics(
     unwind_metrics(w, unwinder);
     symbolizer_metrics(w, pipeline.symbolizer());
     if (const auto p = pipeline.python_prefetch_stats()) python_prefetch_metrics(w, *p);
+    if (const ExecEvents* e = pipeline.exec_events()) exec_metrics(w, *e);
     cgroup_metrics(w, pipeline);
     sink_metrics(w, pipeline);
     for (const kinds::Kind* k : pipeline.kinds()) k->write_metrics(w);

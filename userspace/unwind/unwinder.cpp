@@ -157,6 +157,7 @@ void Unwinder::enqueue(std::vector<TableBuild>& builds) {
 void Unwinder::handle(const uw_event& e) {
   if (e.kind == UW_EVENT_TABLE_WANTED) return;  // the loop starts the build
   if (e.kind == UW_EVENT_EXEC || e.kind == UW_EVENT_EXIT) {
+    if (e.kind == UW_EVENT_EXEC && options_.execs) options_.execs->add(e.pid);
     forget(e.pid, false);
     return;
   }
