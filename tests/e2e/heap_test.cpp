@@ -150,7 +150,7 @@ TEST_F(HeapE2E, AllocSpaceThroughTheKnownFunctionIsTheTruthAndPprofReadsIt) {
 }
 
 // The refusals, each one line: no pid= (400), a process that does not exist
-// (404).
+// (404), a static binary without glibc to probe (501).
 TEST_F(HeapE2E, RequestsWithoutAPidOrForNoProcessAreRefusedWithTheReason) {
   TempDir out;
   Daemon d({"--output", out.path.string()});
@@ -165,6 +165,13 @@ TEST_F(HeapE2E, RequestsWithoutAPidOrForNoProcessAreRefusedWithTheReason) {
   EXPECT_EQ(gone->status, 404) << gone->body;
   EXPECT_NE(gone->body.find("no such process"), std::string::npos) << gone->body;
   EXPECT_EQ(std::count(gone->body.begin(), gone->body.end(), '\n'), 1) << gone->body;
+  Subprocess busybox({"/bin/busybox", "sleep", "30"});  // busybox-static: no libc mapped
+  std::this_thread::sleep_for(200ms);                     // exec'd
+  auto bare = d.get("/debug/pprof/allocs?seconds=1&pid=" + std::to_string(busybox.pid()));
+  ASSERT_TRUE(bare);
+  EXPECT_EQ(bare->status, 501) << bare->body;
+  EXPECT_NE(bare->body.find("glibc"), std::string::npos) << bare->body;
+  EXPECT_EQ(std::count(bare->body.begin(), bare->body.end(), '\n'), 1) << bare->body;
   d.proc.signal(SIGTERM);
   EXPECT_EQ(d.proc.wait(20s), 0) << d.proc.err();
 }
