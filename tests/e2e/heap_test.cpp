@@ -143,8 +143,15 @@ TEST_F(HeapE2E, AllocSpaceThroughTheKnownFunctionIsTheTruthAndPprofReadsIt) {
 
   auto m = d.get("/metrics");
   ASSERT_TRUE(m);
-  EXPECT_TRUE(metric(m->body, "profbufd_heap_calls_total")) << m->body;
+  const auto calls = metric(m->body, "profbufd_heap_calls_total");
+  ASSERT_TRUE(calls) << m->body;
+  EXPECT_GE(*calls, 2 * truth.allocated / 4096) << "both rounds' mallocs were probed";
   EXPECT_TRUE(metric(m->body, "profbufd_heap_lost_total{reason=\"untracked\"}")) << m->body;
+  // Once no request holds them, the probes are gone: a round is not seen.
+  ASSERT_GT(w.allocate().allocated, 0);
+  auto after = d.get("/metrics");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(metric(after->body, "profbufd_heap_calls_total"), calls) << "still probed";
   d.proc.signal(SIGTERM);
   EXPECT_EQ(d.proc.wait(20s), 0) << d.proc.err();
 }
