@@ -157,7 +157,8 @@ TEST_F(HeapE2E, AllocSpaceThroughTheKnownFunctionIsTheTruthAndPprofReadsIt) {
 }
 
 // The refusals, each one line: no pid= (400), a process that does not exist
-// (404), a static binary without glibc to probe (501).
+// (404), a static binary without glibc to probe (501), and the in-use heap
+// profile, not served yet (501).
 TEST_F(HeapE2E, RequestsWithoutAPidOrForNoProcessAreRefusedWithTheReason) {
   TempDir out;
   Daemon d({"--output", out.path.string()});
@@ -172,6 +173,10 @@ TEST_F(HeapE2E, RequestsWithoutAPidOrForNoProcessAreRefusedWithTheReason) {
   EXPECT_EQ(gone->status, 404) << gone->body;
   EXPECT_NE(gone->body.find("no such process"), std::string::npos) << gone->body;
   EXPECT_EQ(std::count(gone->body.begin(), gone->body.end(), '\n'), 1) << gone->body;
+  auto inuse = d.get("/debug/pprof/heap?pid=1");
+  ASSERT_TRUE(inuse);
+  EXPECT_EQ(inuse->status, 501) << inuse->body;
+  EXPECT_NE(inuse->body.find("/debug/pprof/allocs"), std::string::npos) << inuse->body;
   Subprocess busybox({"/bin/busybox", "sleep", "30"});  // busybox-static: no libc mapped
   std::this_thread::sleep_for(200ms);                     // exec'd
   auto bare = d.get("/debug/pprof/allocs?seconds=1&pid=" + std::to_string(busybox.pid()));

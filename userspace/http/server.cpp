@@ -199,6 +199,11 @@ void Server::route() {
   for (const auto& [path, kind] : kProfiles)
     s.Get(std::string(path),
           [this, k = kind](const auto& req, auto& res) { serve_profile(req, res, k); });
+  s.Get(std::string(kHeapPath), [](const auto&, auto& res) {
+    reply_error(res, 501,
+                error_body("the in-use heap profile is not served yet (frees are not tracked); "
+                           "/debug/pprof/allocs?pid=PID&seconds=N has the allocations"));
+  });
   s.Get(std::string(kHealthzPath), [this](const auto& req, auto& res) { serve_healthz(req, res); });
 
   // Called for every response with status >= 400, including ours: fill in
