@@ -306,6 +306,11 @@ bench-names: $(BUILD)/profbufd $(TESTPROGS)
 bench-python: $(BUILD)/profbufd
 	python3 tests/bench/python_cost.py --build $(BUILD)
 
+# What the allocs profile's uprobes cost per malloc, against bcc's memleak (root).
+.PHONY: bench-heap
+bench-heap: $(BUILD)/profbufd $(TESTPROGS)
+	python3 tests/bench/heap_cost.py --build $(BUILD)
+
 clean:
 	rm -rf build
 

@@ -35,6 +35,8 @@ enum profbufd_kind {
 	PROFBUFD_KIND_BLOCK = 1, /* a thread back on CPU after blocking; value: ns off CPU */
 	PROFBUFD_KIND_THREADCREATE = 2, /* a task created (fork/clone); value: 1 */
 	PROFBUFD_KIND_MUTEX = 3, /* a futex wait that ended; value: ns waited */
+	PROFBUFD_KIND_HEAP = 4, /* a sampled allocation (malloc/calloc/realloc);
+				 * value: bytes asked for */
 };
 
 /* Flags of a threadcreate record (its header's `flags`). */
@@ -172,6 +174,19 @@ struct profbufd_block_counters {
 struct profbufd_mutex_counters {
 	__u64 untracked; /* futex waits not tracked: no task storage for the thread */
 	__u64 too_short; /* waits shorter than the minimum: no record, no unwind */
+};
+
+/*
+ * Per-CPU counters of the heap kind (bpf/heap.bpf.c, its `heap_counters`
+ * map, one entry): every probed call, sampled or not, since the object was
+ * loaded. The sampled ones are the records (counted as `seen` in the shared
+ * counters, their losses as `dropped`).
+ */
+struct profbufd_heap_counters {
+	__u64 calls;     /* malloc, calloc and realloc calls seen */
+	__u64 bytes;     /* bytes they asked for */
+	__u64 untracked; /* calls whose thread's countdown could not be stored:
+			  * not sampled (the countdown map was full) */
 };
 
 #endif /* PROFBUFD_BPF_PROFBUFD_H */

@@ -122,10 +122,14 @@ Result<KindNeeds> kind_needs(const cli::Options& options) {
   };
   // A kind left out of --profiles is not attached, even for HTTP: its probes
   // would run all the time (block: ~0.5 us per context switch) for requests
-  // that may never come. Its requests get 501 with the reason.
+  // that may never come. Its requests get 501 with the reason. A kind
+  // attached on request (heap) costs nothing until then: it is loaded
+  // whenever HTTP serves, its failure noted (501), not fatal.
   for (const kinds::Registration* r : kinds::registered()) {
     if (wanted(r->name)) {
       n.required.push_back(r);
+    } else if (options.http_listen && r->on_request) {
+      n.optional.push_back(r);
     } else if (options.http_listen) {
       n.off.push_back(r);
     }

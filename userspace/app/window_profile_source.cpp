@@ -40,6 +40,12 @@ std::optional<Error> WindowProfileSource::unavailable(std::string_view kind) con
                     "not captured by this run");
 }
 
+Hold WindowProfileSource::prepare(const Request& request) {
+  for (const kinds::Kind* k : kinds_)
+    if (!request.kind.empty() && k->name() == request.kind) return k->hold(request.pids);
+  return {};
+}
+
 bool WindowProfileSource::healthy() const { return healthy_ && healthy_(); }
 
 void WindowProfileSource::shutdown() {

@@ -33,6 +33,8 @@ class WindowProfileSource : public ProfileSource {
                       std::map<std::string, Error, std::less<>> unavailable = {});
 
   Result<std::shared_ptr<const Profile>> collect(const Request& request) override;
+  // The named kind's Kind::hold for the request's pids.
+  Hold prepare(const Request& request) override;
   bool healthy() const override;
   // Why `kind` cannot be collected: it failed to attach (`unavailable`), or
   // is not captured at all.

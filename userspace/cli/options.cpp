@@ -292,6 +292,15 @@ Status apply_mutex_min(Options& o, const FlagSpec& f, std::string_view value) {
   return ok_status();
 }
 
+Status apply_heap_rate(Options& o, const FlagSpec& f, std::string_view value) {
+  auto bytes = parse_byte_size(value);
+  if (!bytes) return bad_value(f, value, bytes.error().why);
+  if (*bytes == 0) return bad_value(f, value, "must be at least 1 byte");
+  if (*bytes > kMaxHeapRate) return bad_value(f, value, "above 1T");
+  o.heap_rate = *bytes;
+  return ok_status();
+}
+
 // A decimal probability in (0, 1].
 Status apply_block_sample(Options& o, const FlagSpec& f, std::string_view value) {
   double p = 0;
@@ -426,7 +435,7 @@ Status set(Options& o, const FlagSpec&, std::string_view) {
   return ok_status();
 }
 
-constexpr std::array<FlagSpec, 34> kFlags = {{
+constexpr std::array<FlagSpec, 35> kFlags = {{
     {"--duration", &apply_duration, true, "30s"},
     {"--frequency", &apply_frequency, true, "99"},
     {"--output", &apply_output, true, "/var/lib/profbufd"},
@@ -442,6 +451,7 @@ constexpr std::array<FlagSpec, 34> kFlags = {{
     {"--block-min", &apply_block_min, true, "1ms"},
     {"--block-sample", &apply_block_sample, true, "0.1"},
     {"--mutex-min", &apply_mutex_min, true, "10us"},
+    {"--heap-rate", &apply_heap_rate, true, "512K"},
     {"--ringbuf-size", &apply_ringbuf_size, true, "8M"},
     {"--unwind", &apply_unwind, true, "auto"},
     {"--unwind-table-memory", &apply_unwind_table_memory, true, "32M"},

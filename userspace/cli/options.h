@@ -55,6 +55,12 @@ inline constexpr std::chrono::nanoseconds kDaemonInterval = std::chrono::seconds
 // last longer; shorter handoffs show up as CPU time of the kernel instead.
 inline constexpr std::chrono::nanoseconds kDefaultBlockMin = std::chrono::milliseconds(1);
 inline constexpr std::chrono::nanoseconds kMaxBlockMin = std::chrono::minutes(1);
+// --heap-rate: the heap kind samples one allocation per this many bytes on
+// average, as Go's runtime.MemProfileRate (512 KiB): a sampled call costs a
+// stack walk (~1-7 us), so at the default a process allocating 1 GB/s pays
+// some 2 000 walks a second; 1 .. kMaxHeapRate.
+inline constexpr std::uint64_t kDefaultHeapRate = 512 * 1024;
+inline constexpr std::uint64_t kMaxHeapRate = std::uint64_t{1} << 40;
 // --mutex-min: futex waits shorter than this make no mutex record (the kernel
 // drops them before unwinding). 10 us: a wait that short is a handoff the
 // holder finished at once (a futex sleep and wake-up alone cost some 5 us of
@@ -128,6 +134,8 @@ struct Options {
   // --mutex-min: the mutex kind records futex waits at least this long
   // (0..kMaxMutexMin).
   std::chrono::nanoseconds mutex_min = kDefaultMutexMin;
+  // --heap-rate: mean bytes between sampled allocations (1..kMaxHeapRate).
+  std::uint64_t heap_rate = kDefaultHeapRate;
   // Override of the BPF ring buffer size. Invariant: a power of two, at least
   // the page size, at most kMaxRingbufBytes.
   std::optional<std::uint64_t> ringbuf_bytes;

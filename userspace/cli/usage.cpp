@@ -80,6 +80,8 @@ std::string run_flags_text() {
   t += "  --mutex-min D       the mutex profile records futex waits of at least D\n";
   t += "                      (default 10us, 0 to 1s); shorter ones are dropped in the\n";
   t += "                      kernel.\n";
+  t += "  --heap-rate B       the heap profile samples one allocation per B bytes on\n";
+  t += "                      average (default 512K, as Go's MemProfileRate).\n";
   return t;
 }
 

@@ -52,6 +52,10 @@ std::string index_page() {
        "\">/debug/pprof/mutex?seconds=N</a>: lock contention (futex waits with the waiter's "
        "stack, as Go's mutex profile: contentions and delay) of the next N seconds, with the "
        "same parameters; 501 unless the daemon runs the kind.</li>\n";
+  t += "<li>/debug/pprof/allocs?pid=P&amp;seconds=N: sampled allocations (malloc, calloc, "
+       "realloc, as Go's allocs profile: alloc_objects and alloc_space, scaled) of process P "
+       "in the next N seconds; its uprobes are attached for the request only; 400 without "
+       "pid=, 404 for a process that does not exist, 501 when it cannot be probed.</li>\n";
   t += "<li><a href=\"/healthz\">/healthz</a>: 200 while sampling runs, 503 otherwise.</li>\n";
   t += "<li><a href=\"/\">/</a>: the flame graph page of the most recent window.</li>\n";
   t += "<li>/api/kinds, /api/about, /api/profiles, /api/flamegraph, /api/profile, "

@@ -22,6 +22,10 @@ inline constexpr std::string_view kBlockPath = "/debug/pprof/block";
 inline constexpr std::string_view kThreadcreatePath = "/debug/pprof/threadcreate";
 // Futex waits with the waiter's stack, in the shape of Go's mutex profile.
 inline constexpr std::string_view kMutexPath = "/debug/pprof/mutex";
+// Sampled allocations of one process (pid= required), as Go's allocs profile.
+inline constexpr std::string_view kAllocsPath = "/debug/pprof/allocs";
+// Go's in-use heap profile: not served yet (frees are not tracked), 501.
+inline constexpr std::string_view kHeapPath = "/debug/pprof/heap";
 inline constexpr std::string_view kHealthzPath = "/healthz";
 inline constexpr std::string_view kEndpointsPath = "/endpoints";
 
@@ -35,9 +39,10 @@ inline constexpr std::string_view kApiProfilePath = "/api/profile";
 inline constexpr std::string_view kApiCollectPath = "/api/collect";
 
 // Requests under kUiPrefix count as one endpoint, "/ui/".
-inline constexpr std::array<std::string_view, 16> kEndpointPaths = {
+inline constexpr std::array<std::string_view, 18> kEndpointPaths = {
     kIndexPath,        kMetricsPath,     kPprofIndexPath,    kProfilePath,       kBlockPath,
-    kThreadcreatePath, kMutexPath,       kHealthzPath,       kEndpointsPath,
+    kThreadcreatePath, kMutexPath,       kAllocsPath,        kHeapPath,
+    kHealthzPath,      kEndpointsPath,
     kUiPrefix,         kApiKindsPath,    kApiAboutPath,      kApiProfilesPath,
     kApiFlameGraphPath, kApiProfilePath, kApiCollectPath};
 

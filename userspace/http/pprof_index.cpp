@@ -7,7 +7,9 @@
 namespace profbufd::http {
 namespace {
 
-constexpr std::array<PprofProfile, 4> kProfiles = {{
+constexpr std::array<PprofProfile, 5> kProfiles = {{
+    {"allocs", "heap",
+     "Sampled allocations of one process (pid= required): malloc, calloc, realloc."},
     {"block", "block",
      "Off-CPU time: where threads blocked (sleeps, I/O, locks), and for how long."},
     {"mutex", "mutex",

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/hold.h"
 #include "model/profile.h"
 
 namespace profbufd {
@@ -36,6 +37,14 @@ class ProfileSource {
   // sampling stops before the window is complete (shutdown): the handler
   // answers 503. A kind that is not captured fails with ExitCode::kUsage.
   virtual Result<std::shared_ptr<const Profile>> collect(const Request& request) = 0;
+
+  // Before collect(): what the request must hold while its window runs (the
+  // kind's per-process attachment, kinds/kind.h Kind::hold), or why the
+  // request cannot be served. Default: nothing to hold.
+  virtual Hold prepare(const Request& request) {
+    (void)request;
+    return {};
+  }
 
   // True while sampling runs (BPF attached, loader and reader alive).
   virtual bool healthy() const = 0;

@@ -71,6 +71,16 @@ Error bind_error(const ListenAddress& a, int err) {
   }
 }
 
+int refusal_status(Hold::Refusal r) {
+  switch (r) {
+    case Hold::Refusal::kBadRequest: return 400;
+    case Hold::Refusal::kNoProcess: return 404;
+    case Hold::Refusal::kUnsupported: return 501;
+    case Hold::Refusal::kNone: break;
+  }
+  return 500;
+}
+
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
@@ -185,10 +195,15 @@ void Server::route() {
   // Each kind's Go path; "" is the CPU kind's.
   constexpr std::pair<std::string_view, std::string_view> kProfiles[] = {
       {kProfilePath, ""}, {kBlockPath, "block"}, {kThreadcreatePath, "threadcreate"},
-      {kMutexPath, "mutex"}};
+      {kMutexPath, "mutex"}, {kAllocsPath, "heap"}};
   for (const auto& [path, kind] : kProfiles)
     s.Get(std::string(path),
           [this, k = kind](const auto& req, auto& res) { serve_profile(req, res, k); });
+  s.Get(std::string(kHeapPath), [](const auto&, auto& res) {
+    reply_error(res, 501,
+                error_body("the in-use heap profile is not served yet (frees are not tracked); "
+                           "/debug/pprof/allocs?pid=PID&seconds=N has the allocations"));
+  });
   s.Get(std::string(kHealthzPath), [this](const auto& req, auto& res) { serve_healthz(req, res); });
 
   // Called for every response with status >= 400, including ours: fill in
@@ -384,6 +399,13 @@ void Server::serve_profile(const httplib::Request& req, httplib::Response& res,
   request.pids = query->pids;
   request.cgroups = query->cgroups;
   request.containers = query->containers;
+  // Held until the profile is rendered: a kind attached per process on
+  // request (heap) keeps its probes for that long.
+  const Hold hold = source_.prepare(request);
+  if (hold.refusal != Hold::Refusal::kNone) {
+    reply_error(res, refusal_status(hold.refusal), error_body(hold.error));
+    return;
+  }
   Collections::Outcome outcome = collections_.collect(request);
   if (outcome.failure != Collections::Failure::kNone) {
     reply_error(res, 503, error_body(outcome.error));

@@ -22,6 +22,7 @@
 
 #include "core/aggregation.h"
 #include "core/window.h"
+#include "common/hold.h"
 #include "core/window_books.h"
 #include "metrics/metric_writer.h"
 #include "model/profile.h"
@@ -77,6 +78,14 @@ class Kind : public Aggregation {
   virtual void settings_changed(unsigned frequency_hz, bool filtered) const {
     (void)frequency_hz;
     (void)filtered;
+  }
+  // Before a request's window opens: what the request must hold while it
+  // runs, for a kind that attaches per process on request (heap: uprobes of
+  // the one process in `pids`). Kinds attached for the whole run need
+  // nothing. Called on HTTP worker threads, several at once.
+  virtual Hold hold(std::span<const std::uint32_t> pids) const {
+    (void)pids;
+    return {};
   }
   // The kind's own counters for /metrics (what it loses on its BPF side
   // beyond the shared ring), at scrape time, on the scraping thread.

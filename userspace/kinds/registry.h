@@ -20,6 +20,10 @@ struct Registration {
   // `kind` is what make() returned.
   Result<std::unique_ptr<capture::Attachment>> (*attach)(const Kind& kind,
                                                           const capture::AttachContext& ctx);
+  // Attaches nothing that runs until a request asks for a process
+  // (Kind::hold): loaded whenever HTTP serves, even when left out of
+  // --profiles, since it costs nothing until then.
+  bool on_request = false;
 };
 
 std::span<const Registration* const> registered();

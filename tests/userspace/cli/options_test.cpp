@@ -635,5 +635,20 @@ TEST(ParseOptions, MutexMin) {
   EXPECT_EQ(error_line({"--mutex-min", "fast"}).rfind("profbufd: --mutex-min fast: ", 0), 0u);
 }
 
+TEST(ParseOptions, HeapRate) {
+  auto d = parse({});
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->heap_rate, 512u * 1024);
+  auto r = parse({"--heap-rate", "64K"});
+  ASSERT_TRUE(r.ok()) << r.error().line();
+  EXPECT_EQ(r->heap_rate, 64u * 1024);
+  auto one = parse({"--heap-rate=1"});
+  ASSERT_TRUE(one.ok()) << one.error().line();
+  EXPECT_EQ(one->heap_rate, 1u);
+  EXPECT_EQ(error_line({"--heap-rate", "0"}),
+            "profbufd: --heap-rate 0: must be at least 1 byte (try --heap-rate 512K)");
+  EXPECT_EQ(error_line({"--heap-rate", "lots"}).rfind("profbufd: --heap-rate lots: ", 0), 0u);
+}
+
 }  // namespace
 }  // namespace profbufd::cli

@@ -229,7 +229,7 @@ TEST_F(HttpServer, ProfileBadQueriesAre400WithAReason) {
 }
 
 TEST_F(HttpServer, UnknownPathsAre404) {
-  for (const char* path : {"/nope", "/metrics/", "/debug/pprof", "/debug/pprof/heap"}) {
+  for (const char* path : {"/nope", "/metrics/", "/debug/pprof", "/debug/pprof/goroutine"}) {
     auto r = get(path);
     ASSERT_TRUE(r) << path;
     EXPECT_EQ(r->status, 404) << path;
@@ -239,6 +239,14 @@ TEST_F(HttpServer, UnknownPathsAre404) {
   auto post = client().Post("/nope", "x", "text/plain");
   ASSERT_TRUE(post);
   EXPECT_EQ(post->status, 405);
+}
+
+// Go's in-use heap path is known but not served yet: 501 and where to go.
+TEST_F(HttpServer, InUseHeapIs501PointingAtAllocs) {
+  auto r = get("/debug/pprof/heap?pid=1");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 501);
+  EXPECT_NE(expect_one_line(r).find("/debug/pprof/allocs?pid="), std::string::npos);
 }
 
 TEST_F(HttpServer, OtherMethodsAre405) {

@@ -1,0 +1,192 @@
+// End-to-end: the allocs profile of a process that allocates a known number
+// of bytes through a known function (tests/programs/heap_workload.c): the
+// sampled and scaled alloc_space through that function is the truth within
+// 20%, the uprobes are attached per pid on request, and the real go tool
+// pprof reads the profile.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gate.h"
+#include "http/cpp_httplib.h"
+#include "subprocess.h"
+#include "tools.h"
+
+namespace profbufd::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+struct Round {
+  double allocated = -1;
+  double kept = -1;
+};
+
+struct Workload {
+  Workload() : proc({build_dir() + "/tests/programs/heap_workload"}) {
+    const std::string line = proc.read_line();
+    EXPECT_EQ(line.rfind("pid ", 0), 0u) << "heap_workload did not start: " << line;
+  }
+  // One round of allocations (2 s at 64 MiB/s in 4 KiB blocks), as the
+  // workload counted them.
+  Round allocate() {
+    proc.signal(SIGUSR1);
+    std::istringstream in(proc.read_line(30s));
+    std::string a, k;
+    Round r;
+    in >> a >> r.allocated >> k >> r.kept;
+    return a == "allocated" ? r : Round{};
+  }
+  std::string pid() const { return std::to_string(proc.pid()); }
+  Subprocess proc;
+};
+
+struct Daemon {
+  explicit Daemon(std::vector<std::string> extra) : port(free_port()), proc([&] {
+    std::vector<std::string> argv{build_dir() + "/profbufd", "--http-listen",
+                                  "127.0.0.1:" + std::to_string(port)};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return argv;
+  }()) {
+    ready = proc.wait_for_stderr("sampling", 20s);
+  }
+  httplib::Result get(const std::string& path) const {
+    httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(60, 0);
+    return c.Get(path);
+  }
+  int port;
+  Subprocess proc;
+  bool ready = false;
+};
+
+bool has_frame(const nlohmann::json& stack, const std::string& function) {
+  return std::any_of(stack["frames"].begin(), stack["frames"].end(),
+                     [&](const auto& f) { return f["function"] == function; });
+}
+
+// alloc_objects and alloc_space of the stacks through `function`.
+std::pair<double, double> through(const nlohmann::json& doc, const std::string& function) {
+  std::pair<double, double> out;
+  for (const auto& s : doc["stacks"]) {
+    if (!has_frame(s, function)) continue;
+    out.first += s["values"][0].get<double>();
+    out.second += s["values"][1].get<double>();
+  }
+  return out;
+}
+
+class HeapE2E : public ::testing::Test {
+ protected:
+  void SetUp() override { PROFBUFD_REQUIRE_BPF_OR_SKIP(); }
+};
+
+// Two windows of 5 s at once (one attachment shared), of the workload only,
+// around one round: 128 MiB in 32 768 mallocs, about 256 samples at 512 KiB.
+TEST_F(HeapE2E, AllocSpaceThroughTheKnownFunctionIsTheTruthAndPprofReadsIt) {
+  Workload w;
+  TempDir out;
+  Daemon d({"--output", out.path.string()});
+  ASSERT_TRUE(d.ready) << d.proc.err();
+  const std::string q = "/debug/pprof/allocs?seconds=5&pid=" + w.pid();
+  // A warm-up request and round: the workload's unwind tables (libc's malloc
+  // has no frame pointers) are built once its first records arrive.
+  {
+    auto warm = std::async(std::launch::async, [&] { return d.get(q); });
+    std::this_thread::sleep_for(700ms);
+    ASSERT_GT(w.allocate().allocated, 0);
+    auto r = warm.get();
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+  }
+  auto pprof = std::async(std::launch::async, [&] { return d.get(q); });
+  auto json = std::async(std::launch::async, [&] { return d.get(q + "&format=json"); });
+  std::this_thread::sleep_for(700ms);  // both windows are open
+  const Round truth = w.allocate();
+  ASSERT_GT(truth.allocated, 0);
+  auto pb = pprof.get();
+  auto js = json.get();
+  ASSERT_TRUE(js);
+  ASSERT_EQ(js->status, 200) << js->body;
+  ASSERT_TRUE(pb);
+  ASSERT_EQ(pb->status, 200) << pb->body;
+
+  const auto doc = nlohmann::json::parse(js->body);
+  EXPECT_EQ(doc["metadata"]["sample_types"][1]["type"], "alloc_space") << doc["metadata"];
+  const auto [objects, space] = through(doc, "allocate_known");
+  std::cout << "[ heap     ] alloc_space through allocate_known " << space << " B, truth "
+            << truth.allocated << " B; alloc_objects " << objects << ", truth "
+            << truth.allocated / 4096 << "\n";
+  EXPECT_NEAR(space, truth.allocated, 0.2 * truth.allocated) << js->body.substr(0, 3000);
+  EXPECT_NEAR(objects, truth.allocated / 4096, 0.2 * truth.allocated / 4096);
+
+  const fs::path file = out.path / "allocs.pb.gz";
+  std::ofstream(file, std::ios::binary) << pb->body;
+  const auto top = go_pprof({"-top", "-sample_index=alloc_space", file.string()});
+  ASSERT_EQ(top.status, 0) << top.err;
+  EXPECT_NE(top.out.find("allocate_known"), std::string::npos) << top.out;
+  const auto traces = go_pprof({"-traces", file.string()});
+  ASSERT_EQ(traces.status, 0) << traces.err;
+  EXPECT_NE(traces.out.find("round_of_allocations"), std::string::npos) << traces.out;
+
+  auto m = d.get("/metrics");
+  ASSERT_TRUE(m);
+  const auto calls = metric(m->body, "profbufd_heap_calls_total");
+  ASSERT_TRUE(calls) << m->body;
+  EXPECT_GE(*calls, 2 * truth.allocated / 4096) << "both rounds' mallocs were probed";
+  EXPECT_TRUE(metric(m->body, "profbufd_heap_lost_total{reason=\"untracked\"}")) << m->body;
+  // Once no request holds them, the probes are gone: a round is not seen.
+  ASSERT_GT(w.allocate().allocated, 0);
+  auto after = d.get("/metrics");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(metric(after->body, "profbufd_heap_calls_total"), calls) << "still probed";
+  d.proc.signal(SIGTERM);
+  EXPECT_EQ(d.proc.wait(20s), 0) << d.proc.err();
+}
+
+// The refusals, each one line: no pid= (400), a process that does not exist
+// (404), a static binary without glibc to probe (501), and the in-use heap
+// profile, not served yet (501).
+TEST_F(HeapE2E, RequestsWithoutAPidOrForNoProcessAreRefusedWithTheReason) {
+  TempDir out;
+  Daemon d({"--output", out.path.string()});
+  ASSERT_TRUE(d.ready) << d.proc.err();
+  auto r = d.get("/debug/pprof/allocs?seconds=1");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400) << r->body;
+  EXPECT_NE(r->body.find("pid="), std::string::npos) << r->body;
+  EXPECT_EQ(std::count(r->body.begin(), r->body.end(), '\n'), 1) << r->body;
+  auto gone = d.get("/debug/pprof/allocs?seconds=1&pid=4194000");
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(gone->status, 404) << gone->body;
+  EXPECT_NE(gone->body.find("no such process"), std::string::npos) << gone->body;
+  EXPECT_EQ(std::count(gone->body.begin(), gone->body.end(), '\n'), 1) << gone->body;
+  auto inuse = d.get("/debug/pprof/heap?pid=1");
+  ASSERT_TRUE(inuse);
+  EXPECT_EQ(inuse->status, 501) << inuse->body;
+  EXPECT_NE(inuse->body.find("/debug/pprof/allocs"), std::string::npos) << inuse->body;
+  Subprocess busybox({"/bin/busybox", "sleep", "30"});  // busybox-static: no libc mapped
+  std::this_thread::sleep_for(200ms);                     // exec'd
+  auto bare = d.get("/debug/pprof/allocs?seconds=1&pid=" + std::to_string(busybox.pid()));
+  ASSERT_TRUE(bare);
+  EXPECT_EQ(bare->status, 501) << bare->body;
+  EXPECT_NE(bare->body.find("glibc"), std::string::npos) << bare->body;
+  EXPECT_EQ(std::count(bare->body.begin(), bare->body.end(), '\n'), 1) << bare->body;
+  d.proc.signal(SIGTERM);
+  EXPECT_EQ(d.proc.wait(20s), 0) << d.proc.err();
+}
+
+}  // namespace
+}  // namespace profbufd::e2e

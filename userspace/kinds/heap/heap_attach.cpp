@@ -1,0 +1,71 @@
+#include "kinds/heap/heap_attach.h"
+
+#include <bpf/libbpf.h>
+
+#include <cerrno>
+
+#include "capture/libbpf_log.h"
+#include "capture/shared_maps.h"
+#include "heap.skel.h"
+#include "kinds/heap/heap_probes.h"
+
+namespace profbufd::kinds::heap {
+namespace {
+
+struct SkelDeleter {
+  void operator()(profbufd_heap_bpf* s) const { profbufd_heap_bpf__destroy(s); }
+};
+using Skel = std::unique_ptr<profbufd_heap_bpf, SkelDeleter>;
+
+// The capture's handle: stopping it detaches every process's probes; the
+// object itself goes with the last of them (HeapProbes keeps it).
+class HeapAttachment final : public capture::Attachment {
+ public:
+  explicit HeapAttachment(std::shared_ptr<HeapProbes> probes) : probes_(std::move(probes)) {}
+  ~HeapAttachment() override { detach(); }
+  void detach() override { probes_->detach_all(); }
+
+ private:
+  std::shared_ptr<HeapProbes> probes_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<capture::Attachment>> attach(const HeapKind& kind,
+                                                    const capture::AttachContext& ctx) {
+  capture::LibbpfLogCapture log;
+  LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = ctx.btf_custom_path);
+  Skel skel(profbufd_heap_bpf__open_opts(&open_opts));
+  if (!skel) return capture::libbpf_error("opening the heap BPF object", errno, log);
+  if (Status s = ctx.maps.reuse_in(skel->obj); !s) return s.error();
+  skel->rodata->wakeup_bytes = ctx.wakeup_bytes;
+  skel->rodata->unwind_mode = ctx.unwind_mode;
+  skel->rodata->python_walk = ctx.python_walk;
+  skel->rodata->sample_rate = kind.config().rate;
+  if (int err = profbufd_heap_bpf__load(skel.get()); err != 0)
+    return capture::libbpf_error("loading the heap BPF program", err, log);
+  const HeapProbes::Programs programs{skel->progs.on_malloc, skel->progs.on_calloc,
+                                      skel->progs.on_realloc};
+  const int counters_fd = bpf_map__fd(skel->maps.heap_counters);
+  std::shared_ptr<profbufd_heap_bpf> object(skel.release(), SkelDeleter{});
+  auto probes = std::make_shared<HeapProbes>(programs, object, counters_fd);
+  kind.attached(probes);
+  return std::unique_ptr<capture::Attachment>(new HeapAttachment(std::move(probes)));
+}
+
+namespace {
+
+std::unique_ptr<Kind> make(const cli::Options& o) {
+  return std::make_unique<HeapKind>(HeapConfig{.rate = o.heap_rate});
+}
+
+Result<std::unique_ptr<capture::Attachment>> attach_kind(const Kind& kind,
+                                                         const capture::AttachContext& ctx) {
+  return attach(static_cast<const HeapKind&>(kind), ctx);
+}
+
+}  // namespace
+
+const Registration kRegistration{"heap", &make, &attach_kind, /*on_request=*/true};
+
+}  // namespace profbufd::kinds::heap
