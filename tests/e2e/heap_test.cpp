@@ -188,5 +188,16 @@ TEST_F(HeapE2E, RequestsWithoutAPidOrForNoProcessAreRefusedWithTheReason) {
   EXPECT_EQ(d.proc.wait(20s), 0) << d.proc.err();
 }
 
+// The kind is per process and per request: a file window of it would be
+// empty, so --profiles refuses it, in one line, before anything is loaded.
+TEST(HeapFlags, ProfilesWithHeapIsAUsageError) {
+  const auto r = run({build_dir() + "/profbufd", "--profiles", "cpu,heap", "--duration", "1s"});
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("--profiles heap: this kind profiles one process, on request only"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
 }  // namespace
 }  // namespace profbufd::e2e

@@ -111,10 +111,18 @@ Result<KindNeeds> kind_needs(const cli::Options& options) {
   std::string known;
   for (const kinds::Registration* r : kinds::registered())
     known += (known.empty() ? "" : ", ") + std::string(r->name);
-  for (const std::string& name : options.profiles)
-    if (kinds::find(name) == nullptr)
+  for (const std::string& name : options.profiles) {
+    const kinds::Registration* r = kinds::find(name);
+    if (r == nullptr)
       return make_error(ExitCode::kUsage, "--profiles " + name, "no such profile kind",
                         "choose from " + known);
+    // Its probes are per process and attached per request: a file window has
+    // no process to ask for, and would be empty.
+    if (r->on_request)
+      return make_error(ExitCode::kUsage, "--profiles " + name,
+                        "this kind profiles one process, on request only",
+                        "ask /debug/pprof/allocs?pid=PID&seconds=N with --http-listen");
+  }
   KindNeeds n;
   auto wanted = [&](std::string_view name) {
     return name == "cpu" || std::find(options.profiles.begin(), options.profiles.end(), name) !=
