@@ -20,6 +20,7 @@
 
 #include "gate.h"
 #include "http/cpp_httplib.h"
+#include "kind_daemon.h"
 #include "subprocess.h"
 #include "tools.h"
 
@@ -52,41 +53,6 @@ struct Workload {
   std::string pid() const { return std::to_string(proc.pid()); }
   Subprocess proc;
 };
-
-struct Daemon {
-  explicit Daemon(std::vector<std::string> extra) : port(free_port()), proc([&] {
-    std::vector<std::string> argv{build_dir() + "/profbufd", "--http-listen",
-                                  "127.0.0.1:" + std::to_string(port)};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    return argv;
-  }()) {
-    ready = proc.wait_for_stderr("sampling", 20s);
-  }
-  httplib::Result get(const std::string& path) const {
-    httplib::Client c("127.0.0.1", port);
-    c.set_read_timeout(60, 0);
-    return c.Get(path);
-  }
-  int port;
-  Subprocess proc;
-  bool ready = false;
-};
-
-bool has_frame(const nlohmann::json& stack, const std::string& function) {
-  return std::any_of(stack["frames"].begin(), stack["frames"].end(),
-                     [&](const auto& f) { return f["function"] == function; });
-}
-
-// alloc_objects and alloc_space of the stacks through `function`.
-std::pair<double, double> through(const nlohmann::json& doc, const std::string& function) {
-  std::pair<double, double> out;
-  for (const auto& s : doc["stacks"]) {
-    if (!has_frame(s, function)) continue;
-    out.first += s["values"][0].get<double>();
-    out.second += s["values"][1].get<double>();
-  }
-  return out;
-}
 
 class HeapE2E : public ::testing::Test {
  protected:

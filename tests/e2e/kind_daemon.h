@@ -1,0 +1,55 @@
+// What the end-to-end tests of the profile kinds (block, mutex, threadcreate,
+// heap) share: a daemon serving HTTP on a free port, and sums over the stacks
+// of a profile in JSON.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "http/cpp_httplib.h"
+#include "subprocess.h"
+#include "tools.h"
+
+namespace profbufd::e2e {
+
+// profbufd --http-listen 127.0.0.1:PORT EXTRA..., ready once it samples.
+struct Daemon {
+  explicit Daemon(std::vector<std::string> extra) : port(free_port()), proc([&] {
+    std::vector<std::string> argv{build_dir() + "/profbufd", "--http-listen",
+                                  "127.0.0.1:" + std::to_string(port)};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return argv;
+  }()) {
+    ready = proc.wait_for_stderr("sampling", std::chrono::seconds(20));
+  }
+  httplib::Result get(const std::string& path) const {
+    httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(60, 0);
+    return c.Get(path);
+  }
+  int port;
+  Subprocess proc;
+  bool ready = false;
+};
+
+inline bool has_frame(const nlohmann::json& stack, const std::string& function) {
+  return std::any_of(stack["frames"].begin(), stack["frames"].end(),
+                     [&](const auto& f) { return f["function"] == function; });
+}
+
+// The first two values (e.g. contentions and delay) of the stacks through `function`.
+inline std::pair<double, double> through(const nlohmann::json& doc, const std::string& function) {
+  std::pair<double, double> out;
+  for (const auto& s : doc["stacks"]) {
+    if (!has_frame(s, function)) continue;
+    out.first += s["values"][0].get<double>();
+    out.second += s["values"][1].get<double>();
+  }
+  return out;
+}
+
+}  // namespace profbufd::e2e
