@@ -145,6 +145,13 @@ Server::Server(ListenAddress address, ProfileSource& source, MetricsPage metrics
 Server::~Server() { stop(); }
 
 void Server::route() {
+  configure_engine();
+  guard_requests();
+  route_endpoints();
+  handle_errors();
+}
+
+void Server::configure_engine() {
   httplib::Server& s = *http_;
   // Only for the Keep-Alive header cpp-httplib writes: the acceptor and
   // serve() enforce both.
@@ -164,8 +171,11 @@ void Server::route() {
     const int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
+}
 
-  s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+// Requests refused before routing: a foreign Host, a cross-site subresource.
+void Server::guard_requests() {
+  http_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (options_.loopback_host_only && req.has_header("Host") &&
         !accepted_host(req.get_header_value("Host"), address_.host)) {
       reply_error(res, 403,
@@ -181,6 +191,10 @@ void Server::route() {
     }
     return httplib::Server::HandlerResponse::Unhandled;
   });
+}
+
+void Server::route_endpoints() {
+  httplib::Server& s = *http_;
   // Only GET requests reach cpp-httplib (serve() answers the others).
   if (page_) {
     page_->route(s);
@@ -205,7 +219,10 @@ void Server::route() {
                            "/debug/pprof/allocs?pid=PID&seconds=N has the allocations"));
   });
   s.Get(std::string(kHealthzPath), [this](const auto& req, auto& res) { serve_healthz(req, res); });
+}
 
+void Server::handle_errors() {
+  httplib::Server& s = *http_;
   // Called for every response with status >= 400, including ours: fill in
   // only what the library left empty.
   s.set_error_handler([](const httplib::Request&, httplib::Response& res) {

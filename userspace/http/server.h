@@ -153,7 +153,11 @@ class Server {
   void stop();
 
  private:
-  void route();
+  void route();  // the four below, once, from the constructor
+  void configure_engine();
+  void guard_requests();
+  void route_endpoints();
+  void handle_errors();
   void dispatch(std::unique_ptr<Connection> conn);
   void serve(std::unique_ptr<Connection> conn);
   void refused(std::string_view reason) const;
