@@ -122,11 +122,7 @@ TEST_F(BlockE2E, ADaemonWithoutTheKindAnswers501WithTheReason) {
   TempDir out;
   Daemon d({"--output", out.path.string()});
   ASSERT_TRUE(d.ready) << d.proc.err();
-  auto r = d.get("/debug/pprof/block?seconds=1");
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 501) << r->body;
-  EXPECT_NE(r->body.find("--profiles cpu,block"), std::string::npos) << r->body;
-  EXPECT_EQ(std::count(r->body.begin(), r->body.end(), '\n'), 1) << r->body;
+  expect_refusal(d, "/debug/pprof/block?seconds=1", 501, "--profiles cpu,block");
   auto cpu = d.get("/debug/pprof/profile?seconds=1");
   ASSERT_TRUE(cpu);
   EXPECT_EQ(cpu->status, 200);

@@ -129,27 +129,16 @@ TEST_F(HeapE2E, RequestsWithoutAPidOrForNoProcessAreRefusedWithTheReason) {
   TempDir out;
   Daemon d({"--output", out.path.string()});
   ASSERT_TRUE(d.ready) << d.proc.err();
-  auto r = d.get("/debug/pprof/allocs?seconds=1");
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 400) << r->body;
-  EXPECT_NE(r->body.find("pid="), std::string::npos) << r->body;
-  EXPECT_EQ(std::count(r->body.begin(), r->body.end(), '\n'), 1) << r->body;
-  auto gone = d.get("/debug/pprof/allocs?seconds=1&pid=4194000");
-  ASSERT_TRUE(gone);
-  EXPECT_EQ(gone->status, 404) << gone->body;
-  EXPECT_NE(gone->body.find("no such process"), std::string::npos) << gone->body;
-  EXPECT_EQ(std::count(gone->body.begin(), gone->body.end(), '\n'), 1) << gone->body;
+  expect_refusal(d, "/debug/pprof/allocs?seconds=1", 400, "pid=");
+  expect_refusal(d, "/debug/pprof/allocs?seconds=1&pid=4194000", 404, "no such process");
   auto inuse = d.get("/debug/pprof/heap?pid=1");
   ASSERT_TRUE(inuse);
   EXPECT_EQ(inuse->status, 501) << inuse->body;
   EXPECT_NE(inuse->body.find("/debug/pprof/allocs"), std::string::npos) << inuse->body;
   Subprocess busybox({"/bin/busybox", "sleep", "30"});  // busybox-static: no libc mapped
   std::this_thread::sleep_for(200ms);                     // exec'd
-  auto bare = d.get("/debug/pprof/allocs?seconds=1&pid=" + std::to_string(busybox.pid()));
-  ASSERT_TRUE(bare);
-  EXPECT_EQ(bare->status, 501) << bare->body;
-  EXPECT_NE(bare->body.find("glibc"), std::string::npos) << bare->body;
-  EXPECT_EQ(std::count(bare->body.begin(), bare->body.end(), '\n'), 1) << bare->body;
+  expect_refusal(d, "/debug/pprof/allocs?seconds=1&pid=" + std::to_string(busybox.pid()), 501,
+                 "glibc");
   d.proc.signal(SIGTERM);
   EXPECT_EQ(d.proc.wait(20s), 0) << d.proc.err();
 }

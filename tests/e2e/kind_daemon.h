@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -35,6 +36,16 @@ struct Daemon {
   Subprocess proc;
   bool ready = false;
 };
+
+// GET `path` is refused with `status` and one line that says `says`.
+inline void expect_refusal(const Daemon& d, const std::string& path, int status,
+                           const std::string& says) {
+  auto r = d.get(path);
+  ASSERT_TRUE(r) << path;
+  EXPECT_EQ(r->status, status) << path << ": " << r->body;
+  EXPECT_NE(r->body.find(says), std::string::npos) << path << ": " << r->body;
+  EXPECT_EQ(std::count(r->body.begin(), r->body.end(), '\n'), 1) << path << ": " << r->body;
+}
 
 inline bool has_frame(const nlohmann::json& stack, const std::string& function) {
   return std::any_of(stack["frames"].begin(), stack["frames"].end(),

@@ -126,11 +126,7 @@ TEST_F(ThreadcreateE2E, ADaemonWithoutTheKindAnswers501WithTheReason) {
   TempDir out;
   Daemon d({"--output", out.path.string()});
   ASSERT_TRUE(d.ready) << d.proc.err();
-  auto r = d.get("/debug/pprof/threadcreate?seconds=1");
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 501) << r->body;
-  EXPECT_NE(r->body.find("--profiles cpu,threadcreate"), std::string::npos) << r->body;
-  EXPECT_EQ(std::count(r->body.begin(), r->body.end(), '\n'), 1) << r->body;
+  expect_refusal(d, "/debug/pprof/threadcreate?seconds=1", 501, "--profiles cpu,threadcreate");
   d.proc.signal(SIGTERM);
   EXPECT_EQ(d.proc.wait(20s), 0) << d.proc.err();
 }
