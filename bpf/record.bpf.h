@@ -189,6 +189,18 @@ static __always_inline __u16 profbufd_stack_result(long ret, __u8 *status, __s16
 	return (__u16)(ret / sizeof(__u64));
 }
 
+/* The kernel half of step 3b: a bpf_get_stack()/bpf_get_task_stack() result
+ * for frames[0] into the header; the frames kept, clamped for the verifier
+ * (the helpers never return more than asked). */
+static __always_inline __u16 profbufd_kernel_result(struct profbufd_record *h, long ret)
+{
+	__u16 kframes = profbufd_stack_result(ret, &h->kernel_status, &h->kernel_err);
+	if (kframes > PROFBUFD_MAX_FRAMES)
+		kframes = PROFBUFD_MAX_FRAMES;
+	h->kernel_frames = kframes;
+	return kframes;
+}
+
 /* What the table walker's end means for the record. */
 static __always_inline __u8 profbufd_user_status(__u8 end)
 {
@@ -322,12 +334,8 @@ static __always_inline void profbufd_collect_user(void *ctx, struct profbufd_sam
 static __always_inline void profbufd_collect_stacks(void *ctx, struct profbufd_sample *s)
 {
 	struct profbufd_record *h = &s->hdr;
-	long kret = bpf_get_stack(ctx, s->frames, PROFBUFD_STACK_BYTES, 0);
-	__u16 kframes = profbufd_stack_result(kret, &h->kernel_status, &h->kernel_err);
-	/* Clamp for the verifier (bpf_get_stack never returns more than asked). */
-	if (kframes > PROFBUFD_MAX_FRAMES)
-		kframes = PROFBUFD_MAX_FRAMES;
-	h->kernel_frames = kframes;
+	__u16 kframes =
+		profbufd_kernel_result(h, bpf_get_stack(ctx, s->frames, PROFBUFD_STACK_BYTES, 0));
 	profbufd_collect_user(ctx, s, kframes);
 }
 
