@@ -1,0 +1,175 @@
+// End-to-end: the goroutine profile of a workload whose threads and children
+// are parked in known functions, in known states
+// (tests/programs/goroutine_workload.c): every one of them is in the
+// snapshot, with its state, its kernel stack and (where frame pointers reach)
+// its user stack, and the real go tool pprof reads it.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "gate.h"
+#include "kind_daemon.h"
+#include "subprocess.h"
+#include "tools.h"
+
+namespace profbufd::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+struct Workload {
+  Workload() : proc({build_dir() + "/tests/programs/goroutine_workload"}) {
+    std::istringstream line(proc.read_line());
+    std::string word;
+    line >> word >> pid >> word >> stopped >> word >> zombie;
+    EXPECT_GT(zombie, 0) << "goroutine_workload did not start";
+  }
+  std::set<std::uint32_t> tids() const {
+    std::set<std::uint32_t> out;
+    for (const auto& e : fs::directory_iterator("/proc/" + std::to_string(pid) + "/task"))
+      out.insert(static_cast<std::uint32_t>(std::stoul(e.path().filename().string())));
+    return out;
+  }
+  Subprocess proc;
+  std::uint32_t pid = 0, stopped = 0, zombie = 0;
+};
+
+bool has_frame_like(const nlohmann::json& stack, const std::string& part) {
+  return std::any_of(stack["frames"].begin(), stack["frames"].end(), [&](const auto& f) {
+    return f["function"].template get<std::string>().find(part) != std::string::npos;
+  });
+}
+
+// The samples of `pid` by thread name (comm).
+std::map<std::string, nlohmann::json> threads_of(const nlohmann::json& doc, std::uint32_t pid) {
+  std::map<std::string, nlohmann::json> out;
+  for (const auto& s : doc["stacks"])
+    if (s["labels"]["pid"] == pid) out[s["labels"]["comm"].get<std::string>()] = s;
+  return out;
+}
+
+class GoroutineE2E : public ::testing::Test {
+ protected:
+  void SetUp() override { PROFBUFD_REQUIRE_BPF_OR_SKIP(); }
+};
+
+// pid= the workload: its iterator visits its five threads, each once, in
+// its state, with the kernel and user functions it is parked in.
+TEST_F(GoroutineE2E, EveryThreadOfTheProcessIsThereWithItsStateAndStacks) {
+  Workload w;
+  TempDir out;
+  Daemon d({"--output", out.path.string()});
+  ASSERT_TRUE(d.ready) << d.proc.err();
+  const std::string q = "/debug/pprof/goroutine?pid=" + std::to_string(w.pid);
+  auto js = d.get(q + "&format=json");
+  ASSERT_TRUE(js);
+  ASSERT_EQ(js->status, 200) << js->body;
+  const auto doc = nlohmann::json::parse(js->body);
+  EXPECT_EQ(doc["metadata"]["sample_types"][0]["type"], "goroutine") << doc["metadata"];
+  std::set<std::uint32_t> tids;
+  for (const auto& s : doc["stacks"]) {
+    EXPECT_EQ(s["labels"]["pid"], w.pid) << s;
+    EXPECT_EQ(s["values"][0], 1) << s;
+    tids.insert(s["labels"]["tid"].get<std::uint32_t>());
+  }
+  EXPECT_EQ(tids, w.tids()) << js->body.substr(0, 3000);
+  EXPECT_EQ(doc["metadata"]["details"]["goroutine_threads"], 5) << doc["metadata"];
+  const auto t = threads_of(doc, w.pid);
+  const auto expect = [&](const std::string& comm, const std::string& state,
+                          const std::string& kernel, const std::string& user) {
+    ASSERT_TRUE(t.count(comm)) << comm << ": " << js->body.substr(0, 3000);
+    const auto& s = t.at(comm);
+    EXPECT_EQ(s["labels"]["state"], state) << comm << ": " << s;
+    if (!kernel.empty()) {
+      EXPECT_TRUE(has_frame_like(s, kernel)) << comm << ": " << s;
+    }
+    EXPECT_TRUE(has_frame_like(s, user)) << comm << ": " << s;
+  };
+  expect("gr-sleep", "S", "nanosleep", "park_sleep");
+  expect("gr-pipe", "S", "pipe_read", "park_pipe");
+  expect("gr-spin", "R", "", "park_spin");
+  // In libc, built without frame pointers: its pc is there, the chain ends.
+  expect("gr-futex", "S", "futex_wait", "futex_abstimed_wait");
+  expect("goroutine_workl", "S", "sys_pause", "park_main");
+  for (const char* comm : {"gr-sleep", "gr-pipe", "gr-spin"})
+    EXPECT_TRUE(has_frame(t.at(comm), "thread_main")) << comm << ": " << t.at(comm);
+
+  auto pb = d.get(q);
+  ASSERT_TRUE(pb);
+  ASSERT_EQ(pb->status, 200) << pb->body;
+  const fs::path file = out.path / "goroutine.pb.gz";
+  std::ofstream(file, std::ios::binary) << pb->body;
+  const auto traces = go_pprof({"-traces", file.string()});
+  ASSERT_EQ(traces.status, 0) << traces.err;
+  EXPECT_NE(traces.out.find("park_sleep"), std::string::npos) << traces.out;
+  EXPECT_NE(traces.out.find("hrtimer_nanosleep"), std::string::npos) << traces.out;
+  EXPECT_NE(traces.out.find("state:  R"), std::string::npos) << traces.out;
+  const auto top = go_pprof({"-top", "-cum", file.string()});
+  ASSERT_EQ(top.status, 0) << top.err;
+  EXPECT_NE(top.out.find("park_pipe"), std::string::npos) << top.out;
+
+  const auto metrics = d.get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("profbufd_goroutine_snapshots_total 2"), std::string::npos)
+      << metrics->body;
+  d.proc.signal(SIGTERM);
+  EXPECT_EQ(d.proc.wait(20s), 0) << d.proc.err();
+}
+
+// Several pids: the iterator visits every thread on the machine (the
+// snapshot paces itself on the ring) and the window keeps those asked for:
+// the stopped child in T, the zombie in Z.
+TEST_F(GoroutineE2E, AMachineWideSnapshotHasTheStoppedAndTheZombieChild) {
+  Workload w;
+  TempDir out;
+  Daemon d({"--output", out.path.string()});
+  ASSERT_TRUE(d.ready) << d.proc.err();
+  auto js = d.get("/debug/pprof/goroutine?format=json&pid=" + std::to_string(w.pid) +
+                  "&pid=" + std::to_string(w.stopped) + "&pid=" + std::to_string(w.zombie));
+  ASSERT_TRUE(js);
+  ASSERT_EQ(js->status, 200) << js->body;
+  const auto doc = nlohmann::json::parse(js->body);
+  EXPECT_EQ(threads_of(doc, w.pid).size(), 5u) << js->body.substr(0, 3000);
+  const auto stopped = threads_of(doc, w.stopped);
+  ASSERT_EQ(stopped.size(), 1u) << js->body.substr(0, 3000);
+  EXPECT_EQ(stopped.begin()->second["labels"]["state"], "T");
+  EXPECT_TRUE(has_frame_like(stopped.begin()->second, "do_signal_stop"))
+      << stopped.begin()->second;
+  const auto zombie = threads_of(doc, w.zombie);
+  ASSERT_EQ(zombie.size(), 1u) << js->body.substr(0, 3000);
+  EXPECT_EQ(zombie.begin()->second["labels"]["state"], "Z");
+  // Every thread of the machine was recorded, none lost.
+  std::size_t machine = 0;
+  for (const auto& e : fs::directory_iterator("/proc"))
+    if (std::isdigit(static_cast<unsigned char>(e.path().filename().string()[0])))
+      ++machine;
+  EXPECT_GE(doc["metadata"]["details"]["goroutine_threads"].get<std::size_t>(), machine)
+      << doc["metadata"];
+  EXPECT_EQ(doc["metadata"]["lost_samples"].value("ringbuf_full", 0), 0) << doc["metadata"];
+  d.proc.signal(SIGTERM);
+  EXPECT_EQ(d.proc.wait(20s), 0) << d.proc.err();
+}
+
+TEST(GoroutineFlags, ProfilesWithGoroutineIsAUsageError) {
+  const auto r =
+      run({build_dir() + "/profbufd", "--profiles", "cpu,goroutine", "--duration", "1s"});
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("--profiles goroutine: this kind is a snapshot taken on request only"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+}  // namespace
+}  // namespace profbufd::e2e
