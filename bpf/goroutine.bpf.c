@@ -8,9 +8,11 @@
  * the kernel calls this program once per task, in the reading thread. So
  * "current" is profbufd's own thread, never the task recorded: the header is
  * filled from ctx->task (record.bpf.h's helpers read the current task), and
- * the kernel filter is judged on its tgid. Under a cgroup filter only the
- * pid filter can keep a thread: a sleepable program may not use the
- * CGROUP_ARRAY map (nor does the task iterator run in the task's cgroup).
+ * the kernel filters are judged on its tgid and its cgroup: a sleepable
+ * program may not use the CGROUP_ARRAY map (nor would "current" be the
+ * task), so the cgroup filter is the filtered cgroups' ids
+ * (cgroup_filter_ids, record.bpf.h) compared with those of the task's
+ * cgroup and its ancestors.
  *
  * Stacks of another task:
  *   - kernel: bpf_get_task_stack() from the task's saved kernel stack. A task
@@ -42,6 +44,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define GOROUTINE_PF_KTHREAD 0x00200000 /* include/linux/sched.h */
 #define GOROUTINE_TASK_REPORT 0x7f	/* the state bits ps reports */
 #define GOROUTINE_TASK_IDLE 0x402	/* TASK_UNINTERRUPTIBLE | TASK_NOLOAD */
+/* Cgroup levels compared with the filter's; a task deeper than this below
+ * a filtered cgroup is not kept. */
+#define GOROUTINE_CGROUP_DEPTH 32
 
 /* The kernel's task_state_index(): enum profbufd_task_state. */
 static __always_inline __u16 goroutine_state(struct task_struct *task)
@@ -56,14 +61,39 @@ static __always_inline __u16 goroutine_state(struct task_struct *task)
 	return PROFBUFD_TASK_RUNNING;
 }
 
-/* The kernel filter (record.bpf.h's profbufd_wanted) for `tgid`, pids only. */
-static __always_inline bool goroutine_wanted(__u32 tgid)
+/* Whether `task`'s cgroup v2, or one above it, is among the first `n` of
+ * cgroup_filter_ids. */
+static __always_inline bool goroutine_under_cgroups(struct task_struct *task, __u32 n)
 {
-	__u32 zero = 0;
+	__u64 ids[PROFBUFD_MAX_CGROUPS] = {};
+	for (__u32 i = 0; i < PROFBUFD_MAX_CGROUPS && i < n; i++) {
+		__u32 k = i;
+		__u64 *id = bpf_map_lookup_elem(&cgroup_filter_ids, &k);
+		if (id)
+			ids[i] = *id;
+	}
+	struct cgroup *cg = BPF_CORE_READ(task, cgroups, dfl_cgrp);
+	for (int depth = 0; depth < GOROUTINE_CGROUP_DEPTH && cg; depth++) {
+		__u64 id = BPF_CORE_READ(cg, kn, id);
+		for (__u32 i = 0; i < PROFBUFD_MAX_CGROUPS && i < n; i++)
+			if (ids[i] == id)
+				return true;
+		struct cgroup_subsys_state *parent = BPF_CORE_READ(cg, self.parent);
+		cg = parent ? BPF_CORE_READ(parent, cgroup) : 0;
+	}
+	return false;
+}
+
+/* The kernel filters (record.bpf.h's profbufd_wanted), judged on `task`. */
+static __always_inline bool goroutine_wanted(struct task_struct *task)
+{
+	__u32 zero = 0, tgid = task->tgid;
 	struct profbufd_settings *st = bpf_map_lookup_elem(&settings, &zero);
 	if (!st || !st->filters)
 		return true;
-	return (st->filters & PROFBUFD_FILTER_PIDS) && bpf_map_lookup_elem(&pids, &tgid);
+	if ((st->filters & PROFBUFD_FILTER_PIDS) && bpf_map_lookup_elem(&pids, &tgid))
+		return true;
+	return (st->filters & PROFBUFD_FILTER_CGROUPS) && goroutine_under_cgroups(task, st->cgroups);
 }
 
 static __always_inline void goroutine_header(struct profbufd_sample *s, struct task_struct *task)
@@ -126,7 +156,7 @@ int snapshot(struct bpf_iter__task *ctx)
 	struct task_struct *task = ctx->task;
 	if (!task)
 		return 0;
-	if (!goroutine_wanted(task->tgid))
+	if (!goroutine_wanted(task))
 		return 0;
 	struct profbufd_counters *c;
 	__u64 out = PROFBUFD_GOROUTINE_DROPPED;

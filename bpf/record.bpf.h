@@ -96,6 +96,18 @@ struct {
 	__type(value, __u32);
 } cgroup_filter SEC(".maps");
 
+/*
+ * The same cgroups' ids (kernfs ids, as bpf_get_current_cgroup_id() returns
+ * them), entry for entry: for programs that judge a task other than current
+ * and so cannot ask bpf_current_task_under_cgroup (bpf/goroutine.bpf.c).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PROFBUFD_MAX_CGROUPS);
+	__type(key, __u32);
+	__type(value, __u64);
+} cgroup_filter_ids SEC(".maps");
+
 /* The ring every kind writes; its real size comes from the reused map. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

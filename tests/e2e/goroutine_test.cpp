@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "cgroup_dir.h"
 #include "gate.h"
 #include "kind_daemon.h"
 #include "subprocess.h"
@@ -157,6 +158,29 @@ TEST_F(GoroutineE2E, AMachineWideSnapshotHasTheStoppedAndTheZombieChild) {
   EXPECT_GE(doc["metadata"]["details"]["goroutine_threads"].get<std::size_t>(), machine)
       << doc["metadata"];
   EXPECT_EQ(doc["metadata"]["lost_samples"].value("ringbuf_full", 0), 0) << doc["metadata"];
+  d.proc.signal(SIGTERM);
+  EXPECT_EQ(d.proc.wait(20s), 0) << d.proc.err();
+}
+
+// --cgroup: the kernel filter keeps the threads of the cgroup's process
+// (moved in after its children were forked: they are not) and nothing else.
+TEST_F(GoroutineE2E, UnderACgroupFilterOnlyThatCgroupsThreadsAreRecorded) {
+  Cgroup cg("profbufd-e2e-goroutine-" + std::to_string(getpid()));
+  ASSERT_FALSE(cg.path.empty()) << "no cgroup2 mount";
+  Workload w;
+  ASSERT_TRUE(cg.add(static_cast<int>(w.pid))) << cg.path;
+  TempDir out;
+  Daemon d({"--output", out.path.string(), "--cgroup", cg.path});
+  ASSERT_TRUE(d.ready) << d.proc.err();
+  auto js = d.get("/debug/pprof/goroutine?format=json");
+  ASSERT_TRUE(js);
+  ASSERT_EQ(js->status, 200) << js->body;
+  const auto doc = nlohmann::json::parse(js->body);
+  std::set<std::uint32_t> pids;
+  for (const auto& s : doc["stacks"]) pids.insert(s["labels"]["pid"].get<std::uint32_t>());
+  EXPECT_EQ(pids, std::set<std::uint32_t>{w.pid}) << js->body.substr(0, 3000);
+  EXPECT_EQ(threads_of(doc, w.pid).size(), 5u);
+  EXPECT_EQ(doc["metadata"]["details"]["goroutine_threads"], 5) << doc["metadata"];
   d.proc.signal(SIGTERM);
   EXPECT_EQ(d.proc.wait(20s), 0) << d.proc.err();
 }

@@ -28,7 +28,7 @@ struct bpf_object;
 namespace profbufd::capture {
 
 enum class SharedMap {
-  kRing, kCounters, kPids, kSettings, kCgroups,
+  kRing, kCounters, kPids, kSettings, kCgroups, kCgroupIds,
   // The walker's (bpf/unwind.h).
   kUwProcs, kUwBins, kUwPages, kUwRows, kUwRules, kUwCounters, kUwEvents, kUwAsked,
   kUwDemand,
