@@ -19,16 +19,19 @@
  *     running on another CPU at that instant has none to walk (the unwinder
  *     refuses it): its kernel stack is empty, as a tick in user mode's is.
  *   - user: the kernel refuses BPF_F_USER_STACK for a task other than
- *     current, and the table walker (unwind.bpf.h) reads current's memory,
- *     so this walks frame pointers itself: the pc and frame pointer saved at
- *     the task's last entry into the kernel (bpf_task_pt_regs), then each
- *     frame's saved frame pointer and return address, read from the task's
+ *     current, so the walk starts from the registers saved at the task's
+ *     last entry into the kernel (bpf_task_pt_regs) and reads the task's
  *     memory with bpf_copy_from_user_task (which may fault pages in: the
- *     reason this program is sleepable). As bpf_get_stack's walk, it ends
- *     silently where the chain does (a zero, misaligned or unreadable frame
- *     pointer, or one that does not go up); only the depth limit marks it
- *     truncated. A thread running in user mode at that instant is recorded
- *     where it last entered the kernel (a tick at most 1/HZ ago).
+ *     reason this program is sleepable). With --unwind=auto|dwarf that is
+ *     the shared table walker (unwind.bpf.h, its reads made
+ *     bpf_copy_from_user_task by UW_READ_USER below; its per-CPU scratch is
+ *     this object's, and one snapshot runs at a time, so a walk preempted
+ *     while it sleeps meets no other on its CPU). With --unwind=fp it is
+ *     goroutine_user(): frame pointers, ending silently where the chain
+ *     does, as bpf_get_stack's walk. Python frames are not walked (the
+ *     Python walker reads current's memory). A thread running in user mode
+ *     at that instant is recorded where it last entered the kernel (a tick
+ *     at most 1/HZ ago).
  *
  * Flow control: the ring holds half a second of the other kinds' records,
  * far fewer than a machine's threads. For each thread kept the program writes
@@ -37,6 +40,8 @@
  * ring between batches. A record that still finds the ring full is dropped
  * and counted like any kind's.
  */
+/* The table walker reads the walked task's memory, not current's (unwind.bpf.h). */
+#define UW_READ_USER(dst, size, src, task) bpf_copy_from_user_task(dst, size, src, task, 0)
 #include "record.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -116,7 +121,8 @@ static __always_inline void goroutine_header(struct profbufd_sample *s, struct t
 	h->python_status = PY_END_NONE;
 }
 
-/* The user stack by frame pointers, behind `kframes` kernel frames (top). */
+/* The user stack by frame pointers (--unwind=fp), behind `kframes` kernel
+ * frames (top). */
 static __always_inline void goroutine_user(struct profbufd_sample *s, struct task_struct *task,
 					   __u16 kframes)
 {
@@ -173,6 +179,8 @@ int snapshot(struct bpf_iter__task *ctx)
 		h->user_status = PROFBUFD_STACK_KERNEL_THREAD;
 	else if (!task->mm)
 		h->user_status = PROFBUFD_STACK_NOT_COLLECTED; /* exiting: no memory left */
+	else if (unwind_mode != 0)
+		profbufd_walk_user(s, kframes, task);
 	else
 		goroutine_user(s, task, kframes);
 	profbufd_submit(s, c);

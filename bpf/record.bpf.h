@@ -260,12 +260,15 @@ static __always_inline __u32 profbufd_walk_python(struct profbufd_record *h,
 	return i;
 }
 
-/* The user stack with the table walker (unwind.bpf.h), then the Python frames
- * (python.bpf.h), copied in behind the kernel frames: all of frames[] when
- * there are none (a tick in user mode), else PROFBUFD_MAX_FRAMES. Each branch
- * has constant bounds the verifier can check; a native walk longer than the
- * room left counts as truncated by depth, Python frames beyond it as no_room. */
-static __always_inline void profbufd_walk_user(struct profbufd_sample *s, __u16 kframes)
+/* `task`'s user stack with the table walker (unwind.bpf.h), then the Python
+ * frames (python.bpf.h; the current task's: an object that walks another task
+ * leaves python_walk off), copied in behind the kernel frames: all of
+ * frames[] when there are none (a tick in user mode), else
+ * PROFBUFD_MAX_FRAMES. Each branch has constant bounds the verifier can
+ * check; a native walk longer than the room left counts as truncated by
+ * depth, Python frames beyond it as no_room. */
+static __always_inline void profbufd_walk_user(struct profbufd_sample *s, __u16 kframes,
+					       struct task_struct *task)
 {
 	struct profbufd_record *h = &s->hdr;
 	__u32 zero = 0;
@@ -276,7 +279,7 @@ static __always_inline void profbufd_walk_user(struct profbufd_sample *s, __u16 
 		h->user_err = -22; /* EINVAL: cannot happen for a PERCPU_ARRAY key 0 */
 		return;
 	}
-	__u8 end = uw_walk(sc);
+	__u8 end = uw_walk(sc, task);
 	__u32 n = sc->n;
 	__u32 room = kframes == 0 ? PROFBUFD_MAX_USER_FRAMES : PROFBUFD_MAX_FRAMES;
 	if (n > room) {
@@ -325,7 +328,7 @@ static __always_inline void profbufd_collect_user(void *ctx, struct profbufd_sam
 	} else if (!BPF_CORE_READ(task, mm)) {
 		h->user_status = PROFBUFD_STACK_KERNEL_THREAD;
 	} else if (unwind_mode != 0) {
-		profbufd_walk_user(s, kframes);
+		profbufd_walk_user(s, kframes, bpf_get_current_task_btf());
 	} else {
 		long uret = bpf_get_stack(ctx, &s->frames[kframes], PROFBUFD_STACK_BYTES,
 					  BPF_F_USER_STACK);

@@ -75,6 +75,9 @@ Result<std::unique_ptr<capture::Attachment>> attach(const GoroutineKind& kind,
   if (!skel) return capture::libbpf_error("opening the goroutine BPF object", errno, log);
   if (Status s = ctx.maps.reuse_in(skel->obj); !s) return s.error();
   skel->rodata->wakeup_bytes = ctx.wakeup_bytes;
+  // The table walker reads the walked thread's memory here; the Python
+  // walker reads only current's, so it stays off (python_walk 0).
+  skel->rodata->unwind_mode = ctx.unwind_mode;
   if (int err = profbufd_goroutine_bpf__load(skel.get()); err != 0)
     return capture::libbpf_error("loading the goroutine BPF program", err, log);
   auto it = std::make_shared<SkelIterators>(std::move(skel), ctx.wakeup_bytes);

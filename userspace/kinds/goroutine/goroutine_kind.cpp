@@ -93,7 +93,7 @@ void GoroutineKind::finish(const Window& w, ProfileAssembly& a) const {
     p.metadata.comments.push_back("the snapshot is partial: reading the task iterator failed: " +
                                   std::string(std::strerror(books->count.error)));
   p.metadata.comments.push_back(
-      "one sample per thread; user stacks walked by frame pointers from the thread's last "
+      "one sample per thread; user stacks walked from the registers of the thread's last "
       "entry into the kernel");
 }
 
