@@ -98,7 +98,10 @@ void GoroutineKind::finish(const Window& w, ProfileAssembly& a) const {
 }
 
 Hold GoroutineKind::hold(std::span<const std::uint32_t>) const {
-  return Hold::held(std::make_shared<std::unique_lock<std::mutex>>(*turn_));
+  turn_->acquire();
+  std::shared_ptr<std::binary_semaphore> turn = turn_;
+  return Hold::held(
+      std::shared_ptr<const void>(turn.get(), [turn](const void*) { turn->release(); }));
 }
 
 void GoroutineKind::attached(std::shared_ptr<TaskIterators> iterators) const {

@@ -25,7 +25,7 @@
 
 #include <atomic>
 #include <memory>
-#include <mutex>
+#include <semaphore>
 
 #include "kinds/goroutine/task_iterators.h"
 #include "kinds/kind.h"
@@ -62,8 +62,9 @@ class GoroutineKind final : public Kind {
   // Set once by attached() (the attaching thread), read by HTTP workers: the
   // atomic shared_ptr orders its construction before its use.
   mutable std::atomic<std::shared_ptr<TaskIterators>> iterators_;
-  // Held by a request from hold() until its profile is made.
-  std::shared_ptr<std::mutex> turn_ = std::make_shared<std::mutex>();
+  // Taken by a request in hold() until its profile is made; a semaphore, not
+  // a mutex: the Hold may be let go on another thread than the one that took it.
+  std::shared_ptr<std::binary_semaphore> turn_ = std::make_shared<std::binary_semaphore>(1);
   // Totals for /metrics: written by snapshots (one at a time), read by
   // scrapes; relaxed, no other data is ordered by them.
   mutable std::atomic<std::uint64_t> snapshots_{0}, threads_{0}, dropped_{0}, errors_{0};
