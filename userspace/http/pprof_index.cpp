@@ -7,11 +7,13 @@
 namespace profbufd::http {
 namespace {
 
-constexpr std::array<PprofProfile, 5> kProfiles = {{
+constexpr std::array<PprofProfile, 6> kProfiles = {{
     {"allocs", "heap",
      "Sampled allocations of one process (pid= required): malloc, calloc, realloc."},
     {"block", "block",
      "Off-CPU time: where threads blocked (sleeps, I/O, locks), and for how long."},
+    {"heap", "heap",
+     "Sampled allocations of one process (pid= required) still in use at the window's end."},
     {"mutex", "mutex",
      "Lock contention: futex waits of at least --mutex-min, with the waiter's stack."},
     {"profile", "", "CPU profile of every process. The seconds parameter sets the window."},
