@@ -134,17 +134,8 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 			mc->too_short++;
 		return 0;
 	}
-	struct profbufd_counters *c;
-	struct profbufd_sample *s = profbufd_reserve(PROFBUFD_KIND_MUTEX, &c);
-	if (!s)
-		return 0;
 	/* The wait ends at the record's time: windows clip it there
 	 * (Accumulate::kSpan). */
-	profbufd_fill_header(s, PROFBUFD_KIND_MUTEX, waited, 0);
-	s->hdr.kernel_frames = 0;
-	s->hdr.kernel_status = PROFBUFD_STACK_NOT_COLLECTED;
-	s->hdr.kernel_err = 0;
-	profbufd_collect_user(ctx, s, 0);
-	profbufd_submit(s, c);
+	profbufd_emit_user_only(ctx, PROFBUFD_KIND_MUTEX, waited, 0);
 	return 0;
 }

@@ -213,6 +213,31 @@ struct profbufd_heap_counters {
 	__u64 bytes;     /* bytes they asked for */
 	__u64 untracked; /* calls whose thread's countdown could not be stored:
 			  * not sampled (the countdown map was full) */
+	__u64 live_full; /* sampled allocations left out of in-use: the
+			  * `heap_live` map was full when they returned */
+	__u64 freed;     /* sampled allocations freed (free, or realloc moving
+			  * them) while tracked in `heap_live` */
+};
+
+/*
+ * The heap kind's in-use books: one entry of its `heap_live` hash per sampled
+ * allocation that has returned and is not freed yet, keyed by process and
+ * address, naming the record that sampled it (its thread and time_ns), which
+ * userspace matches to the record's stack (kinds/heap/heap_books.h).
+ */
+#define PROFBUFD_HEAP_LIVE_MAX 65536
+
+struct profbufd_heap_live_key {
+	__u32 pid; /* tgid */
+	__u32 pad;
+	__u64 ptr; /* the address malloc, calloc or realloc returned */
+};
+
+struct profbufd_heap_live {
+	__u64 time_ns; /* the sampling record's time_ns */
+	__u64 bytes;   /* its value: the bytes asked for */
+	__u32 tid;     /* its thread */
+	__u32 pad;
 };
 
 #endif /* PROFBUFD_BPF_PROFBUFD_H */

@@ -372,4 +372,25 @@ static __always_inline void profbufd_submit(struct profbufd_sample *s,
 	bpf_ringbuf_submit(s, flags);
 }
 
+/* One record of a kind whose events happen in user context and whose stack is
+ * the user one only (mutex waits, allocations): reserve, fill, walk, submit.
+ * Returns the record's time_ns, or 0 when the ring had no room (the loss is
+ * counted by profbufd_reserve()). */
+static __always_inline __u64 profbufd_emit_user_only(void *ctx, __u16 kind, __u64 value,
+						     __u16 flags)
+{
+	struct profbufd_counters *c;
+	struct profbufd_sample *s = profbufd_reserve(kind, &c);
+	if (!s)
+		return 0;
+	profbufd_fill_header(s, kind, value, flags);
+	s->hdr.kernel_frames = 0;
+	s->hdr.kernel_status = PROFBUFD_STACK_NOT_COLLECTED;
+	s->hdr.kernel_err = 0;
+	profbufd_collect_user(ctx, s, 0);
+	__u64 time_ns = s->hdr.time_ns;
+	profbufd_submit(s, c);
+	return time_ns;
+}
+
 #endif /* PROFBUFD_BPF_RECORD_BPF_H */

@@ -1,8 +1,9 @@
-// End-to-end: the allocs profile of a process that allocates a known number
-// of bytes through a known function (tests/programs/heap_workload.c): the
-// sampled and scaled alloc_space through that function is the truth within
-// 20%, the uprobes are attached per pid on request, and the real go tool
-// pprof reads the profile.
+// End-to-end: the allocs and heap profiles of a process that allocates a
+// known number of bytes through a known function and frees three in four
+// (tests/programs/heap_workload.c): the sampled and scaled alloc_space
+// through that function is the truth within 20%, and so is its inuse_space
+// against what it kept; the uprobes are attached per pid on request, and the
+// real go tool pprof reads the profile.
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -12,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -54,17 +56,64 @@ struct Workload {
   Subprocess proc;
 };
 
+// The body of a 200 response, or nothing (with the failure reported).
+std::optional<std::string> ok(const httplib::Result& r) {
+  if (!r) {
+    ADD_FAILURE() << "no response";
+    return std::nullopt;
+  }
+  if (r->status != 200) {
+    ADD_FAILURE() << r->status << " " << r->body;
+    return std::nullopt;
+  }
+  return r->body;
+}
+
+// alloc_* through the known function is what the round allocated, inuse_*
+// what it kept, each within 20%.
+void expect_truth(const nlohmann::json& doc, const Round& truth) {
+  const auto [objects, space] = through(doc, "allocate_known");
+  std::cout << "[ heap     ] alloc_space through allocate_known " << space << " B, truth "
+            << truth.allocated << " B; alloc_objects " << objects << ", truth "
+            << truth.allocated / 4096 << "\n";
+  EXPECT_NEAR(space, truth.allocated, 0.2 * truth.allocated) << doc["metadata"];
+  EXPECT_NEAR(objects, truth.allocated / 4096, 0.2 * truth.allocated / 4096);
+  const auto [inuse_objects, inuse_space] = through(doc, "allocate_known", 2);
+  std::cout << "[ heap     ] inuse_space through allocate_known " << inuse_space
+            << " B, truth (kept) " << truth.kept << " B; inuse_objects " << inuse_objects << "\n";
+  EXPECT_NEAR(inuse_space, truth.kept, 0.2 * truth.kept) << doc["metadata"];
+  EXPECT_NEAR(inuse_objects, truth.kept / 4096, 0.2 * truth.kept / 4096);
+  EXPECT_EQ(doc["metadata"]["lost_samples"]["heap_live_full"], 0) << doc["metadata"];
+}
+
+// The real go tool pprof reads the profile: its default sample type, the
+// known function on top, the caller in the traces.
+void expect_pprof_reads(const fs::path& file, const std::string& body,
+                        const std::string& default_type) {
+  std::ofstream(file, std::ios::binary) << body;
+  const auto top = go_pprof({"-top", file.string()});
+  ASSERT_EQ(top.status, 0) << top.err;
+  EXPECT_NE(top.out.find(default_type), std::string::npos) << top.out;
+  EXPECT_NE(top.out.find("allocate_known"), std::string::npos) << top.out;
+  const auto traces = go_pprof({"-traces", file.string()});
+  ASSERT_EQ(traces.status, 0) << traces.err;
+  EXPECT_NE(traces.out.find("round_of_allocations"), std::string::npos) << traces.out;
+}
+
 class HeapE2E : public ::testing::Test {
  protected:
   void SetUp() override { PROFBUFD_REQUIRE_BPF_OR_SKIP(); }
 };
 
 // Two windows of 5 s at once (one attachment shared), of the workload only,
-// around one round: 128 MiB in 32 768 mallocs, about 256 samples at 512 KiB.
-TEST_F(HeapE2E, AllocSpaceThroughTheKnownFunctionIsTheTruthAndPprofReadsIt) {
+// around one round: 128 MiB in 32 768 mallocs, about 2048 samples at a rate
+// of 64 KiB, of which a quarter (32 MiB, ~512 samples) is kept: the allocs
+// window in JSON, the heap window in pprof. At the default 512 KiB the kept
+// part would be ~64 samples, a Poisson spread of 12%: too wide for 20%.
+TEST_F(HeapE2E, AllocAndInuseSpaceThroughTheKnownFunctionAreTheTruthAndPprofReadsThem) {
   Workload w;
   TempDir out;
-  Daemon d({"--output", out.path.string()});
+  Daemon d({"--output", out.path.string(), "--heap-rate", "64K"});
   ASSERT_TRUE(d.ready) << d.proc.err();
   const std::string q = "/debug/pprof/allocs?seconds=5&pid=" + w.pid();
   // A warm-up request and round: the workload's unwind tables (libc's malloc
@@ -77,35 +126,27 @@ TEST_F(HeapE2E, AllocSpaceThroughTheKnownFunctionIsTheTruthAndPprofReadsIt) {
     ASSERT_TRUE(r);
     ASSERT_EQ(r->status, 200) << r->body;
   }
-  auto pprof = std::async(std::launch::async, [&] { return d.get(q); });
-  auto json = std::async(std::launch::async, [&] { return d.get(q + "&format=json"); });
-  std::this_thread::sleep_for(700ms);  // both windows are open
+  const std::string heap = "/debug/pprof/heap?seconds=5&pid=" + w.pid();
+  auto heap_pb = std::async(std::launch::async, [&] { return d.get(heap); });
+  auto heap_js = std::async(std::launch::async, [&] { return d.get(heap + "&format=json"); });
+  auto allocs_pb = std::async(std::launch::async, [&] { return d.get(q); });
+  std::this_thread::sleep_for(700ms);  // the windows are open
   const Round truth = w.allocate();
   ASSERT_GT(truth.allocated, 0);
-  auto pb = pprof.get();
-  auto js = json.get();
-  ASSERT_TRUE(js);
-  ASSERT_EQ(js->status, 200) << js->body;
-  ASSERT_TRUE(pb);
-  ASSERT_EQ(pb->status, 200) << pb->body;
+  const auto js = ok(heap_js.get());
+  const auto pb = ok(heap_pb.get());
+  const auto allocs = ok(allocs_pb.get());
+  ASSERT_TRUE(js && pb && allocs);
 
-  const auto doc = nlohmann::json::parse(js->body);
-  EXPECT_EQ(doc["metadata"]["sample_types"][1]["type"], "alloc_space") << doc["metadata"];
-  const auto [objects, space] = through(doc, "allocate_known");
-  std::cout << "[ heap     ] alloc_space through allocate_known " << space << " B, truth "
-            << truth.allocated << " B; alloc_objects " << objects << ", truth "
-            << truth.allocated / 4096 << "\n";
-  EXPECT_NEAR(space, truth.allocated, 0.2 * truth.allocated) << js->body.substr(0, 3000);
-  EXPECT_NEAR(objects, truth.allocated / 4096, 0.2 * truth.allocated / 4096);
-
-  const fs::path file = out.path / "allocs.pb.gz";
-  std::ofstream(file, std::ios::binary) << pb->body;
-  const auto top = go_pprof({"-top", "-sample_index=alloc_space", file.string()});
-  ASSERT_EQ(top.status, 0) << top.err;
-  EXPECT_NE(top.out.find("allocate_known"), std::string::npos) << top.out;
-  const auto traces = go_pprof({"-traces", file.string()});
-  ASSERT_EQ(traces.status, 0) << traces.err;
-  EXPECT_NE(traces.out.find("round_of_allocations"), std::string::npos) << traces.out;
+  const auto doc = nlohmann::json::parse(*js);
+  EXPECT_EQ(doc["metadata"]["sample_types"].size(), 4u) << doc["metadata"];
+  EXPECT_EQ(doc["metadata"]["default_sample_type"], "inuse_space") << doc["metadata"];
+  expect_truth(doc, truth);
+  expect_pprof_reads(out.path / "heap.pb.gz", *pb, "inuse_space");
+  expect_pprof_reads(out.path / "allocs.pb.gz", *allocs, "alloc_space");
+  // The allocs request probed no frees: its profile has no in-use types.
+  const fs::path allocs_file = out.path / "allocs.pb.gz";
+  EXPECT_NE(go_pprof({"-top", "-sample_index=inuse_space", allocs_file.string()}).status, 0);
 
   auto m = d.get("/metrics");
   ASSERT_TRUE(m);
@@ -113,6 +154,10 @@ TEST_F(HeapE2E, AllocSpaceThroughTheKnownFunctionIsTheTruthAndPprofReadsIt) {
   ASSERT_TRUE(calls) << m->body;
   EXPECT_GE(*calls, 2 * truth.allocated / 4096) << "both rounds' mallocs were probed";
   EXPECT_TRUE(metric(m->body, "profbufd_heap_lost_total{reason=\"untracked\"}")) << m->body;
+  EXPECT_TRUE(metric(m->body, "profbufd_heap_lost_total{reason=\"live_full\"}")) << m->body;
+  const auto freed = metric(m->body, "profbufd_heap_freed_total");
+  ASSERT_TRUE(freed) << m->body;
+  EXPECT_GT(*freed, 0) << "three blocks in four are freed";
   // Once no request holds them, the probes are gone: a round is not seen.
   ASSERT_GT(w.allocate().allocated, 0);
   auto after = d.get("/metrics");
@@ -123,18 +168,16 @@ TEST_F(HeapE2E, AllocSpaceThroughTheKnownFunctionIsTheTruthAndPprofReadsIt) {
 }
 
 // The refusals, each one line: no pid= (400), a process that does not exist
-// (404), a static binary without glibc to probe (501), and the in-use heap
-// profile, not served yet (501).
+// (404), a static binary without glibc to probe (501); the heap path as the
+// allocs one.
 TEST_F(HeapE2E, RequestsWithoutAPidOrForNoProcessAreRefusedWithTheReason) {
   TempDir out;
   Daemon d({"--output", out.path.string()});
   ASSERT_TRUE(d.ready) << d.proc.err();
   expect_refusal(d, "/debug/pprof/allocs?seconds=1", 400, "pid=");
   expect_refusal(d, "/debug/pprof/allocs?seconds=1&pid=4194000", 404, "no such process");
-  auto inuse = d.get("/debug/pprof/heap?pid=1");
-  ASSERT_TRUE(inuse);
-  EXPECT_EQ(inuse->status, 501) << inuse->body;
-  EXPECT_NE(inuse->body.find("/debug/pprof/allocs"), std::string::npos) << inuse->body;
+  expect_refusal(d, "/debug/pprof/heap?seconds=1", 400, "pid=");
+  expect_refusal(d, "/debug/pprof/heap?seconds=1&pid=4194000", 404, "no such process");
   Subprocess busybox({"/bin/busybox", "sleep", "30"});  // busybox-static: no libc mapped
   std::this_thread::sleep_for(200ms);                     // exec'd
   expect_refusal(d, "/debug/pprof/allocs?seconds=1&pid=" + std::to_string(busybox.pid()), 501,

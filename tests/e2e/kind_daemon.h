@@ -52,13 +52,15 @@ inline bool has_frame(const nlohmann::json& stack, const std::string& function) 
                      [&](const auto& f) { return f["function"] == function; });
 }
 
-// The first two values (e.g. contentions and delay) of the stacks through `function`.
-inline std::pair<double, double> through(const nlohmann::json& doc, const std::string& function) {
+// Two values (by default the first two: e.g. contentions and delay) of the
+// stacks through `function`.
+inline std::pair<double, double> through(const nlohmann::json& doc, const std::string& function,
+                                         std::size_t first = 0) {
   std::pair<double, double> out;
   for (const auto& s : doc["stacks"]) {
     if (!has_frame(s, function)) continue;
-    out.first += s["values"][0].get<double>();
-    out.second += s["values"][1].get<double>();
+    out.first += s["values"][first].get<double>();
+    out.second += s["values"][first + 1].get<double>();
   }
   return out;
 }

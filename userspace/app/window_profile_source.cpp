@@ -42,7 +42,7 @@ std::optional<Error> WindowProfileSource::unavailable(std::string_view kind) con
 
 Hold WindowProfileSource::prepare(const Request& request) {
   for (const kinds::Kind* k : kinds_)
-    if (!request.kind.empty() && k->name() == request.kind) return k->hold(request.pids);
+    if (!request.kind.empty() && k->name() == request.kind) return k->hold(request.pids, request.sample_type);
   return {};
 }
 
@@ -74,6 +74,7 @@ Result<std::shared_ptr<const Profile>> WindowProfileSource::collect(const Reques
   for (const std::string& c : request.cgroups)
     w->cgroups.push_back(cgroup::path_under_mount(c, cgroup2_mount_).value_or(c));
   w->containers = request.containers;
+  w->default_sample_type = request.sample_type;
   w->books = kind.open_books(*w);
   if (w->books) w->books->begin();
   // The sink outlives this call if the request gives up early (shutdown): the

@@ -227,7 +227,7 @@ void Reader::add_sample(std::size_t cpu, std::uint64_t time,
     if (!w.pids.empty() && std::find(w.pids.begin(), w.pids.end(), h.pid) == w.pids.end())
       continue;
     ++w.records_by_cpu[cpu];
-    if (w.books) w.books->note(words, time);
+    if (w.books) w.books->note(words, time, key);
     std::array<std::uint64_t, StackTable::kMaxAccumulators> clipped;
     const std::uint64_t* v = acc.data();
     if (kind.span_bits != 0 && time >= w.start_ns && time - w.start_ns < h.value) {

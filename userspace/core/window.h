@@ -56,6 +56,9 @@ struct Window {
   // container=).
   std::vector<std::string> cgroups;
   std::vector<std::string> containers;
+  // The sample type its profile leads with, when the request asked for one
+  // (HTTP /debug/pprof/heap: inuse_space); empty: the kind's default.
+  std::string default_sample_type;
   // What changed while the window was open (settings reloaded by SIGHUP),
   // one line each, in order; the profile's metadata repeats them. Written
   // under the reader's lock (Reader::note_change).

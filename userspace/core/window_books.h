@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include "core/record.h"
 
@@ -20,10 +21,13 @@ class WindowBooks {
  public:
   virtual ~WindowBooks() = default;
   // A record of the window's kind, of time `time_ns`, was routed to the
-  // window (RecordHeader::unpack(header) reads it).
-  virtual void note(HeaderWords header, std::uint64_t time_ns) {
+  // window (RecordHeader::unpack(header) reads it), under the StackTable key
+  // `stack` (valid for the call only; the heap kind's in-use books keep it).
+  virtual void note(HeaderWords header, std::uint64_t time_ns,
+                    std::span<const std::uint64_t> stack) {
     (void)header;
     (void)time_ns;
+    (void)stack;
   }
   // The window's time begins now (a file window may be open in the reader a
   // little before its start: rotations are booked ahead).

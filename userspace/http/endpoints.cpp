@@ -57,9 +57,12 @@ std::string index_page() {
        "goroutine profile, threads for goroutines); pid=, cgroup=, container= and format= as "
        "above, debug=1 for text; 501 when this kernel cannot iterate tasks.</li>\n";
   t += "<li>/debug/pprof/allocs?pid=P&amp;seconds=N: sampled allocations (malloc, calloc, "
-       "realloc, as Go's allocs profile: alloc_objects and alloc_space, scaled) of process P "
-       "in the next N seconds; its uprobes are attached for the request only; 400 without "
-       "pid=, 404 for a process that does not exist, 501 when it cannot be probed.</li>\n";
+       "realloc, as Go's allocs profile: alloc_objects and alloc_space, scaled, and inuse_objects "
+       "and inuse_space: those not freed by the end) of process P in the next N seconds; its "
+       "uprobes are attached for the request only; 400 without pid=, 404 for a process that "
+       "does not exist, 501 when it cannot be probed.</li>\n";
+  t += "<li>/debug/pprof/heap?pid=P&amp;seconds=N: the same profile with inuse_space as its "
+       "default sample type, as Go's heap profile.</li>\n";
   t += "<li><a href=\"/healthz\">/healthz</a>: 200 while sampling runs, 503 otherwise.</li>\n";
   t += "<li><a href=\"/\">/</a>: the flame graph page of the most recent window.</li>\n";
   t += "<li>/api/kinds, /api/about, /api/profiles, /api/flamegraph, /api/profile, "

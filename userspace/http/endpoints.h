@@ -27,7 +27,8 @@ inline constexpr std::string_view kMutexPath = "/debug/pprof/mutex";
 inline constexpr std::string_view kGoroutinePath = "/debug/pprof/goroutine";
 // Sampled allocations of one process (pid= required), as Go's allocs profile.
 inline constexpr std::string_view kAllocsPath = "/debug/pprof/allocs";
-// Go's in-use heap profile: not served yet (frees are not tracked), 501.
+// Go's heap profile of one process (pid= required): its allocations in the
+// window and what of them is still in use at its end, inuse_space first.
 inline constexpr std::string_view kHeapPath = "/debug/pprof/heap";
 inline constexpr std::string_view kHealthzPath = "/healthz";
 inline constexpr std::string_view kEndpointsPath = "/endpoints";

@@ -7,13 +7,15 @@
 namespace profbufd::http {
 namespace {
 
-constexpr std::array<PprofProfile, 6> kProfiles = {{
+constexpr std::array<PprofProfile, 7> kProfiles = {{
     {"allocs", "heap",
      "Sampled allocations of one process (pid= required): malloc, calloc, realloc."},
     {"block", "block",
      "Off-CPU time: where threads blocked (sleeps, I/O, locks), and for how long."},
     {"goroutine", "goroutine",
      "Every thread now: its kernel and user stacks and its state (debug=1: as text)."},
+    {"heap", "heap",
+     "Sampled allocations of one process (pid= required) still in use at the window's end."},
     {"mutex", "mutex",
      "Lock contention: futex waits of at least --mutex-min, with the waiter's stack."},
     {"profile", "", "CPU profile of every process. The seconds parameter sets the window."},

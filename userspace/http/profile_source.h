@@ -29,6 +29,10 @@ class ProfileSource {
     // both empty: all (core/window.h, Window::cgroups).
     std::vector<std::string> cgroups;
     std::vector<std::string> containers;
+    // The sample type the profile leads with; empty: the kind's default. The
+    // heap path asks for inuse_space, which also has the heap kind track
+    // frees for the request (Kind::hold).
+    std::string sample_type;
   };
 
   // Opens a new window now, waits `duration` (blocking the calling thread),

@@ -214,10 +214,8 @@ void Server::route_endpoints() {
   for (const auto& [path, kind] : kProfiles)
     s.Get(std::string(path),
           [this, k = kind](const auto& req, auto& res) { serve_profile(req, res, k); });
-  s.Get(std::string(kHeapPath), [](const auto&, auto& res) {
-    reply_error(res, 501,
-                error_body("the in-use heap profile is not served yet (frees are not tracked); "
-                           "/debug/pprof/allocs?pid=PID&seconds=N has the allocations"));
+  s.Get(std::string(kHeapPath), [this](const auto& req, auto& res) {
+    serve_profile(req, res, "heap", "inuse_space");
   });
   s.Get(std::string(kHealthzPath), [this](const auto& req, auto& res) { serve_healthz(req, res); });
 }
@@ -399,7 +397,7 @@ void Server::serve_healthz(const httplib::Request&, httplib::Response& res) {
 }
 
 void Server::serve_profile(const httplib::Request& req, httplib::Response& res,
-                           std::string_view kind) {
+                           std::string_view kind, std::string_view default_type) {
   auto query = parse_profile_query(req.params);
   if (!query) {
     reply_error(res, 400, error_body(query.error()));
@@ -417,6 +415,7 @@ void Server::serve_profile(const httplib::Request& req, httplib::Response& res,
   request.pids = query->pids;
   request.cgroups = query->cgroups;
   request.containers = query->containers;
+  request.sample_type = std::string(default_type);
   // Held until the profile is rendered: a kind attached per process on
   // request (heap) keeps its probes for that long.
   const Hold hold = source_.prepare(request);

@@ -164,7 +164,11 @@ class Server {
   void serve_index(const httplib::Request& req, httplib::Response& res);
   void serve_metrics(const httplib::Request& req, httplib::Response& res);
   // `kind` empty: the CPU kind (the source's default).
-  void serve_profile(const httplib::Request& req, httplib::Response& res, std::string_view kind);
+  // `default_type`, when given, is the sample type the profile leads with
+  // instead of the kind's default (Request::sample_type: the heap kind's
+  // profile is Go's allocs profile or, with inuse_space, its heap).
+  void serve_profile(const httplib::Request& req, httplib::Response& res, std::string_view kind,
+                     std::string_view default_type = {});
   void serve_pprof_index(const httplib::Request& req, httplib::Response& res);
   void serve_healthz(const httplib::Request& req, httplib::Response& res);
 

@@ -59,6 +59,15 @@ class Kind : public Aggregation {
   // The profile values (shape().sample_types order) of one aggregated stack,
   // from its accumulators (one word per accumulators() entry).
   virtual void values(std::span<const std::uint64_t> acc, std::span<std::int64_t> out) const = 0;
+  // The values of the aggregated stack of window `w` whose StackTable key is
+  // `stack`: values(acc, out), unless the kind's books know more of that
+  // stack (the heap kind: what of it is still in use when the window ends).
+  virtual void stack_values(const Window& w, std::span<const std::uint64_t> stack,
+                            std::span<const std::uint64_t> acc, std::span<std::int64_t> out) const {
+    (void)w;
+    (void)stack;
+    values(acc, out);
+  }
   // The values of `n` records lost before they could be aggregated.
   virtual void lost_values(std::uint64_t n, std::span<std::int64_t> out) const = 0;
   // Kind-specific labels of a stack whose records carried `flags`.
@@ -91,10 +100,12 @@ class Kind : public Aggregation {
   }
   // Before a request's window opens: what the request must hold while it
   // runs, for a kind that attaches per process on request (heap: uprobes of
-  // the one process in `pids`). Kinds attached for the whole run need
-  // nothing. Called on HTTP worker threads, several at once.
-  virtual Hold hold(std::span<const std::uint32_t> pids) const {
+  // the one process in `pids`; with `sample_type` inuse_*, its frees too).
+  // Kinds attached for the whole run need nothing. Called on HTTP worker
+  // threads, several at once.
+  virtual Hold hold(std::span<const std::uint32_t> pids, std::string_view sample_type) const {
     (void)pids;
+    (void)sample_type;
     return {};
   }
   // The kind's own counters for /metrics (what it loses on its BPF side

@@ -119,7 +119,7 @@ Sample to_sample(const Window& w, const kinds::Kind& kind, const StackTable::Ent
   const std::uint64_t task = e.key[StackTable::kTaskWord];
   s.comm = task_name(w, static_cast<std::uint32_t>(task));
   kind.labels(static_cast<std::uint16_t>(task >> 32), s.labels);
-  kind.values(e.values, s.values);
+  kind.stack_values(w, e.key, e.values, s.values);
   const StackInfo info = StackInfo::unpack(e.key[StackTable::kInfoWord]);
   add_frames(w, e, info, s, locs);
   if (const auto t = truncation_index(info.user_status))
@@ -241,6 +241,9 @@ Profile build_profile(const Window& window, const kinds::Kind& kind, Symbolizer&
   md.folded_root = context.folded_root;
   md.user_unwind = context.user_unwind;
   set_shape(kind, p);
+  if (!window.default_sample_type.empty() &&
+      p.sample_index(window.default_sample_type) < p.sample_types.size())
+    p.default_sample_type = window.default_sample_type;
 
   struct Symbolizing {  // the symbolizer's profile, ended however this returns
     Symbolizer& s;

@@ -360,7 +360,7 @@ TEST(Reader, CountsSamplesWithoutAStackAndFiltersByPid) {
 
 class CountingBooks final : public WindowBooks {
  public:
-  void note(HeaderWords header, std::uint64_t) override {
+  void note(HeaderWords header, std::uint64_t, std::span<const std::uint64_t>) override {
     pids.push_back(RecordHeader::unpack(header).pid);
   }
   std::vector<std::uint32_t> pids;

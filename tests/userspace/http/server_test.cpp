@@ -241,12 +241,24 @@ TEST_F(HttpServer, UnknownPathsAre404) {
   EXPECT_EQ(post->status, 405);
 }
 
-// Go's in-use heap path is known but not served yet: 501 and where to go.
-TEST_F(HttpServer, InUseHeapIs501PointingAtAllocs) {
-  auto r = get("/debug/pprof/heap?pid=1");
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->status, 501);
-  EXPECT_NE(expect_one_line(r).find("/debug/pprof/allocs?pid="), std::string::npos);
+// Go's heap and allocs paths are one kind's windows; heap's asks its profile
+// to lead with inuse_space, as Go's does (which also probes frees),
+// allocs' leaves the kind's default.
+TEST_F(HttpServer, HeapAndAllocsAreWindowsOfTheHeapKindWithTheirDefaults) {
+  auto heap = get("/debug/pprof/heap?pid=7&seconds=1");
+  ASSERT_TRUE(heap);
+  ASSERT_EQ(heap->status, 200) << heap->body;
+  auto allocs = get("/debug/pprof/allocs?pid=7&seconds=1");
+  ASSERT_TRUE(allocs);
+  ASSERT_EQ(allocs->status, 200) << allocs->body;
+  const auto reqs = source_.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  for (const auto& r : reqs) {
+    EXPECT_EQ(r.kind, "heap");
+    EXPECT_EQ(r.pids, (std::vector<std::uint32_t>{7}));
+  }
+  EXPECT_EQ(reqs[0].sample_type, "inuse_space");
+  EXPECT_EQ(reqs[1].sample_type, "");
 }
 
 TEST_F(HttpServer, OtherMethodsAre405) {

@@ -17,7 +17,7 @@ std::array<std::uint64_t, 3> counters(const BlockedThreads& s) {
 
 }  // namespace
 
-void BlockBooks::note(HeaderWords header, std::uint64_t time_ns) {
+void BlockBooks::note(HeaderWords header, std::uint64_t time_ns, std::span<const std::uint64_t>) {
   if (time_ns > read_at_ns_.load(std::memory_order_acquire))
     woke_.insert(static_cast<std::uint32_t>(header[0] >> 32));  // the tid (core/record.h)
 }

@@ -37,7 +37,7 @@ class BlockBooks final : public WindowBooks {
  public:
   explicit BlockBooks(std::shared_ptr<const BlockedThreads> source);
 
-  void note(HeaderWords header, std::uint64_t time_ns) override;
+  void note(HeaderWords header, std::uint64_t time_ns, std::span<const std::uint64_t>) override;
   void begin() override;
   void end() override;
   // Threads with a record in the window later than the map's reading.

@@ -32,7 +32,7 @@ class IdleBooks final : public WindowBooks {
   // Books for `ncpus` CPUs, read from `proc_stat` at begin() and end().
   IdleBooks(std::size_t ncpus, std::string proc_stat);
 
-  void note(HeaderWords header, std::uint64_t) override {
+  void note(HeaderWords header, std::uint64_t, std::span<const std::uint64_t>) override {
     const RecordHeader h = RecordHeader::unpack(header);
     if (h.pid == 0 && h.cpu < sampled_.size()) sampled_[h.cpu] += h.value;
   }

@@ -97,7 +97,7 @@ void GoroutineKind::finish(const Window& w, ProfileAssembly& a) const {
       "entry into the kernel");
 }
 
-Hold GoroutineKind::hold(std::span<const std::uint32_t>) const {
+Hold GoroutineKind::hold(std::span<const std::uint32_t>, std::string_view) const {
   turn_->acquire();
   std::shared_ptr<std::binary_semaphore> turn = turn_;
   return Hold::held(

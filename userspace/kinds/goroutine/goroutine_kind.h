@@ -50,7 +50,7 @@ class GoroutineKind final : public Kind {
   // goroutine_threads (recorded), goroutine_snapshot_error (errno, 0: none).
   void finish(const Window& w, ProfileAssembly& a) const override;
   // One snapshot at a time (the Hold keeps the turn until the profile is made).
-  Hold hold(std::span<const std::uint32_t> pids) const override;
+  Hold hold(std::span<const std::uint32_t> pids, std::string_view sample_type) const override;
   // profbufd_goroutine_snapshots_total, _threads_total, _lost_total{reason},
   // _snapshot_errors_total.
   void write_metrics(metrics::MetricWriter& w) const override;

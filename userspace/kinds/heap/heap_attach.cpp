@@ -45,10 +45,12 @@ Result<std::unique_ptr<capture::Attachment>> attach(const HeapKind& kind,
   if (int err = profbufd_heap_bpf__load(skel.get()); err != 0)
     return capture::libbpf_error("loading the heap BPF program", err, log);
   const HeapProbes::Programs programs{skel->progs.on_malloc, skel->progs.on_calloc,
-                                      skel->progs.on_realloc};
-  const int counters_fd = bpf_map__fd(skel->maps.heap_counters);
+                                      skel->progs.on_realloc, skel->progs.on_free,
+                                      skel->progs.on_alloc_return};
+  const HeapProbes::Maps maps{bpf_map__fd(skel->maps.heap_counters),
+                              bpf_map__fd(skel->maps.heap_live)};
   std::shared_ptr<profbufd_heap_bpf> object(skel.release(), SkelDeleter{});
-  auto probes = std::make_shared<HeapProbes>(programs, object, counters_fd);
+  auto probes = std::make_shared<HeapProbes>(programs, object, maps);
   kind.attached(probes);
   return std::unique_ptr<capture::Attachment>(new HeapAttachment(std::move(probes)));
 }

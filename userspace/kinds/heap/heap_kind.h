@@ -1,21 +1,24 @@
 // The heap kind: sampled allocations (malloc, calloc, realloc) of one process
-// at a time, probed on request (bpf/heap.bpf.c, heap_probes.h), in the shape
-// of Go's allocs profile:
+// at a time, probed on request (bpf/heap.bpf.c, heap_probes.h), and which of
+// them are still in use (not freed) when the window ends, in the shape of
+// Go's heap and allocs profiles:
 //
-//   sample_type  [alloc_objects/count, alloc_space/bytes], default alloc_space
+//   sample_type  [alloc_objects/count, alloc_space/bytes, inuse_objects/count,
+//                inuse_space/bytes], default alloc_space (/debug/pprof/allocs;
+//                /debug/pprof/heap makes it inuse_space, as Go's)
 //   period_type  space/bytes, period = the sampling rate (--heap-rate)
 //   values       scaled as Go's scaleHeapSample (heap_scale.h): the sampled
 //                allocations of a stack and their bytes, divided by the
 //                probability that an allocation of their average size is
-//                sampled
+//                sampled; in-use likewise, from the window's books
+//                (heap_books.h)
 //
 // Opt-in per pid: every probed call traps into the kernel, so the uprobes are
 // attached only while a request for that process runs (hold()), and requests
-// without exactly one pid= are refused. Not yet: in-use tracking (frees), so
-// there are no inuse_* sample types.
+// without exactly one pid= are refused.
 //
 // Records lost in the shared ring are "[lost: ringbuf_full]" samples, each
-// standing for one sampled allocation of `rate` bytes.
+// standing for one sampled allocation of `rate` bytes (in-use unknown: 0).
 #pragma once
 
 #include <atomic>
@@ -42,12 +45,22 @@ class HeapKind final : public Kind {
   // A process allocating 1 GB/s at the default rate makes ~2 000 records/s.
   unsigned records_per_cpu_second() const override { return 200; }
   void values(std::span<const std::uint64_t> acc, std::span<std::int64_t> out) const override;
+  // values(), and the stack's in-use allocations from the window's books.
+  void stack_values(const Window& w, std::span<const std::uint64_t> stack,
+                    std::span<const std::uint64_t> acc, std::span<std::int64_t> out) const override;
+  // In-use books for a window of one pid that leads with inuse_* (the heap
+  // path); an allocs window has none, and its profile no inuse_* types.
+  std::unique_ptr<WindowBooks> open_books(const Window& w) const override;
   void lost_values(std::uint64_t n, std::span<std::int64_t> out) const override;
-  // The rate, and the probed calls' totals (unsampled) in the details.
+  // The rate; what in-use could not count (lost_samples heap_live_full,
+  // heap_inuse_unmatched, heap_inuse_unnoted); the window's probed calls,
+  // their bytes and the frees of sampled allocations in the details.
   void finish(const Window& w, ProfileAssembly& a) const override;
   // Exactly one pid: its probes, attached now or shared.
-  Hold hold(std::span<const std::uint32_t> pids) const override;
-  // profbufd_heap_calls_total, _bytes_total, _lost_total{reason="untracked"}.
+  // With an inuse_* `sample_type` (the heap path), the frees too.
+  Hold hold(std::span<const std::uint32_t> pids, std::string_view sample_type) const override;
+  // profbufd_heap_calls_total, _bytes_total, _freed_total,
+  // _lost_total{reason="untracked"|"live_full"}.
   void write_metrics(metrics::MetricWriter& w) const override;
 
   // Called once the BPF object is loaded (kinds/heap/heap_attach.cpp).

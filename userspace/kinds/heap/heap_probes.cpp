@@ -3,8 +3,10 @@
 #include <bpf/bpf.h>
 #include <fcntl.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -13,46 +15,94 @@
 
 namespace profbufd::kinds::heap {
 
+namespace {
+
+Fd dup_fd(int fd) { return Fd(fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 0)); }
+
+// The pid's keys of heap_live, each once. Entries deleted during the walk
+// (frees) may send the kernel back to the first key: the walk is bounded by
+// the map's size and its repeats are dropped.
+std::vector<profbufd_heap_live_key> live_keys(int fd, std::uint32_t pid) {
+  std::vector<profbufd_heap_live_key> keys;
+  profbufd_heap_live_key key{}, next{};
+  const void* prev = nullptr;
+  for (std::size_t n = 0; n < PROFBUFD_HEAP_LIVE_MAX; ++n) {
+    if (bpf_map_get_next_key(fd, prev, &next) != 0) break;
+    key = next;
+    prev = &key;
+    if (key.pid == pid) keys.push_back(key);
+  }
+  const auto less = [](const auto& a, const auto& b) { return a.ptr < b.ptr; };
+  const auto same = [](const auto& a, const auto& b) { return a.ptr == b.ptr; };
+  std::sort(keys.begin(), keys.end(), less);
+  keys.erase(std::unique(keys.begin(), keys.end(), same), keys.end());
+  return keys;
+}
+
+// Drops the pid's live entries (its probes are going: no free is seen after).
+void forget_live(int fd, std::uint32_t pid) {
+  for (const auto& k : live_keys(fd, pid)) bpf_map_delete_elem(fd, &k);
+}
+
+}  // namespace
+
 // The links of one process's probes; destroyed with the last Hold of them.
 class PidProbes {
  public:
-  PidProbes(std::vector<bpf_link*> links, std::shared_ptr<const void> object)
-      : links_(std::move(links)), object_(std::move(object)) {}
+  PidProbes(std::uint32_t pid, std::vector<bpf_link*> links, std::shared_ptr<const void> object,
+            std::shared_ptr<const Fd> live_fd)
+      : pid_(pid), links_(std::move(links)), object_(std::move(object)), live_fd_(std::move(live_fd)) {}
   ~PidProbes() { detach(); }
   void detach() {
     std::lock_guard lock(mu_);
+    if (links_.empty()) return;
     for (bpf_link* l : links_) bpf_link__destroy(l);
     links_.clear();
+    if (live_fd_ && *live_fd_) forget_live(live_fd_->get(), pid_);
   }
 
  private:
+  const std::uint32_t pid_;
   std::mutex mu_;
   std::vector<bpf_link*> links_;  // guarded by mu_
   const std::shared_ptr<const void> object_;  // outlives the links (member order)
+  const std::shared_ptr<const Fd> live_fd_;
 };
 
-HeapProbes::HeapProbes(Programs programs, std::shared_ptr<const void> object, int counters_fd,
+HeapProbes::HeapProbes(Programs programs, std::shared_ptr<const void> object, Maps maps,
                        std::string proc)
     : programs_(programs),
       object_(std::move(object)),
-      counters_fd_(counters_fd < 0 ? -1 : fcntl(counters_fd, F_DUPFD_CLOEXEC, 0)),
+      counters_fd_(dup_fd(maps.counters_fd)),
+      live_fd_(std::make_shared<const Fd>(dup_fd(maps.live_fd))),
       proc_(std::move(proc)) {}
 
-Hold HeapProbes::acquire(std::uint32_t pid) {
+Hold HeapProbes::acquire(std::uint32_t pid, bool in_use) {
   std::lock_guard lock(mu_);
   if (detached_)
     return Hold::refused(Hold::Refusal::kUnsupported,
                          make_error(ExitCode::kRuntime, "heap profile", "profbufd is stopping"));
-  if (auto it = live_.find(pid); it != live_.end())
+  Hold entries = shared(pid, false);
+  if (!in_use || entries.refusal != Hold::Refusal::kNone) return entries;
+  Hold frees = shared(pid, true);
+  if (frees.refusal != Hold::Refusal::kNone) return frees;
+  using Both = std::pair<std::shared_ptr<const void>, std::shared_ptr<const void>>;
+  return Hold::held(std::make_shared<const Both>(std::move(entries.keep), std::move(frees.keep)));
+}
+
+// Called with mu_ held.
+Hold HeapProbes::shared(std::uint32_t pid, bool in_use) {
+  const auto key = std::make_pair(pid, in_use);
+  if (auto it = attached_.find(key); it != attached_.end())
     if (auto held = it->second.lock()) return Hold::held(std::move(held));
-  Hold h = attach(pid);
+  Hold h = attach(pid, in_use);
   if (h.refusal == Hold::Refusal::kNone)
-    live_[pid] = std::static_pointer_cast<PidProbes>(std::const_pointer_cast<void>(h.keep));
+    attached_[key] = std::static_pointer_cast<PidProbes>(std::const_pointer_cast<void>(h.keep));
   return h;
 }
 
 // Called with mu_ held.
-Hold HeapProbes::attach(std::uint32_t pid) {
+Hold HeapProbes::attach(std::uint32_t pid, bool in_use) {
   const std::string what = "heap profile of pid " + std::to_string(pid);
   const std::string dir = proc_ + "/" + std::to_string(pid);
   const FileText maps = read_file_text(dir + "/maps");
@@ -70,33 +120,40 @@ Hold HeapProbes::attach(std::uint32_t pid) {
                                     "static binaries and other C libraries are not probed"));
   // Through the process's root, so that a container's libc is the one probed.
   const std::string path = dir + "/root" + *libc;
+  const Probe entries[] = {{programs_.on_malloc, "malloc", false},
+                           {programs_.on_calloc, "calloc", false},
+                           {programs_.on_realloc, "realloc", false}};
+  const Probe frees[] = {{programs_.on_alloc_return, "malloc", true},
+                         {programs_.on_alloc_return, "calloc", true},
+                         {programs_.on_alloc_return, "realloc", true},
+                         {programs_.on_free, "free", false}};
   std::vector<bpf_link*> links;
-  const std::pair<bpf_program*, const char*> probes[] = {{programs_.on_malloc, "malloc"},
-                                                         {programs_.on_calloc, "calloc"},
-                                                         {programs_.on_realloc, "realloc"}};
-  for (const auto& [prog, func] : probes) {
-    LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = func);
-    bpf_link* l = bpf_program__attach_uprobe_opts(prog, static_cast<pid_t>(pid), path.c_str(), 0,
+  for (const Probe& p : in_use ? std::span<const Probe>(frees) : std::span<const Probe>(entries)) {
+    LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = p.retprobe, .func_name = p.func);
+    bpf_link* l = bpf_program__attach_uprobe_opts(p.prog, static_cast<pid_t>(pid), path.c_str(), 0,
                                                   &opts);
     if (l == nullptr) {
       const int err = errno;
       for (bpf_link* done : links) bpf_link__destroy(done);
       return Hold::refused(Hold::Refusal::kUnsupported,
                            make_error(ExitCode::kBpfLoad, what,
-                                      std::string("attaching a uprobe to ") + func + " in " +
-                                          *libc + ": " + std::strerror(err)));
+                                      std::string("attaching a ") +
+                                          (p.retprobe ? "uretprobe" : "uprobe") + " to " + p.func +
+                                          " in " + *libc + ": " + std::strerror(err)));
     }
     links.push_back(l);
   }
-  return Hold::held(std::make_shared<PidProbes>(std::move(links), object_));
+  // Only the in-use set's going makes heap_live's entries of the pid stale.
+  return Hold::held(std::make_shared<PidProbes>(pid, std::move(links), object_,
+                                                in_use ? live_fd_ : nullptr));
 }
 
 void HeapProbes::detach_all() {
   std::lock_guard lock(mu_);
   detached_ = true;
-  for (auto& [pid, weak] : live_)
+  for (auto& [key, weak] : attached_)
     if (auto p = weak.lock()) p->detach();
-  live_.clear();
+  attached_.clear();
 }
 
 profbufd_heap_counters HeapProbes::counters() const {
@@ -110,8 +167,21 @@ profbufd_heap_counters HeapProbes::counters() const {
     sum.calls += c.calls;
     sum.bytes += c.bytes;
     sum.untracked += c.untracked;
+    sum.live_full += c.live_full;
+    sum.freed += c.freed;
   }
   return sum;
+}
+
+std::vector<profbufd_heap_live> HeapProbes::live(std::uint32_t pid) const {
+  std::vector<profbufd_heap_live> out;
+  if (!*live_fd_) return out;
+  const int fd = live_fd_->get();
+  for (const auto& k : live_keys(fd, pid)) {
+    profbufd_heap_live v{};
+    if (bpf_map_lookup_elem(fd, &k, &v) == 0) out.push_back(v);
+  }
+  return out;
 }
 
 }  // namespace profbufd::kinds::heap

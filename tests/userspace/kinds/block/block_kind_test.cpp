@@ -97,14 +97,14 @@ TEST(BlockBooks, KeepsTheThreadsOfRecordsLaterThanTheReading) {
   BlockBooks books(map);
   RecordHeader h;
   h.tid = 11;
-  books.note(h.pack(), monotonic_ns() + 1'000'000'000);  // before end(): no reading yet
+  books.note(h.pack(), monotonic_ns() + 1'000'000'000, {});  // before end(): no reading yet
   EXPECT_TRUE(books.woke_after_reading().empty());
   books.begin();
   books.end();
   h.tid = 12;
-  books.note(h.pack(), 1);  // older than the reading
+  books.note(h.pack(), 1, {});  // older than the reading
   h.tid = 13;
-  books.note(h.pack(), monotonic_ns() + 1'000'000'000);
+  books.note(h.pack(), monotonic_ns() + 1'000'000'000, {});
   EXPECT_EQ(books.woke_after_reading(), (std::unordered_set<std::uint32_t>{13}));
   ASSERT_TRUE(books.at_end());
 }

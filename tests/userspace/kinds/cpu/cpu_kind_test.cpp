@@ -91,9 +91,9 @@ TEST(IdleBooks, MeasureBetweenBeginAndEnd) {
   RecordHeader idle;
   idle.cpu = 1;
   idle.value = 10'000'000;  // one 100 Hz tick
-  books.note(idle.pack(), 0);
+  books.note(idle.pack(), 0, {});
   idle.pid = 7;  // not the idle task
-  books.note(idle.pack(), 0);
+  books.note(idle.pack(), 0, {});
   books.end();
   ASSERT_TRUE(books.idle_ns());
   EXPECT_EQ(*books.idle_ns(), (std::vector<std::uint64_t>{100'000'000, 50'000'000}));
@@ -124,7 +124,7 @@ TEST(CpuKind, AccountsIdleTimeTheSamplerMissed) {
   RecordHeader tick;
   tick.value = 10'000'000;
   const RecordHeader::Words idle = tick.pack();
-  for (int i = 0; i < 4; ++i) w.books->note(idle, 0);
+  for (int i = 0; i < 4; ++i) w.books->note(idle, 0, {});
   dir.file("stat", proc_stat(10, 5));
   w.books->end();
   w.tasks[1] = {'s', 'w', 'a', 'p', 'p', 'e', 'r', '/', '0'};

@@ -156,10 +156,10 @@ TEST(GoroutineKind, BeforeTheObjectIsLoadedTheWindowEndsEmptyAndSaysSo) {
 
 TEST(GoroutineKind, SnapshotsTakeTurns) {
   const GoroutineKind k;
-  std::optional<Hold> first = k.hold({});
+  std::optional<Hold> first = k.hold({}, "");
   EXPECT_EQ(first->refusal, Hold::Refusal::kNone);
   EXPECT_NE(first->keep, nullptr);
-  auto second = std::async(std::launch::async, [&] { return k.hold({}); });
+  auto second = std::async(std::launch::async, [&] { return k.hold({}, ""); });
   EXPECT_EQ(second.wait_for(100ms), std::future_status::timeout);
   first.reset();
   ASSERT_EQ(second.wait_for(10s), std::future_status::ready);
