@@ -146,11 +146,11 @@ TEST_F(GoroutineE2E, EveryThreadOfTheProcessIsThereWithItsStateAndStacks) {
   EXPECT_EQ(d.proc.wait(20s), 0) << d.proc.err();
 }
 
-// Several pids: the iterator visits every thread on the machine (the
-// snapshot paces itself on the ring) and the window keeps those asked for:
-// the stopped child in T, the zombie in Z. With --unwind fp, user stacks are
-// the iterator's own frame-pointer walk.
-TEST_F(GoroutineE2E, AMachineWideSnapshotHasTheStoppedAndTheZombieChild) {
+// Several pids: one iterator each; the stopped child is in T, the zombie in
+// Z. Without pid=, the iterator visits every thread on the machine (the
+// snapshot paces itself on the pipeline) and none is lost. With --unwind fp,
+// user stacks are the iterator's own frame-pointer walk.
+TEST_F(GoroutineE2E, SeveralPidsAndTheWholeMachine) {
   Workload w;
   TempDir out;
   Daemon d({"--output", out.path.string(), "--unwind", "fp"});
@@ -176,14 +176,22 @@ TEST_F(GoroutineE2E, AMachineWideSnapshotHasTheStoppedAndTheZombieChild) {
   const auto zombie = threads_of(doc, w.zombie);
   ASSERT_EQ(zombie.size(), 1u) << js->body.substr(0, 3000);
   EXPECT_EQ(zombie.begin()->second["labels"]["state"], "Z");
-  // Every thread of the machine was recorded, none lost.
+  EXPECT_EQ(doc["metadata"]["details"]["goroutine_threads"], 7) << doc["metadata"];
+
+  // Every process of the machine has a thread in it, none lost.
   std::size_t machine = 0;
   for (const auto& e : fs::directory_iterator("/proc"))
     if (std::isdigit(static_cast<unsigned char>(e.path().filename().string()[0])))
       ++machine;
-  EXPECT_GE(doc["metadata"]["details"]["goroutine_threads"].get<std::size_t>(), machine)
-      << doc["metadata"];
-  EXPECT_EQ(doc["metadata"]["lost_samples"].value("ringbuf_full", 0), 0) << doc["metadata"];
+  auto all = d.get("/debug/pprof/goroutine?format=json");
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->status, 200) << all->body;
+  const auto whole = nlohmann::json::parse(all->body);
+  EXPECT_EQ(threads_of(whole, w.pid).size(), 5u);
+  EXPECT_GE(whole["stacks"].size(), machine) << whole["metadata"];
+  EXPECT_EQ(whole["metadata"]["details"]["goroutine_threads"], whole["stacks"].size());
+  for (const char* reason : {"ringbuf_full", "profbuf_overflow"})
+    EXPECT_EQ(whole["metadata"]["lost_samples"].value(reason, 0), 0) << whole["metadata"];
   d.proc.signal(SIGTERM);
   EXPECT_EQ(d.proc.wait(20s), 0) << d.proc.err();
 }

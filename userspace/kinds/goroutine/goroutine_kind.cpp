@@ -1,10 +1,12 @@
 #include "kinds/goroutine/goroutine_kind.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "common/log.h"
 #include "kinds/goroutine/goroutine_books.h"
@@ -13,19 +15,32 @@
 namespace profbufd::kinds::goroutine {
 namespace {
 
-// How long a snapshot lets the loader drain a ring it filled to its wakeup
-// mark: the BPF side has woken the loader, which drains it in well under
-// this.
-constexpr std::chrono::milliseconds kDrainWait{20};
+// Threads per batch at most: with one batch in flight while the next is
+// made, the ProfBuf of the reading CPU (sized for half a second of the other
+// kinds' records, a few hundred of these) holds both.
+constexpr std::size_t kMaxBatch = 64;
 
-SnapshotPacing pacing(std::uint64_t wakeup_bytes) {
+// Until the reader has routed `want` of the window's records, or `limit`
+// passed (then the losses, if any, are counted as the pipeline's).
+void wait_noted(const GoroutineBooks& books, std::uint64_t want,
+                std::chrono::milliseconds limit) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (books.noted.load(std::memory_order_relaxed) < want &&
+         std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+}
+
+// One iterator's reading: a batch fills at most the ring's wakeup quarter
+// and kMaxBatch, and the next waits until at most one batch is in flight.
+SnapshotCount read_paced(int fd, GoroutineBooks& books, std::uint64_t wakeup_bytes,
+                         std::chrono::milliseconds settle) {
   SnapshotPacing p;
-  // A batch fills at most the ring's wakeup quarter: a ring at its mark
-  // before a batch is at most half full after it.
-  p.batch = std::max<std::uint64_t>(1, wakeup_bytes / (sizeof(profbufd_sample) + 8));
-  p.drain_at_bytes = wakeup_bytes;
-  p.wait_drain = [] { std::this_thread::sleep_for(kDrainWait); };
-  return p;
+  p.batch = std::clamp<std::uint64_t>(wakeup_bytes / (sizeof(profbufd_sample) + 8), 1, kMaxBatch);
+  const std::uint64_t before = books.count.recorded;
+  p.after_batch = [&books, before, batch = p.batch, settle](std::uint64_t recorded) {
+    if (before + recorded > batch) wait_noted(books, before + recorded - batch, settle);
+  };
+  return read_snapshot(fd, p);
 }
 
 }  // namespace
@@ -65,13 +80,20 @@ bool GoroutineKind::snapshot(Window& w) const {
   auto* books = dynamic_cast<GoroutineBooks*>(w.books.get());
   const auto iterators = iterators_.load();
   if (books == nullptr || !iterators) return true;
-  auto fd = iterators->open(w.pids.size() == 1 ? w.pids[0] : 0);
-  if (!fd) {
-    log::warning(fd.error().line());
-    books->count.error = EIO;
-  } else {
-    books->count = read_snapshot(fd->get(), pacing(iterators->wakeup_bytes()));
+  // One iterator per process asked for (only its threads are visited), or
+  // one over every thread.
+  const std::vector<std::uint32_t> targets = w.pids.empty() ? std::vector<std::uint32_t>{0} : w.pids;
+  for (std::uint32_t pid : targets) {
+    auto fd = iterators->open(pid);
+    if (!fd) {
+      log::warning(fd.error().line());
+      books->count += SnapshotCount{.error = EIO};
+      continue;
+    }
+    books->count += read_paced(fd->get(), *books, iterators->wakeup_bytes(), settle_);
   }
+  // The window ends once the reader has every record (or after `settle_`).
+  wait_noted(*books, books->count.recorded, settle_);
   books->taken = true;
   snapshots_.fetch_add(1, std::memory_order_relaxed);
   threads_.fetch_add(books->count.recorded, std::memory_order_relaxed);

@@ -12,8 +12,9 @@
 // prints it.
 //
 // A snapshot, not a window over time: a request opens its window, snapshot()
-// runs the task iterator to its end, and the window ends then; the reader's
-// grace period covers the loader's last drain of the ring. hold() makes
+// runs the task iterator to its end, a batch of threads at a time, each
+// routed to the window by the reader (WindowBooks::note) before the next is
+// made, and the window ends once the reader has them all. hold() makes
 // snapshots take turns, so that no window holds another request's threads.
 // Collected on request only: file windows (--profiles) have none.
 //
@@ -24,6 +25,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <semaphore>
 
@@ -34,6 +36,10 @@ namespace profbufd::kinds::goroutine {
 
 class GoroutineKind final : public Kind {
  public:
+  // `settle`: how long a snapshot waits at most for the reader to take a
+  // batch of its records (then goes on: what is lost is counted).
+  explicit GoroutineKind(std::chrono::milliseconds settle = std::chrono::seconds(1))
+      : settle_(settle) {}
   std::uint16_t id() const override;
   std::string_view name() const override { return "goroutine"; }
   ProfileShape shape() const override;
@@ -45,7 +51,8 @@ class GoroutineKind final : public Kind {
   // state=<ps letter>.
   void labels(std::uint16_t flags, std::vector<Label>& out) const override;
   std::unique_ptr<WindowBooks> open_books(const Window& w) const override;
-  // Reads the iterator (of the one pid asked for, else of every thread).
+  // Reads the iterator of each pid asked for, else of every thread, a batch
+  // at a time, each taken by the reader before the next.
   bool snapshot(Window& w) const override;
   // goroutine_threads (recorded), goroutine_snapshot_error (errno, 0: none).
   void finish(const Window& w, ProfileAssembly& a) const override;
@@ -59,6 +66,7 @@ class GoroutineKind final : public Kind {
   void attached(std::shared_ptr<TaskIterators> iterators) const;
 
  private:
+  const std::chrono::milliseconds settle_;
   // Set once by attached() (the attaching thread), read by HTTP workers: the
   // atomic shared_ptr orders its construction before its use.
   mutable std::atomic<std::shared_ptr<TaskIterators>> iterators_;

@@ -28,19 +28,13 @@ SnapshotCount read_snapshot(int fd, const SnapshotPacing& pacing) {
     const std::size_t bytes = carry.size() + static_cast<std::size_t>(n);
     const std::size_t whole = bytes / 8;
     carry.assign(buf + whole * 8, buf + bytes);
-    std::uint64_t fill = 0;
-    bool dropped = false;
     for (std::size_t i = 0; i < whole; ++i) {
-      if (words[i] == PROFBUFD_GOROUTINE_DROPPED) {
+      if (words[i] == PROFBUFD_GOROUTINE_DROPPED)
         ++count.dropped;
-        dropped = true;
-      } else {
+      else
         ++count.recorded;
-        fill = words[i];
-      }
     }
-    const bool filling = dropped || (pacing.drain_at_bytes != 0 && fill >= pacing.drain_at_bytes);
-    if (filling && pacing.wait_drain) pacing.wait_drain();
+    if (whole != 0 && pacing.after_batch) pacing.after_batch(count.recorded);
   }
 }
 

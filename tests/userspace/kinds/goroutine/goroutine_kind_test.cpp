@@ -100,8 +100,8 @@ TEST(GoroutineKind, LabelsAreTheStateAsPsPrintsIt) {
   EXPECT_EQ(state_letter(PROFBUFD_TASK_IDLE), "I");
 }
 
-TEST(GoroutineKind, ASnapshotReadsTheOnePidsIteratorOrEveryThreadsAndCounts) {
-  const GoroutineKind k;
+TEST(GoroutineKind, ASnapshotReadsEachPidsIteratorOrEveryThreadsAndCounts) {
+  const GoroutineKind k(5ms);
   auto it = std::make_shared<FakeIterators>(
       std::vector<std::uint64_t>{8, 16, PROFBUFD_GOROUTINE_DROPPED});
   k.attached(it);
@@ -109,24 +109,29 @@ TEST(GoroutineKind, ASnapshotReadsTheOnePidsIteratorOrEveryThreadsAndCounts) {
   EXPECT_TRUE(k.snapshot(*one));
   auto two = window(k, {1, 2});
   EXPECT_TRUE(k.snapshot(*two));
-  EXPECT_EQ(it->asked, (std::vector<std::uint32_t>{42, 0}));
+  auto all = window(k, {});
+  EXPECT_TRUE(k.snapshot(*all));
+  EXPECT_EQ(it->asked, (std::vector<std::uint32_t>{42, 1, 2, 0}));
   Assembly a;
   k.finish(*one, a);
   EXPECT_EQ(detail(a.p, "goroutine_threads"), 2);
+  Assembly b;
+  k.finish(*two, b);
+  EXPECT_EQ(detail(b.p, "goroutine_threads"), 4);
   EXPECT_EQ(detail(a.p, "goroutine_snapshot_error"), 0);
   metrics::MetricWriter m;
   k.write_metrics(m);
   const std::string text = m.text();
-  EXPECT_NE(text.find("profbufd_goroutine_snapshots_total 2"), std::string::npos) << text;
-  EXPECT_NE(text.find("profbufd_goroutine_threads_total 4"), std::string::npos) << text;
-  EXPECT_NE(text.find("profbufd_goroutine_lost_total{reason=\"ringbuf_full\"} 2"),
+  EXPECT_NE(text.find("profbufd_goroutine_snapshots_total 3"), std::string::npos) << text;
+  EXPECT_NE(text.find("profbufd_goroutine_threads_total 8"), std::string::npos) << text;
+  EXPECT_NE(text.find("profbufd_goroutine_lost_total{reason=\"ringbuf_full\"} 4"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("profbufd_goroutine_snapshot_errors_total 0"), std::string::npos) << text;
 }
 
 TEST(GoroutineKind, AnIteratorThatFailsMakesAPartialSnapshotThatSaysSo) {
-  const GoroutineKind k;
+  const GoroutineKind k(5ms);
   k.attached(std::make_shared<FakeIterators>(std::vector<std::uint64_t>{}, true));
   auto w = window(k, {});
   EXPECT_TRUE(k.snapshot(*w));
@@ -152,6 +157,21 @@ TEST(GoroutineKind, BeforeTheObjectIsLoadedTheWindowEndsEmptyAndSaysSo) {
   metrics::MetricWriter m;
   k.write_metrics(m);
   EXPECT_EQ(m.text(), "");
+}
+
+// The window ends once the reader has routed every record to it.
+TEST(GoroutineKind, ASnapshotWaitsForTheReaderToTakeItsRecords) {
+  const GoroutineKind k(10s);
+  k.attached(std::make_shared<FakeIterators>(std::vector<std::uint64_t>{8, 16}));
+  auto w = window(k, {});
+  auto done = std::async(std::launch::async, [&] { return k.snapshot(*w); });
+  const std::array<std::uint64_t, kRecordHeaderWords> header{};
+  EXPECT_EQ(done.wait_for(100ms), std::future_status::timeout);
+  w->books->note(header, 0, {});
+  EXPECT_EQ(done.wait_for(100ms), std::future_status::timeout);
+  w->books->note(header, 0, {});
+  ASSERT_EQ(done.wait_for(10s), std::future_status::ready);
+  EXPECT_TRUE(done.get());
 }
 
 TEST(GoroutineKind, SnapshotsTakeTurns) {

@@ -41,17 +41,25 @@ TEST(GoroutineSnapshotReader, CountsRecordedAndDroppedThreadsToTheEnd) {
   EXPECT_EQ(c.error, 0);
 }
 
-TEST(GoroutineSnapshotReader, WaitsForTheLoaderWhenABatchLeavesTheRingAtItsMark) {
-  // Batches of 2: [10, 20] below the mark; [5000, 30] ends below it (the
-  // last fill counts); [6000, 7000] at it; [8] with a drop before it.
-  const int fd = pipe_with({10, 20, 5000, 30, 6000, 7000, PROFBUFD_GOROUTINE_DROPPED, 8});
-  int waits = 0;
+TEST(GoroutineSnapshotReader, EachBatchIsHandedOnWithTheRecordsSoFar) {
+  // Batches of 2 words; a dropped thread is no record.
+  const int fd = pipe_with({10, 20, 5000, PROFBUFD_GOROUTINE_DROPPED, 6000});
+  std::vector<std::uint64_t> seen;
   const SnapshotCount c = read_snapshot(
-      fd, SnapshotPacing{.batch = 2, .drain_at_bytes = 4096, .wait_drain = [&] { ++waits; }});
+      fd, SnapshotPacing{.batch = 2, .after_batch = [&](std::uint64_t n) { seen.push_back(n); }});
   close(fd);
-  EXPECT_EQ(c.recorded, 7u);
+  EXPECT_EQ(c.recorded, 4u);
   EXPECT_EQ(c.dropped, 1u);
-  EXPECT_EQ(waits, 2);
+  EXPECT_EQ(seen, (std::vector<std::uint64_t>{2, 3, 4}));
+}
+
+TEST(GoroutineSnapshotReader, CountsAddUpAcrossIteratorsKeepingTheFirstError) {
+  SnapshotCount a{.recorded = 2, .dropped = 1};
+  a += SnapshotCount{.recorded = 3, .error = 5};
+  a += SnapshotCount{.error = 9};
+  EXPECT_EQ(a.recorded, 5u);
+  EXPECT_EQ(a.dropped, 1u);
+  EXPECT_EQ(a.error, 5);
 }
 
 TEST(GoroutineSnapshotReader, AWordSplitAcrossReadsCountsOnce) {
