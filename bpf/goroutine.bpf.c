@@ -35,9 +35,10 @@
  *
  * Flow control: the ring holds half a second of the other kinds' records,
  * far fewer than a machine's threads. For each thread kept the program writes
- * one __u64 to the reader (PROFBUFD_GOROUTINE_DROPPED, profbufd.h): the
- * reader reads a batch of threads at a time and lets the loader drain the
- * ring between batches. A record that still finds the ring full is dropped
+ * one __u64 to the iterator's reader (PROFBUFD_GOROUTINE_DROPPED, profbufd.h),
+ * so that a read() of N words visits threads until N are kept: userspace
+ * reads a batch at a time and lets the pipeline take it before the next
+ * (kinds/goroutine/). A record that still finds the ring full is dropped
  * and counted like any kind's.
  */
 /* The table walker reads the walked task's memory, not current's (unwind.bpf.h). */

@@ -66,8 +66,10 @@ enum profbufd_task_state {
 /*
  * What the goroutine kind's iterator (bpf/goroutine.bpf.c) writes to its
  * reader for each thread it keeps, one __u64: the ring's fill in bytes right
- * after the thread's record was submitted, or this when the ring was full
- * and the record was dropped (counted in the shared counters too).
+ * after the thread's record was submitted (for a person reading the
+ * iterator with bpftool; profbufd only counts the words), or this when the
+ * ring was full and the record was dropped (counted in the shared counters
+ * too).
  */
 #define PROFBUFD_GOROUTINE_DROPPED (~0ULL)
 
