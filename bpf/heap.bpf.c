@@ -66,6 +66,14 @@ const volatile __u64 sample_rate = 512 * 1024;
  * call, realloc(NULL, n) into malloc, overwrites it: the outer return then
  * tracks nothing).
  */
+/* What the return pops off the stack: x86's call pushed the return address;
+ * arm64's is in the link register. */
+#if defined(__TARGET_ARCH_arm64)
+#define HEAP_RET_POP 0
+#else
+#define HEAP_RET_POP 8
+#endif
+
 struct heap_thread {
 	__s64 left; /* bytes left before the next sample */
 	__u64 pending_time_ns; /* the sampling record's time_ns */
@@ -195,7 +203,7 @@ int BPF_KRETPROBE(on_alloc_return, void *ret)
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id;
 	struct heap_thread *t = bpf_map_lookup_elem(&heap_countdown, &tid);
-	if (!t || t->pending_time_ns == 0 || PT_REGS_SP(ctx) != t->pending_sp + 8)
+	if (!t || t->pending_time_ns == 0 || PT_REGS_SP(ctx) != t->pending_sp + HEAP_RET_POP)
 		return 0;
 	struct profbufd_heap_live live = {
 		.time_ns = t->pending_time_ns, .bytes = t->pending_bytes, .tid = tid};

@@ -85,6 +85,11 @@ struct {
 	__type(value, struct profbufd_mutex_counters);
 } mutex_counters SEC(".maps");
 
+/* When userspace last linked the programs (bpf_ktime_get_ns()): a wait that
+ * began before is from an earlier linking, whose end went unseen while the
+ * programs were unlinked (kinds/mutex/mutex_attach.cpp: linked on demand). */
+__u64 linked_since_ns = 0;
+
 static __always_inline struct profbufd_mutex_counters *mutex_count(void)
 {
 	__u32 zero = 0;
@@ -126,8 +131,11 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	__u64 *began = bpf_task_storage_get(&futex_waits, bpf_get_current_task_btf(), 0, 0);
 	if (!began || *began == 0)
 		return 0;
-	__u64 waited = bpf_ktime_get_ns() - *began;
+	__u64 since = *began;
 	*began = 0;
+	if (since < linked_since_ns)
+		return 0;
+	__u64 waited = bpf_ktime_get_ns() - since;
 	if (waited < min_wait_ns) {
 		struct profbufd_mutex_counters *mc = mutex_count();
 		if (mc)

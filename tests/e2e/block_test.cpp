@@ -116,13 +116,21 @@ TEST_F(BlockE2E, OffCpuTimeOverHttpAddsUpToTheWindowAndPprofReadsIt) {
   EXPECT_EQ(d.proc.wait(20s), 0) << d.proc.err();
 }
 
-// Without --profiles naming it, a daemon does not run the block probes (they
-// would cost every context switch): its requests get 501 and the reason.
-TEST_F(BlockE2E, ADaemonWithoutTheKindAnswers501WithTheReason) {
+// Without --profiles naming it, a daemon runs the block probes (they cost
+// every context switch) only while a request holds them; threads already
+// asleep when they are linked count from then on.
+TEST_F(BlockE2E, ADaemonWithoutTheKindLinksItForItsRequestsOnly) {
   TempDir out;
   Daemon d({"--output", out.path.string()});
   ASSERT_TRUE(d.ready) << d.proc.err();
-  expect_refusal(d, "/debug/pprof/block?seconds=1", 501, "--profiles cpu,block");
+  Subprocess sleeper({"/bin/sleep", "30"});
+  std::this_thread::sleep_for(200ms);  // asleep
+  const auto doc = expect_linked_on_demand(
+      d, "block", "/debug/pprof/block?seconds=2&pid=" + std::to_string(sleeper.pid()));
+  ASSERT_FALSE(doc.is_null());
+  double delay = 0;
+  for (const auto& s : doc["stacks"]) delay += s["values"][1].get<double>();
+  EXPECT_NEAR(delay, 2e9, 0.1 * 2e9) << "the sleeper slept the whole window\n" << doc["metadata"];
   auto cpu = d.get("/debug/pprof/profile?seconds=1");
   ASSERT_TRUE(cpu);
   EXPECT_EQ(cpu->status, 200);

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
+#include <thread>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -45,6 +47,42 @@ inline void expect_refusal(const Daemon& d, const std::string& path, int status,
   EXPECT_EQ(r->status, status) << path << ": " << r->body;
   EXPECT_NE(r->body.find(says), std::string::npos) << path << ": " << r->body;
   EXPECT_EQ(std::count(r->body.begin(), r->body.end(), '\n'), 1) << path << ": " << r->body;
+}
+
+// profbufd_kind_running{kind="KIND"}, or -1 when the series is missing.
+inline double kind_running(const Daemon& d, const std::string& kind) {
+  auto m = d.get("/metrics");
+  if (!m || m->status != 200) return -1;
+  return metric(m->body, "profbufd_kind_running{kind=\"" + kind + "\"}").value_or(-1);
+}
+
+// Polls kind_running() for up to `within` until it is `want`.
+inline bool kind_running_becomes(const Daemon& d, const std::string& kind, double want,
+                                 std::chrono::milliseconds within) {
+  const auto until = std::chrono::steady_clock::now() + within;
+  for (;;) {
+    if (kind_running(d, kind) == want) return true;
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+// A kind left out of --profiles: its programs run only while a request
+// (`path`, with its seconds=) holds them, and the request gets the profile,
+// in JSON (returned; null on failure).
+inline nlohmann::json expect_linked_on_demand(const Daemon& d, const std::string& kind,
+                                              const std::string& path) {
+  using namespace std::chrono_literals;
+  EXPECT_EQ(kind_running(d, kind), 0) << kind << " runs before any request";
+  auto answer = std::async(std::launch::async, [&] { return d.get(path + "&format=json"); });
+  EXPECT_TRUE(kind_running_becomes(d, kind, 1, 1500ms)) << kind << " not linked for " << path;
+  const httplib::Result r = answer.get();
+  if (!r || r->status != 200) {
+    ADD_FAILURE() << path << ": " << (r ? std::to_string(r->status) + " " + r->body : "no answer");
+    return nullptr;
+  }
+  EXPECT_TRUE(kind_running_becomes(d, kind, 0, 2000ms)) << kind << " still linked after " << path;
+  return nlohmann::json::parse(r->body);
 }
 
 inline bool has_frame(const nlohmann::json& stack, const std::string& function) {

@@ -107,13 +107,16 @@ TEST_F(MutexE2E, DelayThroughTheLockCallIsTheTimeTheThreadsWaitedAndPprofReadsIt
   EXPECT_EQ(d.proc.wait(20s), 0) << d.proc.err();
 }
 
-// Without --profiles naming it, the kind is not attached (its probes would
-// run on every syscall): 501 and the reason.
-TEST_F(MutexE2E, ADaemonWithoutTheKindAnswers501WithTheReason) {
+// Without --profiles naming it, the kind's probes (they run on every
+// syscall) are linked only while a request holds them.
+TEST_F(MutexE2E, ADaemonWithoutTheKindLinksItForItsRequestsOnly) {
   TempDir out;
   Daemon d({"--output", out.path.string()});
   ASSERT_TRUE(d.ready) << d.proc.err();
-  expect_refusal(d, "/debug/pprof/mutex?seconds=1", 501, "--profiles cpu,mutex");
+  EXPECT_FALSE(expect_linked_on_demand(d, "mutex", "/debug/pprof/mutex?seconds=1").is_null());
+  // Linked again for the next: waits begun under the first linking are not
+  // taken for this one's.
+  EXPECT_FALSE(expect_linked_on_demand(d, "mutex", "/debug/pprof/mutex?seconds=1").is_null());
   d.proc.signal(SIGTERM);
   EXPECT_EQ(d.proc.wait(20s), 0) << d.proc.err();
 }

@@ -121,12 +121,14 @@ TEST_F(ThreadcreateE2E, EveryCreationOverHttpHasTheCreatorsStackAndPprofReadsIt)
   EXPECT_EQ(d.proc.wait(20s), 0) << d.proc.err();
 }
 
-// Without --profiles naming it, the kind is not attached: 501 and the reason.
-TEST_F(ThreadcreateE2E, ADaemonWithoutTheKindAnswers501WithTheReason) {
+// Without --profiles naming it, the kind is linked only while a request
+// holds it.
+TEST_F(ThreadcreateE2E, ADaemonWithoutTheKindLinksItForItsRequestsOnly) {
   TempDir out;
   Daemon d({"--output", out.path.string()});
   ASSERT_TRUE(d.ready) << d.proc.err();
-  expect_refusal(d, "/debug/pprof/threadcreate?seconds=1", 501, "--profiles cpu,threadcreate");
+  EXPECT_FALSE(
+      expect_linked_on_demand(d, "threadcreate", "/debug/pprof/threadcreate?seconds=1").is_null());
   d.proc.signal(SIGTERM);
   EXPECT_EQ(d.proc.wait(20s), 0) << d.proc.err();
 }

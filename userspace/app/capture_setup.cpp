@@ -50,7 +50,9 @@ Result<Attached> attach_all(const std::vector<const kinds::Registration*>& regs,
     out.attachments.push_back(std::move(events).value());
   }
   for (std::size_t i = 0; i < regs.size(); ++i) {
-    auto attached = regs[i]->attach(*setup.kinds[i], ctx);
+    capture::AttachContext kind_ctx = ctx;
+    kind_ctx.on_demand = i >= required;
+    auto attached = regs[i]->attach(*setup.kinds[i], kind_ctx);
     if (attached) {
       out.attachments.push_back(std::move(attached).value());
     } else if (i < required) {
@@ -127,18 +129,16 @@ Result<KindNeeds> kind_needs(const cli::Options& options) {
     return name == "cpu" || std::find(options.profiles.begin(), options.profiles.end(), name) !=
                                 options.profiles.end();
   };
-  // A kind left out of --profiles is not attached, even for HTTP: its probes
-  // would run all the time (block: ~0.5 us per context switch) for requests
-  // that may never come. Its requests get 501 with the reason. A kind
-  // attached on request (heap) costs nothing until then: it is loaded
-  // whenever HTTP serves, its failure noted (501), not fatal.
+  // A kind left out of --profiles is loaded whenever HTTP serves, but its
+  // programs run only while requests hold it (linked on demand: block costs
+  // ~0.5 us per context switch, which requests that may never come should not
+  // pay for); the heap kind attaches per process on request anyway. Its
+  // failure to load is noted (its requests answer 501), not fatal.
   for (const kinds::Registration* r : kinds::registered()) {
     if (wanted(r->name)) {
       n.required.push_back(r);
-    } else if (options.http_listen && r->on_request) {
-      n.optional.push_back(r);
     } else if (options.http_listen) {
-      n.off.push_back(r);
+      n.optional.push_back(r);
     }
   }
   return n;
@@ -202,12 +202,6 @@ Result<CaptureSetup> open_capture(const cli::Options& options, capture::CaptureO
   if (setup.unwinder) setup.unwinder->start();
   for (auto& a : attached->attachments) setup.capture->add(std::move(a));
   drop_unavailable(setup, std::move(attached->unavailable));
-  for (const kinds::Registration* r : needs.off) {
-    const std::string name(r->name);
-    setup.unavailable.emplace(
-        name, make_error(ExitCode::kUsage, "the " + name + " profile", "off in this daemon",
-                         "start profbufd with --profiles cpu," + name + " to collect it"));
-  }
   return setup;
 }
 

@@ -56,8 +56,8 @@ struct CaptureSetup {
 // not miss its first second.
 struct KindNeeds {
   std::vector<const kinds::Registration*> required;  // cpu and --profiles: attached
-  std::vector<const kinds::Registration*> optional;  // attached if they can be
-  std::vector<const kinds::Registration*> off;  // not attached; their requests answer 501
+  // With --http-listen, the others: loaded if they can be, linked on demand.
+  std::vector<const kinds::Registration*> optional;
 };
 // kUsage when --profiles names a kind that is not registered.
 Result<KindNeeds> kind_needs(const cli::Options& options);

@@ -191,7 +191,14 @@ std::vector<metrics::Registry::CollectorId> register_pipeline_metrics(
     if (const ExecEvents* e = pipeline.exec_events()) exec_metrics(w, *e);
     cgroup_metrics(w, pipeline);
     sink_metrics(w, pipeline);
-    for (const kinds::Kind* k : pipeline.kinds()) k->write_metrics(w);
+    for (const kinds::Kind* k : pipeline.kinds()) {
+      k->write_metrics(w);
+      if (const auto on = k->running())
+        w.gauge("profbufd_kind_running",
+                "1 while the kind's programs run: always for the kinds the run writes files "
+                "of, while requests hold them for the others (linked on demand)",
+                {{"kind", std::string(k->name())}}, *on ? 1 : 0);
+    }
   }));
   return ids;
 }

@@ -39,6 +39,9 @@ struct AttachContext {
   // The objects' python_walk knob (bpf/python.bpf.h): 1 reads the CPython
   // frames of processes the unwinder found running a known interpreter.
   std::uint8_t python_walk = 0;
+  // Load only, and link while requests hold the kind (Kind::link_on_demand):
+  // HTTP serves it, the run writes no files of it.
+  bool on_demand = false;
 };
 
 }  // namespace profbufd::capture

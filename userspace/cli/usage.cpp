@@ -73,6 +73,8 @@ std::string run_flags_text() {
   t += "                      push) collect: cpu, block (off-CPU time), threadcreate\n";
   t += "                      (tasks created), mutex (futex waits). Default: cpu.\n";
   t += "                      Files of kinds other than cpu are named profbufd-KIND-*.\n";
+  t += "                      With --http-listen the others are served too, their\n";
+  t += "                      probes running only while a request holds them.\n";
   t += "  --block-min D       the block profile records blocks of at least D (default\n";
   t += "                      1ms, 0 to 1m); shorter ones are dropped in the kernel.\n";
   t += "  --block-sample P    record a share P in (0, 1] of blocks (default 1); the\n";

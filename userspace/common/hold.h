@@ -27,4 +27,14 @@ struct Hold {
   static Hold refused(Refusal r, Error e) { return Hold{nullptr, r, std::move(e)}; }
 };
 
+// What hands Holds out for a kind whose programs run only while requests
+// hold them (capture/program_links.h).
+class HoldSource {
+ public:
+  virtual ~HoldSource() = default;
+  virtual Hold acquire() = 0;
+  // Whether the programs run now.
+  virtual bool active() const = 0;
+};
+
 }  // namespace profbufd

@@ -46,12 +46,12 @@ std::string index_page() {
        std::to_string(kDefaultProfileSeconds.count()) +
        "\">/debug/pprof/threadcreate?seconds=N</a>: threads and processes created in the next "
        "N seconds, with the creator's stack (as Go's threadcreate profile), with the same "
-       "parameters; 501 unless the daemon runs the kind.</li>\n";
+       "parameters; 501 when this kernel cannot trace it.</li>\n";
   t += "<li><a href=\"/debug/pprof/mutex?seconds=" +
        std::to_string(kDefaultProfileSeconds.count()) +
        "\">/debug/pprof/mutex?seconds=N</a>: lock contention (futex waits with the waiter's "
        "stack, as Go's mutex profile: contentions and delay) of the next N seconds, with the "
-       "same parameters; 501 unless the daemon runs the kind.</li>\n";
+       "same parameters; 501 when this kernel cannot trace it.</li>\n";
   t += "<li><a href=\"/debug/pprof/goroutine?debug=1\">/debug/pprof/goroutine</a>: every "
        "thread at this instant with its kernel and user stacks and state=R|S|D|... (as Go's "
        "goroutine profile, threads for goroutines); pid=, cgroup=, container= and format= as "

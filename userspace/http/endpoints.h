@@ -55,8 +55,12 @@ inline constexpr std::array<std::string_view, 19> kEndpointPaths = {
 // profbufd_http_requests_total series.
 inline constexpr std::string_view kOtherEndpoint = "other";
 
-// Concurrent /debug/pprof/profile windows; the next request gets 503 at once.
-inline constexpr std::size_t kMaxConcurrentProfiles = 4;
+// Concurrent profile windows (every kind's Go path, /api/collect); the next
+// request gets 503 at once. A Parca or Alloy job with each of its profile
+// types on scrapes five or six paths of one target at once, each window
+// lasting most of its interval: 8 leaves room for that and a person's
+// request, and half of the 16 workers for everything else.
+inline constexpr std::size_t kMaxConcurrentProfiles = 8;
 
 // The Prometheus text exposition content type, version 0.0.4.
 inline constexpr std::string_view kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";

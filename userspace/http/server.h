@@ -27,7 +27,7 @@
 //   in the acceptor, for at most kKeepAliveMaxRequests requests;
 // - at most kMaxConcurrentProfiles profile windows (/debug/pprof/profile,
 //   /api/collect: the requests that hold a worker for seconds) at once, so
-//   they never take more than 4 of the 16 workers; then 503 at once.
+//   they never take more than 8 of the 16 workers; then 503 at once.
 //
 // Threads: start() runs the acceptor thread; requests run on a pool of
 // kWorkerThreads; each profile window on a thread of its own (see

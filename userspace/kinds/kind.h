@@ -14,7 +14,9 @@
 #pragma once
 
 #include <cstdint>
+#include <atomic>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -99,18 +101,33 @@ class Kind : public Aggregation {
     (void)filtered;
   }
   // Before a request's window opens: what the request must hold while it
-  // runs, for a kind that attaches per process on request (heap: uprobes of
+  // runs. A kind linked on demand (link_on_demand()) hands out its links; a
+  // kind that attaches per process on request overrides it (heap: uprobes of
   // the one process in `pids`; with `sample_type` inuse_*, its frees too).
-  // Kinds attached for the whole run need nothing. Called on HTTP worker
+  // Kinds linked for the whole run need nothing. Called on HTTP worker
   // threads, several at once.
   virtual Hold hold(std::span<const std::uint32_t> pids, std::string_view sample_type) const {
     (void)pids;
     (void)sample_type;
+    if (auto links = on_demand_.load()) return links->acquire();
     return {};
+  }
+  // Set once by the kind's attach when its programs are loaded but linked
+  // only while requests hold them (HTTP serves it, the run writes no files
+  // of it: capture/program_links.h).
+  void link_on_demand(std::shared_ptr<HoldSource> links) const { on_demand_.store(std::move(links)); }
+  // Whether its programs run now (profbufd_kind_running): always, unless
+  // linked on demand; nullopt for a kind probed per process (heap).
+  virtual std::optional<bool> running() const {
+    const auto links = on_demand_.load();
+    return links ? links->active() : true;
   }
   // The kind's own counters for /metrics (what it loses on its BPF side
   // beyond the shared ring), at scrape time, on the scraping thread.
   virtual void write_metrics(metrics::MetricWriter& w) const { (void)w; }
+
+ private:
+  mutable std::atomic<std::shared_ptr<HoldSource>> on_demand_;
 };
 
 }  // namespace profbufd::kinds

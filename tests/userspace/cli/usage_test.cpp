@@ -45,7 +45,7 @@ TEST(UsageText, DocumentsTheHttpEndpointsAndLimits) {
   }
   EXPECT_NE(t.find("Loopback only unless --http-allow-remote"), std::string::npos);
   EXPECT_NE(t.find("(1 to 300, default 30)"), std::string::npos);
-  EXPECT_NE(t.find("At most 4 at once; more get 503."), std::string::npos);
+  EXPECT_NE(t.find("At most 8 at once; more get 503."), std::string::npos);
   EXPECT_NE(t.find("&cgroup=PATH or &container=ID"), std::string::npos);
   EXPECT_NE(t.find("request body at most 1024 bytes"), std::string::npos);
   EXPECT_NE(t.find("5000 ms to send a whole request head (408)"), std::string::npos);

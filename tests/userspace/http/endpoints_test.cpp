@@ -23,7 +23,7 @@ TEST(HttpEndpoints, IndexPageListsEachEndpointWithItsLimits) {
     EXPECT_NE(page.find(p), std::string::npos) << p;
   }
   EXPECT_NE(page.find("default 30, 1 to 300"), std::string::npos);
-  EXPECT_NE(page.find("at most 4 at once, then 503"), std::string::npos);
+  EXPECT_NE(page.find("at most 8 at once, then 503"), std::string::npos);
   EXPECT_NE(page.find("format=pprof|json|folded"), std::string::npos);
   EXPECT_EQ(page.back(), '\n');
 }

@@ -353,7 +353,7 @@ TEST_F(HttpServer, BeyondTheConcurrencyBoundIs503AtOnce) {
   auto refused = get(std::string(kProfileUrl) + "?seconds=1");
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 503);
-  EXPECT_NE(expect_one_line(refused).find("4 profiles are being collected already"),
+  EXPECT_NE(expect_one_line(refused).find("8 profiles are being collected already"),
             std::string::npos)
       << refused->body;
   // Other endpoints still answer while the profile slots are taken.

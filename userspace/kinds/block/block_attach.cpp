@@ -1,5 +1,6 @@
 #include "kinds/block/block_attach.h"
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include <cerrno>
@@ -12,6 +13,7 @@
 #include "common/clock.h"
 #include "kinds/block/blocked_map.h"
 #include "kinds/block/seed_blocked.h"
+#include "kinds/link_kind.h"
 
 namespace profbufd::kinds::block {
 namespace {
@@ -21,43 +23,20 @@ struct SkelDeleter {
 };
 using Skel = std::unique_ptr<profbufd_block_bpf, SkelDeleter>;
 
-class BlockAttachment final : public capture::Attachment {
- public:
-  BlockAttachment(Skel skel, std::vector<bpf_link*> links)
-      : skel_(std::move(skel)), links_(std::move(links)) {}
-  ~BlockAttachment() override { detach(); }
-  void detach() override {
-    for (bpf_link* l : links_) bpf_link__destroy(l);
-    links_.clear();
-  }
-
- private:
-  Skel skel_;  // destroyed after the links (member order)
-  std::vector<bpf_link*> links_;
-};
-
 // The sampling probability as the BPF side compares it: p * 2^32.
 std::uint64_t sample_threshold(double p) {
   if (p >= 1.0) return 1ULL << 32;
   return static_cast<std::uint64_t>(std::ldexp(p, 32));
 }
 
-// The switches first, then the syscall exits: blocks are tracked a moment
-// before they can be recorded, which only loses the few that end in between.
-Result<std::vector<bpf_link*>> attach_programs(profbufd_block_bpf& skel,
-                                               capture::LibbpfLogCapture& log) {
-  std::vector<bpf_link*> links;
-  for (bpf_program* p :
-       {skel.progs.on_switch, skel.progs.on_thread_exit, skel.progs.on_sys_exit}) {
-    bpf_link* l = bpf_program__attach(p);
-    if (l == nullptr) {
-      const int err = errno;
-      for (bpf_link* done : links) bpf_link__destroy(done);
-      return capture::libbpf_error(std::string("attaching ") + bpf_program__name(p), err, log);
-    }
-    links.push_back(l);
+// Entries left by an earlier linking: a thread that woke while the programs
+// were unlinked would look blocked ever since.
+void forget_blocked(int fd) {
+  std::uint32_t tid = 0;
+  for (std::size_t n = 0; n < 2 * PROFBUFD_MAX_BLOCKED; ++n) {
+    if (bpf_map_get_next_key(fd, nullptr, &tid) != 0) return;
+    bpf_map_delete_elem(fd, &tid);
   }
-  return links;
 }
 
 }  // namespace
@@ -76,16 +55,24 @@ Result<std::unique_ptr<capture::Attachment>> attach(const BlockKind& kind,
   skel->rodata->sample_threshold = sample_threshold(kind.config().sample_probability);
   if (int err = profbufd_block_bpf__load(skel.get()); err != 0)
     return capture::libbpf_error("loading the block BPF program", err, log);
-  auto links = attach_programs(*skel, log);
-  if (!links) return links.error();
-  seed_blocked(bpf_map__fd(skel->maps.blocked), "/proc", monotonic_ns(),
-               kind.config().sample_probability,
-               kernel_filter(ctx.maps.fd(capture::SharedMap::kSettings),
-                             ctx.maps.fd(capture::SharedMap::kPids)));
-  kind.attached(std::make_shared<BlockedMap>(bpf_map__fd(skel->maps.blocked),
-                                             bpf_map__fd(skel->maps.block_counters)));
-  return std::unique_ptr<capture::Attachment>(
-      new BlockAttachment(std::move(skel), std::move(links).value()));
+  const int blocked_fd = bpf_map__fd(skel->maps.blocked);
+  kind.attached(std::make_shared<BlockedMap>(blocked_fd, bpf_map__fd(skel->maps.block_counters)));
+  std::shared_ptr<profbufd_block_bpf> object(skel.release(), SkelDeleter{});
+  // The switches first, then the syscall exits: blocks are tracked a moment
+  // before they can be recorded, which only loses the few that end in between.
+  auto* p = &object->progs;
+  auto link = [switch_ = p->on_switch, exit = p->on_thread_exit, sys_exit = p->on_sys_exit] {
+    return capture::link_programs({switch_, exit, sys_exit});
+  };
+  const double probability = kind.config().sample_probability;
+  auto filter = kernel_filter(ctx.maps.fd(capture::SharedMap::kSettings),
+                              ctx.maps.fd(capture::SharedMap::kPids));
+  capture::ProgramLinks::Hooks hooks{
+      .before = [blocked_fd] { forget_blocked(blocked_fd); },
+      .after = [blocked_fd, probability, filter] {
+        seed_blocked(blocked_fd, "/proc", monotonic_ns(), probability, filter);
+      }};
+  return link_kind(kind, ctx, "the block profile", object, std::move(link), std::move(hooks));
 }
 
 namespace {

@@ -27,6 +27,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <semaphore>
 
 #include "kinds/goroutine/task_iterators.h"
@@ -58,6 +59,9 @@ class GoroutineKind final : public Kind {
   void finish(const Window& w, ProfileAssembly& a) const override;
   // One snapshot at a time (the Hold keeps the turn until the profile is made).
   Hold hold(std::span<const std::uint32_t> pids, std::string_view sample_type) const override;
+  // Runs only while a snapshot is read, not one state: left out of
+  // profbufd_kind_running.
+  std::optional<bool> running() const override { return std::nullopt; }
   // profbufd_goroutine_snapshots_total, _threads_total, _lost_total{reason},
   // _snapshot_errors_total.
   void write_metrics(metrics::MetricWriter& w) const override;

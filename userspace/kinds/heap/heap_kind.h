@@ -59,6 +59,8 @@ class HeapKind final : public Kind {
   // Exactly one pid: its probes, attached now or shared.
   // With an inuse_* `sample_type` (the heap path), the frees too.
   Hold hold(std::span<const std::uint32_t> pids, std::string_view sample_type) const override;
+  // Per process, not one state: left out of profbufd_kind_running.
+  std::optional<bool> running() const override { return std::nullopt; }
   // profbufd_heap_calls_total, _bytes_total, _freed_total,
   // _lost_total{reason="untracked"|"live_full"}.
   void write_metrics(metrics::MetricWriter& w) const override;

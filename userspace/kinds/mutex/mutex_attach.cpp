@@ -7,6 +7,8 @@
 
 #include "capture/libbpf_log.h"
 #include "capture/shared_maps.h"
+#include "common/clock.h"
+#include "kinds/link_kind.h"
 #include "mutex.skel.h"
 
 namespace profbufd::kinds::mutex {
@@ -16,38 +18,6 @@ struct SkelDeleter {
   void operator()(profbufd_mutex_bpf* s) const { profbufd_mutex_bpf__destroy(s); }
 };
 using Skel = std::unique_ptr<profbufd_mutex_bpf, SkelDeleter>;
-
-class MutexAttachment final : public capture::Attachment {
- public:
-  MutexAttachment(Skel skel, std::vector<bpf_link*> links)
-      : skel_(std::move(skel)), links_(std::move(links)) {}
-  ~MutexAttachment() override { detach(); }
-  void detach() override {
-    for (bpf_link* l : links_) bpf_link__destroy(l);
-    links_.clear();
-  }
-
- private:
-  Skel skel_;  // destroyed after the links (member order)
-  std::vector<bpf_link*> links_;
-};
-
-// The exits first, then the entries: a wait is begun only once its end can
-// be seen.
-Result<std::vector<bpf_link*>> attach_programs(profbufd_mutex_bpf& skel,
-                                               capture::LibbpfLogCapture& log) {
-  std::vector<bpf_link*> links;
-  for (bpf_program* p : {skel.progs.on_sys_exit, skel.progs.on_sys_enter}) {
-    bpf_link* l = bpf_program__attach(p);
-    if (l == nullptr) {
-      const int err = errno;
-      for (bpf_link* done : links) bpf_link__destroy(done);
-      return capture::libbpf_error(std::string("attaching ") + bpf_program__name(p), err, log);
-    }
-    links.push_back(l);
-  }
-  return links;
-}
 
 }  // namespace
 
@@ -64,11 +34,17 @@ Result<std::unique_ptr<capture::Attachment>> attach(const MutexKind& kind,
   skel->rodata->min_wait_ns = kind.config().min_wait_ns;
   if (int err = profbufd_mutex_bpf__load(skel.get()); err != 0)
     return capture::libbpf_error("loading the mutex BPF program", err, log);
-  auto links = attach_programs(*skel, log);
-  if (!links) return links.error();
   kind.attached(std::make_shared<MutexCountersMap>(bpf_map__fd(skel->maps.mutex_counters)));
-  return std::unique_ptr<capture::Attachment>(
-      new MutexAttachment(std::move(skel), std::move(links).value()));
+  std::shared_ptr<profbufd_mutex_bpf> object(skel.release(), SkelDeleter{});
+  // The exits first, then the entries: a wait is begun only once its end can
+  // be seen. Waits begun in an earlier linking are stale (their ends went
+  // unseen): the programs ignore those begun before linked_since_ns.
+  auto* bss = object->bss;
+  auto* exit = object->progs.on_sys_exit;
+  auto* enter = object->progs.on_sys_enter;
+  return link_kind(kind, ctx, "the mutex profile", object,
+                   [exit, enter] { return capture::link_programs({exit, enter}); },
+                   {.before = [bss] { bss->linked_since_ns = monotonic_ns(); }, .after = {}});
 }
 
 namespace {

@@ -6,6 +6,7 @@
 
 #include "capture/libbpf_log.h"
 #include "capture/shared_maps.h"
+#include "kinds/link_kind.h"
 #include "kinds/threadcreate/threadcreate_kind.h"
 #include "threadcreate.skel.h"
 
@@ -17,23 +18,10 @@ struct SkelDeleter {
 };
 using Skel = std::unique_ptr<profbufd_threadcreate_bpf, SkelDeleter>;
 
-class ThreadcreateAttachment final : public capture::Attachment {
- public:
-  ThreadcreateAttachment(Skel skel, bpf_link* link) : skel_(std::move(skel)), link_(link) {}
-  ~ThreadcreateAttachment() override { detach(); }
-  void detach() override {
-    bpf_link__destroy(link_);
-    link_ = nullptr;
-  }
-
- private:
-  Skel skel_;  // destroyed after the link (member order)
-  bpf_link* link_;
-};
-
 }  // namespace
 
-Result<std::unique_ptr<capture::Attachment>> attach(const capture::AttachContext& ctx) {
+Result<std::unique_ptr<capture::Attachment>> attach(const Kind& kind,
+                                                    const capture::AttachContext& ctx) {
   capture::LibbpfLogCapture log;
   LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = ctx.btf_custom_path);
   Skel skel(profbufd_threadcreate_bpf__open_opts(&open_opts));
@@ -44,19 +32,19 @@ Result<std::unique_ptr<capture::Attachment>> attach(const capture::AttachContext
   skel->rodata->python_walk = ctx.python_walk;
   if (int err = profbufd_threadcreate_bpf__load(skel.get()); err != 0)
     return capture::libbpf_error("loading the threadcreate BPF program", err, log);
-  bpf_link* link = bpf_program__attach(skel->progs.on_fork);
-  if (link == nullptr)
-    return capture::libbpf_error("attaching on_fork (sched_process_fork)", errno, log);
-  return std::unique_ptr<capture::Attachment>(new ThreadcreateAttachment(std::move(skel), link));
+  bpf_program* on_fork = skel->progs.on_fork;
+  std::shared_ptr<profbufd_threadcreate_bpf> object(skel.release(), SkelDeleter{});
+  return link_kind(kind, ctx, "the threadcreate profile", object,
+                   [on_fork] { return capture::link_programs({on_fork}); });
 }
 
 namespace {
 
 std::unique_ptr<Kind> make(const cli::Options&) { return std::make_unique<ThreadcreateKind>(); }
 
-Result<std::unique_ptr<capture::Attachment>> attach_kind(const Kind&,
+Result<std::unique_ptr<capture::Attachment>> attach_kind(const Kind& kind,
                                                          const capture::AttachContext& ctx) {
-  return attach(ctx);
+  return attach(kind, ctx);
 }
 
 }  // namespace
