@@ -37,6 +37,7 @@ enum profbufd_kind {
 	PROFBUFD_KIND_MUTEX = 3, /* a futex wait that ended; value: ns waited */
 	PROFBUFD_KIND_HEAP = 4, /* a sampled allocation (malloc/calloc/realloc);
 				 * value: bytes asked for */
+	PROFBUFD_KIND_GOROUTINE = 5, /* a thread at a snapshot's instant; value: 1 */
 };
 
 /* Flags of a threadcreate record (its header's `flags`). */
@@ -44,6 +45,33 @@ enum profbufd_threadcreate_flag {
 	PROFBUFD_CREATED_THREAD = 1, /* the new task shares its creator's process
 				      * (CLONE_THREAD); else it is a new process */
 };
+
+/*
+ * Flags of a goroutine record: the thread's state as ps prints it, the index
+ * the kernel's task_state_index() gives it (fs/proc/array.c: "RSDTtXZPI").
+ */
+enum profbufd_task_state {
+	PROFBUFD_TASK_RUNNING = 0,     /* R */
+	PROFBUFD_TASK_SLEEPING = 1,    /* S: interruptible */
+	PROFBUFD_TASK_DISK_SLEEP = 2,  /* D: uninterruptible */
+	PROFBUFD_TASK_STOPPED = 3,     /* T */
+	PROFBUFD_TASK_TRACED = 4,      /* t */
+	PROFBUFD_TASK_DEAD = 5,        /* X */
+	PROFBUFD_TASK_ZOMBIE = 6,      /* Z */
+	PROFBUFD_TASK_PARKED = 7,      /* P */
+	PROFBUFD_TASK_IDLE = 8,        /* I: an idle kernel thread */
+	PROFBUFD_TASK_STATES = 9,
+};
+
+/*
+ * What the goroutine kind's iterator (bpf/goroutine.bpf.c) writes to its
+ * reader for each thread it keeps, one __u64: the ring's fill in bytes right
+ * after the thread's record was submitted (for a person reading the
+ * iterator with bpftool; profbufd only counts the words), or this when the
+ * ring was full and the record was dropped (counted in the shared counters
+ * too).
+ */
+#define PROFBUFD_GOROUTINE_DROPPED (~0ULL)
 
 /*
  * What a stack holds. OK: frames, and for a user stack walked with tables

@@ -96,6 +96,18 @@ struct {
 	__type(value, __u32);
 } cgroup_filter SEC(".maps");
 
+/*
+ * The same cgroups' ids (kernfs ids, as bpf_get_current_cgroup_id() returns
+ * them), entry for entry: for programs that judge a task other than current
+ * and so cannot ask bpf_current_task_under_cgroup (bpf/goroutine.bpf.c).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PROFBUFD_MAX_CGROUPS);
+	__type(key, __u32);
+	__type(value, __u64);
+} cgroup_filter_ids SEC(".maps");
+
 /* The ring every kind writes; its real size comes from the reused map. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -189,6 +201,18 @@ static __always_inline __u16 profbufd_stack_result(long ret, __u8 *status, __s16
 	return (__u16)(ret / sizeof(__u64));
 }
 
+/* The kernel half of step 3b: a bpf_get_stack()/bpf_get_task_stack() result
+ * for frames[0] into the header; the frames kept, clamped for the verifier
+ * (the helpers never return more than asked). */
+static __always_inline __u16 profbufd_kernel_result(struct profbufd_record *h, long ret)
+{
+	__u16 kframes = profbufd_stack_result(ret, &h->kernel_status, &h->kernel_err);
+	if (kframes > PROFBUFD_MAX_FRAMES)
+		kframes = PROFBUFD_MAX_FRAMES;
+	h->kernel_frames = kframes;
+	return kframes;
+}
+
 /* What the table walker's end means for the record. */
 static __always_inline __u8 profbufd_user_status(__u8 end)
 {
@@ -236,12 +260,15 @@ static __always_inline __u32 profbufd_walk_python(struct profbufd_record *h,
 	return i;
 }
 
-/* The user stack with the table walker (unwind.bpf.h), then the Python frames
- * (python.bpf.h), copied in behind the kernel frames: all of frames[] when
- * there are none (a tick in user mode), else PROFBUFD_MAX_FRAMES. Each branch
- * has constant bounds the verifier can check; a native walk longer than the
- * room left counts as truncated by depth, Python frames beyond it as no_room. */
-static __always_inline void profbufd_walk_user(struct profbufd_sample *s, __u16 kframes)
+/* `task`'s user stack with the table walker (unwind.bpf.h), then the Python
+ * frames (python.bpf.h; the current task's: an object that walks another task
+ * leaves python_walk off), copied in behind the kernel frames: all of
+ * frames[] when there are none (a tick in user mode), else
+ * PROFBUFD_MAX_FRAMES. Each branch has constant bounds the verifier can
+ * check; a native walk longer than the room left counts as truncated by
+ * depth, Python frames beyond it as no_room. */
+static __always_inline void profbufd_walk_user(struct profbufd_sample *s, __u16 kframes,
+					       struct task_struct *task)
 {
 	struct profbufd_record *h = &s->hdr;
 	__u32 zero = 0;
@@ -252,7 +279,7 @@ static __always_inline void profbufd_walk_user(struct profbufd_sample *s, __u16 
 		h->user_err = -22; /* EINVAL: cannot happen for a PERCPU_ARRAY key 0 */
 		return;
 	}
-	__u8 end = uw_walk(sc);
+	__u8 end = uw_walk(sc, task);
 	__u32 n = sc->n;
 	__u32 room = kframes == 0 ? PROFBUFD_MAX_USER_FRAMES : PROFBUFD_MAX_FRAMES;
 	if (n > room) {
@@ -301,7 +328,7 @@ static __always_inline void profbufd_collect_user(void *ctx, struct profbufd_sam
 	} else if (!BPF_CORE_READ(task, mm)) {
 		h->user_status = PROFBUFD_STACK_KERNEL_THREAD;
 	} else if (unwind_mode != 0) {
-		profbufd_walk_user(s, kframes);
+		profbufd_walk_user(s, kframes, bpf_get_current_task_btf());
 	} else {
 		long uret = bpf_get_stack(ctx, &s->frames[kframes], PROFBUFD_STACK_BYTES,
 					  BPF_F_USER_STACK);
@@ -322,12 +349,8 @@ static __always_inline void profbufd_collect_user(void *ctx, struct profbufd_sam
 static __always_inline void profbufd_collect_stacks(void *ctx, struct profbufd_sample *s)
 {
 	struct profbufd_record *h = &s->hdr;
-	long kret = bpf_get_stack(ctx, s->frames, PROFBUFD_STACK_BYTES, 0);
-	__u16 kframes = profbufd_stack_result(kret, &h->kernel_status, &h->kernel_err);
-	/* Clamp for the verifier (bpf_get_stack never returns more than asked). */
-	if (kframes > PROFBUFD_MAX_FRAMES)
-		kframes = PROFBUFD_MAX_FRAMES;
-	h->kernel_frames = kframes;
+	__u16 kframes =
+		profbufd_kernel_result(h, bpf_get_stack(ctx, s->frames, PROFBUFD_STACK_BYTES, 0));
 	profbufd_collect_user(ctx, s, kframes);
 }
 

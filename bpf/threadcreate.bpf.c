@@ -44,12 +44,9 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 			      : 0;
 	profbufd_fill_header(s, PROFBUFD_KIND_THREADCREATE, 1, flags);
 	struct profbufd_record *h = &s->hdr;
-	long kret = bpf_get_stack(ctx, s->frames, PROFBUFD_STACK_BYTES,
-				  THREADCREATE_SKIP_FRAMES & BPF_F_SKIP_FIELD_MASK);
-	__u16 kframes = profbufd_stack_result(kret, &h->kernel_status, &h->kernel_err);
-	if (kframes > PROFBUFD_MAX_FRAMES)
-		kframes = PROFBUFD_MAX_FRAMES;
-	h->kernel_frames = kframes;
+	__u16 kframes = profbufd_kernel_result(
+		h, bpf_get_stack(ctx, s->frames, PROFBUFD_STACK_BYTES,
+				 THREADCREATE_SKIP_FRAMES & BPF_F_SKIP_FIELD_MASK));
 	profbufd_collect_user(ctx, s, kframes);
 	profbufd_submit(s, c);
 	return 0;

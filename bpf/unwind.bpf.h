@@ -29,6 +29,15 @@
 #include "profbufd.h"
 #include "unwind.h"
 
+/*
+ * How the walker reads the walked task's stack: the current task's by
+ * default; a sleepable program walking another task (bpf/goroutine.bpf.c)
+ * defines it as bpf_copy_from_user_task before including this file.
+ */
+#ifndef UW_READ_USER
+#define UW_READ_USER(dst, size, src, task) bpf_probe_read_user(dst, size, src)
+#endif
+
 /* Shared with every kind's object (userspace creates them: capture/shared_maps). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -136,6 +145,7 @@ struct {
 const volatile __u8 unwind_mode = 0;
 
 struct uw_loop {
+	struct task_struct *task; /* the task walked */
 	struct uw_scratch *sc;
 	struct uw_proc *proc; /* null: the process has no published mappings */
 	struct uw_counters *cnt;
@@ -171,9 +181,9 @@ static __always_inline long uw_finish(struct uw_regs *r, __u8 end)
 
 /* Asks userspace to publish `pid` (or re-read its mappings for `pc`), at most
  * once per UW_ASK_INTERVAL_NS per pid. */
-static __always_inline void uw_ask(struct uw_counters *cnt, __u32 kind, __u32 pid, __u64 pc)
+static __always_inline void uw_ask(struct uw_counters *cnt, struct task_struct *task, __u32 kind,
+				   __u32 pid, __u64 pc)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 now = bpf_ktime_get_ns();
 	__u64 *last = bpf_map_lookup_elem(&uw_asked, &pid);
 	if (last && now - *last < UW_ASK_INTERVAL_NS)
@@ -225,7 +235,7 @@ static __always_inline int uw_ensure(struct uw_loop *c, __u64 lo, __u64 hi)
 	uw_count(c->cnt, UW_C_WINDOW_READS);
 	sc->wbase = lo;
 	sc->wlen = UW_WINDOW_BYTES;
-	if (!bpf_probe_read_user(sc->win, UW_WINDOW_BYTES, (void *)lo))
+	if (!UW_READ_USER(sc->win, UW_WINDOW_BYTES, (void *)lo, c->task))
 		return 0;
 	/* The window ran past the end of the stack: read only what is needed. */
 	__u32 n = hi - lo;
@@ -233,7 +243,7 @@ static __always_inline int uw_ensure(struct uw_loop *c, __u64 lo, __u64 hi)
 	if (n > 255)
 		return -1;
 	barrier_var(n);
-	if (bpf_probe_read_user(sc->win, n & 255, (void *)lo))
+	if (UW_READ_USER(sc->win, n & 255, (void *)lo, c->task))
 		return -1;
 	sc->wlen = n;
 	return 0;
@@ -487,7 +497,7 @@ static long uw_step(__u32 i, struct uw_loop *c)
 		r->map_idx = mi;
 	}
 	if (mi >= UW_MAX_MAPS) {
-		uw_ask(c->cnt, UW_EVENT_UNKNOWN_PC, bpf_get_current_pid_tgid() >> 32, r->pc);
+		uw_ask(c->cnt, c->task, UW_EVENT_UNKNOWN_PC, c->task->tgid, r->pc);
 		return uw_fp_step(c, UW_C_FP_NO_MAPPING, UW_END_NO_TABLE);
 	}
 	barrier_var(mi); /* keeps clang from dropping the mask it thinks redundant */
@@ -500,21 +510,22 @@ static long uw_step(__u32 i, struct uw_loop *c)
 }
 
 /*
- * Walks the current task's user stack into sc->frames and returns the end
- * reason. The registers are the user ones saved at kernel entry
+ * Walks `task`'s user stack into sc->frames and returns the end reason: the
+ * current task's, or another's from a program whose UW_READ_USER can read
+ * it. The registers are the user ones saved at kernel entry
  * (bpf_task_pt_regs): for a tick in user mode, the interrupted state; in a
  * syscall, the state at the syscall, whose pc follows the call.
  */
-static __always_inline __u8 uw_walk(struct uw_scratch *sc)
+static __always_inline __u8 uw_walk(struct uw_scratch *sc, struct task_struct *task)
 {
 	__u32 zero = 0;
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	struct uw_loop c = {
+		.task = task,
 		.sc = sc,
 		.cnt = bpf_map_lookup_elem(&uw_counters, &zero),
 	};
-	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	__u32 pid = task->tgid;
 
 	sc->n = 0;
 	sc->wbase = 0;
@@ -540,7 +551,7 @@ static __always_inline __u8 uw_walk(struct uw_scratch *sc)
 			c.proc = 0; /* a reused pid: those mappings were another process's */
 	}
 	if (!c.proc)
-		uw_ask(c.cnt, UW_EVENT_UNKNOWN_PROCESS, pid, 0);
+		uw_ask(c.cnt, task, UW_EVENT_UNKNOWN_PROCESS, pid, 0);
 	bpf_loop(UW_MAX_FRAMES + 1, uw_step, &c, 0);
 	__u8 end = sc->r.done ? sc->r.end : UW_END_DEPTH;
 	uw_count(c.cnt, UW_C_END_BASE + (end & 15));

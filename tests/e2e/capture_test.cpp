@@ -23,6 +23,7 @@
 
 #include "../userspace/capture/read_records.h"
 #include "app/capture_setup.h"
+#include "cgroup_dir.h"
 #include "gate.h"
 
 namespace profbufd {
@@ -32,6 +33,7 @@ using capture::Capture;
 using capture::CaptureStats;
 using capture::test_util::drain;
 using capture::test_util::Record;
+using e2e::Cgroup;
 using namespace std::chrono_literals;
 
 constexpr std::uint64_t kKernelSpaceStart = 0xffff800000000000ULL;
@@ -104,40 +106,6 @@ CaptureSetup open_cpu(unsigned hz, std::vector<std::uint32_t> pids = {}, bool no
   if (!setup.ok()) ADD_FAILURE() << setup.error().line();
   return setup.ok() ? std::move(setup).value() : CaptureSetup{};
 }
-
-// The mount point of the cgroup v2 hierarchy, or "" if there is none.
-std::string cgroup2_mount() {
-  std::ifstream mounts("/proc/mounts");
-  std::string dev, dir, type, rest;
-  while (mounts >> dev >> dir >> type && std::getline(mounts, rest))
-    if (type == "cgroup2") return dir;
-  return {};
-}
-
-// A cgroup v2 of its own for one test, removed at the end.
-struct Cgroup {
-  explicit Cgroup(const std::string& name) {
-    const std::string mount = cgroup2_mount();
-    if (mount.empty()) return;
-    path = mount + "/" + name;
-    std::filesystem::create_directory(path);
-  }
-  ~Cgroup() {
-    if (!path.empty()) ::rmdir(path.c_str());
-  }
-  bool add(int pid) const {
-    std::ofstream procs(path + "/cgroup.procs");
-    procs << pid << std::flush;
-    return static_cast<bool>(procs);
-  }
-  // What bpf_get_current_cgroup_id() returns for its members: the kernfs id,
-  // which is the directory's inode number.
-  std::uint64_t id() const {
-    struct stat st {};
-    return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
-  }
-  std::string path;
-};
 
 struct CaptureRun {
   std::vector<Record> records;

@@ -118,12 +118,11 @@ Result<KindNeeds> kind_needs(const cli::Options& options) {
     if (r == nullptr)
       return make_error(ExitCode::kUsage, "--profiles " + name, "no such profile kind",
                         "choose from " + known);
-    // Its probes are per process and attached per request: a file window has
-    // no process to ask for, and would be empty.
+    // It records only on request (heap: probes per process; goroutine: a
+    // snapshot): a file window would be empty.
     if (r->on_request)
-      return make_error(ExitCode::kUsage, "--profiles " + name,
-                        "this kind profiles one process, on request only",
-                        "ask /debug/pprof/allocs?pid=PID&seconds=N with --http-listen");
+      return make_error(ExitCode::kUsage, "--profiles " + name, std::string(r->request_only_why),
+                        std::string(r->request_only_hint));
   }
   KindNeeds n;
   auto wanted = [&](std::string_view name) {

@@ -86,10 +86,15 @@ Result<std::shared_ptr<const Profile>> WindowProfileSource::collect(const Reques
     publisher.push(std::move(closed), {sink});
   });
 
+  // A snapshot kind's window holds one instant: it ends once the snapshot
+  // is taken (its records are older than the end; the reader's grace period
+  // takes them from the ring).
+  const bool instant = kind.snapshot(*w);
   bool stopped;
   {
     std::unique_lock lock(mu_);
-    stopped = cv_.wait_for(lock, request.duration, [this] { return stopping_; });
+    stopped = instant ? stopping_
+                      : cv_.wait_for(lock, request.duration, [this] { return stopping_; });
   }
   if (stopped)
     return make_error(ExitCode::kRuntime, "profile request", "profbufd is shutting down",

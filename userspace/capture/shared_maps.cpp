@@ -2,6 +2,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -42,6 +43,8 @@ std::vector<MapSpec> specs(const SharedMapSizes& s) {
        sizeof(profbufd_settings), 1, 0},
       {SharedMap::kCgroups, "cgroup_filter", "profbufd_cgrp", BPF_MAP_TYPE_CGROUP_ARRAY, u32, u32,
        PROFBUFD_MAX_CGROUPS, 0},
+      {SharedMap::kCgroupIds, "cgroup_filter_ids", "profbufd_cgid", BPF_MAP_TYPE_ARRAY, u32,
+       sizeof(std::uint64_t), PROFBUFD_MAX_CGROUPS, 0},
       {SharedMap::kUwProcs, "uw_procs", "profbufd_uwproc", BPF_MAP_TYPE_HASH, u32,
        sizeof(uw_proc), UW_MAX_PROCS, BPF_F_NO_PREALLOC},
       {SharedMap::kUwBins, "uw_bins", "profbufd_uwbin", BPF_MAP_TYPE_ARRAY, u32, sizeof(uw_bin),
@@ -123,6 +126,12 @@ Status SharedMaps::set_filters(std::span<const std::uint32_t> pids,
     const auto cgroup_fd = static_cast<std::uint32_t>(cgroup_fds[i]);
     if (bpf_map_update_elem(fd(SharedMap::kCgroups), &i, &cgroup_fd, BPF_ANY) != 0)
       return map_error("adding a cgroup to the BPF filter", errno);
+    // A cgroup v2 directory's inode number is its kernfs id.
+    struct stat st {};
+    if (fstat(cgroup_fds[i], &st) != 0) return map_error("reading a filtered cgroup's id", errno);
+    const std::uint64_t id = st.st_ino;
+    if (bpf_map_update_elem(fd(SharedMap::kCgroupIds), &i, &id, BPF_ANY) != 0)
+      return map_error("adding a cgroup id to the BPF filter", errno);
   }
   // Switch.
   std::uint32_t filters = 0;

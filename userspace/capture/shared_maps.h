@@ -1,10 +1,10 @@
 // The maps every kind's BPF program shares (bpf/record.bpf.h, bpf/unwind.bpf.h):
 // the ring all records go through, the per-kind counters, the filters (the
-// settings value, the pid set, the cgroup array), and the user-stack walker's
-// tables and requests. Created here once; each kind's object is pointed at
-// them with reuse_in() between its open and its load, so one loader drains
-// every kind, one set of filters applies to all, and one set of unwind tables
-// serves them all.
+// settings value, the pid set, the cgroup array and its cgroups' ids), and
+// the user-stack walker's tables and requests. Created here once; each
+// kind's object is pointed at them with reuse_in() between its open and its
+// load, so one loader drains every kind, one set of filters applies to all,
+// and one set of unwind tables serves them all.
 //
 // The filters can be replaced at any time (set_filters), while programs run:
 // that is why they are map contents and not .rodata knobs.
@@ -28,7 +28,7 @@ struct bpf_object;
 namespace profbufd::capture {
 
 enum class SharedMap {
-  kRing, kCounters, kPids, kSettings, kCgroups,
+  kRing, kCounters, kPids, kSettings, kCgroups, kCgroupIds,
   // The walker's (bpf/unwind.h).
   kUwProcs, kUwBins, kUwPages, kUwRows, kUwRules, kUwCounters, kUwEvents, kUwAsked,
   kUwDemand,

@@ -52,6 +52,10 @@ std::string index_page() {
        "\">/debug/pprof/mutex?seconds=N</a>: lock contention (futex waits with the waiter's "
        "stack, as Go's mutex profile: contentions and delay) of the next N seconds, with the "
        "same parameters; 501 when this kernel cannot trace it.</li>\n";
+  t += "<li><a href=\"/debug/pprof/goroutine?debug=1\">/debug/pprof/goroutine</a>: every "
+       "thread at this instant with its kernel and user stacks and state=R|S|D|... (as Go's "
+       "goroutine profile, threads for goroutines); pid=, cgroup=, container= and format= as "
+       "above, debug=1 for text; 501 when this kernel cannot iterate tasks.</li>\n";
   t += "<li>/debug/pprof/allocs?pid=P&amp;seconds=N: sampled allocations (malloc, calloc, "
        "realloc, as Go's allocs profile: alloc_objects and alloc_space, scaled, and inuse_objects "
        "and inuse_space: those not freed by the end) of process P in the next N seconds; its "

@@ -22,6 +22,9 @@ inline constexpr std::string_view kBlockPath = "/debug/pprof/block";
 inline constexpr std::string_view kThreadcreatePath = "/debug/pprof/threadcreate";
 // Futex waits with the waiter's stack, in the shape of Go's mutex profile.
 inline constexpr std::string_view kMutexPath = "/debug/pprof/mutex";
+// Every thread at this instant with its stacks and state, as Go's goroutine
+// profile (threads for goroutines).
+inline constexpr std::string_view kGoroutinePath = "/debug/pprof/goroutine";
 // Sampled allocations of one process (pid= required), as Go's allocs profile.
 inline constexpr std::string_view kAllocsPath = "/debug/pprof/allocs";
 // Go's heap profile of one process (pid= required): its allocations in the
@@ -40,9 +43,9 @@ inline constexpr std::string_view kApiProfilePath = "/api/profile";
 inline constexpr std::string_view kApiCollectPath = "/api/collect";
 
 // Requests under kUiPrefix count as one endpoint, "/ui/".
-inline constexpr std::array<std::string_view, 18> kEndpointPaths = {
+inline constexpr std::array<std::string_view, 19> kEndpointPaths = {
     kIndexPath,        kMetricsPath,     kPprofIndexPath,    kProfilePath,       kBlockPath,
-    kThreadcreatePath, kMutexPath,       kAllocsPath,        kHeapPath,
+    kThreadcreatePath, kMutexPath,       kAllocsPath,        kHeapPath,          kGoroutinePath,
     kHealthzPath,      kEndpointsPath,
     kUiPrefix,         kApiKindsPath,    kApiAboutPath,      kApiProfilesPath,
     kApiFlameGraphPath, kApiProfilePath, kApiCollectPath};

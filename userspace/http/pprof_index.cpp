@@ -7,11 +7,13 @@
 namespace profbufd::http {
 namespace {
 
-constexpr std::array<PprofProfile, 6> kProfiles = {{
+constexpr std::array<PprofProfile, 7> kProfiles = {{
     {"allocs", "heap",
      "Sampled allocations of one process (pid= required): malloc, calloc, realloc."},
     {"block", "block",
      "Off-CPU time: where threads blocked (sleeps, I/O, locks), and for how long."},
+    {"goroutine", "goroutine",
+     "Every thread now: its kernel and user stacks and its state (debug=1: as text)."},
     {"heap", "heap",
      "Sampled allocations of one process (pid= required) still in use at the window's end."},
     {"mutex", "mutex",
@@ -36,8 +38,11 @@ std::string escaped(std::string_view s) {
 }
 
 std::string row(const PprofProfile& p, const std::optional<std::string>& off) {
+  // As Go's index links its snapshot profiles: no window to ask for.
   const std::string href =
-      std::string(p.name) + "?seconds=" + std::to_string(kDefaultProfileSeconds.count());
+      p.name == "goroutine"
+          ? std::string(p.name) + "?debug=1"
+          : std::string(p.name) + "?seconds=" + std::to_string(kDefaultProfileSeconds.count());
   std::string t = "<tr><td><a href=\"" + href + "\">" + std::string(p.name) + "</a></td><td>";
   t += off ? "off: " + escaped(*off) : std::string("on");
   t += "</td><td>" + std::string(p.description) + "</td></tr>\n";
@@ -55,7 +60,8 @@ std::string pprof_index(
        "</head>\n<body>\n/debug/pprof/\n<br>\nTypes of profiles available:\n";
   t += "<table>\n<thead><td>Profile</td><td>Here</td><td>What it measures</td></thead>\n";
   for (const PprofProfile& p : kProfiles) t += row(p, why_off(p.kind));
-  t += "</table>\n<p>Every profile is of the whole machine, for the next seconds=N (default " +
+  t += "</table>\n<p>Every profile is of the whole machine, goroutine at this instant, the "
+       "others for the next seconds=N (default " +
        std::to_string(kDefaultProfileSeconds.count()) +
        "); pid=, cgroup=, container= and format= as for /debug/pprof/profile. A profile that "
        "is off answers 501 with the reason.</p>\n</body></html>\n";

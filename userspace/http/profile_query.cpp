@@ -98,6 +98,18 @@ Status parse_selectors(const std::multimap<std::string, std::string>& params, Pr
   return ok_status();
 }
 
+// debug=: 0, 1 or 2 as Go takes it, at most once.
+Status parse_debug(const std::multimap<std::string, std::string>& params, ProfileQuery& q) {
+  if (auto s = once(params, "debug"); !s) return s;
+  const auto it = params.find("debug");
+  if (it == params.end()) return ok_status();
+  std::uint64_t n = 0;
+  if (!whole_number(it->second, 2, n))
+    return bad("debug", it->second, "not 0, 1 or 2", "use debug=1 for text");
+  q.debug_text = n != 0;
+  return ok_status();
+}
+
 }  // namespace
 
 Result<ProfileQuery> parse_profile_query(const std::multimap<std::string, std::string>& params) {
@@ -142,6 +154,7 @@ Result<ProfileQuery> parse_profile_query(const std::multimap<std::string, std::s
   if (Status s = parse_selectors(params, q); !s) return s.error();
 
   if (Status s = query::parse_format(params, q.format); !s) return s.error();
+  if (Status s = parse_debug(params, q); !s) return s.error();
   return q;
 }
 

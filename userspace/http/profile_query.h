@@ -34,6 +34,8 @@ struct ProfileQuery {
   std::vector<std::string> cgroups;     // normalized absolute paths; distinct
   std::vector<std::string> containers;  // lowercase hex id prefixes; distinct
   OutputFormat format = OutputFormat::kPprof;
+  // debug=1 (or 2): the goroutine profile as Go's text; the others ignore it.
+  bool debug_text = false;
 };
 
 // `params` is the decoded query (name -> value, a name may repeat), as
@@ -48,6 +50,8 @@ struct ProfileQuery {
 //   pid=, cgroup= and container= together keep a stack that matches pid= (if
 //   given) and, if either is given, cgroup= or container=.
 // - format: pprof (default), json or folded, at most once.
+// - debug: 0, 1 or 2, at most once: 1 and 2 ask for the goroutine profile as
+//   Go's debug=1 text (encode/goroutine_text.h); other profiles ignore it.
 // - other names are ignored, as Go's handler ignores them.
 // Errors are ExitCode::kUsage; Error::line() is the one-line reason for the 400.
 Result<ProfileQuery> parse_profile_query(const std::multimap<std::string, std::string>& params);

@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "common/log.h"
+#include "encode/goroutine_text.h"
 #include "encode/render.h"
 #include "http/acceptor.h"
 #include "http/connection_stream.h"
@@ -209,7 +210,7 @@ void Server::route_endpoints() {
   // Each kind's Go path; "" is the CPU kind's.
   constexpr std::pair<std::string_view, std::string_view> kProfiles[] = {
       {kProfilePath, ""}, {kBlockPath, "block"}, {kThreadcreatePath, "threadcreate"},
-      {kMutexPath, "mutex"}, {kAllocsPath, "heap"}};
+      {kMutexPath, "mutex"}, {kAllocsPath, "heap"}, {kGoroutinePath, "goroutine"}};
   for (const auto& [path, kind] : kProfiles)
     s.Get(std::string(path),
           [this, k = kind](const auto& req, auto& res) { serve_profile(req, res, k); });
@@ -425,6 +426,11 @@ void Server::serve_profile(const httplib::Request& req, httplib::Response& res,
   Collections::Outcome outcome = collections_.collect(request);
   if (outcome.failure != Collections::Failure::kNone) {
     reply_error(res, 503, error_body(outcome.error));
+    return;
+  }
+  // As Go's goroutine?debug=1: text for people, grouped by stack.
+  if (query->debug_text && kind == "goroutine") {
+    res.set_content(render_goroutine_text(*outcome.profile), kTextContentType);
     return;
   }
   auto bytes = render(*outcome.profile, query->format);

@@ -77,6 +77,16 @@ class Kind : public Aggregation {
     (void)flags;
     (void)out;
   }
+  // For a kind that records one instant rather than a span of time
+  // (goroutine: every thread, now): called once a request's window is open
+  // in the reader (its books made by open_books()), it makes the window's
+  // records and returns true; the window then ends at once, whatever the
+  // request's duration. Kinds that record over time return false. Called on
+  // HTTP worker threads, one at a time per kind if its hold() says so.
+  virtual bool snapshot(Window& w) const {
+    (void)w;
+    return false;
+  }
   // After the stacks and lost samples are in: what else the kind knows of the
   // window (its books included).
   virtual void finish(const Window& w, ProfileAssembly& a) const {

@@ -4,6 +4,7 @@
 
 #include "kinds/block/block_attach.h"
 #include "kinds/cpu/cpu_attach.h"
+#include "kinds/goroutine/goroutine_attach.h"
 #include "kinds/heap/heap_attach.h"
 #include "kinds/mutex/mutex_attach.h"
 #include "kinds/threadcreate/threadcreate_attach.h"
@@ -12,12 +13,13 @@ namespace profbufd::kinds {
 namespace {
 
 // One line per kind.
-constexpr std::array<const Registration*, 5> kKinds = {
+constexpr std::array<const Registration*, 6> kKinds = {
     &cpu::kRegistration,
     &block::kRegistration,
     &threadcreate::kRegistration,
     &mutex::kRegistration,
     &heap::kRegistration,
+    &goroutine::kRegistration,
 };
 
 }  // namespace

@@ -24,6 +24,10 @@ struct Registration {
   // (Kind::hold): loaded whenever HTTP serves, even when left out of
   // --profiles, since it costs nothing until then.
   bool on_request = false;
+  // For a kind attached on request: why --profiles refuses it (its file
+  // windows would be empty), and what to ask instead.
+  std::string_view request_only_why = {};
+  std::string_view request_only_hint = {};
 };
 
 std::span<const Registration* const> registered();

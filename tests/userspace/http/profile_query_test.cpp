@@ -113,6 +113,17 @@ TEST(HttpProfileQuery, OtherParametersAreIgnoredLikeGo) {
   auto r = parse_profile_query({{"seconds", "5"}, {"debug", "1"}, {"gc", "1"}, {"", ""}});
   ASSERT_TRUE(r.ok()) << r.error().line();
   EXPECT_EQ(r->duration, 5s);
+  EXPECT_TRUE(r->debug_text);
+}
+
+TEST(HttpProfileQuery, DebugIsZeroOneOrTwoAsGoTakesIt) {
+  EXPECT_FALSE(parse_profile_query({})->debug_text);
+  EXPECT_FALSE(parse_profile_query({{"debug", "0"}})->debug_text);
+  EXPECT_TRUE(parse_profile_query({{"debug", "2"}})->debug_text);
+  EXPECT_EQ(reason({{"debug", "3"}}), "profbufd: debug=3: not 0, 1 or 2 (use debug=1 for text)");
+  EXPECT_EQ(reason({{"debug", "x"}}), "profbufd: debug=x: not 0, 1 or 2 (use debug=1 for text)");
+  EXPECT_EQ(reason({{"debug", "1"}, {"debug", "1"}}),
+            "profbufd: debug: given more than once (give debug= once)");
 }
 
 }  // namespace

@@ -229,7 +229,7 @@ TEST_F(HttpServer, ProfileBadQueriesAre400WithAReason) {
 }
 
 TEST_F(HttpServer, UnknownPathsAre404) {
-  for (const char* path : {"/nope", "/metrics/", "/debug/pprof", "/debug/pprof/goroutine"}) {
+  for (const char* path : {"/nope", "/metrics/", "/debug/pprof", "/debug/pprof/trace"}) {
     auto r = get(path);
     ASSERT_TRUE(r) << path;
     EXPECT_EQ(r->status, 404) << path;
@@ -398,6 +398,26 @@ TEST_F(HttpServer, ThreadcreateAndMutexProfilesAreWindowsOfTheirKinds) {
   EXPECT_EQ(reqs[1].pids, (std::vector<std::uint32_t>{7}));
 }
 
+// A snapshot: the request names the kind; debug=1 is Go's text form of it.
+TEST_F(HttpServer, GoroutineIsASnapshotOfItsKindAndDebug1IsText) {
+  auto pb = get("/debug/pprof/goroutine?seconds=1&pid=7");
+  ASSERT_TRUE(pb);
+  EXPECT_EQ(pb->status, 200);
+  auto text = get("/debug/pprof/goroutine?seconds=1&debug=1");
+  ASSERT_TRUE(text);
+  EXPECT_EQ(text->status, 200) << text->body;
+  EXPECT_EQ(text->get_header_value("Content-Type"), "text/plain; charset=utf-8");
+  EXPECT_EQ(text->body.rfind("goroutine profile: total ", 0), 0u) << text->body;
+  auto bad = get("/debug/pprof/goroutine?debug=3");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400) << bad->body;
+  const auto reqs = source_.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[0].kind, "goroutine");
+  EXPECT_EQ(reqs[0].pids, (std::vector<std::uint32_t>{7}));
+  EXPECT_EQ(reqs[1].kind, "goroutine");
+}
+
 // As Go's index: every profile at its path, and here whether it runs.
 TEST_F(HttpServer, PprofIndexListsTheKindsAndWhyOneIsOff) {
   source_.set_unavailable("mutex", make_error(ExitCode::kUsage, "the mutex profile",
@@ -414,6 +434,9 @@ TEST_F(HttpServer, PprofIndexListsTheKindsAndWhyOneIsOff) {
             std::string::npos)
       << r->body;
   EXPECT_LT(r->body.find("block"), r->body.find("threadcreate"));
+  // A snapshot, linked as Go links it.
+  EXPECT_NE(r->body.find("<a href=\"goroutine?debug=1\">goroutine</a>"), std::string::npos)
+      << r->body;
   EXPECT_TRUE(source_.requests().empty());
 }
 

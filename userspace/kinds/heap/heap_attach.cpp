@@ -68,6 +68,8 @@ Result<std::unique_ptr<capture::Attachment>> attach_kind(const Kind& kind,
 
 }  // namespace
 
-const Registration kRegistration{"heap", &make, &attach_kind, /*on_request=*/true};
+const Registration kRegistration{"heap", &make, &attach_kind, /*on_request=*/true,
+                                 "this kind profiles one process, on request only",
+                                 "ask /debug/pprof/allocs?pid=PID&seconds=N with --http-listen"};
 
 }  // namespace profbufd::kinds::heap
