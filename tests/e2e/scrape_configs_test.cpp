@@ -32,12 +32,14 @@ struct Scrape {
 };
 
 // The README's jobs, at Alloy's default interval: the host job (CPU, off-CPU,
-// locks) and the process job (memory of one pid, params pid=).
+// locks, the threads' snapshot, which is not a delta) and the process job
+// (memory of one pid, params pid=).
 std::vector<Scrape> scrapes(const std::string& pid) {
   return {
       {"/debug/pprof/profile?seconds=14", "cpu"},
       {"/debug/pprof/block?seconds=14", "delay"},
       {"/debug/pprof/mutex?seconds=14", "delay"},
+      {"/debug/pprof/goroutine", "goroutine"},
       {"/debug/pprof/allocs?seconds=14&pid=" + pid, "alloc_space"},
       {"/debug/pprof/heap?seconds=14&pid=" + pid, "inuse_space"},
   };
