@@ -6,8 +6,9 @@ allocate) and reads the time of each round it reports, four ways: with no
 probes; with profbufd's probes attached by a /debug/pprof/allocs?pid= request
 (the allocations' entries), and by a /debug/pprof/heap?pid= one (their
 returns and free too, for in-use); and with bcc's memleak (bpfcc-tools) on
-the same pid, when it can run here. Prints nanoseconds per malloc (each with
-its free, or three of four freed).
+the same pid, when it can run here, and perf record on a uprobe on malloc
+sampling as often as the allocs request does. Prints nanoseconds per malloc
+(each with its free, or three of four freed).
 """
 import argparse
 import os
@@ -64,6 +65,28 @@ def with_profbufd(build, p, path):
         d.wait(30)
 
 
+LIBC = "/lib/x86_64-linux-gnu/libc.so.6"
+
+
+def with_perf(p):
+    """perf's uprobe on malloc, one sample with its frame-pointer call chain
+    per 8 192 calls (what profbufd's 512 KiB rate samples of 64-byte blocks)."""
+    add = subprocess.run(["perf", "probe", "-q", "-x", LIBC, "malloc"], capture_output=True,
+                         text=True)
+    if add.returncode != 0:
+        return None, add.stderr.strip().splitlines()[-1] if add.stderr.strip() else "perf probe"
+    rec = subprocess.Popen(["perf", "record", "-q", "-e", "probe_libc:malloc", "-c", "8192", "-g",
+                            "-p", str(p.pid), "-o", "/tmp/heap_cost.perf.data"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    try:
+        return rounds(p), None
+    finally:
+        rec.send_signal(signal.SIGINT)
+        rec.wait(30)
+        subprocess.run(["perf", "probe", "-q", "-d", "probe_libc:malloc"], capture_output=True)
+
+
 def with_memleak(p):
     m = subprocess.Popen(["memleak-bpfcc", "-p", str(p.pid), "60"], stdout=subprocess.DEVNULL,
                          stderr=subprocess.PIPE, text=True)
@@ -94,6 +117,10 @@ def main():
         p = start_workload(a.build, rate)
         print(f"profbufd {path + ':':7} ns/malloc", fmt(with_profbufd(a.build, p, path)))
         p.kill()
+    p = start_workload(a.build, 160_000_000)
+    r, why = with_perf(p)
+    print("perf record:     ns/malloc", fmt(r) if r else f"did not run: {why}")
+    p.kill()
     p = start_workload(a.build, 64_000_000)
     r, why = with_memleak(p)
     print("bcc memleak:     ns/malloc", fmt(r) if r else f"did not run: {why}")
