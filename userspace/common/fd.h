@@ -1,6 +1,7 @@
 // An owned file descriptor, closed exactly once on every path out of its scope.
 #pragma once
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -20,6 +21,9 @@ class Fd {
     }
     return *this;
   }
+  // A close-on-exec duplicate of `fd` (one this object owns, kept open
+  // whoever closes the original); empty when `fd` is negative or dup fails.
+  static Fd duplicate(int fd) { return Fd(fd < 0 ? -1 : ::fcntl(fd, F_DUPFD_CLOEXEC, 0)); }
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
   ~Fd() { reset(); }

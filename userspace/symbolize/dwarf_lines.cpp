@@ -108,7 +108,7 @@ Result<std::unique_ptr<DwarfLines>> DwarfLines::open(int fd, std::string_view na
                                                      std::size_t max_bytes, bool& over_budget) {
   init_libelf();
   over_budget = false;
-  Fd own(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
+  Fd own = Fd::duplicate(fd);
   if (!own) return dwarf_error(name, std::strerror(errno));
   std::unique_ptr<Elf, decltype(&elf_end)> elf(elf_begin(own.get(), ELF_C_READ_MMAP, nullptr),
                                                &elf_end);

@@ -8,14 +8,8 @@
 #include <cstring>
 
 namespace profbufd::kinds::block {
-namespace {
-
-int dup_fd(int fd) { return fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 0); }
-
-}  // namespace
-
 BlockedMap::BlockedMap(int blocked_fd, int counters_fd)
-    : blocked_(dup_fd(blocked_fd)), counters_(dup_fd(counters_fd)) {}
+    : blocked_(Fd::duplicate(blocked_fd)), counters_(Fd::duplicate(counters_fd)) {}
 
 std::vector<BlockedThread> BlockedMap::snapshot() const {
   std::vector<BlockedThread> out;

@@ -17,8 +17,6 @@ namespace profbufd::kinds::heap {
 
 namespace {
 
-Fd dup_fd(int fd) { return Fd(fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 0)); }
-
 // The pid's keys of heap_live, each once. Entries deleted during the walk
 // (frees) may send the kernel back to the first key: the walk is bounded by
 // the map's size and its repeats are dropped.
@@ -73,8 +71,8 @@ HeapProbes::HeapProbes(Programs programs, std::shared_ptr<const void> object, Ma
                        std::string proc)
     : programs_(programs),
       object_(std::move(object)),
-      counters_fd_(dup_fd(maps.counters_fd)),
-      live_fd_(std::make_shared<const Fd>(dup_fd(maps.live_fd))),
+      counters_fd_(Fd::duplicate(maps.counters_fd)),
+      live_fd_(std::make_shared<const Fd>(Fd::duplicate(maps.live_fd))),
       proc_(std::move(proc)) {}
 
 Hold HeapProbes::acquire(std::uint32_t pid, bool in_use) {

@@ -9,7 +9,7 @@
 namespace profbufd::kinds::mutex {
 
 MutexCountersMap::MutexCountersMap(int counters_fd)
-    : fd_(counters_fd < 0 ? -1 : fcntl(counters_fd, F_DUPFD_CLOEXEC, 0)) {}
+    : fd_(Fd::duplicate(counters_fd)) {}
 
 profbufd_mutex_counters MutexCountersMap::read() const {
   profbufd_mutex_counters sum{};
