@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <vector>
 
 #include "common/error.h"
@@ -24,6 +26,11 @@ class Attachment {
     return ok_status();
   }
 };
+
+// An Attachment whose detach() (and destructor) calls `detach`, which must
+// be idempotent: the handle of a kind whose programs something else owns
+// (capture/program_links.h, the heap kind's probes, the goroutine iterators).
+std::unique_ptr<Attachment> on_detach(std::function<void()> detach);
 
 // What a kind needs to attach (kinds/<kind>/*_attach.cpp).
 struct AttachContext {

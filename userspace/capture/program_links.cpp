@@ -7,29 +7,6 @@
 
 namespace profbufd::capture {
 
-// One linking: its links, unlinked when the last holder lets go (or by
-// detach_all(), whichever comes first).
-class ProgramLinks::Linked {
- public:
-  Linked(std::vector<bpf_link*> links, std::shared_ptr<const void> object)
-      : links_(std::move(links)), object_(std::move(object)) {}
-  ~Linked() { unlink(); }
-  void unlink() {
-    std::lock_guard lock(mu_);
-    for (bpf_link* l : links_) bpf_link__destroy(l);
-    links_.clear();
-  }
-  bool linked() const {
-    std::lock_guard lock(mu_);
-    return !links_.empty();
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::vector<bpf_link*> links_;              // guarded by mu_
-  const std::shared_ptr<const void> object_;  // outlives the links (member order)
-};
-
 ProgramLinks::ProgramLinks(std::string what, std::shared_ptr<const void> object, Linker link,
                            Hooks hooks)
     : what_(std::move(what)),
@@ -37,11 +14,11 @@ ProgramLinks::ProgramLinks(std::string what, std::shared_ptr<const void> object,
       link_(std::move(link)),
       hooks_(std::move(hooks)) {}
 
-Result<std::shared_ptr<ProgramLinks::Linked>> ProgramLinks::make_linked() {
+Result<std::shared_ptr<LinkSet>> ProgramLinks::make_linked() {
   if (hooks_.before) hooks_.before();
   auto links = link_();
   if (!links) return links.error();
-  auto linked = std::make_shared<Linked>(std::move(links).value(), object_);
+  auto linked = std::make_shared<LinkSet>(std::move(links).value(), object_);
   if (hooks_.after) hooks_.after();
   return linked;
 }
@@ -83,24 +60,6 @@ void ProgramLinks::detach_all() {
   detached_ = true;
   if (for_run_) for_run_->unlink();
   if (auto current = on_demand_.lock()) current->unlink();
-}
-
-namespace {
-
-class LinksAttachment final : public Attachment {
- public:
-  explicit LinksAttachment(std::shared_ptr<ProgramLinks> links) : links_(std::move(links)) {}
-  ~LinksAttachment() override { detach(); }
-  void detach() override { links_->detach_all(); }
-
- private:
-  std::shared_ptr<ProgramLinks> links_;
-};
-
-}  // namespace
-
-std::unique_ptr<Attachment> attachment_of(std::shared_ptr<ProgramLinks> links) {
-  return std::make_unique<LinksAttachment>(std::move(links));
 }
 
 Result<std::vector<bpf_link*>> link_programs(std::initializer_list<bpf_program*> programs) {

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "capture/attachment.h"
+#include "capture/link_set.h"
 #include "common/error.h"
 #include "common/hold.h"
 
@@ -50,21 +51,17 @@ class ProgramLinks final : public HoldSource {
   void detach_all();
 
  private:
-  class Linked;
-  Result<std::shared_ptr<Linked>> make_linked();  // mu_ held
+  Result<std::shared_ptr<LinkSet>> make_linked();  // mu_ held
 
   const std::string what_;
   const std::shared_ptr<const void> object_;
   const Linker link_;
   const Hooks hooks_;
   mutable std::mutex mu_;
-  std::shared_ptr<Linked> for_run_;  // link_now()'s
-  std::weak_ptr<Linked> on_demand_;  // the requests' current linking
+  std::shared_ptr<LinkSet> for_run_;  // link_now()'s
+  std::weak_ptr<LinkSet> on_demand_;  // the requests' current linking
   bool detached_ = false;
 };
-
-// The capture's handle: detach() unlinks everything (ProgramLinks::detach_all).
-std::unique_ptr<Attachment> attachment_of(std::shared_ptr<ProgramLinks> links);
 
 // bpf_program__attach() of each of `programs`, in order; on a failure the
 // ones made are unlinked and the error names the program and libbpf's log.

@@ -17,7 +17,7 @@ Result<std::unique_ptr<capture::Attachment>> link_kind(const Kind& kind,
   } else if (Status s = links->link_now(); !s) {
     return s.error();
   }
-  return capture::attachment_of(std::move(links));
+  return capture::on_detach([links] { links->detach_all(); });
 }
 
 }  // namespace profbufd::kinds

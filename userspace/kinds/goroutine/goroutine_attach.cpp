@@ -55,16 +55,6 @@ class SkelIterators final : public TaskIterators {
   std::atomic<bool> detached_{false};
 };
 
-class GoroutineAttachment final : public capture::Attachment {
- public:
-  explicit GoroutineAttachment(std::shared_ptr<SkelIterators> it) : it_(std::move(it)) {}
-  ~GoroutineAttachment() override { detach(); }
-  void detach() override { it_->detach(); }
-
- private:
-  std::shared_ptr<SkelIterators> it_;
-};
-
 }  // namespace
 
 Result<std::unique_ptr<capture::Attachment>> attach(const GoroutineKind& kind,
@@ -82,7 +72,7 @@ Result<std::unique_ptr<capture::Attachment>> attach(const GoroutineKind& kind,
     return capture::libbpf_error("loading the goroutine BPF program", err, log);
   auto it = std::make_shared<SkelIterators>(std::move(skel), ctx.wakeup_bytes);
   kind.attached(it);
-  return std::unique_ptr<capture::Attachment>(new GoroutineAttachment(std::move(it)));
+  return capture::on_detach([it] { it->detach(); });
 }
 
 namespace {

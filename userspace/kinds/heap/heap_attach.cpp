@@ -17,18 +17,6 @@ struct SkelDeleter {
 };
 using Skel = std::unique_ptr<profbufd_heap_bpf, SkelDeleter>;
 
-// The capture's handle: stopping it detaches every process's probes; the
-// object itself goes with the last of them (HeapProbes keeps it).
-class HeapAttachment final : public capture::Attachment {
- public:
-  explicit HeapAttachment(std::shared_ptr<HeapProbes> probes) : probes_(std::move(probes)) {}
-  ~HeapAttachment() override { detach(); }
-  void detach() override { probes_->detach_all(); }
-
- private:
-  std::shared_ptr<HeapProbes> probes_;
-};
-
 }  // namespace
 
 Result<std::unique_ptr<capture::Attachment>> attach(const HeapKind& kind,
@@ -52,7 +40,9 @@ Result<std::unique_ptr<capture::Attachment>> attach(const HeapKind& kind,
   std::shared_ptr<profbufd_heap_bpf> object(skel.release(), SkelDeleter{});
   auto probes = std::make_shared<HeapProbes>(programs, object, maps);
   kind.attached(probes);
-  return std::unique_ptr<capture::Attachment>(new HeapAttachment(std::move(probes)));
+  // Stopping the capture detaches every process's probes; the object itself
+  // goes with the last of them (HeapProbes keeps it).
+  return capture::on_detach([probes] { probes->detach_all(); });
 }
 
 namespace {

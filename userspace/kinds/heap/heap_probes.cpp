@@ -44,29 +44,6 @@ void forget_live(int fd, std::uint32_t pid) {
 
 }  // namespace
 
-// The links of one process's probes; destroyed with the last Hold of them.
-class PidProbes {
- public:
-  PidProbes(std::uint32_t pid, std::vector<bpf_link*> links, std::shared_ptr<const void> object,
-            std::shared_ptr<const Fd> live_fd)
-      : pid_(pid), links_(std::move(links)), object_(std::move(object)), live_fd_(std::move(live_fd)) {}
-  ~PidProbes() { detach(); }
-  void detach() {
-    std::lock_guard lock(mu_);
-    if (links_.empty()) return;
-    for (bpf_link* l : links_) bpf_link__destroy(l);
-    links_.clear();
-    if (live_fd_ && *live_fd_) forget_live(live_fd_->get(), pid_);
-  }
-
- private:
-  const std::uint32_t pid_;
-  std::mutex mu_;
-  std::vector<bpf_link*> links_;  // guarded by mu_
-  const std::shared_ptr<const void> object_;  // outlives the links (member order)
-  const std::shared_ptr<const Fd> live_fd_;
-};
-
 HeapProbes::HeapProbes(Programs programs, std::shared_ptr<const void> object, Maps maps,
                        std::string proc)
     : programs_(programs),
@@ -95,7 +72,8 @@ Hold HeapProbes::shared(std::uint32_t pid, bool in_use) {
     if (auto held = it->second.lock()) return Hold::held(std::move(held));
   Hold h = attach(pid, in_use);
   if (h.refusal == Hold::Refusal::kNone)
-    attached_[key] = std::static_pointer_cast<PidProbes>(std::const_pointer_cast<void>(h.keep));
+    attached_[key] =
+        std::static_pointer_cast<capture::LinkSet>(std::const_pointer_cast<void>(h.keep));
   return h;
 }
 
@@ -142,15 +120,16 @@ Hold HeapProbes::attach(std::uint32_t pid, bool in_use) {
     links.push_back(l);
   }
   // Only the in-use set's going makes heap_live's entries of the pid stale.
-  return Hold::held(std::make_shared<PidProbes>(pid, std::move(links), object_,
-                                                in_use ? live_fd_ : nullptr));
+  std::function<void()> forget;
+  if (in_use && *live_fd_) forget = [fd = live_fd_, pid] { forget_live(fd->get(), pid); };
+  return Hold::held(std::make_shared<capture::LinkSet>(std::move(links), object_, std::move(forget)));
 }
 
 void HeapProbes::detach_all() {
   std::lock_guard lock(mu_);
   detached_ = true;
   for (auto& [key, weak] : attached_)
-    if (auto p = weak.lock()) p->detach();
+    if (auto p = weak.lock()) p->unlink();
   attached_.clear();
 }
 

@@ -9,8 +9,8 @@
 // stale).
 //
 // Threads: acquire() on HTTP workers, several at once, and detach_all() on
-// the capture's stopping thread meet under mu_; a PidProbes' links under its
-// own mutex (its destructor and detach_all may race).
+// the capture's stopping thread meet under mu_; a set's links (capture::LinkSet)
+// under its own (its last Hold's release and detach_all may race).
 #pragma once
 
 #include <bpf/libbpf.h>
@@ -20,12 +20,11 @@
 #include <mutex>
 #include <string>
 
+#include "capture/link_set.h"
 #include "common/fd.h"
 #include "kinds/heap/heap_prober.h"
 
 namespace profbufd::kinds::heap {
-
-class PidProbes;
 
 class HeapProbes final : public HeapProber {
  public:
@@ -64,11 +63,11 @@ class HeapProbes final : public HeapProber {
   const Programs programs_;
   const std::shared_ptr<const void> object_;
   Fd counters_fd_;
-  std::shared_ptr<const Fd> live_fd_;  // shared with each PidProbes
+  std::shared_ptr<const Fd> live_fd_;  // shared with each in-use set's forgetting
   const std::string proc_;
   std::mutex mu_;
   // (pid, in_use) -> that set's links; guarded by mu_
-  std::map<std::pair<std::uint32_t, bool>, std::weak_ptr<PidProbes>> attached_;
+  std::map<std::pair<std::uint32_t, bool>, std::weak_ptr<capture::LinkSet>> attached_;
   bool detached_ = false;  // guarded by mu_
 };
 
