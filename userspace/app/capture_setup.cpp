@@ -118,9 +118,7 @@ Result<KindNeeds> kind_needs(const cli::Options& options) {
     if (r == nullptr)
       return make_error(ExitCode::kUsage, "--profiles " + name, "no such profile kind",
                         "choose from " + known);
-    // It records only on request (heap: probes per process; goroutine: a
-    // snapshot): a file window would be empty.
-    if (r->on_request)
+    if (r->request_only())
       return make_error(ExitCode::kUsage, "--profiles " + name, std::string(r->request_only_why),
                         std::string(r->request_only_hint));
   }

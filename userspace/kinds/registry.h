@@ -20,14 +20,14 @@ struct Registration {
   // `kind` is what make() returned.
   Result<std::unique_ptr<capture::Attachment>> (*attach)(const Kind& kind,
                                                           const capture::AttachContext& ctx);
-  // Attaches nothing that runs until a request asks for a process
-  // (Kind::hold): loaded whenever HTTP serves, even when left out of
-  // --profiles, since it costs nothing until then.
-  bool on_request = false;
-  // For a kind attached on request: why --profiles refuses it (its file
-  // windows would be empty), and what to ask instead.
+  // For a kind that records only on request (heap: probes per process;
+  // goroutine: a snapshot): why --profiles refuses it (its file windows would
+  // be empty), and what to ask instead. Empty for the kinds a file window can
+  // take. Every kind left out of --profiles loads with --http-listen.
   std::string_view request_only_why = {};
   std::string_view request_only_hint = {};
+
+  bool request_only() const { return !request_only_why.empty(); }
 };
 
 std::span<const Registration* const> registered();

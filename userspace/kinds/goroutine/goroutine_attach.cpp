@@ -86,7 +86,7 @@ Result<std::unique_ptr<capture::Attachment>> attach_kind(const Kind& kind,
 
 }  // namespace
 
-const Registration kRegistration{"goroutine", &make, &attach_kind, /*on_request=*/true,
+const Registration kRegistration{"goroutine", &make, &attach_kind,
                                  "this kind is a snapshot taken on request only",
                                  "ask /debug/pprof/goroutine with --http-listen"};
 

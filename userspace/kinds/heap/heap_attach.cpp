@@ -58,7 +58,7 @@ Result<std::unique_ptr<capture::Attachment>> attach_kind(const Kind& kind,
 
 }  // namespace
 
-const Registration kRegistration{"heap", &make, &attach_kind, /*on_request=*/true,
+const Registration kRegistration{"heap", &make, &attach_kind,
                                  "this kind profiles one process, on request only",
                                  "ask /debug/pprof/allocs?pid=PID&seconds=N with --http-listen"};
 
