@@ -21,7 +21,7 @@ std::size_t HeapBooks::RecordIdHash::operator()(const RecordId& r) const {
   return mix(r.time_ns, r.tid);
 }
 
-std::size_t HeapBooks::StackHash::operator()(const std::vector<std::uint64_t>& k) const {
+std::size_t HeapBooks::StackHash::operator()(std::span<const std::uint64_t> k) const {
   std::uint64_t h = k.size();
   for (std::uint64_t w : k) h = mix(h, w);
   return static_cast<std::size_t>(h);
@@ -32,10 +32,11 @@ HeapBooks::HeapBooks(std::shared_ptr<const HeapProber> prober, std::uint32_t pid
     : prober_(std::move(prober)), pid_(pid), start_ns_(start_ns), in_use_tracked_(in_use) {}
 
 std::size_t HeapBooks::stack_index(std::span<const std::uint64_t> stack) {
-  const auto [it, added] = stacks_.try_emplace(std::vector<std::uint64_t>(stack.begin(), stack.end()),
-                                               static_cast<std::uint32_t>(in_use_.size()));
-  if (added) in_use_.emplace_back();
-  return it->second;
+  if (const auto it = stacks_.find(stack); it != stacks_.end()) return it->second;
+  const auto index = static_cast<std::uint32_t>(in_use_.size());
+  stacks_.emplace(std::vector<std::uint64_t>(stack.begin(), stack.end()), index);
+  in_use_.emplace_back();
+  return index;
 }
 
 void HeapBooks::note(HeaderWords header, std::uint64_t time_ns,
@@ -78,7 +79,7 @@ void HeapBooks::end() {
 
 InUse HeapBooks::in_use(std::span<const std::uint64_t> stack) const {
   std::lock_guard lock(mu_);
-  const auto it = stacks_.find(std::vector<std::uint64_t>(stack.begin(), stack.end()));
+  const auto it = stacks_.find(stack);
   return it == stacks_.end() ? InUse{} : in_use_[it->second];
 }
 

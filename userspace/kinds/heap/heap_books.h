@@ -20,6 +20,7 @@
 // them.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -71,8 +72,16 @@ class HeapBooks final : public WindowBooks {
   struct RecordIdHash {
     std::size_t operator()(const RecordId& r) const;
   };
+  // Transparent, so that a lookup by the record's span builds no vector.
   struct StackHash {
-    std::size_t operator()(const std::vector<std::uint64_t>& k) const;
+    using is_transparent = void;
+    std::size_t operator()(std::span<const std::uint64_t> k) const;
+  };
+  struct StackEq {
+    using is_transparent = void;
+    bool operator()(std::span<const std::uint64_t> a, std::span<const std::uint64_t> b) const {
+      return std::ranges::equal(a, b);
+    }
   };
 
   std::size_t stack_index(std::span<const std::uint64_t> stack);  // mu_ held
@@ -83,7 +92,7 @@ class HeapBooks final : public WindowBooks {
   const bool in_use_tracked_;
   mutable std::mutex mu_;
   std::unordered_map<RecordId, std::uint32_t, RecordIdHash> records_;  // -> stack index
-  std::unordered_map<std::vector<std::uint64_t>, std::uint32_t, StackHash> stacks_;
+  std::unordered_map<std::vector<std::uint64_t>, std::uint32_t, StackHash, StackEq> stacks_;
   std::vector<InUse> in_use_;  // by stack index
   std::uint64_t unmatched_ = 0, unnoted_ = 0;
   profbufd_heap_counters at_begin_{}, at_end_{};
