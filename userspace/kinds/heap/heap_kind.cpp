@@ -59,25 +59,30 @@ std::unique_ptr<WindowBooks> HeapKind::open_books(const Window& w) const {
                                      w.default_sample_type.starts_with("inuse_"));
 }
 
+namespace {
+
+// What the probed calls added up to over the window, and for a window of
+// in-use memory what in-use could not count.
+void note_books(const HeapBooks& books, ProfileMetadata& m) {
+  const profbufd_heap_counters c = books.counted();
+  m.lost_samples["heap_untracked"] = c.untracked;
+  m.details.emplace_back("heap_calls", static_cast<std::int64_t>(c.calls));
+  m.details.emplace_back("heap_call_bytes", static_cast<std::int64_t>(c.bytes));
+  if (!books.tracks_in_use()) return;
+  m.lost_samples["heap_live_full"] = c.live_full;
+  m.lost_samples["heap_inuse_unmatched"] = books.unmatched();
+  m.lost_samples["heap_inuse_unnoted"] = books.unnoted();
+  m.details.emplace_back("heap_sampled_freed", static_cast<std::int64_t>(c.freed));
+}
+
+}  // namespace
+
 void HeapKind::finish(const Window& w, ProfileAssembly& a) const {
   Profile& p = a.profile();
   const auto* books = dynamic_cast<const HeapBooks*>(w.books.get());
-  if (books != nullptr) {
-    const profbufd_heap_counters c = books->counted();
-    p.metadata.lost_samples["heap_untracked"] = c.untracked;
-    p.metadata.details.emplace_back("heap_calls", static_cast<std::int64_t>(c.calls));
-    p.metadata.details.emplace_back("heap_call_bytes", static_cast<std::int64_t>(c.bytes));
-  }
-  if (books != nullptr && books->tracks_in_use()) {
-    const profbufd_heap_counters c = books->counted();
-    p.metadata.lost_samples["heap_live_full"] = c.live_full;
-    p.metadata.lost_samples["heap_inuse_unmatched"] = books->unmatched();
-    p.metadata.lost_samples["heap_inuse_unnoted"] = books->unnoted();
-    p.metadata.details.emplace_back("heap_sampled_freed", static_cast<std::int64_t>(c.freed));
-  } else {
-    // Frees were not probed (an allocs request): no in-use to show.
-    p.sample_types.resize(2);
-  }
+  if (books != nullptr) note_books(*books, p.metadata);
+  // Frees were not probed (an allocs request): no in-use to show.
+  if (books == nullptr || !books->tracks_in_use()) p.sample_types.resize(2);
   p.metadata.details.emplace_back("heap_rate_bytes", static_cast<std::int64_t>(config_.rate));
   p.metadata.comments.push_back("allocations sampled once per " + std::to_string(config_.rate) +
                                 " bytes on average, values scaled as Go's scaleHeapSample; "
