@@ -34,8 +34,8 @@ struct Workload {
   Workload() : proc({build_dir() + "/tests/programs/goroutine_workload"}) {
     std::istringstream line(proc.read_line());
     std::string word;
-    line >> word >> pid >> word >> stopped >> word >> zombie;
-    EXPECT_GT(zombie, 0) << "goroutine_workload did not start";
+    line >> word >> pid >> word >> stopped >> word >> zombie >> word >> blocked;
+    EXPECT_GT(blocked, 0) << "goroutine_workload did not start";
   }
   std::set<std::uint32_t> tids() const {
     std::set<std::uint32_t> out;
@@ -44,7 +44,7 @@ struct Workload {
     return out;
   }
   Subprocess proc;
-  std::uint32_t pid = 0, stopped = 0, zombie = 0;
+  std::uint32_t pid = 0, stopped = 0, zombie = 0, blocked = 0;
 };
 
 bool has_frame_like(const nlohmann::json& stack, const std::string& part) {
@@ -147,7 +147,7 @@ TEST_F(GoroutineE2E, EveryThreadOfTheProcessIsThereWithItsStateAndStacks) {
 }
 
 // Several pids: one iterator each; the stopped child is in T, the zombie in
-// Z. Without pid=, the iterator visits every thread on the machine (the
+// Z, the child waiting for its vfork child in D. Without pid=, the iterator visits every thread on the machine (the
 // snapshot paces itself on the pipeline) and none is lost. With --unwind fp,
 // user stacks are the iterator's own frame-pointer walk.
 TEST_F(GoroutineE2E, SeveralPidsAndTheWholeMachine) {
@@ -156,7 +156,7 @@ TEST_F(GoroutineE2E, SeveralPidsAndTheWholeMachine) {
   Daemon d({"--output", out.path.string(), "--unwind", "fp"});
   ASSERT_TRUE(d.ready) << d.proc.err();
   auto js = d.get("/debug/pprof/goroutine?format=json&pid=" + std::to_string(w.pid) +
-                  "&pid=" + std::to_string(w.stopped) + "&pid=" + std::to_string(w.zombie));
+                  "&pid=" + std::to_string(w.stopped) + "&pid=" + std::to_string(w.zombie) + "&pid=" + std::to_string(w.blocked));
   ASSERT_TRUE(js);
   ASSERT_EQ(js->status, 200) << js->body;
   const auto doc = nlohmann::json::parse(js->body);
@@ -176,7 +176,11 @@ TEST_F(GoroutineE2E, SeveralPidsAndTheWholeMachine) {
   const auto zombie = threads_of(doc, w.zombie);
   ASSERT_EQ(zombie.size(), 1u) << js->body.substr(0, 3000);
   EXPECT_EQ(zombie.begin()->second["labels"]["state"], "Z");
-  EXPECT_EQ(doc["metadata"]["details"]["goroutine_threads"], 7) << doc["metadata"];
+  const auto blocked = threads_of(doc, w.blocked);
+  ASSERT_EQ(blocked.size(), 1u) << js->body.substr(0, 3000);
+  EXPECT_EQ(blocked.begin()->second["labels"]["state"], "D") << blocked.begin()->second;
+  EXPECT_TRUE(has_frame_like(blocked.begin()->second, "sys_vfork")) << blocked.begin()->second;
+  EXPECT_EQ(doc["metadata"]["details"]["goroutine_threads"], 8) << doc["metadata"];
 
   // Every process of the machine has a thread in it, none lost.
   std::size_t machine = 0;

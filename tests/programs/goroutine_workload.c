@@ -16,12 +16,16 @@
 // And two children:
 //   stopped    park_stopped(): stopped by SIGSTOP                     T
 //   zombie     exits at once and is never reaped                      Z
-// Prints "pid P stopped S zombie Z" (flushed) once every thread is parked,
+//   blocked    park_vforked(): vfork(2)s a child that pauses, so it
+//              waits for the child uninterruptibly (killable)           D
+// Prints "pid P stopped S zombie Z blocked B" (flushed) once every thread is
+// parked,
 // then stays until killed (the stopped child dies with it).
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -68,8 +72,31 @@ __attribute__((noinline)) void park_stopped(void) {
   for (;;) raw_syscall3(SYS_kill, getpid(), SIGSTOP, 0);
 }
 
+// The vfork child shares this stack; it only makes raw system calls.
+__attribute__((noinline)) void park_vforked(void) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (vfork() == 0) {
+    raw_syscall3(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0);
+    for (;;) raw_syscall3(SYS_pause, 0, 0, 0);
+  }
+  for (;;) raw_syscall3(SYS_pause, 0, 0, 0);
+}
+
 __attribute__((noinline)) void park_main(void) {
   for (;;) raw_syscall3(SYS_pause, 0, 0, 0);
+}
+
+// The state letter of /proc/PID/stat, or 0.
+static char state_of(pid_t pid) {
+  char path[64], buf[512];
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  FILE *f = fopen(path, "r");
+  if (f == NULL) return 0;
+  const size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  const char *paren = strrchr(buf, ')');
+  return paren != NULL && paren[1] == ' ' ? paren[2] : 0;
 }
 
 static int pipe_fds[2];
@@ -93,13 +120,15 @@ int main(void) {
   if (stopped == 0) park_stopped();
   const pid_t zombie = fork();
   if (zombie == 0) _exit(0);
+  const pid_t blocked = fork();
+  if (blocked == 0) park_vforked();
   for (long i = 0; i < 4; ++i) {
     pthread_t t;
     if (pthread_create(&t, NULL, thread_main, (void *)i) != 0) return 1;
   }
-  while (__atomic_load_n(&parked, __ATOMIC_SEQ_CST) < 4) usleep(1000);
+  while (__atomic_load_n(&parked, __ATOMIC_SEQ_CST) < 4 || state_of(blocked) != 'D') usleep(1000);
   usleep(20 * 1000);  // each is inside its system call (or loop) by now
-  printf("pid %d stopped %d zombie %d\n", getpid(), stopped, zombie);
+  printf("pid %d stopped %d zombie %d blocked %d\n", getpid(), stopped, zombie, blocked);
   fflush(stdout);
   park_main();
   return 0;
