@@ -149,6 +149,7 @@ struct uw_loop {
 	struct uw_scratch *sc;
 	struct uw_proc *proc; /* null: the process has no published mappings */
 	struct uw_counters *cnt;
+	__u64 uret_tramp; /* the process's uretprobe trampoline, or 0 */
 };
 
 static __always_inline __u32 opaque32(__u32 v, __u32 seed)
@@ -317,6 +318,32 @@ static __always_inline __u32 uw_upper_bound(__u32 lo, __u32 hi, __u32 off, __u32
 	return lo;
 }
 
+/* Pending uretprobes searched for a hijacked return address. */
+#define UW_MAX_URETPROBES 8
+
+/*
+ * The return address read from `slot`, or, where a pending uretprobe has
+ * replaced it by its trampoline (each return of a probed function traps
+ * there: the heap kind's, any tool's), the one it replaced: the return
+ * instance whose stack is that slot (the sp at the probed function's entry).
+ * A chained instance (a tail call between two probed functions) carries the
+ * same original. Found in none of them, the trampoline stays, and the walk
+ * falls back as for any pc outside the process's mappings.
+ */
+static __always_inline __u64 uw_uretprobe_ra(struct uw_loop *c, __u64 ra, __u64 slot)
+{
+	if (ra != c->uret_tramp || ra == 0)
+		return ra;
+	struct task_struct *task = c->task; /* a kernel type: CO-RE from here */
+	struct return_instance *ri = BPF_CORE_READ(task, utask, return_instances);
+	for (int k = 0; k < UW_MAX_URETPROBES && ri; k++) {
+		if (BPF_CORE_READ(ri, stack) == slot)
+			return BPF_CORE_READ(ri, orig_ret_vaddr);
+		ri = BPF_CORE_READ(ri, next);
+	}
+	return ra;
+}
+
 /* One frame by frame pointers ([bp] = caller's bp, [bp + 8] = return address),
  * counted under `why`; when that cannot work either, the walk ends with `end`. */
 static __always_inline long uw_fp_step(struct uw_loop *c, __u32 why, __u8 end)
@@ -336,7 +363,7 @@ static __always_inline long uw_fp_step(struct uw_loop *c, __u32 why, __u8 end)
 	if (uw_ensure(c, r->bp, r->bp + 16))
 		return uw_finish(r, UW_END_UNREADABLE);
 	__u64 caller_bp = uw_word(c->sc, r->bp);
-	r->pc = uw_word(c->sc, r->bp + 8);
+	r->pc = uw_uretprobe_ra(c, uw_word(c->sc, r->bp + 8), r->bp + 8);
 	r->sp = r->bp + 16;
 	r->bp = caller_bp;
 	r->ret_addr = 1;
@@ -453,7 +480,7 @@ static __always_inline long uw_apply(struct uw_loop *c, struct uw_rule *ru, stru
 		lo = cfa + ru->rbp_off;
 	if (uw_ensure(c, lo, cfa))
 		return uw_finish(r, UW_END_UNREADABLE);
-	__u64 ra = uw_word(c->sc, cfa - 8);
+	__u64 ra = uw_uretprobe_ra(c, uw_word(c->sc, cfa - 8), cfa - 8);
 	if (ru->rbp_kind == UW_RBP_CFA_OFF)
 		r->bp = uw_word(c->sc, cfa + ru->rbp_off);
 	else if (ru->rbp_kind != UW_RBP_SAME)
@@ -524,6 +551,7 @@ static __always_inline __u8 uw_walk(struct uw_scratch *sc, struct task_struct *t
 		.task = task,
 		.sc = sc,
 		.cnt = bpf_map_lookup_elem(&uw_counters, &zero),
+		.uret_tramp = BPF_CORE_READ(task, mm, uprobes_state.xol_area, vaddr),
 	};
 	__u32 pid = task->tgid;
 
