@@ -1,7 +1,7 @@
 // Workload for the heap profile tests: allocates a known number of bytes from
 // a known function, frees a known share, and says how much.
 //
-//   heap_workload [--block B] [--rate R] [--round-ms T] [--seconds S]
+//   heap_workload [--block B] [--rate R] [--round-ms T] [--seconds S] [--calls aligned]
 //
 // Prints "pid <pid>" (flushed) once ready, then waits for SIGUSR1. On it, for
 // T ms (default 2000) it allocates R bytes a second (default 64 MiB) in
@@ -10,8 +10,19 @@
 // kept until exit). Then it prints "allocated <bytes> kept <bytes> ns <ns>":
 // the truth the profile's alloc_space (and, once frees are tracked,
 // inuse_space) is compared with, and how long the round took (a rate the
-// process cannot keep up with runs flat out: the cost per call). Exits when no signal comes for S seconds (default 60).
+// process cannot keep up with runs flat out: the cost per call). Exits when
+// no signal comes for S seconds (default 60).
+//
+// With --calls aligned, allocate_known() hands each run of four blocks in
+// turn to one of four functions of glibc's aligned calls, so that each gets a
+// quarter of the bytes and keeps a quarter of its own:
+//   allocate_aligned()  aligned_alloc(64), memalign(128): one function in glibc
+//   allocate_posix()    posix_memalign(64): the block is stored, not returned
+//   allocate_relayed()  aligned_alloc(16), posix_memalign(16): glibc hands
+//                       these to malloc (each must count once)
+//   allocate_paged()    valloc (B a multiple of the page)
 #define _GNU_SOURCE
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +31,7 @@
 #include <unistd.h>
 
 static long g_block = 4096, g_rate = 64L << 20, g_round_ms = 2000;
+static int g_aligned = 0;
 static volatile sig_atomic_t g_go = 0;
 static void **g_kept;
 static long g_nkept, g_capkept;
@@ -30,9 +42,36 @@ static long long now_ns(void) {
   return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+__attribute__((noinline)) void *allocate_aligned(size_t bytes, long long n) {
+  return n % 2 ? aligned_alloc(64, bytes) : memalign(128, bytes);
+}
+
+__attribute__((noinline)) void *allocate_posix(size_t bytes) {
+  void *p = NULL;
+  return posix_memalign(&p, 64, bytes) == 0 ? p : NULL;
+}
+
+__attribute__((noinline)) void *allocate_relayed(size_t bytes, long long n) {
+  void *p = NULL;
+  if (n % 2) return aligned_alloc(16, bytes);
+  return posix_memalign(&p, 16, bytes) == 0 ? p : NULL;
+}
+
+__attribute__((noinline)) void *allocate_paged(size_t bytes) { return valloc(bytes); }
+
+// The n-th block of --calls aligned.
+static void *allocate_aligned_calls(size_t bytes, long long n) {
+  switch ((n >> 2) & 3) {
+    case 0: return allocate_aligned(bytes, n);
+    case 1: return allocate_posix(bytes);
+    case 2: return allocate_relayed(bytes, n);
+    default: return allocate_paged(bytes);
+  }
+}
+
 // The function the profile must show allocating.
-__attribute__((noinline)) void *allocate_known(long bytes) {
-  char *p = malloc((size_t)bytes);
+__attribute__((noinline)) void *allocate_known(long bytes, long long n) {
+  char *p = g_aligned ? allocate_aligned_calls((size_t)bytes, n) : malloc((size_t)bytes);
   if (p) p[0] = 1;  // touched, so the call is not optimized away
   return p;
 }
@@ -51,7 +90,7 @@ static long long round_of_allocations(long long *kept) {
   long long done = 0, n = 0;
   for (long tick = 0; tick < g_round_ms / 10; ++tick) {
     for (long long b = 0; b < per_tick; b += g_block, ++n) {
-      void *p = allocate_known(g_block);
+      void *p = allocate_known(g_block, n);
       done += g_block;
       if (n % 4 == 3) {
         keep(p);
@@ -81,6 +120,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--rate")) g_rate = atol(argv[i + 1]);
     else if (!strcmp(argv[i], "--round-ms")) g_round_ms = atol(argv[i + 1]);
     else if (!strcmp(argv[i], "--seconds")) seconds = atol(argv[i + 1]);
+    else if (!strcmp(argv[i], "--calls")) g_aligned = !strcmp(argv[i + 1], "aligned");
   }
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);

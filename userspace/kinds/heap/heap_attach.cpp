@@ -32,9 +32,16 @@ Result<std::unique_ptr<capture::Attachment>> attach(const HeapKind& kind,
   skel->rodata->sample_rate = kind.config().rate;
   if (int err = profbufd_heap_bpf__load(skel.get()); err != 0)
     return capture::libbpf_error("loading the heap BPF program", err, log);
-  const HeapProbes::Programs programs{skel->progs.on_malloc, skel->progs.on_calloc,
-                                      skel->progs.on_realloc, skel->progs.on_free,
-                                      skel->progs.on_alloc_return};
+  const HeapProbes::Programs programs{.on_malloc = skel->progs.on_malloc,
+                                      .on_calloc = skel->progs.on_calloc,
+                                      .on_realloc = skel->progs.on_realloc,
+                                      .on_free = skel->progs.on_free,
+                                      .on_alloc_return = skel->progs.on_alloc_return,
+                                      .on_aligned_alloc = skel->progs.on_aligned_alloc,
+                                      .on_posix_memalign = skel->progs.on_posix_memalign,
+                                      .on_valloc = skel->progs.on_valloc,
+                                      .on_posix_memalign_return =
+                                          skel->progs.on_posix_memalign_return};
   const HeapProbes::Maps maps{bpf_map__fd(skel->maps.heap_counters),
                               bpf_map__fd(skel->maps.heap_live)};
   std::shared_ptr<profbufd_heap_bpf> object(skel.release(), SkelDeleter{});

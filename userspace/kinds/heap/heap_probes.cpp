@@ -8,6 +8,7 @@
 #include <cstring>
 #include <span>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "common/file_text.h"
@@ -77,9 +78,31 @@ Hold HeapProbes::shared(std::uint32_t pid, bool in_use) {
   return h;
 }
 
-// Called with mu_ held.
-Hold HeapProbes::attach(std::uint32_t pid, bool in_use) {
-  const std::string what = "heap profile of pid " + std::to_string(pid);
+std::vector<HeapProbes::Probe> HeapProbes::probes(bool in_use) const {
+  const Programs& p = programs_;
+  // aligned_alloc is memalign in glibc (one address: one probe for both).
+  if (!in_use)
+    return {{p.on_malloc, "malloc", false},
+            {p.on_calloc, "calloc", false},
+            {p.on_realloc, "realloc", false},
+            {p.on_aligned_alloc, "aligned_alloc", false},
+            {p.on_posix_memalign, "posix_memalign", false},
+            {p.on_valloc, "valloc", false},
+            {p.on_valloc, "pvalloc", false}};
+  return {{p.on_alloc_return, "malloc", true},
+          {p.on_alloc_return, "calloc", true},
+          {p.on_alloc_return, "realloc", true},
+          {p.on_alloc_return, "aligned_alloc", true},
+          {p.on_posix_memalign_return, "posix_memalign", true},
+          {p.on_alloc_return, "valloc", true},
+          {p.on_alloc_return, "pvalloc", true},
+          {p.on_free, "free", false}};
+}
+
+// The path of the glibc `pid` maps, through its root (so that a container's
+// libc is the one probed), or why there is none.
+std::variant<std::string, Hold> HeapProbes::libc_of(std::uint32_t pid,
+                                                    const std::string& what) const {
   const std::string dir = proc_ + "/" + std::to_string(pid);
   const FileText maps = read_file_text(dir + "/maps");
   if (maps.err == ENOENT || maps.err == ESRCH)
@@ -94,17 +117,17 @@ Hold HeapProbes::attach(std::uint32_t pid, bool in_use) {
     return Hold::refused(Hold::Refusal::kUnsupported,
                          make_error(ExitCode::kRuntime, what, "it maps no glibc (libc.so.6)",
                                     "static binaries and other C libraries are not probed"));
-  // Through the process's root, so that a container's libc is the one probed.
-  const std::string path = dir + "/root" + *libc;
-  const Probe entries[] = {{programs_.on_malloc, "malloc", false},
-                           {programs_.on_calloc, "calloc", false},
-                           {programs_.on_realloc, "realloc", false}};
-  const Probe frees[] = {{programs_.on_alloc_return, "malloc", true},
-                         {programs_.on_alloc_return, "calloc", true},
-                         {programs_.on_alloc_return, "realloc", true},
-                         {programs_.on_free, "free", false}};
+  return dir + "/root" + *libc;
+}
+
+// Called with mu_ held.
+Hold HeapProbes::attach(std::uint32_t pid, bool in_use) {
+  const std::string what = "heap profile of pid " + std::to_string(pid);
+  auto libc = libc_of(pid, what);
+  if (Hold* refused = std::get_if<Hold>(&libc)) return std::move(*refused);
+  const std::string& path = std::get<std::string>(libc);
   std::vector<bpf_link*> links;
-  for (const Probe& p : in_use ? std::span<const Probe>(frees) : std::span<const Probe>(entries)) {
+  for (const Probe& p : probes(in_use)) {
     LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = p.retprobe, .func_name = p.func);
     bpf_link* l = bpf_program__attach_uprobe_opts(p.prog, static_cast<pid_t>(pid), path.c_str(), 0,
                                                   &opts);
@@ -115,7 +138,7 @@ Hold HeapProbes::attach(std::uint32_t pid, bool in_use) {
                            make_error(ExitCode::kBpfLoad, what,
                                       std::string("attaching a ") +
                                           (p.retprobe ? "uretprobe" : "uprobe") + " to " + p.func +
-                                          " in " + *libc + ": " + std::strerror(err)));
+                                          " in " + path + ": " + std::strerror(err)));
     }
     links.push_back(l);
   }

@@ -1,9 +1,10 @@
 // The heap kind's uprobes, attached per process on request: each acquire(pid)
 // finds the libc the process maps (/proc/PID/maps, libc_path.h) and attaches
-// the malloc, calloc and realloc programs to it for that pid only
+// the entry programs of its allocation calls (malloc, calloc, realloc,
+// aligned_alloc, posix_memalign, valloc, pvalloc) to it for that pid only
 // (bpf_program__attach_uprobe_opts with the pid); a request for in-use memory
-// also attaches the allocation return program to those three and the free
-// program (a second set). Each set is shared by every request for the same
+// also attaches the return programs to those and the free program (a second
+// set). Each set is shared by every request for the same
 // pid and detached when the last Hold of it goes; with the in-use set go the
 // pid's entries of heap_live (no free is seen after that: they would turn
 // stale).
@@ -19,6 +20,8 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <variant>
+#include <vector>
 
 #include "capture/link_set.h"
 #include "common/fd.h"
@@ -34,6 +37,10 @@ class HeapProbes final : public HeapProber {
     bpf_program* on_realloc = nullptr;
     bpf_program* on_free = nullptr;
     bpf_program* on_alloc_return = nullptr;
+    bpf_program* on_aligned_alloc = nullptr;
+    bpf_program* on_posix_memalign = nullptr;
+    bpf_program* on_valloc = nullptr;  // valloc and pvalloc
+    bpf_program* on_posix_memalign_return = nullptr;
   };
   struct Maps {
     int counters_fd = -1;  // heap_counters
@@ -59,6 +66,8 @@ class HeapProbes final : public HeapProber {
   // (in_use) the returns and free.
   Hold shared(std::uint32_t pid, bool in_use);
   Hold attach(std::uint32_t pid, bool in_use);
+  std::vector<Probe> probes(bool in_use) const;
+  std::variant<std::string, Hold> libc_of(std::uint32_t pid, const std::string& what) const;
 
   const Programs programs_;
   const std::shared_ptr<const void> object_;
