@@ -159,15 +159,16 @@ def wait_for_line(proc, path, word, what, timeout=60):
     raise BenchError(f"{what} did not start within {timeout} s")
 
 
-def lost_counters(port):
-    """profbufd's *_lost_* counters (ringbuf losses included), by series;
-    stack_unavailable is a kept sample, not a lost one."""
+def loss_counters(port):
+    """profbufd's *lost* counters (ringbuf losses included) and *too_short*
+    ones (dropped by design, below the minimum), by series; stack_unavailable
+    is a kept sample, not a lost one."""
     url = f"http://127.0.0.1:{port}/metrics"
     with urllib.request.urlopen(url, timeout=10) as r:
         text = r.read().decode()
     out = {}
     for line in text.splitlines():
-        m = re.match(r"(profbufd_\w*lost\w*(?:\{[^}]*\})?) (\S+)$", line)
+        m = re.match(r"(profbufd_\w*(?:lost|too_short)\w*(?:\{[^}]*\})?) (\S+)$", line)
         if m and "stack_unavailable" not in m.group(1):
             out[m.group(1)] = float(m.group(2))
     return out
@@ -211,7 +212,7 @@ class Profbufd:
     def snapshot(self):
         if self.proc.poll() is not None:
             raise BenchError(f"profbufd exited {self.proc.returncode} during the run")
-        return (cpu_s(self.proc.pid), lost_counters(self.port),
+        return (cpu_s(self.proc.pid), loss_counters(self.port),
                 prog_counters(self.proc.pid, self.names))
 
     def begin(self):
@@ -222,9 +223,11 @@ class Profbufd:
 
     def figures(self):
         (c0, l0, p0), (c1, l1, p1) = self.before, self.after
-        lost = {k: v - l0.get(k, 0) for k, v in l1.items() if v - l0.get(k, 0)}
+        diff = {k: v - l0.get(k, 0) for k, v in l1.items()}
+        lost = {k: v for k, v in diff.items() if v and "lost" in k}
+        short = sum(v for k, v in diff.items() if "too_short" in k)
         progs = {n: (p1[n][0] - p0[n][0], p1[n][1] - p0[n][1]) for n in self.names}
-        return {"cpu": c1 - c0, "lost": lost, "progs": progs}
+        return {"cpu": c1 - c0, "lost": lost, "short": short, "progs": progs}
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
@@ -425,7 +428,9 @@ def lost_cell(runs):
     series = sorted({k for r in runs for k in r["lost"]})
     total = span([sum(r["lost"].values()) for r in runs])
     names = ", ".join(re.sub(r"^profbufd_|_total", "", s) for s in series)
-    return total + (f" ({names})" if names else "")
+    short = [r["short"] for r in runs]
+    return total + (f" ({names})" if names else "") + \
+        (f"; {span(short)} below the minimum, dropped by design" if any(short) else "")
 
 
 def kind_table(kind, results, seconds, rounds):
