@@ -311,6 +311,12 @@ bench-python: $(BUILD)/profbufd
 bench-heap: $(BUILD)/profbufd $(TESTPROGS)
 	python3 tests/bench/heap_cost.py --build $(BUILD)
 
+# What the block, mutex and threadcreate kinds cost on their storms, beside perf
+# record (and bpftrace) on the same tracepoints; writes build/bench-kinds.md (root).
+.PHONY: bench-kinds
+bench-kinds: $(BUILD)/profbufd $(TESTPROGS)
+	python3 tests/bench/kinds_cost.py --build $(BUILD)
+
 clean:
 	rm -rf build
 
