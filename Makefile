@@ -314,8 +314,9 @@ bench-heap: $(BUILD)/profbufd $(TESTPROGS)
 # What the block, mutex and threadcreate kinds cost on their storms, beside perf
 # record (and bpftrace) on the same tracepoints; writes build/bench-kinds.md (root).
 .PHONY: bench-kinds
-bench-kinds: $(BUILD)/profbufd $(TESTPROGS)
-	python3 tests/bench/kinds_cost.py --build $(BUILD)
+# Its peers (perf, bpftrace) come from bench-deps (tests/bench/overhead/overhead.mk).
+bench-kinds: $(BUILD)/profbufd $(TESTPROGS) bench-deps
+	PYTHONDONTWRITEBYTECODE=1 python3 tests/bench/kinds_cost.py --build $(BUILD)
 
 clean:
 	rm -rf build
