@@ -28,13 +28,14 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+from ports import free_port
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "overhead"))
 import parsers  # noqa: E402  (tests/bench/overhead: fdinfo and perf --stats parsers)
@@ -78,12 +79,6 @@ def cpu_s(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --- workloads: each runs once, between probe.begin() and probe.end() ---------
@@ -299,7 +294,7 @@ def perf_lost(data):
     from perf report --stats."""
     r = subprocess.run(["perf", "report", "--stats", "-i", data], capture_output=True, text=True)
     text = r.stdout + r.stderr
-    agg = parsers._perf_event_block(text, "Aggregated")
+    agg = parsers.perf_event_block(text, "Aggregated")
     if agg is None:
         raise BenchError(f"perf report --stats: {text.strip()[-300:]!r}")
     get = lambda name: int((re.search(rf"^\s*{name} events:\s+(\d+)", agg, re.M) or [0, 0])[1])

@@ -19,7 +19,6 @@ import argparse
 import http.server
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,11 +26,7 @@ import threading
 import time
 import urllib.request
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from ports import free_port
 
 
 class Receiver(http.server.ThreadingHTTPServer):

@@ -135,7 +135,7 @@ def parse_perf_stats(text: str, event: str = "cpu-clock") -> SampleCount:
     LOST_SAMPLES events the samples perf knows it lost (its ring overran or the
     kernel dropped them); perf adds up the lost counts per event there, so the
     number is samples, not records. No LOST_SAMPLES line means nothing lost."""
-    block = _perf_event_block(text, event)
+    block = perf_event_block(text, event)
     if block is None:
         raise ValueError(f"perf report --stats: no '{event} stats:' block")
     m = re.search(r"^\s*SAMPLE events:\s+(\d+)", block, re.MULTILINE)
@@ -144,7 +144,7 @@ def parse_perf_stats(text: str, event: str = "cpu-clock") -> SampleCount:
     return SampleCount(captured, int(lm.group(1)) if lm else 0)
 
 
-def _perf_event_block(text: str, event: str) -> Optional[str]:
+def perf_event_block(text: str, event: str) -> Optional[str]:
     """Lines after '<event> stats:' up to the next '<name> stats:' header."""
     out = None
     for line in text.splitlines():
