@@ -149,8 +149,12 @@ struct uw_loop {
 	struct uw_scratch *sc;
 	struct uw_proc *proc; /* null: the process has no published mappings */
 	struct uw_counters *cnt;
-	__u64 uret_tramp; /* the process's uretprobe trampoline, or 0 */
+	/* The process's uretprobe trampoline: UW_TRAMP_UNREAD until a pc outside
+	 * every mapping asks for it, then its address or 0 (no uprobe hit yet). */
+	__u64 uret_tramp;
 };
+
+#define UW_TRAMP_UNREAD 1
 
 static __always_inline __u32 opaque32(__u32 v, __u32 seed)
 {
@@ -322,26 +326,42 @@ static __always_inline __u32 uw_upper_bound(__u32 lo, __u32 hi, __u32 off, __u32
 #define UW_MAX_URETPROBES 8
 
 /*
- * The return address read from `slot`, or, where a pending uretprobe has
- * replaced it by its trampoline (each return of a probed function traps
- * there: the heap kind's, any tool's), the one it replaced: the return
- * instance whose stack is that slot (the sp at the probed function's entry).
- * A chained instance (a tail call between two probed functions) carries the
- * same original. Found in none of them, the trampoline stays, and the walk
- * falls back as for any pc outside the process's mappings.
+ * Where a pending uretprobe has replaced the current frame's return address
+ * (read from sp - 8, the slot each step reads it from) by its trampoline
+ * (each return of a probed function traps there: the heap kind's, any
+ * tool's), puts back the one it replaced and returns 1: the return instance
+ * whose stack is that slot (the sp at the probed function's entry). A chained
+ * instance (a tail call between two probed functions) carries the same
+ * original. Asked only of a pc outside every file mapping, so a walk that
+ * meets none (no JIT code, no trampoline) never reads the kernel's uprobe
+ * state, and one that does reads the trampoline's address once. Found in no
+ * instance, the trampoline stays, and the walk falls back to frame pointers
+ * as for any pc outside the process's files.
  */
-static __always_inline __u64 uw_uretprobe_ra(struct uw_loop *c, __u64 ra, __u64 slot)
+static __always_inline int uw_untrampoline(struct uw_loop *c, __u32 n)
 {
-	if (ra != c->uret_tramp || ra == 0)
-		return ra;
+	struct uw_regs *r = &c->sc->r;
 	struct task_struct *task = c->task; /* a kernel type: CO-RE from here */
+
+	if (n == 0 || !r->ret_addr)
+		return 0; /* the leaf's pc was read from registers, not a slot */
+	if (c->uret_tramp == UW_TRAMP_UNREAD)
+		c->uret_tramp = BPF_CORE_READ(task, mm, uprobes_state.xol_area, vaddr);
+	if (r->pc != c->uret_tramp || r->pc == 0)
+		return 0;
+	__u64 slot = r->sp - 8;
 	struct return_instance *ri = BPF_CORE_READ(task, utask, return_instances);
 	for (int k = 0; k < UW_MAX_URETPROBES && ri; k++) {
-		if (BPF_CORE_READ(ri, stack) == slot)
-			return BPF_CORE_READ(ri, orig_ret_vaddr);
+		if (BPF_CORE_READ(ri, stack) == slot) {
+			__u64 orig = BPF_CORE_READ(ri, orig_ret_vaddr);
+			if (orig == r->pc)
+				return 0;
+			r->pc = orig;
+			return 1;
+		}
 		ri = BPF_CORE_READ(ri, next);
 	}
-	return ra;
+	return 0;
 }
 
 /* One frame by frame pointers ([bp] = caller's bp, [bp + 8] = return address),
@@ -363,7 +383,7 @@ static __always_inline long uw_fp_step(struct uw_loop *c, __u32 why, __u8 end)
 	if (uw_ensure(c, r->bp, r->bp + 16))
 		return uw_finish(r, UW_END_UNREADABLE);
 	__u64 caller_bp = uw_word(c->sc, r->bp);
-	r->pc = uw_uretprobe_ra(c, uw_word(c->sc, r->bp + 8), r->bp + 8);
+	r->pc = uw_word(c->sc, r->bp + 8);
 	r->sp = r->bp + 16;
 	r->bp = caller_bp;
 	r->ret_addr = 1;
@@ -480,7 +500,7 @@ static __always_inline long uw_apply(struct uw_loop *c, struct uw_rule *ru, stru
 		lo = cfa + ru->rbp_off;
 	if (uw_ensure(c, lo, cfa))
 		return uw_finish(r, UW_END_UNREADABLE);
-	__u64 ra = uw_uretprobe_ra(c, uw_word(c->sc, cfa - 8), cfa - 8);
+	__u64 ra = uw_word(c->sc, cfa - 8);
 	if (ru->rbp_kind == UW_RBP_CFA_OFF)
 		r->bp = uw_word(c->sc, cfa + ru->rbp_off);
 	else if (ru->rbp_kind != UW_RBP_SAME)
@@ -509,20 +529,25 @@ static long uw_step(__u32 i, struct uw_loop *c)
 	barrier_var(n);
 	if (n >= UW_MAX_FRAMES)
 		return uw_finish(r, UW_END_DEPTH);
+	struct uw_proc *p = c->proc;
+	__u32 mi = r->map_idx;
+	if (p && mi >= UW_MAX_MAPS)
+		mi = uw_find_map(p, r->pc, sc->seed);
+	/* Outside every file mapping (in none, or in an anonymous or special
+	 * one such as [uprobes]): perhaps a uretprobe's trampoline, then this
+	 * frame again (the next iteration) at the address it replaced. */
+	if ((!p || mi >= UW_MAX_MAPS || p->m[mi & (UW_MAX_MAPS - 1)].bin == 0) &&
+	    uw_untrampoline(c, n))
+		return 0;
+	r->map_idx = mi;
 	/* An exact pc below the leaf (after a signal frame) as pc + 1: readers
 	 * look every frame but the first up at address - 1 (bpf/profbufd.h). */
 	sc->frames[n] = r->pc + (n > 0 && !r->ret_addr);
 	sc->n = n + 1;
 	uw_count(c->cnt, UW_C_FRAMES);
 
-	struct uw_proc *p = c->proc;
 	if (!p)
 		return uw_fp_step(c, UW_C_FP_NO_PROCESS, UW_END_PENDING);
-	__u32 mi = r->map_idx;
-	if (mi >= UW_MAX_MAPS) {
-		mi = uw_find_map(p, r->pc, sc->seed);
-		r->map_idx = mi;
-	}
 	if (mi >= UW_MAX_MAPS) {
 		uw_ask(c->cnt, c->task, UW_EVENT_UNKNOWN_PC, c->task->tgid, r->pc);
 		return uw_fp_step(c, UW_C_FP_NO_MAPPING, UW_END_NO_TABLE);
@@ -551,7 +576,7 @@ static __always_inline __u8 uw_walk(struct uw_scratch *sc, struct task_struct *t
 		.task = task,
 		.sc = sc,
 		.cnt = bpf_map_lookup_elem(&uw_counters, &zero),
-		.uret_tramp = BPF_CORE_READ(task, mm, uprobes_state.xol_area, vaddr),
+		.uret_tramp = UW_TRAMP_UNREAD,
 	};
 	__u32 pid = task->tgid;
 
@@ -580,7 +605,8 @@ static __always_inline __u8 uw_walk(struct uw_scratch *sc, struct task_struct *t
 	}
 	if (!c.proc)
 		uw_ask(c.cnt, task, UW_EVENT_UNKNOWN_PROCESS, pid, 0);
-	bpf_loop(UW_MAX_FRAMES + 1, uw_step, &c, 0);
+	/* A frame each, one more to end, and one for each trampoline undone. */
+	bpf_loop(UW_MAX_FRAMES + 1 + UW_MAX_URETPROBES, uw_step, &c, 0);
 	__u8 end = sc->r.done ? sc->r.end : UW_END_DEPTH;
 	uw_count(c.cnt, UW_C_END_BASE + (end & 15));
 	return end;
