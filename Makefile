@@ -199,8 +199,13 @@ $(PROTO_OBJ): $(PROTO_CC)
 	@mkdir -p $(@D)
 	$(CXX) -O1 -std=c++20 -I$(GEN)/proto -c $< -o $@
 TEST_CXXFLAGS = -I$(GEN)/proto
+# The tests' own sources are compiled without optimization (the library they
+# test stays -O2): at -O2 they were three quarters of a cold build's compile
+# time (1490 of 1990 CPU seconds), and take half as long at -O0. Sanitizer
+# builds keep their flags as they are.
+TEST_OPT ?= $(if $(SANITIZE),,-O0)
 $(UNIT_OBJS) $(E2E_OBJS): $(PROTO_CC)
-$(UNIT_OBJS) $(E2E_OBJS): CXXFLAGS += $(TEST_CXXFLAGS)
+$(UNIT_OBJS) $(E2E_OBJS): CXXFLAGS += $(TEST_CXXFLAGS) $(TEST_OPT)
 PROTOBUF_LIBS := $(shell pkg-config --libs protobuf 2>/dev/null || echo -lprotobuf)
 
 $(BUILD)/unit_tests: $(UNIT_OBJS) $(PROTO_OBJ) $(BUILD)/libprofbufd.a
