@@ -20,6 +20,20 @@ pick() {  # pick TARGET NAME SELECTOR < bytes
   { printf "\\x$(printf %02x "$3")"; cat; } | seed "$1" "$2"
 }
 
+# --- the writers: a Profile read from the bytes front to back (encoders_fuzz.cpp) ---
+for k in 1 2 3 4; do
+  python3 -c "import random, sys; sys.stdout.buffer.write(random.Random($k).randbytes(700))" |
+    seed encoders "random$k"
+done
+# Names a process may choose: ';', newlines, NUL, quotes, '<', invalid UTF-8.
+python3 -c "
+import sys
+names = [b'weird;name\\nx', b'bad\\xc3(sym', b'\\x00nul', b'\"q\"<b>&', b'\\xff\\xfe', b'tab\\there']
+out = bytearray(b'\\x05cpu\\x00')
+for n in names * 6:
+    out += bytes([len(n)]) + n + b'\\x01\\x02\\x03'
+sys.stdout.buffer.write(bytes(out))" | seed encoders hostile
+
 # --- HTTP ---
 crlf() { sed 's/$/\r/'; }
 printf 'GET /debug/pprof/profile?seconds=5 HTTP/1.1\nHost: 127.0.0.1:6060\nUser-Agent: Go-http-client/1.1\nAccept-Encoding: gzip\n\n' | crlf >"$tmp/pprof"
