@@ -150,7 +150,7 @@ struct uw_loop {
 	struct uw_proc *proc; /* null: the process has no published mappings */
 	struct uw_counters *cnt;
 	/* The process's uretprobe trampoline: UW_TRAMP_UNREAD until a pc outside
-	 * every mapping asks for it, then its address or 0 (no uprobe hit yet). */
+	 * every file mapping asks for it, then its address or 0 (none yet). */
 	__u64 uret_tramp;
 };
 
