@@ -41,7 +41,9 @@ static long raw_syscall3(long nr, long a, long b, long c) {
 static volatile int parked;
 
 __attribute__((noinline)) void park_sleep(void) {
-  const struct timespec ts = {0, 50 * 1000 * 1000};
+  /* An hour a call: a thread woken every 50 ms was caught runnable (R, still
+   * in hrtimer_nanosleep) by a snapshot on a loaded 2-core CI machine. */
+  const struct timespec ts = {3600, 0};
   __atomic_add_fetch(&parked, 1, __ATOMIC_SEQ_CST);
   for (;;) raw_syscall3(SYS_nanosleep, (long)&ts, 0, 0);
 }
