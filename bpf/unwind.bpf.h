@@ -347,7 +347,7 @@ static __always_inline int uw_untrampoline(struct uw_loop *c, __u32 n)
 		return 0; /* the leaf's pc was read from registers, not a slot */
 	if (c->uret_tramp == UW_TRAMP_UNREAD)
 		c->uret_tramp = BPF_CORE_READ(task, mm, uprobes_state.xol_area, vaddr);
-	if (r->pc != c->uret_tramp || r->pc == 0)
+	if (r->pc != c->uret_tramp) /* 0, no trampoline yet, is no pc: uw_step ended on it */
 		return 0;
 	__u64 slot = r->sp - 8;
 	struct return_instance *ri = BPF_CORE_READ(task, utask, return_instances);
