@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -32,16 +33,11 @@ class BpfLoadE2E : public ::testing::TestWithParam<std::string> {
 // Lines of profbufd's stderr that say something did not load.
 std::vector<std::string> load_warnings(const std::string& err) {
   std::vector<std::string> out;
-  std::size_t at = 0;
-  while (at < err.size()) {
-    std::size_t nl = err.find('\n', at);
-    if (nl == std::string::npos) nl = err.size();
-    const std::string line = err.substr(at, nl - at);
+  std::istringstream in(err);
+  for (std::string line; std::getline(in, line);)
     if (line.find("unavailable") != std::string::npos ||
         line.find("frame pointers only") != std::string::npos)
       out.push_back(line);
-    at = nl + 1;
-  }
   return out;
 }
 
