@@ -8,10 +8,12 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
+#include "../as_nobody.h"
 #include "../scratch_dir.h"
 #include "fixture_path.h"
 
@@ -99,14 +101,19 @@ TEST(CheckBtf, DirectoryIsNotReadableAsBtf) {
 }
 
 TEST(CheckBtf, UnreadableFile) {
-  if (::geteuid() == 0) GTEST_SKIP() << "root reads files regardless of mode";
+  // As nobody: root reads files regardless of mode.
   TempDir d;
   const std::string path = d.file("vmlinux", btf_bytes());
+  ASSERT_TRUE(test::give_to_nobody(d.path()) && test::give_to_nobody(path));
   ASSERT_EQ(::chmod(path.c_str(), 0), 0);
-  auto r = check_btf(path);
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, ExitCode::kNoBtf);
-  EXPECT_EQ(r.error().why, "not readable: Permission denied");
+  const auto verdict = test::as_nobody([&] {
+    auto r = check_btf(path);
+    const bool ok = !r.ok() && r.error().code == ExitCode::kNoBtf &&
+                    r.error().why == "not readable: Permission denied";
+    if (!ok) std::fprintf(stderr, "check_btf: %s\n", r.ok() ? "ok" : r.error().line().c_str());
+    return ok;
+  });
+  EXPECT_EQ(verdict, test::Verdict::kPassed) << "check_btf read a file of mode 0";
 }
 
 TEST(CheckBtf, RunningKernel) {
@@ -168,14 +175,19 @@ TEST(CheckOutputDir, ProcfsRefusesNewFilesEvenToRoot) {
   EXPECT_EQ(r.error().why.rfind("not writable: ", 0), 0u) << r.error().why;
 }
 
-TEST(CheckOutputDir, ReadOnlyModeForNonRoot) {
-  if (::geteuid() == 0) GTEST_SKIP() << "root writes regardless of mode; see ReadOnlyMount";
+TEST(CheckOutputDir, ReadOnlyMode) {
+  // As nobody: root writes regardless of mode (ReadOnlyMount is root's case).
   TempDir d;
+  ASSERT_TRUE(test::give_to_nobody(d.path()));
   ASSERT_EQ(::chmod(d.path().c_str(), 0555), 0);
-  auto r = check_output_dir(d.path());
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, ExitCode::kOutputUnwritable);
-  EXPECT_EQ(r.error().why, "not writable: Permission denied");
+  const auto verdict = test::as_nobody([&] {
+    auto r = check_output_dir(d.path());
+    const bool ok = !r.ok() && r.error().code == ExitCode::kOutputUnwritable &&
+                    r.error().why == "not writable: Permission denied";
+    if (!ok) std::fprintf(stderr, "check_output_dir: %s\n", r.ok() ? "ok" : r.error().line().c_str());
+    return ok;
+  });
+  EXPECT_EQ(verdict, test::Verdict::kPassed) << "check_output_dir accepted a directory of mode 0555";
 }
 
 TEST(CheckOutputDir, ReadOnlyMount) {
