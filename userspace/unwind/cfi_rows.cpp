@@ -147,16 +147,28 @@ Result<CfiTable> build_cfi_table(Elf* elf, std::string_view name) {
   std::unique_ptr<Dwarf, decltype(&dwarf_end)> dw(nullptr, &dwarf_end);
   Dwarf_CFI* eh_cfi = nullptr;
   Dwarf_CFI* dbg_cfi = nullptr;
+  // A hostile section (fde_list.h) is not handed to libdw at all: its code
+  // unwinds by frame pointers.
+  const auto hostile = [&](std::vector<FdeRange>& fdes) {
+    if (!fst.hostile) return false;
+    fst.hostile = false;
+    fdes.clear();
+    ++t.stats.hostile_sections;
+    return true;
+  };
   if (s.eh_frame != nullptr) {
     t.stats.eh_frame_bytes = s.eh_frame->d_size;
     list_fdes(elf, s.eh_frame, s.eh_addr, true, eh, fst);
-    eh_cfi = dwarf_getcfi_elf(elf);
+    if (!hostile(eh)) eh_cfi = dwarf_getcfi_elf(elf);
   }
   if (s.debug_frame != nullptr) {
     t.stats.debug_frame_bytes = s.debug_frame->d_size;
-    dw.reset(dwarf_begin_elf(elf, DWARF_C_READ, nullptr));
-    if (dw) dbg_cfi = dwarf_getcfi(dw.get());
-    if (dbg_cfi != nullptr) list_fdes(elf, s.debug_frame, 0, false, dbg, fst);
+    list_fdes(elf, s.debug_frame, 0, false, dbg, fst);
+    if (!hostile(dbg)) {
+      dw.reset(dwarf_begin_elf(elf, DWARF_C_READ, nullptr));
+      if (dw) dbg_cfi = dwarf_getcfi(dw.get());
+      if (dbg_cfi == nullptr) dbg.clear();
+    }
   }
   t.stats.fdes = fst.fdes;
   t.stats.bad_fdes = fst.bad;

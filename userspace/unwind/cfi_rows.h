@@ -49,6 +49,7 @@ struct CfiStats {
   std::size_t gap_rows = 0;      // GAP rows added for holes and the end
   std::size_t unsupported = 0;   // rows whose rule the walker does not support
   std::size_t signal_fdes = 0;   // signal trampolines ("S" augmentation)
+  std::size_t hostile_sections = 0;  // CFI sections refused (unwind/cfa_scan.h)
 };
 
 struct CfiTable {

@@ -1,5 +1,7 @@
 #include "unwind/fde_list.h"
 
+#include "unwind/cfa_scan.h"
+
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <libelf.h>
@@ -24,7 +26,9 @@ bool fixed(const std::uint8_t*& p, const std::uint8_t* end, std::uint64_t& out) 
   return true;
 }
 
-bool leb128(const std::uint8_t*& p, const std::uint8_t* end, bool sign, std::uint64_t& out) {
+}  // namespace
+
+bool read_leb128(const std::uint8_t*& p, const std::uint8_t* end, bool sign, std::uint64_t& out) {
   std::uint64_t v = 0;
   unsigned shift = 0;
   std::uint8_t b = 0;
@@ -38,6 +42,8 @@ bool leb128(const std::uint8_t*& p, const std::uint8_t* end, bool sign, std::uin
   out = v;
   return true;
 }
+
+namespace {
 
 // The FDE pointer encoding a CIE's augmentation gives ('R'), absptr if none.
 std::uint8_t fde_encoding(const Dwarf_CIE& cie) {
@@ -60,6 +66,22 @@ std::uint8_t fde_encoding(const Dwarf_CIE& cie) {
   return DW_EH_PE_absptr;
 }
 
+struct CieInfo {
+  std::uint8_t encoding = DW_EH_PE_absptr;
+  bool augmentation_data = false;  // "z": its FDEs have augmentation data too
+  unsigned depth = 0;              // remember_state depth its program leaves
+};
+
+// The start of an FDE's instructions: after its address range (at p) and
+// its augmentation data.
+bool fde_instructions(const std::uint8_t*& p, const std::uint8_t* end, const CieInfo& cie) {
+  std::uint64_t len = 0;
+  if (!cie.augmentation_data) return true;
+  if (!read_leb128(p, end, false, len) || static_cast<std::uint64_t>(end - p) < len) return false;
+  p += len;
+  return true;
+}
+
 }  // namespace
 
 bool read_encoded(const std::uint8_t*& p, const std::uint8_t* end, std::uint8_t encoding,
@@ -76,8 +98,8 @@ bool read_encoded(const std::uint8_t*& p, const std::uint8_t* end, std::uint8_t 
     case DW_EH_PE_sdata2: ok = fixed<std::int16_t>(p, end, v); break;
     case DW_EH_PE_sdata4: ok = fixed<std::int32_t>(p, end, v); break;
     case DW_EH_PE_sdata8: ok = fixed<std::int64_t>(p, end, v); break;
-    case DW_EH_PE_uleb128: ok = leb128(p, end, false, v); break;
-    case DW_EH_PE_sleb128: ok = leb128(p, end, true, v); break;
+    case DW_EH_PE_uleb128: ok = read_leb128(p, end, false, v); break;
+    case DW_EH_PE_sleb128: ok = read_leb128(p, end, true, v); break;
     default: return false;
   }
   if (!ok) return false;
@@ -95,7 +117,7 @@ void list_fdes(Elf* elf, const Elf_Data* data, std::uint64_t sh_addr, bool eh,
   std::size_t idlen = 0;
   const auto* ident = reinterpret_cast<const unsigned char*>(elf_getident(elf, &idlen));
   const auto* base = static_cast<const std::uint8_t*>(data->d_buf);
-  std::unordered_map<Dwarf_Off, std::uint8_t> encoding_of_cie;
+  std::unordered_map<Dwarf_Off, CieInfo> cies;
   for (Dwarf_Off off = 0, next = 0; off != static_cast<Dwarf_Off>(-1); off = next) {
     Dwarf_CFI_Entry e;
     const int r = dwarf_next_cfi(ident, const_cast<Elf_Data*>(data), eh, off, &next, &e);
@@ -106,19 +128,38 @@ void list_fdes(Elf* elf, const Elf_Data* data, std::uint64_t sh_addr, bool eh,
       continue;
     }
     if (dwarf_cfi_cie_p(&e)) {
-      encoding_of_cie[off] = eh ? fde_encoding(e.cie) : std::uint8_t{DW_EH_PE_absptr};
+      CieInfo cie;
+      cie.encoding = eh ? fde_encoding(e.cie) : std::uint8_t{DW_EH_PE_absptr};
+      cie.augmentation_data = e.cie.augmentation != nullptr && e.cie.augmentation[0] == 'z';
+      if (!cfa_program_safe(e.cie.initial_instructions, e.cie.initial_instructions_end,
+                            cie.encoding, cie.depth)) {
+        stats.hostile = true;
+        return;
+      }
+      cies[off] = cie;
       continue;
     }
     ++stats.fdes;
-    const auto it = encoding_of_cie.find(e.fde.CIE_pointer);
-    const std::uint8_t enc = it == encoding_of_cie.end() ? std::uint8_t{DW_EH_PE_absptr} : it->second;
+    const auto it = cies.find(e.fde.CIE_pointer);
+    if (it == cies.end()) {  // libdw would find it; its program was not checked
+      stats.hostile = true;
+      return;
+    }
+    const CieInfo& cie = it->second;
     const std::uint8_t* p = e.fde.start;
     std::uint64_t lo = 0, len = 0;
     const std::uint64_t field = sh_addr + static_cast<std::uint64_t>(p - base);
-    if (!read_encoded(p, e.fde.end, enc, field, lo) ||
-        !read_encoded(p, e.fde.end, enc & 0x0f, 0, len)) {
+    // A range past the top of the address space would wrap [lo, hi).
+    if (!read_encoded(p, e.fde.end, cie.encoding, field, lo) ||
+        !read_encoded(p, e.fde.end, cie.encoding & 0x0f, 0, len) || len > ~lo) {
       ++stats.bad;
       continue;
+    }
+    unsigned depth = cie.depth;
+    if (!fde_instructions(p, e.fde.end, cie) ||
+        !cfa_program_safe(p, e.fde.end, cie.encoding, depth)) {
+      stats.hostile = true;
+      return;
     }
     if (len > 0 && lo != 0) out.push_back(FdeRange{lo, lo + len, eh});
   }

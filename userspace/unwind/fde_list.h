@@ -20,6 +20,10 @@ struct FdeRange {
 struct FdeListStats {
   std::size_t fdes = 0;
   std::size_t bad = 0;  // entries that could not be read or decoded
+  // A CFA program that would make libdw allocate without bound
+  // (unwind/cfa_scan.h), or an FDE of a CIE not seen before it: the listing
+  // stopped there, and the section's CFI must not be used at all.
+  bool hostile = false;
 };
 
 // Appends the FDEs of `data`, a section whose vaddr is `sh_addr` (0 for
@@ -33,5 +37,9 @@ void list_fdes(Elf* elf, const Elf_Data* data, std::uint64_t sh_addr, bool eh,
 // field, for pc-relative encodings. Exposed for tests.
 bool read_encoded(const std::uint8_t*& p, const std::uint8_t* end, std::uint8_t encoding,
                   std::uint64_t field_vaddr, std::uint64_t& out);
+
+// Decodes one (s|u)LEB128 at p (advancing it), or returns false (truncated,
+// or longer than 64 bits).
+bool read_leb128(const std::uint8_t*& p, const std::uint8_t* end, bool sign, std::uint64_t& out);
 
 }  // namespace profbufd::unwind

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "unwind/cfa_scan.h"
 #include "unwind/cfi_rows.h"
 #include "unwind_test_util.h"
 
@@ -105,6 +106,40 @@ TEST(CfiRowsSyntheticTest, AnUnreadableFdeIsAGapNotItsNeighboursRule) {
   EXPECT_EQ(covering_rule(t, bad).cfa_kind, UW_CMD_GAP);
   EXPECT_EQ(covering_rule(t, bad + 1).cfa_kind, UW_CMD_GAP);
   EXPECT_EQ(covering_rule(t, symbol(so, "good2")), rule(UW_CFA_RSP, 8));
+}
+
+// Regression test (fixed in userspace/unwind/cfa_scan.cpp; found by
+// tests/fuzz/cfi_table_fuzz.cpp): libdw sizes its register state by the
+// highest register a CFA program names, so DW_CFA_offset_extended of register
+// 2^26 made it allocate a gigabyte per copy of that state. Such a section is
+// refused whole, and its code left to frame pointers.
+TEST(CfiRowsSyntheticTest, AHugeRegisterNumberRefusesTheSection) {
+  TempDir dir;
+  // 0x05 DW_CFA_offset_extended, register uleb128 0x4000000, offset 1.
+  const std::string so = testing::assemble(
+      dir, "hostile.so",
+      "\t.text\n" + asm_function("good", kPushPop) +
+          asm_function("evil", "\t.cfi_escape 0x05, 0x80, 0x80, 0x80, 0x20, 0x01\n\tnop\n"));
+  const CfiTable t = testing::table_of(so);
+  EXPECT_EQ(t.stats.hostile_sections, 1u);
+  EXPECT_TRUE(t.rows.empty()) << "rows of a refused section";
+}
+
+TEST(CfiRowsSyntheticTest, DeepRememberStateRefusesTheSection) {
+  TempDir dir;
+  std::string body;
+  for (unsigned i = 0; i <= kMaxRememberDepth; ++i) body += "\t.cfi_remember_state\n";
+  const std::string so = testing::assemble(
+      dir, "deep.so", "\t.text\n" + asm_function("deep", body + "\tnop\n"));
+  EXPECT_EQ(testing::table_of(so).stats.hostile_sections, 1u);
+  // As deep as real code goes, and register numbers up to the limit, are fine.
+  std::string ok = "\t.cfi_remember_state\n\t.cfi_remember_state\n\t.cfi_restore_state\n"
+                   "\t.cfi_restore_state\n\t.cfi_escape 0x05, 0xff, 0x01, 0x01\n";
+  const std::string fine = testing::assemble(
+      dir, "fine.so", "\t.text\n" + asm_function("fine", ok + "\tnop\n"));
+  const CfiTable t = testing::table_of(fine);
+  EXPECT_EQ(t.stats.hostile_sections, 0u);
+  EXPECT_FALSE(t.rows.empty());
 }
 
 // Regression test (fixed in userspace/unwind/cfi_rows.cpp, find_sections): only SHT_PROGBITS
