@@ -115,6 +115,23 @@ seed dwarf_lines compressed <"$tmp/libsmall-gz.so"
 objcopy --dump-section .gnu_debuglink="$tmp/link" "$tmp/libsmall-stripped.so"
 seed debug_link real <"$tmp/link"
 printf 'libc.so.6.debug\0\0\0\0\x12\x34\x56\x78' | seed debug_link libc
+# CFI (cfi_table_fuzz.cpp): flags, .eh_frame vaddr, .eh_frame length, the bytes.
+cfi_seed() {  # cfi_seed NAME FLAGS BINARY [DEBUG_FRAME_BINARY]
+  local eh_addr=0 eh=$tmp/eh.bin dbg=$tmp/dbg.bin
+  : >"$eh"; : >"$dbg"
+  if [ $(($2 & 1)) -ne 0 ]; then
+    eh_addr=$(readelf -SW "$3" | awk '$2 == ".eh_frame" { print $4 }')
+    objcopy -O binary --only-section=.eh_frame "$3" "$eh"
+  fi
+  [ $(($2 & 2)) -ne 0 ] && objcopy --dump-section .debug_frame="$dbg" "${4:-$3}" /dev/null
+  python3 -c "import struct, sys; sys.stdout.buffer.write(struct.pack('<BIH', $2, 0x$eh_addr, $(stat -c %s "$eh")))" |
+    cat - "$eh" "$dbg" | seed cfi_table "$1"
+}
+gcc -O2 -g -fno-asynchronous-unwind-tables -shared -fPIC "$tmp/small.c" -o "$tmp/libsmall-dbgframe.so"
+cfi_seed small 1 "$tmp/libsmall.so"
+cfi_seed gzip 1 /usr/bin/gzip
+cfi_seed debug-frame 2 "$tmp/libsmall-dbgframe.so"
+cfi_seed both 3 "$tmp/libsmall.so" "$tmp/libsmall-dbgframe.so"
 seed xz mini <"$tmp/mini.xz"
 printf 'hello hello hello' | xz -c | seed xz small
 
