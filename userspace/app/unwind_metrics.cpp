@@ -37,6 +37,10 @@ void table_metrics(MetricWriter& w, const unwind::UnwinderStats& s) {
             static_cast<double>(s.build_ns) / 1e9);
   w.counter("profbufd_unwind_cfi_read_bytes_total",
             "Bytes of .eh_frame and .debug_frame read to build unwind tables", s.eh_frame_bytes);
+  w.counter("profbufd_unwind_cfi_sections_refused_total",
+            "CFI sections refused unread by libdw as hostile (a register past 255, or "
+            "remember_state nested past 64): their code unwinds by frame pointers",
+            s.cfi_refused);
   w.gauge("profbufd_unwind_pending_builds",
           "Unwind tables walks have needed and that are not loaded yet (queued, building, or waiting for room)",
           s.pending_builds);

@@ -219,6 +219,7 @@ void Unwinder::built(const TableBuild& b, Result<CfiTable> table, std::uint64_t 
     return;
   }
   local_.eh_frame_bytes += table->stats.eh_frame_bytes + table->stats.debug_frame_bytes;
+  local_.cfi_refused += table->stats.hostile_sections;
   load(b, std::move(table).value(), build_ns);
 }
 

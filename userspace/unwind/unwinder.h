@@ -55,6 +55,7 @@ struct UnwinderStats {
   std::uint64_t build_invalid = 0;     // a table the walker's format cannot hold
   std::uint64_t build_ns = 0;        // time spent building (libdw) and loading
   std::uint64_t eh_frame_bytes = 0;  // of the tables built
+  std::uint64_t cfi_refused = 0;     // CFI sections refused as hostile (unwind/cfa_scan.h)
   std::uint64_t events = 0;          // requests and process events received
   std::uint64_t pending_builds = 0;  // needed by walks: queued, building or waiting for room
   std::uint64_t unneeded_tables = 0;  // queued, but no walk has needed them yet
