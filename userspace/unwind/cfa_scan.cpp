@@ -44,11 +44,6 @@ bool skip(const std::uint8_t*& p, const std::uint8_t* end, std::uint64_t n) {
   return true;
 }
 
-bool block(const std::uint8_t*& p, const std::uint8_t* end) {
-  std::uint64_t len = 0;
-  return read_leb128(p, end, false, len) && skip(p, end, len);
-}
-
 bool operands(Ops ops, const std::uint8_t*& p, const std::uint8_t* end) {
   std::uint64_t v = 0;
   switch (ops) {
@@ -60,10 +55,10 @@ bool operands(Ops ops, const std::uint8_t*& p, const std::uint8_t* end) {
     case Ops::kRegU: return reg(p, end) && read_leb128(p, end, false, v);
     case Ops::kRegS: return reg(p, end) && read_leb128(p, end, true, v);
     case Ops::kRegReg: return reg(p, end) && reg(p, end);
-    case Ops::kRegBlock: return reg(p, end) && block(p, end);
+    case Ops::kRegBlock: return reg(p, end) && skip_block(p, end);
     case Ops::kU: return read_leb128(p, end, false, v);
     case Ops::kS: return read_leb128(p, end, true, v);
-    case Ops::kBlock: return block(p, end);
+    case Ops::kBlock: return skip_block(p, end);
   }
   return false;
 }

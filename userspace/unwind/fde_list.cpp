@@ -43,6 +43,13 @@ bool read_leb128(const std::uint8_t*& p, const std::uint8_t* end, bool sign, std
   return true;
 }
 
+bool skip_block(const std::uint8_t*& p, const std::uint8_t* end) {
+  std::uint64_t len = 0;
+  if (!read_leb128(p, end, false, len) || static_cast<std::uint64_t>(end - p) < len) return false;
+  p += len;
+  return true;
+}
+
 namespace {
 
 // The FDE pointer encoding a CIE's augmentation gives ('R'), absptr if none.
@@ -75,11 +82,7 @@ struct CieInfo {
 // The start of an FDE's instructions: after its address range (at p) and
 // its augmentation data.
 bool fde_instructions(const std::uint8_t*& p, const std::uint8_t* end, const CieInfo& cie) {
-  std::uint64_t len = 0;
-  if (!cie.augmentation_data) return true;
-  if (!read_leb128(p, end, false, len) || static_cast<std::uint64_t>(end - p) < len) return false;
-  p += len;
-  return true;
+  return !cie.augmentation_data || skip_block(p, end);
 }
 
 }  // namespace

@@ -41,5 +41,8 @@ bool read_encoded(const std::uint8_t*& p, const std::uint8_t* end, std::uint8_t 
 // Decodes one (s|u)LEB128 at p (advancing it), or returns false (truncated,
 // or longer than 64 bits).
 bool read_leb128(const std::uint8_t*& p, const std::uint8_t* end, bool sign, std::uint64_t& out);
+// Skips a ULEB128 length and that many bytes (a DWARF block, augmentation
+// data), or returns false if they run past `end`.
+bool skip_block(const std::uint8_t*& p, const std::uint8_t* end);
 
 }  // namespace profbufd::unwind
