@@ -135,14 +135,16 @@ check_unit() {
     fail "unit: ExecStart" "must be /usr/sbin/profbufd ... \$PROFBUFD_OPTS, with EnvironmentFile=-/etc/default/profbufd"
   fi
 
-  # systemctl reload: SIGHUP re-reads the --config file the unit names.
-  # shellcheck disable=SC2016 # literal ${PROFBUFD_CONFIG} and $MAINPID, for systemd
-  if grep -q '^ExecReload=/bin/kill -HUP \$MAINPID$' "$unit" &&
+  # systemctl reload: SIGHUP re-reads the --config file the unit names; the
+  # shell's kill, as /bin/kill is not on a minimal Debian (systemd_boot.sh
+  # reloads the unit under a real systemd).
+  # shellcheck disable=SC2016 # literal ${PROFBUFD_CONFIG} and $$MAINPID, for systemd
+  if grep -q "^ExecReload=/bin/sh -c 'kill -HUP \\\$\\\$MAINPID'\$" "$unit" &&
     grep -q '^ExecStart=/usr/sbin/profbufd .* --config \${PROFBUFD_CONFIG} ' "$unit" &&
     grep -q '^Environment=PROFBUFD_CONFIG=/etc/profbufd/profbufd.conf$' "$unit"; then
     pass "unit: ExecReload sends SIGHUP; --config is \$PROFBUFD_CONFIG (default /etc/profbufd/profbufd.conf)"
   else
-    fail "unit: reload" "needs ExecReload=/bin/kill -HUP \$MAINPID and --config \${PROFBUFD_CONFIG} with a default"
+    fail "unit: reload" "needs ExecReload=/bin/sh -c 'kill -HUP \$\$MAINPID' and --config \${PROFBUFD_CONFIG} with a default"
   fi
 }
 
