@@ -35,7 +35,8 @@ DEB_PACKAGES := \
 	systemd python3 python3.11 \
 	libc6-dbg linux-perf zstd bzip2 xz-utils nodejs debuginfod \
 	libcurl4-openssl-dev npm chromium chromium-driver protobuf-compiler libprotobuf-dev \
-	podman runc busybox-static libclang-rt-14-dev
+	podman runc busybox-static libclang-rt-14-dev \
+	systemd-container debootstrap curl procps
 # Satisfied by a command on PATH as well as by the Debian package of that name: a
 # machine whose Node.js comes from elsewhere (nodesource) has an npm that Debian's
 # npm package would conflict with.
@@ -269,10 +270,13 @@ test:
 	$(if $(SANITIZE),,$(MAKE) test-packaging)
 	$(MAKE) test-bench-overhead
 
-# The unit (systemd-analyze verify/security) and the package (lintian, dpkg).
+# The unit (systemd-analyze verify/security) and the package (lintian, dpkg);
+# then the package under a real systemd, booted in systemd-nspawn from a Debian 12
+# root that debootstrap builds once into build/nspawn-root.
 .PHONY: test-packaging
-test-packaging: deb
+test-packaging: deb $(BUILD)/tests/programs/sandbox_probe
 	tests/packaging/run.sh $(BUILD) $(VERSION)
+	tests/packaging/systemd_boot.sh $(BUILD) $(DEB_FILE) $(BUILD)/tests/programs/sandbox_probe
 
 test-unit: $(BUILD)/unit_tests $(TESTPROGS)
 	PROFBUFD_BUILD=$(BUILD) tests/run-gtest.sh $(BUILD)/unit_tests '$(GTEST_FILTER)'
