@@ -7,6 +7,7 @@
 #include "app/python_metrics.h"
 #include "capture/capture.h"
 #include "http/refusals.h"
+#include "metrics/malloc_collector.h"
 #include "metrics/metric_writer.h"
 #include "metrics/process_collector.h"
 #include "sinks/pyroscope/pyroscope_sink.h"
@@ -181,6 +182,7 @@ std::vector<metrics::Registry::CollectorId> register_pipeline_metrics(
     const unwind::Unwinder* unwinder) {
   std::vector<metrics::Registry::CollectorId> ids;
   ids.push_back(registry.add_collector(metrics::process_collector()));
+  ids.push_back(registry.add_collector(metrics::malloc_collector()));
   ids.push_back(registry.add_collector([&capture, &pipeline, unwinder](metrics::MetricWriter& w) {
     w.gauge("profbufd_build_info", "profbufd version; the value is always 1",
             {{"version", PROFBUFD_VERSION}}, 1);
