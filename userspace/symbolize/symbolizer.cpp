@@ -194,7 +194,24 @@ SymbolizedFrame Symbolizer::user(std::uint32_t pid, const ProcessMaps& maps, std
 }
 
 Symbolizer::Stats Symbolizer::stats() const {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_, std::try_to_lock);
+  if (!lock.owns_lock()) {
+    std::lock_guard last(last_mu_);
+    return last_stats_;
+  }
+  keep_reading_locked();
+  std::lock_guard last(last_mu_);
+  return last_stats_;
+}
+
+void Symbolizer::keep_reading_locked() const {
+  Stats s = read_stats_locked();
+  std::lock_guard last(last_mu_);
+  last_stats_ = std::move(s);
+  last_kernel_error_ = kernel_error_;
+}
+
+Symbolizer::Stats Symbolizer::read_stats_locked() const {
   Stats s = stats_;
   s.addresses_evicted = addresses_->evictions();
   s.addresses_cached = addresses_->size();
@@ -211,8 +228,10 @@ Symbolizer::Stats Symbolizer::stats() const {
 }
 
 std::optional<Error> Symbolizer::kernel_error() const {
-  std::lock_guard lock(mu_);
-  return kernel_error_;
+  std::unique_lock lock(mu_, std::try_to_lock);
+  if (lock.owns_lock()) return kernel_error_;
+  std::lock_guard last(last_mu_);
+  return last_kernel_error_;
 }
 
 void Symbolizer::load_kernel_locked() {
@@ -275,6 +294,7 @@ void Symbolizer::end_profile() {
   std::lock_guard lock(mu_);
   dwarf_->open.clear();
   dwarf_->bytes = 0;
+  keep_reading_locked();
 }
 
 void Symbolizer::prefetch(std::uint32_t pid, const ProcessMaps& maps, std::uint64_t addr) {

@@ -164,6 +164,9 @@ class Symbolizer {
   // lives (python/code_prefetch.h); counts nothing.
   void prefetch_python(std::uint32_t pid, std::uint64_t word0, std::uint64_t word1);
 
+  // Never waits for a symbolization in progress: while one holds the lock (a
+  // large binary's symbols load for seconds), this returns the last reading
+  // taken, so a /metrics scrape does not stall; counters never go back.
   Stats stats() const;
 
   // Symbolizes a user address into the address cache without returning or
@@ -232,6 +235,13 @@ class Symbolizer {
   std::unique_ptr<DwarfReaders> dwarf_;
   python::FrameResolver python_;  // has its own mutex
   Stats stats_;  // counters only; sizes are filled in by stats()
+  Stats read_stats_locked() const;
+  // The last reading of stats() and kernel_error(), for a caller that finds
+  // mu_ held; refreshed by every reading that gets mu_, and at end_profile().
+  mutable std::mutex last_mu_;
+  mutable Stats last_stats_;
+  mutable std::optional<Error> last_kernel_error_;
+  void keep_reading_locked() const;
   std::uint64_t profile_ = 1;  // begin_profile() calls + 1
   std::uint64_t debuginfod_failed_profile_ = 0;  // the last profile a request failed in
 };
