@@ -6,6 +6,7 @@
 #include <string>
 
 #include "app/profiler.h"
+#include "common/heap_policy.h"
 #include "cli/options.h"
 #include "cli/preflight.h"
 #include "cli/usage.h"
@@ -20,6 +21,7 @@ int fail(const profbufd::Error& e) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  profbufd::limit_malloc_arenas();
   // Taken synchronously by the run loop (sigtimedwait); blocked before any thread
   // starts so every thread inherits the mask. SIGHUP re-reads --config.
   sigset_t stop_signals;

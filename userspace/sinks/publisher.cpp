@@ -3,6 +3,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/heap_policy.h"
+
 namespace profbufd {
 
 Publisher::Publisher(Symbolizer& symbolizer, ProfileContext context,
@@ -52,6 +54,10 @@ void Publisher::run() {
       queue_.pop_front();
     }
     publish(job);
+    // The window and the profile's transient state are freed with the job;
+    // hand their pages back (common/heap_policy.h).
+    job = Job{};
+    release_free_heap();
   }
 }
 
