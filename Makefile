@@ -281,6 +281,7 @@ test-packaging: deb $(BUILD)/tests/programs/sandbox_probe
 test-unit: $(BUILD)/unit_tests $(TESTPROGS)
 	PROFBUFD_BUILD=$(BUILD) tests/run-gtest.sh $(BUILD)/unit_tests '$(GTEST_FILTER)'
 	PYTHONDONTWRITEBYTECODE=1 python3 -m unittest discover -s tests/userspace/http/web -p 'test_*.py'
+	PYTHONDONTWRITEBYTECODE=1 python3 -m unittest discover -s tests/bench/soak -p 'test_*.py'
 
 test-profbuf: $(BUILD)/profbuf_tests
 	tests/run-gtest.sh $(BUILD)/profbuf_tests '$(GTEST_FILTER)'
@@ -326,6 +327,14 @@ bench-heap: $(BUILD)/profbufd $(TESTPROGS)
 # Its peers (perf, bpftrace) come from bench-deps (tests/bench/overhead/overhead.mk).
 bench-kinds: $(BUILD)/profbufd $(TESTPROGS) bench-deps
 	PYTHONDONTWRITEBYTECODE=1 python3 tests/bench/kinds_cost.py --build $(BUILD)
+
+# An hour at 999 Hz under process churn and Debian's programs restarted every
+# minute, with /metrics and /debug/pprof/profile pulled (root): RSS, fds,
+# threads, map memory and lost samples every 10 s, plotted to build/soak/soak.svg,
+# the goals in build/soak/soak.md. SOAK_ARGS='--seconds 600' for a shorter one.
+.PHONY: soak
+soak: $(BUILD)/profbufd $(TESTPROGS)
+	PYTHONDONTWRITEBYTECODE=1 python3 tests/bench/soak/soak.py --build $(BUILD) $(SOAK_ARGS)
 
 clean:
 	rm -rf build
