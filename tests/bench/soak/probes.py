@@ -91,20 +91,24 @@ class Puller(Every):
 
 
 def bpf_map_bytes(pid: int) -> int:
-    """Sum of memlock over the BPF map fds the process holds (its fdinfo)."""
-    total = 0
+    """Sum of memlock over the BPF maps the process holds, each map once.
+
+    The fdinfo of a map fd gives its map_id and memlock (for a hash map without
+    preallocation, the memory its elements take now); several fds of the
+    daemon may name one map.
+    """
+    by_id = {}
     fd_dir = f"/proc/{pid}/fd"
     for fd in os.listdir(fd_dir):
         try:
             if os.readlink(f"{fd_dir}/{fd}") != "anon_inode:bpf-map":
                 continue
             with open(f"/proc/{pid}/fdinfo/{fd}") as f:
-                for line in f:
-                    if line.startswith("memlock:"):
-                        total += int(line.split()[1])
-        except OSError:
+                info = dict(line.split(":", 1) for line in f if ":" in line)
+            by_id[int(info["map_id"])] = int(info["memlock"])
+        except (OSError, KeyError, ValueError):
             continue
-    return total
+    return sum(by_id.values())
 
 
 def cpu_seconds(pid: int) -> float:
