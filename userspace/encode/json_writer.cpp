@@ -205,7 +205,23 @@ void stack(std::string& o, const Profile& p, const Sample& s,
   o += "]}";
 }
 
-void stacks(std::string& o, const Profile& p) {
+// Where a document goes: whole into the string, or in pieces to `out` (then
+// the string holds only the piece being written).
+struct JsonOut {
+  std::string& o;
+  const std::function<void(std::string_view)>* out = nullptr;
+  void maybe_flush() {
+    if (out != nullptr && o.size() >= kJsonPieceBytes) flush();
+  }
+  void flush() {
+    if (out == nullptr || o.empty()) return;
+    (*out)(o);
+    o.clear();
+  }
+};
+
+void stacks(JsonOut& j, const Profile& p) {
+  std::string& o = j.o;
   std::vector<std::string> frames;
   frames.reserve(p.locations.size());
   for (const Location& loc : p.locations) frames.push_back(frame(loc));
@@ -217,19 +233,33 @@ void stacks(std::string& o, const Profile& p) {
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     return p.samples[a].values[by] > p.samples[b].values[by];
   });
-  // One allocation for the whole document, give or take: frames dominate.
+  // One allocation for the whole document, give or take: frames dominate. In
+  // pieces, one piece and the stack that ends it.
   std::size_t bytes = o.size() + 2;
   for (const Sample& s : p.samples) {
     bytes += 96 + s.comm.size() + 24 * s.labels.size();
     for (std::uint32_t loc : s.locations) bytes += loc < frames.size() ? frames[loc].size() + 1 : 0;
   }
-  o.reserve(bytes);
+  o.reserve(j.out != nullptr ? std::min(bytes, 2 * kJsonPieceBytes) : bytes);
   o += '[';
   for (std::size_t i = 0; i < order.size(); ++i) {
     if (i) o += ',';
     stack(o, p, p.samples[order[i]], frames);
+    j.maybe_flush();
   }
   o += ']';
+}
+
+void document(JsonOut& j, const Profile& profile) {
+  std::string& o = j.o;
+  o += "{\"schema\":\"profbufd/profile\",\"schema_version\":";
+  append_number(o, std::int64_t{kJsonSchemaVersion});
+  o += ",\"metadata\":";
+  metadata(o, profile);
+  o += ",\"stacks\":";
+  stacks(j, profile);
+  o += "}\n";
+  j.flush();
 }
 
 }  // namespace
@@ -245,14 +275,16 @@ void append_sample_types_json(std::string& out, const std::vector<ValueType>& ty
 
 std::string render_json(const Profile& profile) {
   std::string o;
-  o += "{\"schema\":\"profbufd/profile\",\"schema_version\":";
-  append_number(o, std::int64_t{kJsonSchemaVersion});
-  o += ",\"metadata\":";
-  metadata(o, profile);
-  o += ",\"stacks\":";
-  stacks(o, profile);
-  o += "}\n";
+  JsonOut j{o};
+  document(j, profile);
   return o;
+}
+
+void render_json_in_pieces(const Profile& profile,
+                           const std::function<void(std::string_view)>& out) {
+  std::string piece;
+  JsonOut j{piece, &out};
+  document(j, profile);
 }
 
 }  // namespace profbufd

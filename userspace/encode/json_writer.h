@@ -76,7 +76,10 @@
 // deterministic.
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/profile.h"
@@ -88,6 +91,15 @@ inline constexpr int kJsonSchemaVersion = 2;
 // The document, compact, followed by a newline. Throws std::out_of_range if
 // the Profile breaks its index invariants (see profile.h).
 std::string render_json(const Profile& profile);
+
+// The same document in pieces of about kJsonPieceBytes (one stack may run a
+// piece past it), each handed to `out` as soon as it is written, so that a
+// window's file need not be held whole: at 999 Hz with process churn the
+// document of a 10 s window is over 20 MB. The pieces joined are render_json's
+// text, byte for byte.
+inline constexpr std::size_t kJsonPieceBytes = 1 << 20;
+void render_json_in_pieces(const Profile& profile,
+                           const std::function<void(std::string_view)>& out);
 
 // Appends `types` as the document's "sample_types" array has them:
 // [{"type":"samples","unit":"count"},...]. The page's JSON (encode/flame_graph.h,

@@ -54,6 +54,12 @@ int write_all(int fd, std::string_view bytes) {
 
 Status write_file_atomically(const std::string& dir, std::string_view name,
                              std::string_view bytes) {
+  return write_file_atomically_in_pieces(
+      dir, name, [bytes](const PieceWriter& write) { write(bytes); });
+}
+
+Status write_file_atomically_in_pieces(const std::string& dir, std::string_view name,
+                                       const std::function<void(const PieceWriter&)>& produce) {
   const std::string path = dir + "/" + std::string(name);
   if (name.empty() || name.find('/') != std::string_view::npos || name == "." ||
       name == "..")
@@ -76,7 +82,16 @@ Status write_file_atomically(const std::string& dir, std::string_view name,
     ::unlink(tmp.c_str());  // best effort: the error reported is `err`
     return write_error(dir, path, step, err);
   };
-  if (int err = write_all(file.get(), bytes)) return fail("write", err);
+  int write_err = 0;
+  try {
+    produce([&](std::string_view piece) {
+      if (write_err == 0) write_err = write_all(file.get(), piece);
+    });
+  } catch (...) {
+    ::unlink(tmp.c_str());  // a producer that throws leaves nothing behind
+    throw;
+  }
+  if (write_err) return fail("write", write_err);
   if (::fsync(file.get()) != 0) return fail("fsync", errno);
   if (int err = file.close()) return fail("close", err);
   if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("rename", errno);

@@ -12,6 +12,7 @@
 // automatically, because another live process may own one.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -27,5 +28,13 @@ namespace profbufd {
 // is still reported as an error.
 Status write_file_atomically(const std::string& dir, std::string_view name,
                              std::string_view bytes);
+
+// The same for contents made in pieces, so that they need not be held whole:
+// `produce` is called once and hands each piece to the writer it is given, in
+// order. After a failed write the writer drops the pieces that follow, and the
+// first failure is reported as above.
+using PieceWriter = std::function<void(std::string_view)>;
+Status write_file_atomically_in_pieces(const std::string& dir, std::string_view name,
+                                       const std::function<void(const PieceWriter&)>& produce);
 
 }  // namespace profbufd

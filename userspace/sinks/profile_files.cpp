@@ -14,6 +14,7 @@
 #include <set>
 
 #include "sinks/atomic_file.h"
+#include "encode/json_writer.h"
 #include "encode/render.h"
 #include "encode/time_format.h"
 
@@ -67,6 +68,22 @@ std::optional<std::string> parse_profile_file_name(std::string_view file_name) {
   return std::nullopt;
 }
 
+namespace {
+
+Status write_format(const std::string& dir, const std::string& name, const Profile& profile,
+                    OutputFormat f) {
+  // JSON is the largest format by far (every stack spells its frames out): it
+  // is written as it is rendered, never held whole.
+  if (f == OutputFormat::kJson)
+    return write_file_atomically_in_pieces(
+        dir, name, [&profile](const PieceWriter& write) { render_json_in_pieces(profile, write); });
+  Result<std::string> bytes = render(profile, f);
+  if (!bytes) return bytes.error();
+  return write_file_atomically(dir, name, *bytes);
+}
+
+}  // namespace
+
 Result<std::vector<std::string>> write_window(const std::string& dir,
                                               const Profile& profile,
                                               const std::vector<OutputFormat>& formats) {
@@ -75,10 +92,8 @@ Result<std::vector<std::string>> write_window(const std::string& dir,
   std::set<OutputFormat> done;
   for (OutputFormat f : formats) {
     if (!done.insert(f).second) continue;
-    Result<std::string> bytes = render(profile, f);
-    if (!bytes) return bytes.error();
     const std::string name = stem + std::string(extension(f));
-    if (Status st = write_file_atomically(dir, name, *bytes); !st) return st.error();
+    if (Status st = write_format(dir, name, profile, f); !st) return st.error();
     written.push_back(dir + "/" + name);
   }
   return written;

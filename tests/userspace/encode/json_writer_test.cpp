@@ -207,6 +207,41 @@ TEST(JsonWriter, IsDeterministic) {
   EXPECT_EQ(render_json(sample_profile()), render_json(sample_profile()));
 }
 
+// 4000 stacks of 40 frames with long names: a document of several MiB.
+Profile large_profile() {
+  Profile p = tiny_profile();
+  p.samples.clear();
+  p.locations.clear();
+  for (std::uint32_t i = 0; i < 400; ++i)
+    p.locations.push_back(Location{0x1000 + i, 0, "function_with_a_long_name_" + std::to_string(i),
+                                   "x", i, FrameKind::kUser, true, {}});
+  for (std::uint32_t n = 0; n < 4000; ++n) {
+    std::vector<std::uint32_t> locs;
+    for (std::uint32_t k = 0; k < 40; ++k) locs.push_back((n * 7 + k * 13) % 400);
+    p.samples.push_back(sample(n + 1, n + 1, std::move(locs), 1 + n % 17));
+  }
+  return p;
+}
+
+TEST(JsonWriter, InPiecesJoinToTheSameDocument) {
+  for (const Profile& p : {tiny_profile(), sample_profile(), large_profile()}) {
+    std::string joined;
+    std::vector<std::size_t> sizes;
+    render_json_in_pieces(p, [&](std::string_view piece) {
+      joined += piece;
+      sizes.push_back(piece.size());
+    });
+    const std::string whole = render_json(p);
+    EXPECT_EQ(joined, whole);
+    ASSERT_FALSE(sizes.empty());
+    // Each piece ends at the first stack that takes it past the size.
+    for (std::size_t s : sizes) EXPECT_LT(s, kJsonPieceBytes + 64 * 1024);
+    // Never held whole: as many pieces as the size says, less the last partial one.
+    EXPECT_GE(sizes.size(), whole.size() / (kJsonPieceBytes + 64 * 1024));
+  }
+  EXPECT_GT(render_json(large_profile()).size(), 4 * kJsonPieceBytes) << "the large case is large";
+}
+
 TEST(JsonWriter, BrokenLocationIndexIsAnInvariantViolation) {
   Profile p = sample_profile();
   p.samples[0].locations.push_back(999);

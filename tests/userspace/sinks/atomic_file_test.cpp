@@ -12,6 +12,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <stdexcept>
+#include <string>
 
 #include "../as_nobody.h"
 #include "../encode/run_command.h"
@@ -99,6 +101,53 @@ TEST(AtomicFile, FailureMidWriteLeavesNoPartialFileAndKeepsTheOldOne) {
   EXPECT_THAT(st.error().why, HasSubstr(std::strerror(EFBIG)));
   EXPECT_THAT(list_dir(d.path()), ElementsAre("w.pb.gz"));
   EXPECT_EQ(read_file(d.file("w.pb.gz")), "previous");
+}
+
+TEST(AtomicFile, InPiecesWritesThePiecesInOrder) {
+  ScratchDir d;
+  ASSERT_TRUE(write_file_atomically_in_pieces(d.path(), "p.json", [](const PieceWriter& w) {
+                w("one,");
+                w("");
+                w(std::string(100000, 'x'));
+                w(",three\n");
+              }).ok());
+  EXPECT_EQ(read_file(d.file("p.json")), "one," + std::string(100000, 'x') + ",three\n");
+  EXPECT_THAT(list_dir(d.path()), ElementsAre("p.json"));
+}
+
+TEST(AtomicFile, InPiecesAFailedPieceFailsTheFileAndKeepsTheOldOne) {
+  ScratchDir d;
+  testing::write_file(d.file("p.json"), "previous");
+  struct rlimit old;
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
+  struct sigaction ign {}, old_sa{};
+  ign.sa_handler = SIG_IGN;
+  ASSERT_EQ(::sigaction(SIGXFSZ, &ign, &old_sa), 0);  // EFBIG instead of a signal
+  struct rlimit small = old;
+  small.rlim_cur = 4096;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  int pieces = 0;
+  const Status st = write_file_atomically_in_pieces(d.path(), "p.json", [&](const PieceWriter& w) {
+    for (int i = 0; i < 8; ++i, ++pieces) w(std::string(2048, 'y'));  // the third fails
+  });
+  ::setrlimit(RLIMIT_FSIZE, &old);
+  ::sigaction(SIGXFSZ, &old_sa, nullptr);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(pieces, 8) << "the producer runs to its end; the writer drops what follows";
+  EXPECT_THAT(st.error().why, HasSubstr(std::strerror(EFBIG)));
+  EXPECT_THAT(list_dir(d.path()), ElementsAre("p.json"));
+  EXPECT_EQ(read_file(d.file("p.json")), "previous");
+}
+
+TEST(AtomicFile, InPiecesAProducerThatThrowsLeavesNothing) {
+  ScratchDir d;
+  EXPECT_THROW(write_file_atomically_in_pieces(d.path(), "p.json",
+                                               [](const PieceWriter& w) {
+                                                 w("half");
+                                                 throw std::out_of_range("broken profile");
+                                               }),
+               std::out_of_range);
+  EXPECT_TRUE(list_dir(d.path()).empty());
 }
 
 // Permission denied, as nobody (root ignores directory modes).
