@@ -48,7 +48,7 @@ def wait_healthy(base: str, daemon: subprocess.Popen) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if daemon.poll() is not None:
-            sys.exit(f"soak: profbufd exited with {daemon.returncode} (see its log)")
+            sys.exit(f"soak: profbufd exited with {daemon.returncode} (see profbufd.log in the output directory)")
         try:
             urllib.request.urlopen(base + "/healthz", timeout=2).read()
             return
@@ -83,6 +83,8 @@ def write_outputs(out: str, rows: list[dict], report: str) -> None:
 
 def main() -> int:
     args = parse_args()
+    if os.geteuid() != 0:
+        sys.exit("soak: needs root to load the BPF programs (run: sudo make soak)")
     out = args.out or os.path.join(args.build, "soak")
     os.makedirs(out, exist_ok=True)
     warmup = args.warmup if args.warmup is not None else min(600, args.seconds // 3)
