@@ -6,10 +6,10 @@
 #include <string>
 
 #include "app/profiler.h"
-#include "common/heap_policy.h"
 #include "cli/options.h"
 #include "cli/preflight.h"
 #include "cli/usage.h"
+#include "common/heap_policy.h"
 
 namespace {
 
