@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <stdexcept>
 #include <string>
 
@@ -79,22 +80,30 @@ TEST(AtomicFile, RejectsNamesThatAreNotPlainFileNames) {
   EXPECT_TRUE(list_dir(d.path()).empty());
 }
 
+// Runs `write` with the file-size limit at 4096 bytes and SIGXFSZ ignored, so
+// a write past it fails with EFBIG; both are restored after.
+Status with_4k_file_limit(const std::function<Status()>& write) {
+  struct rlimit old;
+  EXPECT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
+  struct sigaction ign {}, old_sa{};
+  ign.sa_handler = SIG_IGN;
+  EXPECT_EQ(::sigaction(SIGXFSZ, &ign, &old_sa), 0);  // EFBIG instead of a signal
+  struct rlimit small = old;
+  small.rlim_cur = 4096;
+  EXPECT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  const Status st = write();
+  ::setrlimit(RLIMIT_FSIZE, &old);
+  ::sigaction(SIGXFSZ, &old_sa, nullptr);
+  return st;
+}
+
 // A failure in the middle of write(2): the file-size limit makes write fail
 // with EFBIG after the first bytes landed, with or without privilege.
 TEST(AtomicFile, FailureMidWriteLeavesNoPartialFileAndKeepsTheOldOne) {
   ScratchDir d;
   testing::write_file(d.file("w.pb.gz"), "previous");
-  struct rlimit old;
-  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
-  struct sigaction ign {}, old_sa{};
-  ign.sa_handler = SIG_IGN;
-  ASSERT_EQ(::sigaction(SIGXFSZ, &ign, &old_sa), 0);  // EFBIG instead of a signal
-  struct rlimit small = old;
-  small.rlim_cur = 4096;
-  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
-  const Status st = write_file_atomically(d.path(), "w.pb.gz", std::string(64 << 10, 'y'));
-  ::setrlimit(RLIMIT_FSIZE, &old);
-  ::sigaction(SIGXFSZ, &old_sa, nullptr);
+  const Status st = with_4k_file_limit(
+      [&] { return write_file_atomically(d.path(), "w.pb.gz", std::string(64 << 10, 'y')); });
 
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().code, ExitCode::kWriteFailed);
@@ -118,20 +127,12 @@ TEST(AtomicFile, InPiecesWritesThePiecesInOrder) {
 TEST(AtomicFile, InPiecesAFailedPieceFailsTheFileAndKeepsTheOldOne) {
   ScratchDir d;
   testing::write_file(d.file("p.json"), "previous");
-  struct rlimit old;
-  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
-  struct sigaction ign {}, old_sa{};
-  ign.sa_handler = SIG_IGN;
-  ASSERT_EQ(::sigaction(SIGXFSZ, &ign, &old_sa), 0);  // EFBIG instead of a signal
-  struct rlimit small = old;
-  small.rlim_cur = 4096;
-  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
   int pieces = 0;
-  const Status st = write_file_atomically_in_pieces(d.path(), "p.json", [&](const PieceWriter& w) {
-    for (int i = 0; i < 8; ++i, ++pieces) w(std::string(2048, 'y'));  // the third fails
+  const Status st = with_4k_file_limit([&] {
+    return write_file_atomically_in_pieces(d.path(), "p.json", [&](const PieceWriter& w) {
+      for (int i = 0; i < 8; ++i, ++pieces) w(std::string(2048, 'y'));  // the third fails
+    });
   });
-  ::setrlimit(RLIMIT_FSIZE, &old);
-  ::sigaction(SIGXFSZ, &old_sa, nullptr);
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(pieces, 8) << "the producer runs to its end; the writer drops what follows";
   EXPECT_THAT(st.error().why, HasSubstr(std::strerror(EFBIG)));
