@@ -199,16 +199,15 @@ Symbolizer::Stats Symbolizer::stats() const {
     std::lock_guard last(last_mu_);
     return last_stats_;
   }
-  keep_reading_locked();
-  std::lock_guard last(last_mu_);
-  return last_stats_;
+  return keep_reading_locked();
 }
 
-void Symbolizer::keep_reading_locked() const {
+Symbolizer::Stats Symbolizer::keep_reading_locked() const {
   Stats s = read_stats_locked();
   std::lock_guard last(last_mu_);
-  last_stats_ = std::move(s);
+  last_stats_ = s;
   last_kernel_error_ = kernel_error_;
+  return s;
 }
 
 Symbolizer::Stats Symbolizer::read_stats_locked() const {

@@ -241,7 +241,7 @@ class Symbolizer {
   mutable std::mutex last_mu_;
   mutable Stats last_stats_;
   mutable std::optional<Error> last_kernel_error_;
-  void keep_reading_locked() const;
+  Stats keep_reading_locked() const;  // a fresh reading, kept as the last one
   std::uint64_t profile_ = 1;  // begin_profile() calls + 1
   std::uint64_t debuginfod_failed_profile_ = 0;  // the last profile a request failed in
 };
