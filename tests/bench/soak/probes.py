@@ -26,6 +26,12 @@ def metric_sum(page: str, name: str) -> float:
     return total
 
 
+def check_pprof(path: str) -> str:
+    """"" when `go tool pprof -raw` reads the file, else why not."""
+    r = subprocess.run(["go", "tool", "pprof", "-raw", path], capture_output=True)
+    return "" if r.returncode == 0 else r.stderr.decode(errors="replace").strip()[:200]
+
+
 def get(url: str, timeout: float) -> bytes:
     with urllib.request.urlopen(url, timeout=timeout) as r:
         return r.read()
@@ -81,9 +87,9 @@ class Puller(Every):
             with tempfile.NamedTemporaryFile(suffix=".pb.gz") as f:
                 f.write(body)
                 f.flush()
-                r = subprocess.run(["go", "tool", "pprof", "-raw", f.name], capture_output=True)
-            if r.returncode != 0:
-                raise OSError(r.stderr.decode(errors="replace").strip()[:200])
+                why = check_pprof(f.name)
+            if why:
+                raise OSError(why)
             self.pulls += 1
         except OSError as e:
             self.failures += 1

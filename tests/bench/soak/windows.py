@@ -6,9 +6,8 @@ counted as gone, not as invalid.
 """
 import json
 import os
-import subprocess
 
-from probes import Every
+from probes import Every, check_pprof
 
 
 def check_file(path: str) -> str:
@@ -17,8 +16,7 @@ def check_file(path: str) -> str:
         with open(path) as f:
             doc = json.load(f)
         return "" if doc else "empty JSON"
-    r = subprocess.run(["go", "tool", "pprof", "-raw", path], capture_output=True)
-    return "" if r.returncode == 0 else r.stderr.decode(errors="replace").strip()[:200]
+    return check_pprof(path)
 
 
 class WindowChecker(Every):
