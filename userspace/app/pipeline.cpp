@@ -18,10 +18,14 @@ std::vector<const T*> by_id(const std::vector<const kinds::Kind*>& kinds) {
 
 }  // namespace
 
+Pipeline::Lane::Lane(const std::string& cgroup2_mount, Symbolizer& symbolizer,
+                     const ProfileContext& context, std::vector<const kinds::Kind*> kinds_by_id)
+    : cgroups(cgroup2_mount), labeler(cgroups),
+      publisher(symbolizer, context, std::move(kinds_by_id), &labeler) {}
+
 Pipeline::Pipeline(PipelineConfig c)
     : kinds_(c.kinds), clock_(c.clock), nslots_(c.buffers.size()),
-      execs_(c.execs), processes_(c.procfs_root, 4096, execs_), symbolizer_(c.symbolizer), cgroups_(c.cgroup2_mount),
-      labeler_(cgroups_) {
+      execs_(c.execs), processes_(c.procfs_root, 4096, execs_), symbolizer_(c.symbolizer) {
   reader_ = std::make_unique<Reader>(std::move(c.buffers), processes_,
                                      by_id<Aggregation>(kinds_), std::move(c.drops), *clock_,
                                      c.reader);
@@ -30,8 +34,9 @@ Pipeline::Pipeline(PipelineConfig c)
         [this](std::uint32_t pid, std::uint64_t w0, std::uint64_t w1) {
           symbolizer_.prefetch_python(pid, w0, w1);
         });
-  publisher_ = std::make_unique<Publisher>(symbolizer_, c.context, by_id<kinds::Kind>(kinds_),
-                                           &labeler_);
+  lane_ = std::make_unique<Lane>(c.cgroup2_mount, symbolizer_, c.context, by_id<kinds::Kind>(kinds_));
+  request_lane_ =
+      std::make_unique<Lane>(c.cgroup2_mount, symbolizer_, c.context, by_id<kinds::Kind>(kinds_));
   recent_ = std::make_shared<RecentProfiles>(RecentProfiles::kDefaultMaxProfiles,
                                              c.recent_max_bytes);
   Publisher::Sinks sinks;
@@ -43,8 +48,18 @@ Pipeline::Pipeline(PipelineConfig c)
     sinks.push_back(recent_);
     sinks.insert(sinks.end(), c.window_sinks.begin(), c.window_sinks.end());
     file_windows_ =
-        std::make_unique<FileWindows>(*reader_, *publisher_, c.file_kinds, sinks, nslots_);
+        std::make_unique<FileWindows>(*reader_, lane_->publisher, c.file_kinds, sinks, nslots_);
   }
+}
+
+cgroup::CgroupResolver::Stats Pipeline::cgroup_stats() const {
+  cgroup::CgroupResolver::Stats sum = lane_->cgroups.stats();
+  const cgroup::CgroupResolver::Stats r = request_lane_->cgroups.stats();
+  sum.walks += r.walks;
+  sum.hits += r.hits;
+  sum.misses += r.misses;
+  sum.entries += r.entries;
+  return sum;
 }
 
 std::optional<python::CodePrefetch::Stats> Pipeline::python_prefetch_stats() const {
@@ -71,7 +86,8 @@ void Pipeline::finish(std::uint64_t end_ns) {
   if (finished_) return;
   finished_ = true;
   reader_->finish(end_ns);
-  publisher_->finish();
+  lane_->publisher.finish();
+  request_lane_->publisher.finish();
 }
 
 }  // namespace profbufd

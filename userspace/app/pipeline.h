@@ -1,9 +1,16 @@
 // Everything after the capture, wired: kinds x sinks.
 //
-//   ProfBuf[cpu] --> Reader (core/) --closed windows--> Publisher (sinks/)
-//     --> periodic windows: FileSink (when files are written) + RecentProfiles
-//         + the extra window sinks (push to Pyroscope)
-//     --> HTTP windows: the request that opened them (app/window_profile_source.h)
+//   ProfBuf[cpu] --> Reader (core/) --closed windows-->
+//     periodic windows --> Publisher --> FileSink (when files are written)
+//                                        + RecentProfiles + the extra window
+//                                        sinks (push to Pyroscope)
+//     HTTP windows --> request Publisher --> the request that opened them
+//                                            (app/window_profile_source.h)
+//
+// Two publishers, each a thread with the cgroup cache and labeler only it
+// uses, sharing the symbolizer (which takes its own lock): an HTTP client
+// waits for its window only, never for the periodic windows queued before
+// it (a build can take seconds on a busy host), nor they for it.
 //
 // Nothing here loads BPF: the buffers and the drop counter come from the
 // capture (app/profiler.cpp) or, in tests, from hand-made ProfBufs.
@@ -72,17 +79,20 @@ class Pipeline {
   void finish(std::uint64_t end_ns);
 
   Reader& reader() { return *reader_; }
-  Publisher& publisher() { return *publisher_; }
+  // The periodic windows' publisher, and the HTTP requests'.
+  Publisher& publisher() { return lane_->publisher; }
+  Publisher& request_publisher() { return request_lane_->publisher; }
   Symbolizer& symbolizer() { return symbolizer_; }
   const Symbolizer& symbolizer() const { return symbolizer_; }
-  // What labelling windows has cost (safe from any thread).
-  cgroup::CgroupResolver::Stats cgroup_stats() const { return cgroups_.stats(); }
+  // What labelling windows has cost, both publishers' (safe from any thread).
+  cgroup::CgroupResolver::Stats cgroup_stats() const;
   RecentProfiles& recent() { return *recent_; }
   const RecentProfiles& recent() const { return *recent_; }
   const FileSink* file_sink() const { return file_sink_.get(); }
   FileWindows* file_windows() { return file_windows_.get(); }
   const Reader& reader() const { return *reader_; }
-  const Publisher& publisher() const { return *publisher_; }
+  const Publisher& publisher() const { return lane_->publisher; }
+  const Publisher& request_publisher() const { return request_lane_->publisher; }
   std::size_t ncpu_slots() const { return nslots_; }
   const Clock& clock() const { return *clock_; }
   // The captured kind called `name`, or null.
@@ -96,6 +106,16 @@ class Pipeline {
   std::optional<python::CodePrefetch::Stats> python_prefetch_stats() const;
 
  private:
+  // A publisher with the cgroup cache and the labeler its thread alone uses
+  // (model/labeler.h).
+  struct Lane {
+    Lane(const std::string& cgroup2_mount, Symbolizer& symbolizer, const ProfileContext& context,
+         std::vector<const kinds::Kind*> kinds_by_id);
+    cgroup::CgroupResolver cgroups;
+    Labeler labeler;
+    Publisher publisher;  // last: its thread starts at once and uses the others
+  };
+
   std::vector<const kinds::Kind*> kinds_;
   const Clock* clock_;
   std::size_t nslots_;
@@ -103,10 +123,8 @@ class Pipeline {
   ProcessTable processes_;
   Symbolizer symbolizer_;
   std::unique_ptr<python::CodePrefetch> python_prefetch_;  // after: it calls symbolizer_
-  cgroup::CgroupResolver cgroups_;
-  Labeler labeler_;
   std::unique_ptr<Reader> reader_;
-  std::unique_ptr<Publisher> publisher_;
+  std::unique_ptr<Lane> lane_, request_lane_;
   std::shared_ptr<RecentProfiles> recent_;
   std::shared_ptr<FileSink> file_sink_;
   std::unique_ptr<FileWindows> file_windows_;

@@ -156,13 +156,43 @@ void cgroup_metrics(metrics::MetricWriter& w, const Pipeline& p) {
       "after a walk: labels then come from /proc/PID/cgroup)";
   w.counter("profbufd_cgroup_lookups_total", kHelp, {{"result", "hit"}}, cs.hits);
   w.counter("profbufd_cgroup_lookups_total", kHelp, {{"result", "miss"}}, cs.misses);
-  w.gauge("profbufd_cgroups_known", "cgroup ids whose path and identity are cached",
+  w.gauge("profbufd_cgroups_known", "cgroup ids whose path and identity are cached, summed over the two publishers' caches",
           cs.entries);
 }
 
+// The two publisher threads (app/pipeline.h): where a closed window's time
+// goes before its profile is anywhere, and how far behind each one is.
+void publisher_metrics(metrics::MetricWriter& w, const Pipeline& p) {
+  const std::pair<const char*, Publisher::Stats> lanes[] = {
+      {"periodic", p.publisher().stats()}, {"requests", p.request_publisher().stats()}};
+  auto seconds = [](std::uint64_t ns) { return static_cast<double>(ns) / 1e9; };
+  for (const auto& [name, s] : lanes)
+    w.gauge("profbufd_publisher_queued_windows",
+            "Closed windows waiting for their publisher thread, by publisher: periodic "
+            "(files, the store, the push) or requests (HTTP profile requests)",
+            {{"publisher", name}}, s.queued);
+  for (const auto& [name, s] : lanes)
+    w.counter("profbufd_publisher_windows_total", "Closed windows built and delivered, by publisher",
+              {{"publisher", name}}, s.built);
+  for (const auto& [name, s] : lanes)
+    w.counter("profbufd_publisher_queue_seconds_total",
+              "Time closed windows waited for their publisher thread, summed, by publisher",
+              {{"publisher", name}}, seconds(s.queue_ns));
+  for (const auto& [name, s] : lanes)
+    w.counter("profbufd_publisher_build_seconds_total",
+              "Time spent building profiles from closed windows (symbolizing, labelling), by "
+              "publisher",
+              {{"publisher", name}}, seconds(s.build_ns));
+  for (const auto& [name, s] : lanes)
+    w.counter("profbufd_publisher_deliver_seconds_total",
+              "Time spent handing built profiles to their sinks (encoding, writing files, "
+              "pushing), by publisher",
+              {{"publisher", name}}, seconds(s.deliver_ns));
+}
+
 void sink_metrics(metrics::MetricWriter& w, const Pipeline& p) {
-  w.gauge("profbufd_unique_stacks", "Distinct stacks in the last profile window built",
-          p.publisher().last_unique_stacks());
+  w.gauge("profbufd_unique_stacks", "Distinct stacks in the last periodic profile window built",
+          p.publisher().stats().unique_stacks);
   const FileSink* files = p.file_sink();
   w.counter("profbufd_profiles_written_total", "Profile windows written to --output",
             files ? files->profiles_written() : 0);
@@ -192,6 +222,7 @@ std::vector<metrics::Registry::CollectorId> register_pipeline_metrics(
     if (const auto p = pipeline.python_prefetch_stats()) python_prefetch_metrics(w, *p);
     if (const ExecEvents* e = pipeline.exec_events()) exec_metrics(w, *e);
     cgroup_metrics(w, pipeline);
+    publisher_metrics(w, pipeline);
     sink_metrics(w, pipeline);
     for (const kinds::Kind* k : pipeline.kinds()) {
       k->write_metrics(w);

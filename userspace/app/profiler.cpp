@@ -227,7 +227,7 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
   // HTTP: each profile request is a window of its own; /metrics reads the
   // pipeline's counters at scrape time.
   std::atomic<bool> sampling{false};
-  WindowProfileSource source(pipeline.reader(), pipeline.publisher(), setup.kind_list(),
+  WindowProfileSource source(pipeline.reader(), pipeline.request_publisher(), setup.kind_list(),
                              pipeline.ncpu_slots(), pipeline.clock(), [&sampling, &capture] {
                                return sampling.load(std::memory_order_relaxed) &&
                                       capture.stats().loader_errno == 0;

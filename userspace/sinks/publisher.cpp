@@ -19,7 +19,7 @@ Publisher::~Publisher() { finish(); }
 void Publisher::push(std::shared_ptr<Window> window, Sinks sinks) {
   {
     std::lock_guard lock(mu_);
-    queue_.push_back(Job{std::move(window), std::move(sinks)});
+    queue_.push_back(Job{std::move(window), std::move(sinks), Clock::now()});
   }
   cv_.notify_one();
 }
@@ -33,14 +33,11 @@ void Publisher::finish() {
   if (thread_.joinable()) thread_.join();
 }
 
-std::uint64_t Publisher::last_unique_stacks() const {
+Publisher::Stats Publisher::stats() const {
   std::lock_guard lock(mu_);
-  return unique_stacks_;
-}
-
-std::uint64_t Publisher::profiles_built() const {
-  std::lock_guard lock(mu_);
-  return built_;
+  Stats s = stats_;
+  s.queued = queue_.size();
+  return s;
 }
 
 void Publisher::run() {
@@ -66,14 +63,24 @@ void Publisher::publish(const Job& job) {
   const kinds::Kind* kind = w.kind < kinds_.size() ? kinds_[w.kind] : nullptr;
   if (kind == nullptr)  // windows are only opened for kinds the app has
     throw std::logic_error("Publisher: window of unknown kind " + std::to_string(w.kind));
+  const Clock::time_point started = Clock::now();
   auto profile = std::make_shared<const Profile>(build_profile(w, *kind, symbolizer_, context_, labeler_));
+  const Clock::time_point built = Clock::now();
   {
     // Only the counters under the lock: push() on the reader thread waits on it.
     std::lock_guard lock(mu_);
-    unique_stacks_ = w.stacks.size();
-    ++built_;
+    stats_.unique_stacks = w.stacks.size();
   }
   for (const auto& sink : job.sinks) sink->on_profile(profile);
+  const Clock::time_point delivered = Clock::now();
+  auto ns = [](Clock::duration d) {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(d).count());
+  };
+  std::lock_guard lock(mu_);
+  ++stats_.built;
+  stats_.queue_ns += ns(started - job.pushed);
+  stats_.build_ns += ns(built - started);
+  stats_.deliver_ns += ns(delivered - built);
 }
 
 }  // namespace profbufd

@@ -5,8 +5,14 @@
 //
 //   Reader thread --push(window, sinks)--> queue --> publisher thread:
 //     build_profile(window, kind) --> sink->on_profile(profile) for each sink
+//
+// One thread builds one window at a time, in order, so a slow window (a large
+// binary's symbols loading, a file on a slow disk) holds up the ones behind
+// it. The pipeline therefore runs two (app/pipeline.h): one for the periodic
+// windows and one for HTTP requests, whose clients wait on theirs.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -43,14 +49,23 @@ class Publisher {
   // Builds and delivers everything queued, then stops the thread. Idempotent.
   void finish();
 
-  // Distinct stacks in the last window built.
-  std::uint64_t last_unique_stacks() const;
-  std::uint64_t profiles_built() const;
+  // What the thread has done since construction (safe from any thread).
+  struct Stats {
+    std::uint64_t built = 0;          // windows built and handed to their sinks
+    std::size_t queued = 0;           // waiting now, not counting one in progress
+    std::uint64_t queue_ns = 0;       // summed over `built`: time from push() to the start
+    std::uint64_t build_ns = 0;       // ... building the Profile (symbolizing, labels)
+    std::uint64_t deliver_ns = 0;     // ... in the sinks (encoding, writing, pushing)
+    std::uint64_t unique_stacks = 0;  // distinct stacks in the last window built
+  };
+  Stats stats() const;
 
  private:
+  using Clock = std::chrono::steady_clock;
   struct Job {
     std::shared_ptr<Window> window;
     Sinks sinks;
+    Clock::time_point pushed{};
   };
   void run();
   void publish(const Job& job);
@@ -64,7 +79,7 @@ class Publisher {
   std::condition_variable cv_;
   std::deque<Job> queue_;         // guarded by mu_
   bool finishing_ = false;        // guarded by mu_
-  std::uint64_t unique_stacks_ = 0, built_ = 0;  // guarded by mu_
+  Stats stats_;                   // guarded by mu_, but for `queued`
   std::thread thread_;
 };
 

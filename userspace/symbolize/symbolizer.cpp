@@ -287,12 +287,16 @@ std::vector<std::string> Symbolizer::debug_roots(std::uint32_t pid) const {
 void Symbolizer::begin_profile() {
   std::lock_guard lock(mu_);
   ++profile_;
+  ++profiles_open_;
 }
 
 void Symbolizer::end_profile() {
   std::lock_guard lock(mu_);
-  dwarf_->open.clear();
-  dwarf_->bytes = 0;
+  if (profiles_open_ > 0) --profiles_open_;
+  if (profiles_open_ == 0) {  // no other profile is reading them
+    dwarf_->open.clear();
+    dwarf_->bytes = 0;
+  }
   keep_reading_locked();
 }
 

@@ -32,8 +32,9 @@
 // those frames.
 //
 // Thread-safety: every public method takes one mutex. Frames are symbolized on
-// the publisher thread (sinks/publisher.h) at window close; stats() is read by
-// /metrics scrapes on HTTP threads meanwhile.
+// the two publisher threads (sinks/publisher.h, app/pipeline.h) at window
+// close, interleaved frame by frame; stats() is read by /metrics scrapes on
+// HTTP threads meanwhile.
 #pragma once
 
 #include <array>
@@ -177,7 +178,8 @@ class Symbolizer {
 
   // Mark the start and the end of a profile's symbolization. A debug file that
   // could not be fetched during one profile is asked for again in the next;
-  // the DWARF readers opened during one are closed at its end.
+  // the DWARF readers opened are closed when the last profile open ends
+  // (profiles of the two publisher threads may overlap).
   void begin_profile();
   void end_profile();
 
@@ -243,6 +245,7 @@ class Symbolizer {
   mutable std::optional<Error> last_kernel_error_;
   Stats keep_reading_locked() const;  // a fresh reading, kept as the last one
   std::uint64_t profile_ = 1;  // begin_profile() calls + 1
+  std::uint64_t profiles_open_ = 0;  // begun and not yet ended (two publishers overlap)
   std::uint64_t debuginfod_failed_profile_ = 0;  // the last profile a request failed in
 };
 

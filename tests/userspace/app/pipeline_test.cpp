@@ -7,14 +7,19 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <future>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "../core/fake_clock.h"
 #include "../scratch_dir.h"
 #include "app/run_loop.h"
+#include "app/window_profile_source.h"
 #include "kinds/cpu/cpu_kind.h"
 
 namespace profbufd {
@@ -249,6 +254,121 @@ TEST(Pipeline, StoreWindowsWithoutFilesFeedTheStoreAndTheWindowSinks) {
   }
   EXPECT_EQ(samples, static_cast<std::int64_t>(capture.written()));
   EXPECT_TRUE(fs::is_empty(dir.path()) || !fs::exists(dir.file("out")));
+}
+
+// A periodic window whose sink is slow (a file on a slow disk, a push to a
+// server that does not answer) holds up its publisher thread. An HTTP
+// request's window, closed meanwhile, has a publisher of its own: the request
+// is answered while the periodic window is still being delivered.
+TEST(Pipeline, AnHttpWindowIsNotQueuedBehindAPeriodicWindowStillBeingDelivered) {
+  struct Stuck final : Sink {
+    std::promise<void> entered, release;
+    std::shared_future<void> released = release.get_future().share();
+    std::atomic<int> calls{0};
+    void on_profile(std::shared_ptr<const Profile>) override {
+      if (calls.fetch_add(1) == 0) entered.set_value();
+      released.wait();
+    }
+  };
+  test::ScratchDir dir;
+  const kinds::cpu::CpuKind cpu(kinds::cpu::CpuConfig{.frequency_hz = 100, .no_idle = true});
+  testing::FakeClock clock;
+  ProfBuf buf(kRecordHeaderWords, 4096, 512);
+  auto stuck = std::make_shared<Stuck>();
+  PipelineConfig c;
+  c.buffers = {&buf};
+  c.kinds = {&cpu};
+  c.file_kinds = {&cpu};
+  c.store_windows = true;
+  c.window_sinks = {stuck};
+  c.clock = &clock;
+  c.procfs_root = dir.path();
+  c.symbolizer.procfs_root = dir.path();
+  Pipeline p(std::move(c));
+  p.start(0, clock.realtime_ns(), false);
+
+  // The first periodic window ends at 1 s; past the reader's grace period a
+  // pass closes it, and its sink holds the periodic publisher.
+  p.file_windows()->book(kS);
+  p.file_windows()->boundary();
+  clock.set(2 * kS);
+  p.reader().run_pass();
+  auto entered = stuck->entered.get_future();
+  ASSERT_EQ(entered.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+
+  WindowProfileSource source(p.reader(), p.request_publisher(), {&cpu}, 1, clock, {});
+  ProfileSource::Request request;
+  request.duration = std::chrono::seconds(0);
+  auto answer = std::async(std::launch::async, [&] { return source.collect(request); });
+  // The reader's passes close the request's window once its grace is past.
+  // A deadline only so that a regression fails instead of hanging.
+  const auto pass_until_answered = [&](std::chrono::seconds limit) {
+    const auto give_up = std::chrono::steady_clock::now() + limit;
+    while (answer.wait_for(std::chrono::milliseconds(5)) != std::future_status::ready) {
+      if (std::chrono::steady_clock::now() > give_up) return false;
+      clock.advance(100 * kMs);
+      p.reader().run_pass();
+    }
+    return true;
+  };
+  const bool answered = pass_until_answered(std::chrono::seconds(30));
+  const Publisher::Stats periodic = p.publisher().stats();
+  const Publisher::Stats requests = p.request_publisher().stats();
+  stuck->release.set_value();
+  pass_until_answered(std::chrono::seconds(60));  // one publisher or two: it answers now
+  ASSERT_TRUE(answered) << "the request waited behind the periodic window";
+  const auto profile = answer.get();
+  ASSERT_TRUE(profile.ok()) << profile.error().line();
+  EXPECT_EQ((*profile)->metadata.kind, "cpu");
+  EXPECT_EQ(periodic.built, 0u) << "still delivering the first periodic window";
+  EXPECT_EQ(requests.built, 1u);
+  EXPECT_EQ(requests.queued, 0u);
+
+  p.end_windows();
+  buf.close();
+  p.finish(clock.monotonic_ns());
+  EXPECT_EQ(p.publisher().stats().built, 2u) << "both periodic windows, once released";
+  EXPECT_EQ(stuck->calls.load(), 2);
+}
+
+// Each publisher's clock: time queued, building and delivering, summed over
+// the windows it built.
+TEST(Pipeline, PublisherStatsAddUpWhereEachWindowsTimeWent) {
+  struct Slow final : Sink {
+    void on_profile(std::shared_ptr<const Profile>) override {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  };
+  test::ScratchDir dir;
+  const kinds::cpu::CpuKind cpu(kinds::cpu::CpuConfig{.frequency_hz = 100, .no_idle = true});
+  testing::FakeClock clock;
+  ProfBuf buf(kRecordHeaderWords, 4096, 512);
+  PipelineConfig c;
+  c.buffers = {&buf};
+  c.kinds = {&cpu};
+  c.file_kinds = {&cpu};
+  c.store_windows = true;
+  c.window_sinks = {std::make_shared<Slow>()};
+  c.clock = &clock;
+  c.procfs_root = dir.path();
+  c.symbolizer.procfs_root = dir.path();
+  Pipeline p(std::move(c));
+  p.start(0, clock.realtime_ns(), false);
+  for (std::uint64_t at = 1; at <= 3; ++at) {
+    p.file_windows()->book(at * kS);
+    p.file_windows()->boundary();
+  }
+  clock.set(5 * kS);
+  p.end_windows();
+  buf.close();
+  p.finish(clock.monotonic_ns());
+  const Publisher::Stats s = p.publisher().stats();
+  EXPECT_EQ(s.built, 4u);
+  EXPECT_EQ(s.queued, 0u);
+  EXPECT_GE(s.deliver_ns, 4u * 20'000'000u) << "each window slept 20 ms in its sink";
+  // Closed together, the windows behind the first waited for it in the queue.
+  EXPECT_GE(s.queue_ns, 20'000'000u);
+  EXPECT_EQ(p.request_publisher().stats().built, 0u);
 }
 
 }  // namespace
