@@ -1,10 +1,9 @@
 """What the soak does to the daemon and reads off it.
 
-Scraper: GET /metrics every second; keeps the newest page and counts failures
-and slow answers. Puller: GET /debug/pprof/profile?seconds=5 every 30 s, each
-read by `go tool pprof -raw`. Sampler: every 10 s the daemon's RSS, open fds,
-threads and BPF map memory (from /proc), with the newest page's lost samples
-and malloc totals.
+Puller: GET /debug/pprof/profile?seconds=5 every 30 s, each read by `go tool
+pprof -raw`. (The scraper of /metrics is a process of its own: scraper.py.) Sampler: every 10 s the daemon's RSS, open fds,
+threads and BPF map memory (from /proc), with the newest scraped page's lost
+samples and malloc totals.
 """
 import os
 import re
@@ -13,6 +12,8 @@ import tempfile
 import threading
 import time
 import urllib.request
+
+from scraper import Scraper
 
 METRIC = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$")
 
@@ -55,24 +56,6 @@ class Every(threading.Thread):
     def stop(self) -> None:
         self.done.set()
         self.join()
-
-
-class Scraper(Every):
-    def __init__(self, base: str):
-        super().__init__(1.0)
-        self.url = base + "/metrics"
-        self.page, self.scrapes, self.failures, self.slow, self.worst_s = "", 0, 0, 0, 0.0
-
-    def tick(self) -> None:
-        t = time.monotonic()
-        try:
-            self.page = get(self.url, 10).decode()
-            self.scrapes += 1
-        except OSError:
-            self.failures += 1
-        took = time.monotonic() - t
-        self.worst_s = max(self.worst_s, took)
-        self.slow += took > 1.0
 
 
 class Puller(Every):

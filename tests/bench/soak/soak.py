@@ -27,7 +27,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from ports import free_port  # noqa: E402
 from load import Load  # noqa: E402
 from plot import svg  # noqa: E402
-from probes import Puller, Sampler, Scraper, metric_sum  # noqa: E402
+from probes import Puller, Sampler, metric_sum  # noqa: E402
+from scraper import Scraper  # noqa: E402
 from report import markdown  # noqa: E402
 from windows import WindowChecker  # noqa: E402
 
