@@ -3,12 +3,15 @@
 // not from the old program's mappings. exec_alpha spins until told, then execs
 // exec_beta; both are non-PIE, so exec_beta's code lies where exec_alpha's was,
 // and a profile requested after the exec must name beta_spin and nothing of
-// exec_alpha. Needs root and BTF.
+// exec_alpha. And a program replaced at its path while it runs (a package
+// upgrade) is named from the file it runs, not from the file at the path now.
+// Needs root and BTF.
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -16,6 +19,7 @@
 #include "gate.h"
 #include "subprocess.h"
 #include "tools.h"
+#include "unwind_profile.h"
 #include "unwind_session.h"
 
 namespace profbufd::e2e::unwind {
@@ -55,6 +59,46 @@ TEST(ExecIdentityE2E, TheWindowsAfterAnExecNameTheNewProgram) {
   // exec_alpha's mappings would have named exec_beta's addresses.
   EXPECT_EQ(after.find("alpha"), std::string::npos) << after;
   EXPECT_GE(metric(metrics, "profbufd_process_snapshots_refreshed_total").value_or(0), 1);
+}
+
+// The upgrade: a new file written beside the program and renamed over it, as
+// dpkg does. The window is symbolized when it closes, after the rename; the
+// mappings were read before it, when the path still named the running file.
+// exec_beta is non-PIE like exec_alpha, so its symbols, read by mistake, would
+// name alpha_spin's addresses with its own functions.
+TEST(ExecIdentityE2E, AProgramReplacedWhileItRunsIsNamedFromTheFileItRuns) {
+  PROFBUFD_REQUIRE_BPF_OR_SKIP();
+  TempDir dir;
+  const std::filesystem::path prog = dir.path / "prog";
+  std::filesystem::copy_file(build_dir() + "/tests/programs/exec_alpha", prog);
+  const std::string never = (dir.path / "never").string();  // no exec: alpha_spin throughout
+  Subprocess proc({prog.string(), never, "1"});
+  ASSERT_TRUE(proc.started());
+  SessionOptions o;
+  o.pids = {proc.pid()};
+  o.duration = 5s;
+  ProfbufdSession session(o);
+  ASSERT_TRUE(session.ready()) << session.err();
+  std::this_thread::sleep_for(2s);  // sampled: the mappings are read
+  std::filesystem::copy_file(build_dir() + "/tests/programs/exec_beta", dir.path / "prog.new");
+  std::filesystem::rename(dir.path / "prog.new", prog);
+  ASSERT_EQ(session.finish(), 0) << session.err();
+
+  std::uint64_t in_prog = 0, named_alpha = 0;
+  std::set<std::string> others;
+  for (const Stack& st : session.profile().of(static_cast<std::uint32_t>(proc.pid())))
+    for (const Frame& f : st.user) {
+      if (f.module != "prog") continue;
+      in_prog += st.samples;
+      if (f.function == "alpha_spin" || f.function == "main" || f.function == "_start")
+        named_alpha += st.samples;
+      else
+        others.insert(f.function);
+    }
+  ASSERT_GT(in_prog, 0u);
+  std::string seen;
+  for (const std::string& n : others) seen += " " + n;
+  EXPECT_EQ(named_alpha, in_prog) << "frames of prog named otherwise:" << seen;
 }
 
 }  // namespace

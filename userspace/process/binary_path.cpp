@@ -16,7 +16,9 @@ std::vector<BinaryCandidate> binary_candidates(const std::string& procfs_root, s
   if (!procfs_root.empty()) {
     const std::string proc_pid = procfs_root + "/" + std::to_string(pid);
     // A deleted file's path may name a newer file by now: only map_files is safe.
-    if (!entry.deleted) out.push_back({proc_pid + "/root" + entry.path, false});
+    // A path the snapshot saw undeleted may have been replaced since (a package
+    // upgraded while the program runs): its inode must still be the mapped one.
+    if (!entry.deleted) out.push_back({proc_pid + "/root" + entry.path, true});
     char range[64];
     std::snprintf(range, sizeof range, "/map_files/%llx-%llx",
                   static_cast<unsigned long long>(entry.start),

@@ -5,9 +5,14 @@
 // <procfs_root>/<pid>/root/<path> walks the process's own root instead. A file
 // deleted after it was mapped (an upgraded package, a rebuilt binary) is no longer
 // reachable by path, but <procfs_root>/<pid>/map_files/<start>-<end> still opens
-// the mapped object (that needs CAP_SYS_ADMIN on most kernels). Last, the plain
-// path is tried, accepted only if its inode is the mapped one, so that a
-// different file at the same path is not used by mistake. (The device is not
+// the mapped object (that needs CAP_SYS_ADMIN, or CAP_CHECKPOINT_RESTORE since
+// Linux 5.9). Last, the plain path is tried.
+//
+// A path is accepted only if its inode is the mapped one, so that a different
+// file at the same path is not used by mistake: the mappings are a snapshot
+// taken when the process was first seen, and the file may have been replaced
+// before the window closes (maps would say "(deleted)" by then, the snapshot
+// does not). A refused path falls through to map_files. (The device is not
 // compared: btrfs and overlayfs report a different st_dev than maps shows.)
 //
 // An empty procfs_root means "no procfs": only the plain path is tried. Tests

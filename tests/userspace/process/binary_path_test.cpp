@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <stdexcept>
 #include <string>
 
 #include "../symbolize/test_util.h"
@@ -37,7 +39,7 @@ TEST(SymbolizeBinaryPathTest, CandidatesGoThroughTheProcessRootFirst) {
   const auto c = binary_candidates("/proc", 42, file_entry("/usr/lib/libfoo.so", 7));
   ASSERT_EQ(c.size(), 3u);
   EXPECT_EQ(c[0].path, "/proc/42/root/usr/lib/libfoo.so");
-  EXPECT_FALSE(c[0].check_inode);
+  EXPECT_TRUE(c[0].check_inode);
   EXPECT_EQ(c[1].path, "/proc/42/map_files/7f0000001000-7f0000005000");
   EXPECT_FALSE(c[1].check_inode);
   EXPECT_EQ(c[2].path, "/usr/lib/libfoo.so");
@@ -86,16 +88,58 @@ TEST(SymbolizeBinaryPathTest, RefusesDirectoriesAndMissingFiles) {
   EXPECT_EQ(m.error().code, ExitCode::kRuntime);
 }
 
-TEST(SymbolizeBinaryPathTest, OpensThroughOwnProcessRoot) {
+// A procfs of the test's own: <root>/42/root/<path> and
+// <root>/42/map_files/<range> for file_entry()'s mapping.
+struct FakeProcfs {
   TempDir dir;
-  write_text(dir.file("bin"), "content");
-  // Wrong inode: only the /proc/<pid>/root candidate (no inode check) can succeed.
-  auto fd = open_mapped_file("/proc", static_cast<std::uint32_t>(::getpid()),
-                             file_entry(dir.file("bin"), inode_of(dir.file("bin")) + 1));
-  ASSERT_TRUE(fd) << fd.error().line();
+  std::string root_file(const std::string& path) const {
+    const std::string p = dir.file("42/root" + path);
+    std::filesystem::create_directories(std::filesystem::path(p).parent_path());
+    return p;
+  }
+  std::string map_file() const {
+    std::filesystem::create_directories(dir.file("42/map_files"));
+    return dir.file("42/map_files/7f0000001000-7f0000005000");
+  }
+};
+
+std::uint64_t inode_of_fd(int fd) {
   struct stat st;
-  ASSERT_EQ(::fstat(fd->get(), &st), 0);
-  EXPECT_EQ(st.st_ino, inode_of(dir.file("bin")));
+  if (::fstat(fd, &st) != 0) throw std::runtime_error("fstat");
+  return st.st_ino;
+}
+
+TEST(SymbolizeBinaryPathTest, OpensThroughTheProcessRoot) {
+  FakeProcfs procfs;
+  const std::string in_root = procfs.root_file("/opt/app/bin");  // no such path on the host
+  write_text(in_root, "content");
+  auto fd = open_mapped_file(procfs.dir.path(), 42, file_entry("/opt/app/bin", inode_of(in_root)));
+  ASSERT_TRUE(fd) << fd.error().line();
+  EXPECT_EQ(inode_of_fd(fd->get()), inode_of(in_root));
+}
+
+// The program was replaced at its path after the snapshot of its mappings
+// (a package upgrade): the path now names the new file, map_files the one
+// still mapped. Symbols read from the new file would name the frames wrong.
+TEST(SymbolizeBinaryPathTest, AReplacedFileIsReadThroughMapFilesNotItsPath) {
+  FakeProcfs procfs;
+  const std::string mapped = procfs.map_file();
+  write_text(mapped, "old program");
+  const std::string replacement = procfs.root_file("/opt/app/bin");
+  write_text(replacement, "new program");
+  auto fd = open_mapped_file(procfs.dir.path(), 42, file_entry("/opt/app/bin", inode_of(mapped)));
+  ASSERT_TRUE(fd) << fd.error().line();
+  EXPECT_EQ(inode_of_fd(fd->get()), inode_of(mapped));
+  EXPECT_NE(inode_of_fd(fd->get()), inode_of(replacement));
+}
+
+TEST(SymbolizeBinaryPathTest, AReplacedFileWithoutMapFilesIsRefused) {
+  FakeProcfs procfs;
+  const std::string replacement = procfs.root_file("/opt/app/bin");
+  write_text(replacement, "new program");
+  auto fd = open_mapped_file(procfs.dir.path(), 42,
+                             file_entry("/opt/app/bin", inode_of(replacement) + 1));
+  ASSERT_FALSE(fd);
 }
 
 }  // namespace
