@@ -156,7 +156,8 @@ void cgroup_metrics(metrics::MetricWriter& w, const Pipeline& p) {
       "after a walk: labels then come from /proc/PID/cgroup)";
   w.counter("profbufd_cgroup_lookups_total", kHelp, {{"result", "hit"}}, cs.hits);
   w.counter("profbufd_cgroup_lookups_total", kHelp, {{"result", "miss"}}, cs.misses);
-  w.gauge("profbufd_cgroups_known", "cgroup ids whose path and identity are cached, summed over the two publishers' caches",
+  w.gauge("profbufd_cgroups_known",
+          "cgroup ids whose path and identity are cached, summed over the two publishers' caches",
           cs.entries);
 }
 

@@ -79,7 +79,7 @@ class Publisher {
   std::condition_variable cv_;
   std::deque<Job> queue_;         // guarded by mu_
   bool finishing_ = false;        // guarded by mu_
-  Stats stats_;                   // guarded by mu_, but for `queued`
+  Stats stats_;                   // guarded by mu_; stats() fills in `queued`
   std::thread thread_;
 };
 

@@ -289,6 +289,25 @@ TEST_F(SymbolizeLinesProcessTest, AClosedReaderStaysClosedForTheProfile) {
   EXPECT_EQ(s.stats().dwarf_opened, 3u);
 }
 
+// The two publisher threads' profiles overlap: the end of one must not close
+// the readers the other still reads; the end of the last one does.
+TEST_F(SymbolizeLinesProcessTest, ReadersCloseWhenTheLastOverlappingProfileEnds) {
+  Symbolizer s;
+  const auto pid = static_cast<std::uint32_t>(pid_);
+  const std::uint64_t spin = runtime(spin_range(prog_).first);
+  s.begin_profile();  // the periodic window's
+  s.begin_profile();  // an HTTP request's
+  EXPECT_FALSE(s.user(pid, *maps_, spin + 4).lines.empty());
+  s.end_profile();  // the request's ends first
+  EXPECT_FALSE(s.user(pid, *maps_, spin + 5).lines.empty());
+  EXPECT_EQ(s.stats().dwarf_opened, 1u) << "still open for the periodic window";
+  s.end_profile();
+  s.begin_profile();
+  EXPECT_FALSE(s.user(pid, *maps_, spin + 6).lines.empty());
+  s.end_profile();
+  EXPECT_EQ(s.stats().dwarf_opened, 2u) << "closed when both had ended";
+}
+
 TEST_F(SymbolizeLinesProcessTest, LinesOffIsCounted) {
   Symbolizer::Options o;
   o.lines = false;
