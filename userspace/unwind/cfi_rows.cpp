@@ -53,12 +53,13 @@ CfiSections find_sections(Elf* elf) {
 // .eh_frame's FDEs, and .debug_frame's where .eh_frame has none; sorted.
 std::vector<FdeRange> merge_fdes(std::vector<FdeRange> eh, const std::vector<FdeRange>& dbg) {
   const auto by_lo = [](const FdeRange& a, const FdeRange& b) { return a.lo < b.lo; };
-  std::sort(eh.begin(), eh.end(), by_lo);
-  std::vector<FdeRange> all = eh;
+  std::vector<FdeRange> all = std::move(eh);  // its first n_eh stay .eh_frame's, sorted
+  std::sort(all.begin(), all.end(), by_lo);
+  const std::size_t n_eh = all.size();
   for (const FdeRange& f : dbg) {
-    auto it = std::upper_bound(eh.begin(), eh.end(), f, by_lo);
-    const bool overlaps =
-        (it != eh.end() && it->lo < f.hi) || (it != eh.begin() && std::prev(it)->hi > f.lo);
+    const auto first = all.begin(), last = all.begin() + static_cast<std::ptrdiff_t>(n_eh);
+    auto it = std::upper_bound(first, last, f, by_lo);
+    const bool overlaps = (it != last && it->lo < f.hi) || (it != first && std::prev(it)->hi > f.lo);
     if (!overlaps) all.push_back(f);
   }
   std::sort(all.begin(), all.end(), by_lo);
@@ -71,6 +72,19 @@ uw_rule gap() {
   return r;
 }
 
+// Appends `r` to rows built in address order, merging as it goes (one vector
+// for the whole table, not a raw one and a merged copy): a row with the rule
+// of the one before adds nothing, and a row at the address of the one before
+// replaces it (the later row at one address is kept).
+void append_merged(std::vector<CfiRow>& rows, const CfiRow& r) {
+  if (!rows.empty() && same_rule(rows.back().rule, r.rule)) return;
+  if (!rows.empty() && rows.back().vaddr == r.vaddr) {
+    rows.back() = r;
+    return;
+  }
+  rows.push_back(r);
+}
+
 // The rows of one FDE, [lo, hi): one per range libdw reports. From where libdw
 // cannot read it on, a GAP row: frames there fall back to frame pointers
 // rather than take the rule of the code before.
@@ -79,7 +93,7 @@ void fde_rows(Dwarf_CFI* cfi, const FdeRange& f, std::vector<CfiRow>& rows, CfiS
     Dwarf_Frame* frame = nullptr;
     if (dwarf_cfi_addrframe(cfi, pc, &frame) != 0) {
       ++st.bad_fdes;
-      rows.push_back(CfiRow{pc, gap()});
+      append_merged(rows, CfiRow{pc, gap()});
       ++st.gap_rows;
       return;
     }
@@ -90,50 +104,39 @@ void fde_rows(Dwarf_CFI* cfi, const FdeRange& f, std::vector<CfiRow>& rows, CfiS
     const uw_rule rule = classify(frame, signal);
     if (signal && pc == f.lo) ++st.signal_fdes;
     if (rule.cfa_kind >= UW_CMD_BAD_CFA_REG) ++st.unsupported;
-    rows.push_back(CfiRow{pc, rule});
+    append_merged(rows, CfiRow{pc, rule});
     ++st.libdw_rows;
     if (end <= pc) return;
     pc = end;
   }
 }
 
-// Sorted rows, neighbours with equal rules merged, a row at one address kept last.
-std::vector<CfiRow> merged(const std::vector<CfiRow>& raw) {
-  std::vector<CfiRow> out;
-  out.reserve(raw.size());
-  for (const CfiRow& r : raw) {
-    if (!out.empty() && same_rule(out.back().rule, r.rule)) continue;
-    if (!out.empty() && out.back().vaddr == r.vaddr) {
-      out.back() = r;
-      continue;
-    }
-    out.push_back(r);
-  }
-  return out;
-}
-
+// Every FDE's rows in address order, merged (append_merged), with GAP rows
+// over the holes between FDEs and after the last.
 std::vector<CfiRow> all_rows(const std::vector<FdeRange>& fdes, Dwarf_CFI* eh, Dwarf_CFI* dbg,
                              CfiStats& st) {
-  std::vector<CfiRow> raw;
-  raw.reserve(fdes.size() * 6);
+  std::vector<CfiRow> rows;
+  rows.reserve(fdes.size() * 4);  // node has 3.6 rows per FDE, libc 6.3, libpython 11
   std::uint64_t prev_hi = 0;
   for (FdeRange f : fdes) {
     if (f.lo < prev_hi) {  // overlapping FDEs: the earlier one's rows win
       if (f.hi <= prev_hi) continue;
       f.lo = prev_hi;
     } else if (prev_hi != 0 && f.lo - prev_hi > kMaxPadding) {
-      raw.push_back(CfiRow{prev_hi, gap()});
+      append_merged(rows, CfiRow{prev_hi, gap()});
       ++st.gap_rows;
     }
     Dwarf_CFI* cfi = f.eh ? eh : dbg;
-    if (cfi != nullptr) fde_rows(cfi, f, raw, st);
+    if (cfi != nullptr) fde_rows(cfi, f, rows, st);
     prev_hi = f.hi;
   }
   if (prev_hi != 0) {
-    raw.push_back(CfiRow{prev_hi, gap()});
+    append_merged(rows, CfiRow{prev_hi, gap()});
     ++st.gap_rows;
   }
-  return merged(raw);
+  // A table may wait in memory for room (the Unwinder's deferred builds).
+  if (rows.capacity() > rows.size() + rows.size() / 4) rows.shrink_to_fit();
+  return rows;
 }
 
 }  // namespace
