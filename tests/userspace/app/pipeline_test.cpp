@@ -256,6 +256,22 @@ TEST(Pipeline, StoreWindowsWithoutFilesFeedTheStoreAndTheWindowSinks) {
   EXPECT_TRUE(fs::is_empty(dir.path()) || !fs::exists(dir.file("out")));
 }
 
+// One CPU kind whose periodic windows go to the store and to `sink`, no
+// files; the fake clock, and a scratch directory as procfs.
+PipelineConfig stored_windows(ProfBuf& buf, const kinds::Kind& cpu, const Clock& clock,
+                              const test::ScratchDir& dir, std::shared_ptr<Sink> sink) {
+  PipelineConfig c;
+  c.buffers = {&buf};
+  c.kinds = {&cpu};
+  c.file_kinds = {&cpu};
+  c.store_windows = true;
+  c.window_sinks = {std::move(sink)};
+  c.clock = &clock;
+  c.procfs_root = dir.path();
+  c.symbolizer.procfs_root = dir.path();
+  return c;
+}
+
 // A periodic window whose sink is slow (a file on a slow disk, a push to a
 // server that does not answer) holds up its publisher thread. An HTTP
 // request's window, closed meanwhile, has a publisher of its own: the request
@@ -275,16 +291,7 @@ TEST(Pipeline, AnHttpWindowIsNotQueuedBehindAPeriodicWindowStillBeingDelivered) 
   testing::FakeClock clock;
   ProfBuf buf(kRecordHeaderWords, 4096, 512);
   auto stuck = std::make_shared<Stuck>();
-  PipelineConfig c;
-  c.buffers = {&buf};
-  c.kinds = {&cpu};
-  c.file_kinds = {&cpu};
-  c.store_windows = true;
-  c.window_sinks = {stuck};
-  c.clock = &clock;
-  c.procfs_root = dir.path();
-  c.symbolizer.procfs_root = dir.path();
-  Pipeline p(std::move(c));
+  Pipeline p(stored_windows(buf, cpu, clock, dir, stuck));
   p.start(0, clock.realtime_ns(), false);
 
   // The first periodic window ends at 1 s; past the reader's grace period a
@@ -313,7 +320,6 @@ TEST(Pipeline, AnHttpWindowIsNotQueuedBehindAPeriodicWindowStillBeingDelivered) 
   };
   const bool answered = pass_until_answered(std::chrono::seconds(30));
   const Publisher::Stats periodic = p.publisher().stats();
-  const Publisher::Stats requests = p.request_publisher().stats();
   stuck->release.set_value();
   pass_until_answered(std::chrono::seconds(60));  // one publisher or two: it answers now
   ASSERT_TRUE(answered) << "the request waited behind the periodic window";
@@ -321,12 +327,12 @@ TEST(Pipeline, AnHttpWindowIsNotQueuedBehindAPeriodicWindowStillBeingDelivered) 
   ASSERT_TRUE(profile.ok()) << profile.error().line();
   EXPECT_EQ((*profile)->metadata.kind, "cpu");
   EXPECT_EQ(periodic.built, 0u) << "still delivering the first periodic window";
-  EXPECT_EQ(requests.built, 1u);
-  EXPECT_EQ(requests.queued, 0u);
 
   p.end_windows();
   buf.close();
   p.finish(clock.monotonic_ns());
+  // Counted once delivered, so read after the publishers have stopped.
+  EXPECT_EQ(p.request_publisher().stats().built, 1u);
   EXPECT_EQ(p.publisher().stats().built, 2u) << "both periodic windows, once released";
   EXPECT_EQ(stuck->calls.load(), 2);
 }
@@ -343,16 +349,7 @@ TEST(Pipeline, PublisherStatsAddUpWhereEachWindowsTimeWent) {
   const kinds::cpu::CpuKind cpu(kinds::cpu::CpuConfig{.frequency_hz = 100, .no_idle = true});
   testing::FakeClock clock;
   ProfBuf buf(kRecordHeaderWords, 4096, 512);
-  PipelineConfig c;
-  c.buffers = {&buf};
-  c.kinds = {&cpu};
-  c.file_kinds = {&cpu};
-  c.store_windows = true;
-  c.window_sinks = {std::make_shared<Slow>()};
-  c.clock = &clock;
-  c.procfs_root = dir.path();
-  c.symbolizer.procfs_root = dir.path();
-  Pipeline p(std::move(c));
+  Pipeline p(stored_windows(buf, cpu, clock, dir, std::make_shared<Slow>()));
   p.start(0, clock.realtime_ns(), false);
   for (std::uint64_t at = 1; at <= 3; ++at) {
     p.file_windows()->book(at * kS);
