@@ -59,7 +59,8 @@ std::vector<FdeRange> merge_fdes(std::vector<FdeRange> eh, const std::vector<Fde
   for (const FdeRange& f : dbg) {
     const auto first = all.begin(), last = all.begin() + static_cast<std::ptrdiff_t>(n_eh);
     auto it = std::upper_bound(first, last, f, by_lo);
-    const bool overlaps = (it != last && it->lo < f.hi) || (it != first && std::prev(it)->hi > f.lo);
+    const bool overlaps =
+        (it != last && it->lo < f.hi) || (it != first && std::prev(it)->hi > f.lo);
     if (!overlaps) all.push_back(f);
   }
   std::sort(all.begin(), all.end(), by_lo);
