@@ -53,7 +53,9 @@ class CallTree {
     });
     bool first = true;
     for (std::uint32_t c : node.children) {
-      if (nodes_[c].value * kPruneDivisor < total) {
+      // In 128 bits: a node of 10 days of nanoseconds times the divisor
+      // passes 2^63.
+      if (static_cast<__int128>(nodes_[c].value) * kPruneDivisor < total) {
         pruned += subtree_size(c);
         continue;
       }
