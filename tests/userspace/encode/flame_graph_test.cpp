@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "model/label_filter.h"
@@ -135,6 +137,20 @@ TEST(FlameGraph, FramesBelowTheDrawableFractionArePrunedAndCounted) {
   const json g = graph(p, p);
   EXPECT_GT(g["pruned"], 0);
   EXPECT_EQ(g["root"]["value"], g["total"]) << "pruned frames still count in their parents";
+}
+
+// Regression (make fuzz, encoders): the prune test multiplied a node's value
+// by kPruneDivisor in 64 bits; ten days of nanoseconds wrapped negative, and
+// the largest frame of all was pruned as if it were the smallest.
+TEST(FlameGraph, AHugeValueIsNotPrunedByAnOverflow) {
+  Profile p = sample_profile();
+  constexpr std::int64_t kTenDaysNs = 930'000'000'000'000;  // * 10000 > 2^63
+  p.samples[0].values[0] = kTenDaysNs;
+  const json g = graph(p, p);
+  ASSERT_TRUE(g["root"].contains("children")) << g.dump();
+  std::int64_t widest = 0;
+  for (const json& c : g["root"]["children"]) widest = std::max(widest, c["value"].get<std::int64_t>());
+  EXPECT_GE(widest, kTenDaysNs);
 }
 
 }  // namespace

@@ -134,6 +134,18 @@ TEST(SymbolizePerfMapTest, NewestLinesAreKeptWithinMaxEntries) {
   EXPECT_EQ(name_at(m, 0x10890), "<none>");
 }
 
+// max_entries bounds the lines kept, not the entries: a later line over the
+// middle of an earlier one splits it, so n lines make up to 2n - 1 entries
+// (the perf_map fuzz target checks that bound).
+TEST(SymbolizePerfMapTest, AnOverlapSplitsALineIntoMoreEntriesThanLinesKept) {
+  PerfMapLimits limits;
+  limits.max_entries = 2;
+  const PerfMap m = PerfMap::parse("1000 100 big\n1040 10 inside\n", limits);
+  EXPECT_EQ(m.counts().lines, 2u);
+  EXPECT_EQ(m.size(), 3u);  // big, inside, big
+  EXPECT_EQ(name_at(m, 0x10ff), "big");
+}
+
 class SymbolizePerfMapFileTest : public ::testing::Test {
  protected:
   PerfMap read(const std::string& text, const PerfMapLimits& limits = {}) {
