@@ -54,12 +54,7 @@ Pipeline::Pipeline(PipelineConfig c)
 
 cgroup::CgroupResolver::Stats Pipeline::cgroup_stats() const {
   cgroup::CgroupResolver::Stats sum = lane_->cgroups.stats();
-  const cgroup::CgroupResolver::Stats r = request_lane_->cgroups.stats();
-  sum.walks += r.walks;
-  sum.hits += r.hits;
-  sum.misses += r.misses;
-  sum.entries += r.entries;
-  return sum;
+  return sum += request_lane_->cgroups.stats();
 }
 
 std::optional<python::CodePrefetch::Stats> Pipeline::python_prefetch_stats() const {

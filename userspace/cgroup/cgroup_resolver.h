@@ -36,6 +36,13 @@ class CgroupResolver {
     std::uint64_t walks = 0;
     std::uint64_t hits = 0, misses = 0;  // misses: unknown even after a walk
     std::size_t entries = 0;
+    Stats& operator+=(const Stats& o) {  // two resolvers' costs, as one (app/pipeline.h)
+      walks += o.walks;
+      hits += o.hits;
+      misses += o.misses;
+      entries += o.entries;
+      return *this;
+    }
   };
 
   // `mount`: the cgroup2 mount point; empty: no cgroup v2 (everything

@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/clock.h"
 #include "common/heap_policy.h"
 
 namespace profbufd {
@@ -19,7 +20,7 @@ Publisher::~Publisher() { finish(); }
 void Publisher::push(std::shared_ptr<Window> window, Sinks sinks) {
   {
     std::lock_guard lock(mu_);
-    queue_.push_back(Job{std::move(window), std::move(sinks), Clock::now()});
+    queue_.push_back(Job{std::move(window), std::move(sinks), monotonic_ns()});
   }
   cv_.notify_one();
 }
@@ -63,24 +64,21 @@ void Publisher::publish(const Job& job) {
   const kinds::Kind* kind = w.kind < kinds_.size() ? kinds_[w.kind] : nullptr;
   if (kind == nullptr)  // windows are only opened for kinds the app has
     throw std::logic_error("Publisher: window of unknown kind " + std::to_string(w.kind));
-  const Clock::time_point started = Clock::now();
+  const std::uint64_t started = monotonic_ns();
   auto profile = std::make_shared<const Profile>(build_profile(w, *kind, symbolizer_, context_, labeler_));
-  const Clock::time_point built = Clock::now();
+  const std::uint64_t built = monotonic_ns();
   {
     // Only the counters under the lock: push() on the reader thread waits on it.
     std::lock_guard lock(mu_);
     stats_.unique_stacks = w.stacks.size();
   }
   for (const auto& sink : job.sinks) sink->on_profile(profile);
-  const Clock::time_point delivered = Clock::now();
-  auto ns = [](Clock::duration d) {
-    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(d).count());
-  };
+  const std::uint64_t delivered = monotonic_ns();
   std::lock_guard lock(mu_);
   ++stats_.built;
-  stats_.queue_ns += ns(started - job.pushed);
-  stats_.build_ns += ns(built - started);
-  stats_.deliver_ns += ns(delivered - built);
+  stats_.queue_ns += started - job.pushed_ns;
+  stats_.build_ns += built - started;
+  stats_.deliver_ns += delivered - built;
 }
 
 }  // namespace profbufd

@@ -12,7 +12,6 @@
 // windows and one for HTTP requests, whose clients wait on theirs.
 #pragma once
 
-#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -61,11 +60,10 @@ class Publisher {
   Stats stats() const;
 
  private:
-  using Clock = std::chrono::steady_clock;
   struct Job {
     std::shared_ptr<Window> window;
     Sinks sinks;
-    Clock::time_point pushed{};
+    std::uint64_t pushed_ns = 0;  // monotonic (common/clock.h)
   };
   void run();
   void publish(const Job& job);
