@@ -1,9 +1,9 @@
 """What the soak does to the daemon and reads off it.
 
 Puller: GET /debug/pprof/profile?seconds=5 every 30 s, each read by `go tool
-pprof -raw`. (The scraper of /metrics is a process of its own: scraper.py.) Sampler: every 10 s the daemon's RSS, open fds,
-threads and BPF map memory (from /proc), with the newest scraped page's lost
-samples and malloc totals.
+pprof -raw`. (The scraper of /metrics is a process of its own: scraper.py.)
+Sampler: every 10 s the daemon's RSS, open fds, threads and BPF map memory
+(from /proc), with the newest scraped page's lost samples and malloc totals.
 """
 import os
 import re
@@ -12,8 +12,6 @@ import tempfile
 import threading
 import time
 import urllib.request
-
-from scraper import Scraper
 
 METRIC = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$")
 
@@ -121,7 +119,7 @@ class Sampler(Every):
     COLUMNS = ["t_s", "rss_kb", "fds", "threads", "map_bytes", "lost", "malloc_in_use",
                "malloc_free", "recent_profiles_bytes", "cpu_s"]
 
-    def __init__(self, pid: int, scraper: Scraper):
+    def __init__(self, pid: int, scraper: "Scraper"):  # scraper.py
         super().__init__(10.0)
         self.pid, self.scraper, self.t0 = pid, scraper, time.monotonic()
         self.rows = []

@@ -16,7 +16,8 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
+
+from probes import get
 
 PAGE, COUNTS = "page.txt", "counts.json"
 
@@ -34,8 +35,7 @@ def scrape_forever(url: str, where: str) -> None:
     while True:
         t = time.monotonic()
         try:
-            with urllib.request.urlopen(url, timeout=10) as r:
-                replace(os.path.join(where, PAGE), r.read())
+            replace(os.path.join(where, PAGE), get(url, 10))
             counts["scrapes"] += 1
         except OSError:
             counts["failures"] += 1
