@@ -4,11 +4,14 @@
  * exec's or exits, the mappings userspace published for it are deleted here at
  * once, before any of its records can be walked against them, and userspace is
  * told so it forgets the process too; so is its Python interpreter
- * (python.bpf.h), and the thread state of every thread that exits. Loaded only
+ * (python.bpf.h), and the thread state of every thread that exits. Each report
+ * carries its time, which splits the pid's samples between the program that
+ * ended and whatever runs under the pid next. Loaded only
  * when the walker is on.
  */
 #include "vmlinux.h"
 
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
@@ -32,6 +35,7 @@ static __always_inline void uw_forget(__u32 kind, __u32 pid)
 	e->pid = pid;
 	e->start_time = 0;
 	e->pc = 0;
+	e->time_ns = bpf_ktime_get_ns();
 	bpf_ringbuf_submit(e, 0);
 }
 
@@ -50,8 +54,11 @@ int BPF_PROG(on_exit, struct task_struct *p)
 	__u32 tid = (__u32)id;
 
 	bpf_map_delete_elem(&py_threads, &tid);
-	/* The group leader's exit ends the process (its threads are gone by then). */
-	if ((__u32)id == id >> 32)
+	/* The last thread's exit ends the process, whichever thread it is (the
+	 * leader may pthread_exit first): do_exit() has counted this thread out
+	 * of signal->live before the tracepoint. Two threads exiting at once may
+	 * both read 0; userspace takes the second report as a repeat. */
+	if (BPF_CORE_READ(p, signal, live.counter) == 0)
 		uw_forget(UW_EVENT_EXIT, id >> 32);
 	return 0;
 }

@@ -203,6 +203,7 @@ static __always_inline void uw_ask(struct uw_counters *cnt, struct task_struct *
 	e->pid = pid;
 	e->start_time = task->group_leader->start_time;
 	e->pc = pc;
+	e->time_ns = now;
 	bpf_ringbuf_submit(e, 0);
 	uw_count(cnt, UW_C_REQUESTS);
 }
@@ -223,6 +224,7 @@ static __always_inline void uw_want(struct uw_counters *cnt, __u32 bin)
 	e->pid = 0;
 	e->start_time = 0;
 	e->pc = bin;
+	e->time_ns = bpf_ktime_get_ns();
 	bpf_ringbuf_submit(e, 0);
 }
 

@@ -165,6 +165,9 @@ struct uw_event {
 	__u32 pid;
 	__u64 start_time; /* the group leader's (task_struct start_time, ns since boot) */
 	__u64 pc;         /* UW_EVENT_UNKNOWN_PC: the address; TABLE_WANTED: the bin */
+	__u64 time_ns;    /* bpf_ktime_get_ns() when sent: for EXEC and EXIT, the instant
+			   * after the ended program's last record and before any of
+			   * its successor's (process/process_ends.h) */
 };
 
 #endif /* PROFBUFD_BPF_UNWIND_H */

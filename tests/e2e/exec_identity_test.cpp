@@ -1,6 +1,7 @@
 // End to end: a process that execs another program keeps its pid, and the
-// windows after the exec name the new program's frames (process/exec_events.h),
-// not from the old program's mappings. exec_alpha spins until told, then execs
+// windows after the exec name the new program's frames (process/process_ends.h),
+// not from the old program's mappings; so do those of a fork that takes the pid
+// of a process that exited. exec_alpha spins until told, then execs
 // exec_beta; both are non-PIE, so exec_beta's code lies where exec_alpha's was,
 // and a profile requested after the exec must name beta_spin and nothing of
 // exec_alpha. And a program replaced at its path while it runs (a package
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <set>
 #include <string>
 #include <thread>
@@ -58,7 +60,42 @@ TEST(ExecIdentityE2E, TheWindowsAfterAnExecNameTheNewProgram) {
   EXPECT_NE(after.find("beta_spin"), std::string::npos) << after;
   // exec_alpha's mappings would have named exec_beta's addresses.
   EXPECT_EQ(after.find("alpha"), std::string::npos) << after;
-  EXPECT_GE(metric(metrics, "profbufd_process_snapshots_refreshed_total").value_or(0), 1);
+  EXPECT_GE(
+      metric(metrics, "profbufd_process_snapshots_refreshed_total{after=\"exec\"}").value_or(0),
+      1);
+}
+
+// A pid freed by an exit and taken by a fork that never execs: no exec says
+// the program changed, the exit's time does. exec_pid_taker's child gets
+// exec_alpha's pid (ns_last_pid) and runs its code where exec_alpha's was, so
+// exec_alpha's snapshot, kept for the pid, would name it alpha_spin.
+TEST(ExecIdentityE2E, AForkThatTakesAnExitedProcesssPidIsNamedFromItsOwnProgram) {
+  PROFBUFD_REQUIRE_BPF_OR_SKIP();
+  TempDir dir;
+  auto alpha = std::make_unique<Subprocess>(std::vector<std::string>{
+      build_dir() + "/tests/programs/exec_alpha", (dir.path / "never").string(), "1"});
+  ASSERT_TRUE(alpha->started());
+  const pid_t pid = alpha->pid();
+  SessionOptions o;
+  o.pids = {pid};
+  o.duration = 9s;
+  ProfbufdSession session(o);
+  ASSERT_TRUE(session.ready()) << session.err();
+  const std::string before = top_of(session, "/debug/pprof/profile?seconds=1", dir);
+  ASSERT_NE(before.find("alpha_spin"), std::string::npos) << "exec_alpha first:\n" << before;
+  alpha.reset();  // killed and reaped: its pid is free
+  Subprocess taker({build_dir() + "/tests/programs/exec_pid_taker", std::to_string(pid), "4"});
+  ASSERT_TRUE(taker.started());
+  ASSERT_EQ(taker.read_line(), "taken") << "no fork got pid " << pid;
+  const std::string after = top_of(session, "/debug/pprof/profile?seconds=2", dir);
+  const std::string metrics = session.metrics();
+  EXPECT_EQ(taker.wait(), 0);
+  ASSERT_EQ(session.finish(), 0) << session.err();
+  EXPECT_NE(after.find("taker_spin"), std::string::npos) << after;
+  EXPECT_EQ(after.find("alpha"), std::string::npos) << after;
+  EXPECT_GE(
+      metric(metrics, "profbufd_process_snapshots_refreshed_total{after=\"exit\"}").value_or(0),
+      1);
 }
 
 // The upgrade: a new file written beside the program and renamed over it, as

@@ -85,8 +85,8 @@ Status make_unwinder(const cli::Options& options, CaptureSetup& setup) {
   uo.limits = {sizes.uw_row_blocks, sizes.uw_page_entries, sizes.uw_rule_entries};
   if (!options.no_python) setup.python = std::make_shared<python::Registry>();
   uo.python = setup.python;
-  setup.execs = std::make_shared<ExecEvents>();
-  uo.execs = setup.execs;
+  setup.ends = std::make_shared<ProcessEnds>();
+  uo.ends = setup.ends;
   auto u = unwind::Unwinder::create(unwinder_fds(setup.capture->maps()), uo,
                                     SystemClock::instance());
   if (!u) return u.error();

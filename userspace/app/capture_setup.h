@@ -15,7 +15,7 @@
 #include "common/error.h"
 #include "kinds/kind.h"
 #include "kinds/registry.h"
-#include "process/exec_events.h"
+#include "process/process_ends.h"
 #include "unwind/unwinder.h"
 
 namespace profbufd {
@@ -30,10 +30,10 @@ struct CaptureSetup {
   // The Python processes the unwinder found, for the symbolizer; null when
   // Python frames are off (--no-python, or no unwinder).
   std::shared_ptr<python::Registry> python;
-  // The processes that exec'd, as the unwinder hears of them, for the
+  // The execs and exits of processes, as the unwinder hears of them, for the
   // pipeline's ProcessTable; null without the unwinder (--unwind fp: a
   // snapshot then stays the first program's until evicted).
-  std::shared_ptr<ExecEvents> execs;
+  std::shared_ptr<ProcessEnds> ends;
   // Why --unwind auto walks frame pointers only (the walker did not load).
   std::optional<Error> unwind_fallback;
   // Whether CO-RE relocation used the build's minimized BTF (capture/core_btf.h)

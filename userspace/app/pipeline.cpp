@@ -25,7 +25,7 @@ Pipeline::Lane::Lane(const std::string& cgroup2_mount, Symbolizer& symbolizer,
 
 Pipeline::Pipeline(PipelineConfig c)
     : kinds_(c.kinds), clock_(c.clock), nslots_(c.buffers.size()),
-      execs_(c.execs), processes_(c.procfs_root, 4096, execs_), symbolizer_(c.symbolizer) {
+      ends_(c.ends), processes_(c.procfs_root, 4096, ends_, *clock_), symbolizer_(c.symbolizer) {
   reader_ = std::make_unique<Reader>(std::move(c.buffers), processes_,
                                      by_id<Aggregation>(kinds_), std::move(c.drops), *clock_,
                                      c.reader);

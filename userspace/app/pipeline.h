@@ -55,7 +55,7 @@ struct PipelineConfig {
   Reader::Options reader;
   Symbolizer::Options symbolizer;
   std::string procfs_root = "/proc";
-  std::shared_ptr<ExecEvents> execs;  // for the ProcessTable; null: none told
+  std::shared_ptr<ProcessEnds> ends;  // for the ProcessTable; null: none told
   // Where cgroup v2 is mounted, for the labels of who each sample belongs to
   // (model/labeler.h); empty: no cgroup v2, labels come from /proc/PID/cgroup.
   std::string cgroup2_mount;
@@ -101,8 +101,8 @@ class Pipeline {
   // What the capture tells of each sample's Python frames, so that their
   // names are read while the process lives; null when Python frames are off.
   python::CodePrefetch* python_prefetch() { return python_prefetch_.get(); }
-  // Who tells the ProcessTable of execs; null when nobody does.
-  const ExecEvents* exec_events() const { return execs_.get(); }
+  // Who tells the ProcessTable of execs and exits; null when nobody does.
+  const ProcessEnds* process_ends() const { return ends_.get(); }
   std::optional<python::CodePrefetch::Stats> python_prefetch_stats() const;
 
  private:
@@ -119,7 +119,7 @@ class Pipeline {
   std::vector<const kinds::Kind*> kinds_;
   const Clock* clock_;
   std::size_t nslots_;
-  std::shared_ptr<ExecEvents> execs_;
+  std::shared_ptr<ProcessEnds> ends_;
   ProcessTable processes_;
   Symbolizer symbolizer_;
   std::unique_ptr<python::CodePrefetch> python_prefetch_;  // after: it calls symbolizer_

@@ -107,13 +107,17 @@ void debuginfod_metrics(metrics::MetricWriter& w, const symbolize::Debuginfod::S
     w.counter("profbufd_debuginfod_requests_total", kDebuginfodHelp, {{"result", result}}, n);
 }
 
-void exec_metrics(metrics::MetricWriter& w, const ExecEvents& e) {
-  w.counter("profbufd_process_snapshots_refreshed_total",
-            "Process mappings read again because the process exec'd another program",
-            e.refreshed());
-  w.counter("profbufd_process_exec_events_dropped_total",
-            "Execs not applied to the mappings (more than 65536 waiting): those processes "
-            "keep their old program's mappings until evicted",
+void process_end_metrics(metrics::MetricWriter& w, const ProcessEnds& e) {
+  constexpr const char* kRefreshedHelp =
+      "Process mappings read again for the records after a program's end: after=exec (the "
+      "process exec'd another program) or after=exit (a new process took the pid)";
+  w.counter("profbufd_process_snapshots_refreshed_total", kRefreshedHelp, {{"after", "exec"}},
+            e.refreshed(ProcessEnds::Why::kExec));
+  w.counter("profbufd_process_snapshots_refreshed_total", kRefreshedHelp, {{"after", "exit"}},
+            e.refreshed(ProcessEnds::Why::kExit));
+  w.counter("profbufd_process_end_events_dropped_total",
+            "Execs and exits not applied to the mappings (more than 65536 waiting): those "
+            "pids keep their old program's mappings until evicted",
             e.dropped());
 }
 
@@ -221,7 +225,7 @@ std::vector<metrics::Registry::CollectorId> register_pipeline_metrics(
     unwind_metrics(w, unwinder);
     symbolizer_metrics(w, pipeline.symbolizer());
     if (const auto p = pipeline.python_prefetch_stats()) python_prefetch_metrics(w, *p);
-    if (const ExecEvents* e = pipeline.exec_events()) exec_metrics(w, *e);
+    if (const ProcessEnds* e = pipeline.process_ends()) process_end_metrics(w, *e);
     cgroup_metrics(w, pipeline);
     publisher_metrics(w, pipeline);
     sink_metrics(w, pipeline);

@@ -102,7 +102,7 @@ PipelineConfig pipeline_config(const cli::Options& o, const CaptureSetup& setup,
   c.symbolizer.debuginfod = std::move(debuginfod);
   c.symbolizer.lines = !o.no_lines;
   c.symbolizer.python = setup.python;
-  c.execs = setup.execs;
+  c.ends = setup.ends;
   capture::Capture& capture = *setup.capture;
   c.buffers = capture.buffers();
   c.drops = [&capture] {

@@ -237,15 +237,16 @@ void Reader::add_sample(std::size_t cpu, std::uint64_t time,
       v = clipped.data();
     }
     const std::span<const std::uint64_t> values(v, w.stacks.accumulators());
-    if (w.stacks.add(key, values)) note_new_stack(w, h.pid, task);
+    if (w.stacks.add(key, values)) note_new_stack(w, h.pid, time, task);
   }
 }
 
-void Reader::note_new_stack(Window& w, std::uint32_t pid, const TaskIdentity& task) {
+void Reader::note_new_stack(Window& w, std::uint32_t pid, std::uint64_t time,
+                            const TaskIdentity& task) {
   w.tasks.try_emplace(task.id, task.comm);
   // The maps are read after this drain, outside the lock (resolve_new_pids);
   // until then the window holds a null placeholder.
-  if (pid != 0 && w.maps.try_emplace(pid, nullptr).second) new_pids_.push_back(pid);
+  if (pid != 0 && w.maps.try_emplace(pid, nullptr).second) new_pids_.push_back({pid, time});
 }
 
 void Reader::add_overflow(std::size_t cpu, std::uint64_t time, std::uint64_t count) {
@@ -285,9 +286,13 @@ void Reader::account_drops(std::uint64_t now) {
 }
 
 void Reader::resolve_new_pids() {
+  // One snapshot per pid and drain, of the program it ran at its earliest
+  // record here: a window names all of a pid's stacks from one snapshot.
   std::sort(new_pids_.begin(), new_pids_.end());
-  new_pids_.erase(std::unique(new_pids_.begin(), new_pids_.end()), new_pids_.end());
-  for (std::uint32_t pid : new_pids_) resolved_.emplace_back(pid, processes_.get(pid));
+  new_pids_.erase(std::unique(new_pids_.begin(), new_pids_.end(),
+                              [](const auto& a, const auto& b) { return a.first == b.first; }),
+                  new_pids_.end());
+  for (const auto& [pid, time] : new_pids_) resolved_.emplace_back(pid, processes_.get(pid, time));
   new_pids_.clear();
 }
 

@@ -122,7 +122,7 @@ class Reader {
   void consume(std::size_t cpu, const ProfBuf::ReadResult& r);
   void add_sample(std::size_t cpu, std::uint64_t time, std::span<const std::uint64_t> hdr,
                   std::span<const std::uint64_t> stack, const void* tag);
-  void note_new_stack(Window& w, std::uint32_t pid, const TaskIdentity& task);
+  void note_new_stack(Window& w, std::uint32_t pid, std::uint64_t time, const TaskIdentity& task);
   void add_overflow(std::size_t cpu, std::uint64_t time, std::uint64_t count);
   void account_drops(std::uint64_t now);
   // Reads the maps of the pids first seen in the last drain (no lock held).
@@ -160,7 +160,8 @@ class Reader {
   // Scratch: the stack key being routed (fixed words, then at most every frame).
   std::array<std::uint64_t, StackTable::kFixedWords + kMaxStackWords> key_;
   std::vector<std::uint64_t> drops_seen_;  // by kind
-  std::vector<std::uint32_t> new_pids_;    // first seen by a window in this drain
+  // (pid, record time) first seen by a window in this drain
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> new_pids_;
   std::vector<std::pair<std::uint32_t, ProcessTable::Snapshot>> resolved_;
 
   std::atomic<std::uint64_t> samples_{0};

@@ -3,21 +3,30 @@
 // sees a pid, so a process that exits before its window closes can still be
 // symbolized and labelled.
 //
-// Bounded: at most `capacity` pids are remembered; the least recently seen is
-// forgotten first. Windows hold their own references to the snapshots they use,
-// so eviction here never takes a snapshot away from an open window.
-// A process that exec'd is read again (process/exec_events.h): windows that
-// open after the exec name its new program.
+// A pid runs one program after another: the execs of one process, then, once
+// it exits, whatever process takes the pid next (a fork that never execs
+// included). Told of each end and its time (process/process_ends.h), the table
+// keeps a generation per program: a record is looked up by its pid and time,
+// and one after the newest end has the pid read again. Without ends (no
+// unwinder: nobody reports them) the first snapshot of a pid stays until
+// evicted.
+//
+// Bounded: at most `capacity` pids, the least recently seen forgotten first,
+// and kMaxGenerations programs per pid. Windows hold their own references to
+// the snapshots they use, so eviction never takes one from an open window.
 // Used by the reader thread only; not thread-safe.
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <list>
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
-#include "process/exec_events.h"
+#include "common/clock.h"
+#include "process/process_ends.h"
 
 namespace profbufd {
 
@@ -26,17 +35,24 @@ struct ProcessIdentity;
 
 class ProcessTable {
  public:
+  static constexpr std::size_t kMaxGenerations = 4;
+
   struct Stats {
     std::uint64_t snapshots = 0;  // processes read (maps, status, cgroup)
     std::uint64_t vanished = 0;   // pids gone before their maps could be read
     std::uint64_t evicted = 0;
-    std::uint64_t refreshed = 0;  // snapshots dropped because the process exec'd
+    std::uint64_t refreshed = 0;  // read again for records after an exec
+    std::uint64_t reused = 0;     // read again for records after an exit: a reused pid
+    // Records older than every generation kept for their pid: left unnamed
+    // rather than named from a later program.
+    std::uint64_t unplaced = 0;
   };
 
-  // `execs`, when given, says which pids exec'd (process/exec_events.h): their
-  // snapshots are read again at their next get().
+  // `ends`, when given, reports the execs and exits of pids (process_ends.h);
+  // `clock` stamps each read, to tell whether it came before or after an end.
   explicit ProcessTable(std::string procfs_root = "/proc", std::size_t capacity = 4096,
-                        std::shared_ptr<ExecEvents> execs = nullptr);
+                        std::shared_ptr<ProcessEnds> ends = nullptr,
+                        const Clock& clock = SystemClock::instance());
 
   struct Snapshot {
     // Null when the process had already exited (or pid is 0, the idle task,
@@ -45,22 +61,40 @@ class ProcessTable {
     std::shared_ptr<const ProcessIdentity> identity;  // null as maps is
   };
 
-  // The snapshot for pid, reading /proc/PID/{maps,status,cgroup} if it is new.
-  Snapshot get(std::uint32_t pid);
+  // The snapshot of the program pid ran at time_ns (CLOCK_MONOTONIC, a
+  // record's time), reading /proc/PID/{maps,status,cgroup} if no generation
+  // covers that time yet.
+  Snapshot get(std::uint32_t pid, std::uint64_t time_ns);
 
   std::size_t size() const { return entries_.size(); }
   const Stats& stats() const { return stats_; }
 
  private:
-  struct Entry {
+  static constexpr std::uint64_t kLive = std::numeric_limits<std::uint64_t>::max();
+  struct Generation {
+    std::uint64_t read_ns = 0;   // when /proc was read (0: never, a placeholder)
+    std::uint64_t end_ns = kLive;  // the program's end; kLive while none is known
+    ProcessEnds::Why why = ProcessEnds::Why::kExit;  // of the end, once known
     Snapshot snapshot;
+  };
+  struct Entry {
+    std::vector<Generation> gens;  // oldest first; only the last may be live
+    std::uint64_t forgotten_end = 0;  // the end of the newest generation dropped
     std::list<std::uint32_t>::iterator lru;
   };
-  void forget_execs();
+
+  void apply_ends();
+  static void apply(Entry& e, const ProcessEnds::End& end);
+  static void trim(Entry& e);
+  // A placeholder: a program that ended at `end` and was never read.
+  static Generation ended(const ProcessEnds::End& end);
+  Generation read(std::uint32_t pid);
+  Entry& insert(std::uint32_t pid);
 
   std::string procfs_root_;
   std::size_t capacity_;
-  std::shared_ptr<ExecEvents> execs_;
+  std::shared_ptr<ProcessEnds> ends_;
+  const Clock& clock_;
   std::unordered_map<std::uint32_t, Entry> entries_;
   std::list<std::uint32_t> lru_;  // front = most recently seen
   Stats stats_;

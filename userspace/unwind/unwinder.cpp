@@ -157,7 +157,11 @@ void Unwinder::enqueue(std::vector<TableBuild>& builds) {
 void Unwinder::handle(const uw_event& e) {
   if (e.kind == UW_EVENT_TABLE_WANTED) return;  // the loop starts the build
   if (e.kind == UW_EVENT_EXEC || e.kind == UW_EVENT_EXIT) {
-    if (e.kind == UW_EVENT_EXEC && options_.execs) options_.execs->add(e.pid);
+    if (options_.ends)
+      options_.ends->add({.pid = e.pid,
+                          .why = e.kind == UW_EVENT_EXEC ? ProcessEnds::Why::kExec
+                                                         : ProcessEnds::Why::kExit,
+                          .time_ns = e.time_ns});
     forget(e.pid, false);
     return;
   }

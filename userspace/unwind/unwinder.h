@@ -31,7 +31,7 @@
 
 #include "common/clock.h"
 #include "common/error.h"
-#include "process/exec_events.h"
+#include "process/process_ends.h"
 #include "unwind.h"
 #include "python/map_io.h"
 #include "python/processes.h"
@@ -72,9 +72,9 @@ class Unwinder {
     // Where Python processes found are registered for the symbolizer; null:
     // Python frames are off (nothing is published to py_procs).
     std::shared_ptr<python::Registry> python;
-    // Told of each process that exec'd (the reader's ProcessTable reads it
-    // again); null: nobody.
-    std::shared_ptr<ExecEvents> execs;
+    // Told of each exec and exit, with its time (the reader's ProcessTable
+    // splits a pid's records between its programs by it); null: nobody.
+    std::shared_ptr<ProcessEnds> ends;
   };
   struct Fds {
     UwMapFds maps;
