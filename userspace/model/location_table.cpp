@@ -21,9 +21,12 @@ std::uint32_t LocationTable::user(std::uint32_t pid, const ProcessMaps* maps,
                                   std::uint64_t addr) {
   // Same binary mapped at the same place in two processes: same location.
   const MapEntry* m = maps ? maps->find(addr) : nullptr;
-  if (m == nullptr) {
+  if (m == nullptr && maps != nullptr) {
     // Mapped after the snapshot (dlopen, or the snapshot caught the process
     // inside the dynamic loader): look again, if the process is still there.
+    // Never without a snapshot: the process was gone when it was read, or its
+    // program ended before it was (process/process_table.h), so whatever runs
+    // under the pid now is another program.
     if (const ProcessMaps* fresh = refreshed(pid)) {
       if (const MapEntry* fm = fresh->find(addr)) {
         maps = fresh;

@@ -27,7 +27,8 @@ class LocationTable final : public ProfileAssembly {
   std::uint32_t kernel(std::uint64_t addr);
   // `maps` is the snapshot taken when pid was first seen (null: none). An
   // address outside it is looked up once more in a fresh read of the maps
-  // (once per process per profile), for code mapped after the snapshot.
+  // (once per process per profile), for code mapped after the snapshot;
+  // without a snapshot, never (the pid may run another program by now).
   std::uint32_t user(std::uint32_t pid, const ProcessMaps* maps, std::uint64_t addr);
   // A Python frame of pid (its two words, bpf/python.h). Frames of one
   // function at one line are one location, whatever process ran them.

@@ -191,6 +191,27 @@ TEST_F(ProfileBuilderTest, NamesMissingStacksAndUnknownProcesses) {
   EXPECT_EQ(p.metadata.lost_samples.at(kLostRingbufFull), 0u);
 }
 
+// A pid whose window holds no snapshot (gone when read, or its program ended
+// before it was read) is not named from whatever runs under the pid now:
+// here, this live test process.
+TEST_F(ProfileBuilderTest, APidWithoutASnapshotIsNotNamedFromWhatRunsUnderItNow) {
+  const auto pid = static_cast<std::uint32_t>(getpid());
+  Window w = cpu_window(0, 10, 1);
+  w.maps.emplace(pid, nullptr);
+  StackInfo user_only;
+  user_only.user_frames = 1;
+  user_only.kernel_status = PROFBUFD_STACK_EMPTY;
+  const auto leaf = reinterpret_cast<std::uint64_t>(&profile_builder_test_leaf);
+  add(w, "spin", pid, pid, user_only, {leaf}, 1);
+
+  Symbolizer sym(sym_options());
+  const Profile p = build_profile(w, cpu_, sym, ProfileContext{});
+  ASSERT_EQ(p.samples.size(), 1u);
+  ASSERT_EQ(p.samples[0].locations.size(), 1u);
+  EXPECT_FALSE(loc(p, p.samples[0], 0).resolved) << loc(p, p.samples[0], 0).function;
+  EXPECT_EQ(p.metadata.unnamed_frames.at("no_mapping"), 1u);
+}
+
 TEST_F(ProfileBuilderTest, ATaskWithoutANameIsUnknownNotACrash) {
   Window w = cpu_window(0, 10, 1);
   StackInfo k;
