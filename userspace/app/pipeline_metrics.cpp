@@ -115,6 +115,14 @@ void process_end_metrics(metrics::MetricWriter& w, const ProcessEnds& e) {
             e.refreshed(ProcessEnds::Why::kExec));
   w.counter("profbufd_process_snapshots_refreshed_total", kRefreshedHelp, {{"after", "exit"}},
             e.refreshed(ProcessEnds::Why::kExit));
+  constexpr const char* kMissingHelp =
+      "Window look-ups of a pid that found no mappings for the program it ran then, by reason: "
+      "ended_unread (it exec'd or exited before profbufd read it) or older_than_kept (more "
+      "programs ran under the pid since than are kept); their frames are unnamed (no_mapping)";
+  w.counter("profbufd_process_snapshots_missing_total", kMissingHelp,
+            {{"reason", "ended_unread"}}, e.missing(ProcessEnds::Missing::kEndedUnread));
+  w.counter("profbufd_process_snapshots_missing_total", kMissingHelp,
+            {{"reason", "older_than_kept"}}, e.missing(ProcessEnds::Missing::kOlderThanKept));
   w.counter("profbufd_process_end_events_dropped_total",
             "Execs and exits not applied to the mappings (more than 65536 waiting): those "
             "pids keep their old program's mappings until evicted",

@@ -56,6 +56,18 @@ class ProcessEnds {
   std::uint64_t refreshed(Why why) const {
     return (why == Why::kExec ? after_exec_ : after_exit_).load(std::memory_order_relaxed);
   }
+  // Look-ups, likewise, that found no mappings for the program that ran: it
+  // ended before it was ever read, or more programs ran under the pid since
+  // than the table keeps. Their frames stay unnamed.
+  enum class Missing : std::uint8_t { kEndedUnread, kOlderThanKept };
+  void missing_one(Missing why) {
+    (why == Missing::kEndedUnread ? ended_unread_ : older_than_kept_)
+        .fetch_add(1, std::memory_order_relaxed);
+  }
+  std::uint64_t missing(Missing why) const {
+    return (why == Missing::kEndedUnread ? ended_unread_ : older_than_kept_)
+        .load(std::memory_order_relaxed);
+  }
 
  private:
   mutable std::mutex mu_;
@@ -63,6 +75,8 @@ class ProcessEnds {
   std::uint64_t dropped_ = 0;
   std::atomic<std::uint64_t> after_exec_{0};
   std::atomic<std::uint64_t> after_exit_{0};
+  std::atomic<std::uint64_t> ended_unread_{0};
+  std::atomic<std::uint64_t> older_than_kept_{0};
 };
 
 }  // namespace profbufd

@@ -106,10 +106,17 @@ ProcessTable::Snapshot ProcessTable::get(std::uint32_t pid, std::uint64_t time_n
   lru_.splice(lru_.begin(), lru_, e.lru);
   if (time_ns <= e.forgotten_end) {
     ++stats_.unplaced;
+    ends_->missing_one(ProcessEnds::Missing::kOlderThanKept);  // only ends drop generations
     return {};
   }
-  for (const Generation& g : e.gens)
-    if (time_ns <= g.end_ns) return g.snapshot;
+  for (const Generation& g : e.gens) {
+    if (time_ns > g.end_ns) continue;
+    if (g.read_ns == 0) {  // a placeholder: only ends make them
+      ++stats_.unread;
+      ends_->missing_one(ProcessEnds::Missing::kEndedUnread);
+    }
+    return g.snapshot;
+  }
   // Past the newest end: the next program under the pid.
   const ProcessEnds::Why why = e.gens.back().why;
   e.gens.push_back(read(pid));

@@ -46,6 +46,8 @@ class ProcessTable {
     // Records older than every generation kept for their pid: left unnamed
     // rather than named from a later program.
     std::uint64_t unplaced = 0;
+    // Records of a program that ended before its pid was read: unnamed too.
+    std::uint64_t unread = 0;
   };
 
   // `ends`, when given, reports the execs and exits of pids (process_ends.h);

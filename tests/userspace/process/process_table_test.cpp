@@ -94,6 +94,7 @@ TEST(ProcessTable, AReadAfterTheEndNamesOnlyTheRecordsAfterIt) {
   EXPECT_EQ(t.at(200), "");
   EXPECT_EQ(t.at(400), "/usr/bin/python3.11");
   EXPECT_EQ(t.table.stats().snapshots, 1u) << "no read again: the one read was after the exec";
+  EXPECT_EQ(t.ends->missing(ProcessEnds::Missing::kEndedUnread), 1u);
 }
 
 TEST(ProcessTable, AnExecBeforeAPidsFirstLookUpLeavesItsEarlierRecordsUnnamed) {
@@ -130,6 +131,7 @@ TEST(ProcessTable, TwoEndsWithNoReadBetweenLeaveTheProgramBetweenUnnamed) {
   t.procfs.maps_of("/usr/bin/gzip");
   t.clock.set(400);
   EXPECT_EQ(t.at(250), "") << "the program between was never read";
+  EXPECT_EQ(t.table.stats().unread, 1u);
   EXPECT_EQ(t.at(350), "/usr/bin/gzip");
   EXPECT_EQ(t.at(150), "/usr/bin/bash");
   EXPECT_EQ(t.table.stats().reused, 1u);
@@ -145,6 +147,7 @@ TEST(ProcessTable, RecordsOlderThanTheGenerationsKeptAreUnnamedAndCounted) {
   }
   EXPECT_EQ(t.at(5), "") << "prog0's generation was dropped: not named from prog1";
   EXPECT_EQ(t.table.stats().unplaced, 1u);
+  EXPECT_EQ(t.ends->missing(ProcessEnds::Missing::kOlderThanKept), 1u);
   EXPECT_EQ(t.at(105), "/usr/bin/prog1");
 }
 
