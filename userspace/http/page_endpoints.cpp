@@ -10,6 +10,7 @@
 #include "encode/json_writer.h"
 #include "encode/render.h"
 #include "encode/time_format.h"
+#include "http/admission.h"
 #include "http/endpoints.h"
 #include "http/page_query.h"
 #include "http/web_assets.h"
@@ -77,8 +78,9 @@ bool known_kind(const ProfileStore& store, const std::string& kind) {
 
 }  // namespace
 
-PageEndpoints::PageEndpoints(ProfileStore& store, Collections& collections)
-    : store_(store), collections_(collections) {}
+PageEndpoints::PageEndpoints(ProfileStore& store, Collections& collections,
+                             ProfileSource& source)
+    : store_(store), collections_(collections), source_(source) {}
 
 void PageEndpoints::route(httplib::Server& s) {
   s.Get("/", [this](const auto& req, auto& res) { serve_asset(req, res); });
@@ -216,6 +218,9 @@ void PageEndpoints::serve_collect(const httplib::Request& req, httplib::Response
   if (!known_kind(store_, request.kind))
     return reply_error(res, 400, error_body("kind=" + request.kind + ": not captured (GET /api/kinds)"));
   request.duration = q->seconds;
+  // Held until the window ends: a kind linked on demand (block) runs only then.
+  const std::optional<Hold> hold = admit(source_, request, res);
+  if (!hold) return;
   Collections::Outcome outcome = collections_.collect(request);
   if (outcome.failure != Collections::Failure::kNone)
     return reply_error(res, 503, error_body(outcome.error));

@@ -32,9 +32,11 @@ namespace profbufd::http {
 // The paths (kUiPrefix, kApi*Path) are in http/endpoints.h, with the others.
 class PageEndpoints {
  public:
-  // Both must outlive this object; `collections` bounds and cancels the
-  // windows /api/collect opens, shared with /debug/pprof/profile.
-  PageEndpoints(ProfileStore& store, Collections& collections);
+  // All must outlive this object; `collections` bounds and cancels the
+  // windows /api/collect opens, shared with /debug/pprof/profile, and
+  // `source` (the one `collections` collects from) admits them
+  // (http/admission.h).
+  PageEndpoints(ProfileStore& store, Collections& collections, ProfileSource& source);
 
   // Adds the GET handlers above (the page itself at "/").
   void route(httplib::Server& server);
@@ -50,6 +52,7 @@ class PageEndpoints {
 
   ProfileStore& store_;
   Collections& collections_;
+  ProfileSource& source_;
 };
 
 }  // namespace profbufd::http

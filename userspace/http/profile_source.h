@@ -53,8 +53,14 @@ class ProfileSource {
   // True while sampling runs (BPF attached, loader and reader alive).
   virtual bool healthy() const = 0;
 
-  // Why requests for `kind` cannot be answered on this run (its BPF program
-  // could not attach on this kernel, or it is not captured), or nullopt.
+  // Before unavailable(): waits, bounded, while `kind` is still being made
+  // ready (its BPF programs load after sampling starts). Default: no wait.
+  virtual void await_available(std::string_view kind) { (void)kind; }
+
+  // Why requests for `kind` cannot be answered now, or nullopt: kRuntime when
+  // it may be answered later (its BPF programs still load: 503), any other
+  // code when not on this run (they could not load on this kernel, or the
+  // kind is not captured: 501).
   virtual std::optional<Error> unavailable(std::string_view kind) const {
     (void)kind;
     return std::nullopt;

@@ -19,6 +19,7 @@
 #include "encode/goroutine_text.h"
 #include "encode/render.h"
 #include "http/acceptor.h"
+#include "http/admission.h"
 #include "http/connection_stream.h"
 #include "http/endpoints.h"
 #include "http/engine.h"
@@ -70,16 +71,6 @@ Error bind_error(const ListenAddress& a, int err) {
       return make_error(ExitCode::kRuntime, what, std::strerror(err),
                         "check the address given to --http-listen");
   }
-}
-
-int refusal_status(Hold::Refusal r) {
-  switch (r) {
-    case Hold::Refusal::kBadRequest: return 400;
-    case Hold::Refusal::kNoProcess: return 404;
-    case Hold::Refusal::kUnsupported: return 501;
-    case Hold::Refusal::kNone: break;
-  }
-  return 500;
 }
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
@@ -139,7 +130,7 @@ Server::Server(ListenAddress address, ProfileSource& source, MetricsPage metrics
       collections_(source, kMaxConcurrentProfiles,
                    [this] { refused(kRefusedLongRequestLimit); }),
       http_(std::make_unique<Engine>()) {
-  if (options_.store) page_ = std::make_unique<PageEndpoints>(*options_.store, collections_);
+  if (options_.store) page_ = std::make_unique<PageEndpoints>(*options_.store, collections_, source_);
   route();
 }
 
@@ -403,12 +394,6 @@ void Server::serve_profile(const httplib::Request& req, httplib::Response& res,
     reply_error(res, 400, error_body(query.error()));
     return;
   }
-  if (!kind.empty()) {
-    if (auto why = source_.unavailable(kind)) {
-      reply_error(res, 501, error_body(*why));
-      return;
-    }
-  }
   ProfileSource::Request request;
   request.kind = std::string(kind);
   request.duration = query->duration;
@@ -418,11 +403,8 @@ void Server::serve_profile(const httplib::Request& req, httplib::Response& res,
   request.sample_type = std::string(default_type);
   // Held until the profile is rendered: a kind attached per process on
   // request (heap) keeps its probes for that long.
-  const Hold hold = source_.prepare(request);
-  if (hold.refusal != Hold::Refusal::kNone) {
-    reply_error(res, refusal_status(hold.refusal), error_body(hold.error));
-    return;
-  }
+  const std::optional<Hold> hold = admit(source_, request, res);
+  if (!hold) return;
   Collections::Outcome outcome = collections_.collect(request);
   if (outcome.failure != Collections::Failure::kNone) {
     reply_error(res, 503, error_body(outcome.error));

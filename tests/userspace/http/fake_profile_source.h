@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -62,6 +63,25 @@ class FakeProfileSource : public ProfileSource {
   }
   void set_healthy(bool h) { healthy_.store(h); }
 
+  // Records the kinds waited for, then runs the hook set_await() gave.
+  void await_available(std::string_view kind) override {
+    std::function<void(std::string_view)> hook;
+    {
+      std::lock_guard lock(mu_);
+      awaited_.emplace_back(kind);
+      hook = await_hook_;
+    }
+    if (hook) hook(kind);
+  }
+  void set_await(std::function<void(std::string_view)> hook) {
+    std::lock_guard lock(mu_);
+    await_hook_ = std::move(hook);
+  }
+  std::vector<std::string> awaited() const {
+    std::lock_guard lock(mu_);
+    return awaited_;
+  }
+
   std::optional<Error> unavailable(std::string_view kind) const override {
     std::lock_guard lock(mu_);
     if (kind == unavailable_kind_) return unavailable_why_;
@@ -99,6 +119,8 @@ class FakeProfileSource : public ProfileSource {
   std::vector<Request> requests_;
   std::string unavailable_kind_;
   Error unavailable_why_;
+  std::vector<std::string> awaited_;
+  std::function<void(std::string_view)> await_hook_;
 };
 
 }  // namespace profbufd::testing

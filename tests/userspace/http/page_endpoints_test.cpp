@@ -277,6 +277,25 @@ TEST_F(PageServer, CollectKeepsTheFreshWindowAndAnswersItsId) {
   get_json("/api/collect?kind=mutex", 400);
 }
 
+// /api/collect is admitted as /debug/pprof/* are: a kind still loading is
+// waited for, then answers 503; one that could not load answers 501.
+TEST_F(PageServer, CollectOfAKindNotReadyIsRefusedAsThePprofEndpointsAre) {
+  source_.set_unavailable("block", make_error(ExitCode::kRuntime, "the block profile",
+                                              "its BPF programs are still loading"));
+  auto loading = get("/api/collect?kind=block&seconds=1");
+  ASSERT_TRUE(loading);
+  EXPECT_EQ(loading->status, 503) << loading->body;
+  EXPECT_EQ(loading->get_header_value("Retry-After"), "5");
+  source_.set_unavailable("block", make_error(ExitCode::kBpfLoad, "attaching on_switch_in",
+                                              "No such process"));
+  auto failed = get("/api/collect?kind=block&seconds=1");
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->status, 501) << failed->body;
+  EXPECT_EQ(failed->body, "profbufd: attaching on_switch_in: No such process\n");
+  EXPECT_EQ(source_.awaited(), (std::vector<std::string>{"block", "block"}));
+  EXPECT_TRUE(source_.requests().empty()) << "no window was opened";
+}
+
 // Fetch Metadata: another site's page cannot make a browser start windows
 // here (or read anything); navigating to the page from a link still works.
 TEST_F(PageServer, CrossSiteSubresourceRequestsAreRefused) {

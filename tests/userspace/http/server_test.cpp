@@ -450,6 +450,35 @@ TEST_F(HttpServer, AKindThisKernelCannotTraceIs501WithAReason) {
   EXPECT_TRUE(source_.requests().empty());
 }
 
+// Right after start a kind's BPF programs may still load: the request waits
+// for them (await_available) and answers 503 with Retry-After only if they
+// are still loading then.
+TEST_F(HttpServer, AKindStillLoadingIs503WithRetryAfter) {
+  source_.set_unavailable("mutex", make_error(ExitCode::kRuntime, "the mutex profile",
+                                              "its BPF programs are still loading",
+                                              "retry in a few seconds"));
+  auto r = get("/debug/pprof/mutex?seconds=1");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(r->get_header_value("Retry-After"), "5");
+  EXPECT_EQ(expect_one_line(r),
+            "profbufd: the mutex profile: its BPF programs are still loading (retry in a few "
+            "seconds)\n");
+  EXPECT_EQ(source_.awaited(), (std::vector<std::string>{"mutex"}));
+  EXPECT_TRUE(source_.requests().empty());
+}
+
+TEST_F(HttpServer, AKindThatLoadsWhileTheRequestWaitsIsServed) {
+  source_.set_unavailable("mutex", make_error(ExitCode::kRuntime, "the mutex profile",
+                                              "its BPF programs are still loading"));
+  source_.set_await([this](std::string_view) { source_.set_unavailable("", Error{}); });
+  auto r = get("/debug/pprof/mutex?seconds=1");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  ASSERT_EQ(source_.requests().size(), 1u);
+  EXPECT_EQ(source_.requests()[0].kind, "mutex");
+}
+
 TEST_F(HttpServer, FailedCollectionIs503) {
   source_.set_fail(true);
   auto r = get(std::string(kProfileUrl) + "?seconds=1");
