@@ -19,7 +19,9 @@
 
 namespace profbufd::e2e {
 
-// profbufd --http-listen 127.0.0.1:PORT EXTRA..., ready once it samples.
+// profbufd --http-listen 127.0.0.1:PORT EXTRA..., ready once it samples and
+// the kinds it serves on request have loaded (app/late_kinds.h): a workload
+// run after that is seen by every kind's probes.
 struct Daemon {
   explicit Daemon(std::vector<std::string> extra) : port(free_port()), proc([&] {
     std::vector<std::string> argv{build_dir() + "/profbufd", "--http-listen",
@@ -27,7 +29,8 @@ struct Daemon {
     argv.insert(argv.end(), extra.begin(), extra.end());
     return argv;
   }()) {
-    ready = proc.wait_for_stderr("sampling", std::chrono::seconds(20));
+    ready = proc.wait_for_stderr("sampling", std::chrono::seconds(20)) &&
+            proc.wait_for_stderr("profiles served on request loaded", std::chrono::seconds(60));
   }
   httplib::Result get(const std::string& path) const {
     httplib::Client c("127.0.0.1", port);

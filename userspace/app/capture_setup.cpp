@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "app/late_kinds.h"
 #include "capture/core_btf.h"
 #include "common/clock.h"
 #include "common/log.h"
@@ -32,36 +33,49 @@ std::uint8_t python_walk(const cli::Options& o, std::uint8_t mode) {
   return mode != 0 && !o.no_python ? 1 : 0;
 }
 
-struct Attached {
-  Attachments attachments;
-  std::map<std::string, Error, std::less<>> unavailable;  // optional kinds that failed
-};
-
-// Every kind attached with `ctx`, and the process events when the walker is on
-// (its tables must learn of exec and exit before any record is walked). A
-// required kind's failure fails them all; an optional one's is noted.
-Result<Attached> attach_all(const std::vector<const kinds::Registration*>& regs,
-                            std::size_t required, const CaptureSetup& setup,
-                            const capture::AttachContext& ctx) {
-  Attached out;
+// The process events when the walker is on (its tables must learn of exec
+// and exit before any record is walked), then every kind of `regs` (the
+// required ones: setup.kinds' first) attached with `ctx`. The first failure
+// fails them all.
+Result<Attachments> attach_required(const std::vector<const kinds::Registration*>& regs,
+                                    const CaptureSetup& setup,
+                                    const capture::AttachContext& ctx) {
+  Attachments out;
   if (ctx.unwind_mode != 0) {
     auto events = unwind::attach_process_events(ctx);
     if (!events) return events.error();
-    out.attachments.push_back(std::move(events).value());
+    out.push_back(std::move(events).value());
   }
   for (std::size_t i = 0; i < regs.size(); ++i) {
-    capture::AttachContext kind_ctx = ctx;
-    kind_ctx.on_demand = i >= required;
-    auto attached = regs[i]->attach(*setup.kinds[i], kind_ctx);
-    if (attached) {
-      out.attachments.push_back(std::move(attached).value());
-    } else if (i < required) {
-      return attached.error();
-    } else {
-      out.unavailable.emplace(std::string(regs[i]->name), attached.error());
-    }
+    auto attached = regs[i]->attach(*setup.kinds[i], ctx);
+    if (!attached) return attached.error();
+    out.push_back(std::move(attached).value());
   }
   return out;
+}
+
+// The optional kinds (setup.kinds' last), to load once sampling runs, with the
+// walker mode the required ones got. Each load keeps `btf` open.
+std::unique_ptr<LateKinds> late_kinds(const std::vector<const kinds::Registration*>& optional,
+                                      CaptureSetup& setup,
+                                      std::shared_ptr<const capture::CoreBtf> btf,
+                                      std::uint8_t mode, std::uint8_t walk) {
+  if (optional.empty()) return nullptr;
+  capture::Capture* capture = setup.capture.get();
+  const std::size_t first = setup.kinds.size() - optional.size();
+  std::vector<LateKinds::Late> late;
+  for (std::size_t i = 0; i < optional.size(); ++i) {
+    const kinds::Kind* kind = setup.kinds[first + i].get();
+    late.push_back({kind, [reg = optional[i], kind, capture, btf, mode, walk] {
+                      capture::AttachContext ctx =
+                          capture->attach_context(btf ? btf->path().c_str() : nullptr, mode, walk);
+                      ctx.on_demand = true;
+                      return reg->attach(*kind, ctx);
+                    }});
+  }
+  return std::make_unique<LateKinds>(std::move(late), [capture](auto a) {
+    capture->add(std::move(a));
+  });
 }
 
 unwind::Unwinder::Fds unwinder_fds(const capture::SharedMaps& m) {
@@ -142,20 +156,6 @@ Result<KindNeeds> kind_needs(const cli::Options& options) {
   return n;
 }
 
-namespace {
-
-// Drops the kinds that did not attach, saying why once.
-void drop_unavailable(CaptureSetup& setup, std::map<std::string, Error, std::less<>> unavailable) {
-  for (const auto& [name, e] : unavailable) {
-    log::warning("the " + name + " profile is unavailable (its requests answer 501): " +
-                 e.what + ": " + e.why);
-    std::erase_if(setup.kinds, [&](const auto& k) { return k->name() == name; });
-  }
-  setup.unavailable = std::move(unavailable);
-}
-
-}  // namespace
-
 Result<CaptureSetup> open_capture(const cli::Options& options, capture::CaptureOptions base) {
   CaptureSetup setup;
   auto wanted = kind_needs(options);
@@ -163,7 +163,7 @@ Result<CaptureSetup> open_capture(const cli::Options& options, capture::CaptureO
   const KindNeeds& needs = *wanted;
   std::vector<const kinds::Registration*> regs = needs.required;
   regs.insert(regs.end(), needs.optional.begin(), needs.optional.end());
-  unsigned rate = 0;
+  unsigned rate = 0;  // the late kinds' too: the buffers are sized once
   for (const kinds::Registration* r : regs) {
     setup.kinds.push_back(r->make(options));
     rate += setup.kinds.back()->records_per_cpu_second();
@@ -178,15 +178,17 @@ Result<CaptureSetup> open_capture(const cli::Options& options, capture::CaptureO
   setup.capture = std::move(capture).value();
 
   // Relocate against the build's minimized BTF when this is the build's kernel;
-  // it must stay open until every object is loaded.
-  const std::optional<capture::CoreBtf> btf = capture::CoreBtf::for_running_kernel();
-  setup.minimized_btf = btf.has_value();
+  // it must stay open until every object is loaded (the late kinds' too).
+  std::shared_ptr<const capture::CoreBtf> btf;
+  if (auto b = capture::CoreBtf::for_running_kernel())
+    btf = std::make_shared<const capture::CoreBtf>(std::move(*b));
+  setup.minimized_btf = btf != nullptr;
   const char* btf_path = btf ? btf->path().c_str() : nullptr;
   if (mode != 0)
     if (Status s = make_unwinder(options, setup); !s) return s.error();
-  const std::size_t required = needs.required.size();
-  auto attached =
-      attach_all(regs, required, setup, setup.capture->attach_context(btf_path, mode, python_walk(options, mode)));
+  std::uint8_t walk = python_walk(options, mode);
+  auto attached = attach_required(needs.required, setup,
+                                  setup.capture->attach_context(btf_path, mode, walk));
   if (!attached && options.unwind == cli::UnwindMode::kAuto) {
     log::warning("unwinding tables unavailable, walking user stacks by frame pointers only: " +
                  attached.error().what + ": " + attached.error().why);
@@ -194,12 +196,13 @@ Result<CaptureSetup> open_capture(const cli::Options& options, capture::CaptureO
     setup.unwinder.reset();
     setup.python.reset();
     mode = 0;
-    attached = attach_all(regs, required, setup, setup.capture->attach_context(btf_path, mode, 0));
+    walk = 0;
+    attached = attach_required(needs.required, setup, setup.capture->attach_context(btf_path, mode, walk));
   }
   if (!attached) return attached.error();
   if (setup.unwinder) setup.unwinder->start();
-  for (auto& a : attached->attachments) setup.capture->add(std::move(a));
-  drop_unavailable(setup, std::move(attached->unavailable));
+  for (auto& a : *attached) setup.capture->add(std::move(a));
+  setup.late = late_kinds(needs.optional, setup, std::move(btf), mode, walk);
   return setup;
 }
 

@@ -3,13 +3,13 @@
 // user-stack unwinder that serves their BPF walker (unwind/unwinder.h).
 #pragma once
 
-#include <map>
 #include <memory>
 #include <string>
 #include <optional>
 #include <string_view>
 #include <vector>
 
+#include "app/late_kinds.h"
 #include "capture/capture.h"
 #include "cli/options.h"
 #include "common/error.h"
@@ -39,9 +39,11 @@ struct CaptureSetup {
   // Whether CO-RE relocation used the build's minimized BTF (capture/core_btf.h)
   // rather than the kernel's full BTF.
   bool minimized_btf = false;
-  // Kinds that were wanted for HTTP requests only and could not attach on
-  // this kernel, with why: not in `kinds`; their requests answer 501.
-  std::map<std::string, Error, std::less<>> unavailable;
+  // The kinds HTTP serves beyond --profiles, loaded once sampling runs
+  // (start() it then); null when there are none. They are in `kinds` from the
+  // start, whether or not they load. Declared last: destroyed first, its
+  // thread joined while the capture it adds to exists.
+  std::unique_ptr<LateKinds> late;
 
   std::vector<const kinds::Kind*> kind_list() const;
   // The kind called `name`; throws std::out_of_range if it is not registered.
@@ -50,10 +52,10 @@ struct CaptureSetup {
 
 // Which kinds a run captures: the CPU kind and every kind of --profiles
 // must attach (a failure fails the run); with an HTTP listener, every other
-// registered kind is attached too, so that its endpoint can answer, but may
-// fail (CaptureSetup::unavailable). Kinds are attached at start, not when a
-// request first asks: attaching takes the verifier's time, and a window must
-// not miss its first second.
+// registered kind is loaded too, once sampling runs (app/late_kinds.h), so
+// that its endpoint can answer, but may fail (its requests then answer 501).
+// They are loaded at start, not when a request first asks: loading takes the
+// verifier's time, which a request's window must not lose.
 struct KindNeeds {
   std::vector<const kinds::Registration*> required;  // cpu and --profiles: attached
   // With --http-listen, the others: loaded if they can be, linked on demand.
@@ -64,7 +66,8 @@ Result<KindNeeds> kind_needs(const cli::Options& options);
 
 // Makes the kinds kind_needs() names from `options`, opens the capture (`base` with
 // the pid filter, ring size and record rate taken from `options` and the
-// kinds) and attaches each kind. With --unwind auto or dwarf it also attaches
+// kinds) and attaches each required kind; the optional ones are left to
+// CaptureSetup::late. With --unwind auto or dwarf it also attaches
 // the process events, starts the unwinder and, for --pid, builds the target
 // processes' tables before sampling starts. Sampling starts at attach; records
 // wait in the ring until the capture starts its loader.

@@ -232,12 +232,14 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
                                return sampling.load(std::memory_order_relaxed) &&
                                       capture.stats().loader_errno == 0;
                              },
-                             env.cgroup2_mount, setup.unavailable);
+                             env.cgroup2_mount, setup.late.get());
   metrics::Registry registry;
   metrics::CounterFamily& http_requests = http_requests_family(registry);
   metrics::CounterFamily& http_refused = http_refused_family(registry);
   register_pipeline_metrics(registry, capture, pipeline, setup.unwinder.get());
   if (*push) register_push_metrics(registry, **push);
+  if (const LateKinds* late = setup.late.get())
+    registry.add_collector([late](metrics::MetricWriter& w) { late->write_metrics(w); });
   PageStore page_store(pipeline.recent(), setup.kind_list());
   std::optional<http::Server> server;
   if (options.http_listen) {
@@ -263,6 +265,9 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
   if (pipeline.python_prefetch()) capture.set_python_observer(pipeline.python_prefetch());
   const std::uint64_t start_ns = monotonic_ns();
   start_sampling(pipeline, capture, sampling, *settings, start_ns);
+  // The kinds HTTP serves beyond --profiles load now: their verifier time
+  // (seconds) must not delay sampling, nor land in its first window.
+  if (setup.late) setup.late->start();
   cli::ProgressLine progress(STDERR_FILENO);
   run_windows(options, env, *settings, setup, pipeline, progress, start_ns);
 
@@ -272,6 +277,7 @@ Result<ExitCode> run_profiler(const cli::Options& options) {
   // sample captured has a time before this point.
   sampling = false;
   sd_notify(0, "STOPPING=1");
+  if (setup.late) setup.late->stop();  // wakes requests waiting for a kind
   source.shutdown();
   if (server) server->stop();
   pipeline.end_windows();

@@ -27,13 +27,18 @@ WindowProfileSource::WindowProfileSource(Reader& reader, Publisher& publisher,
                                          std::size_t ncpu_slots, const Clock& clock,
                                          std::function<bool()> healthy,
                                          std::string cgroup2_mount,
-                                         std::map<std::string, Error, std::less<>> unavailable)
+                                         const LateKinds* late)
     : reader_(reader), publisher_(publisher), kinds_(std::move(kinds)), nslots_(ncpu_slots),
       clock_(clock), healthy_(std::move(healthy)), cgroup2_mount_(std::move(cgroup2_mount)),
-      unavailable_(std::move(unavailable)) {}
+      late_(late) {}
+
+void WindowProfileSource::await_available(std::string_view kind) {
+  if (late_) late_->await(kind, LateKinds::kRequestWait);
+}
 
 std::optional<Error> WindowProfileSource::unavailable(std::string_view kind) const {
-  if (auto it = unavailable_.find(kind); it != unavailable_.end()) return it->second;
+  if (late_)
+    if (auto why = late_->unavailable(kind)) return why;
   for (const kinds::Kind* k : kinds_)
     if (k->name() == kind) return std::nullopt;
   return make_error(ExitCode::kUsage, "the " + std::string(kind) + " profile",

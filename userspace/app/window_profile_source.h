@@ -6,12 +6,12 @@
 #include <condition_variable>
 #include <cstddef>
 #include <functional>
-#include <map>
 #include <optional>
 #include <vector>
 #include <mutex>
 #include <string>
 
+#include "app/late_kinds.h"
 #include "common/clock.h"
 #include "core/reader.h"
 #include "http/profile_source.h"
@@ -25,19 +25,22 @@ class WindowProfileSource : public ProfileSource {
   // `kinds` are what windows may collect, the first the default (the CPU kind,
   // for /debug/pprof/profile); `healthy` tells whether sampling runs (capture
   // attached, loader alive); `cgroup2_mount` is taken off the front of a cgroup=
-  // given as a directory.
+  // given as a directory; `late` (null: none), the kinds that load after
+  // sampling starts, must outlive this object.
   WindowProfileSource(Reader& reader, Publisher& publisher,
                       std::vector<const kinds::Kind*> kinds,
                       std::size_t ncpu_slots, const Clock& clock,
                       std::function<bool()> healthy, std::string cgroup2_mount = {},
-                      std::map<std::string, Error, std::less<>> unavailable = {});
+                      const LateKinds* late = nullptr);
 
   Result<std::shared_ptr<const Profile>> collect(const Request& request) override;
   // The named kind's Kind::hold for the request's pids.
   Hold prepare(const Request& request) override;
   bool healthy() const override;
-  // Why `kind` cannot be collected: it failed to attach (`unavailable`), or
-  // is not captured at all.
+  // Waits (up to LateKinds::kRequestWait) while `kind` still loads.
+  void await_available(std::string_view kind) override;
+  // Why `kind` cannot be collected: it failed to load, or still loads
+  // (LateKinds::unavailable), or is not captured at all.
   std::optional<Error> unavailable(std::string_view kind) const override;
 
   // Ends every wait in collect() (they answer an error): sampling is stopping.
@@ -51,7 +54,7 @@ class WindowProfileSource : public ProfileSource {
   const Clock& clock_;
   std::function<bool()> healthy_;
   const std::string cgroup2_mount_;
-  const std::map<std::string, Error, std::less<>> unavailable_;
+  const LateKinds* const late_;
 
   std::mutex mu_;
   std::condition_variable cv_;

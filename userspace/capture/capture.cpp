@@ -132,12 +132,16 @@ Status Capture::set_filters(std::span<const std::uint32_t> pids,
 }
 
 Status Capture::set_frequency(unsigned hz) {
+  std::lock_guard lock(attachments_mu_);
   for (auto& a : attachments_)
     if (Status s = a->set_frequency(hz); !s) return s;
   return ok_status();
 }
 
 void Capture::add(std::unique_ptr<Attachment> attachment) {
+  std::lock_guard lock(attachments_mu_);
+  // Too late to sample: detached at once, kept until destruction like the rest.
+  if (stopped_) attachment->detach();
   attachments_.push_back(std::move(attachment));
 }
 
@@ -146,16 +150,20 @@ void Capture::set_python_observer(PythonFrameObserver* observer) {
 }
 
 void Capture::start() {
+  std::lock_guard lock(attachments_mu_);
   if (!stopped_ && loader_) loader_->start();
 }
 
 void Capture::stop() {
-  if (stopped_) return;
-  stopped_ = true;
-  // Order matters: no new records once every kind is detached, then the
-  // loader's final drain moves everything still in the ring, and only then may
-  // the reader see EOF.
-  for (auto& a : attachments_) a->detach();
+  {
+    std::lock_guard lock(attachments_mu_);
+    if (stopped_) return;
+    stopped_ = true;
+    // Order matters: no new records once every kind is detached, then the
+    // loader's final drain moves everything still in the ring, and only then
+    // may the reader see EOF.
+    for (auto& a : attachments_) a->detach();
+  }
   if (loader_) loader_->stop();
   for (auto& b : buffers_)
     if (b) b->close();

@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -117,7 +118,9 @@ class Capture {
   // Every attached kind samples at `hz` from now on (Attachment::set_frequency);
   // the first failure is returned, with the kinds before it already changed.
   Status set_frequency(unsigned hz);
-  // Takes a kind's attachment; stop() detaches it.
+  // Takes a kind's attachment; stop() detaches it. Safe from any thread (a
+  // kind loaded after sampling starts is added from app/late_kinds.h's
+  // thread); after stop() the attachment is detached at once.
   void add(std::unique_ptr<Attachment> attachment);
 
   // Tells `observer` of every sample's Python frames (SampleRouter); before
@@ -141,6 +144,7 @@ class Capture {
   std::unique_ptr<TaskInterner> interner_;
   std::unique_ptr<SampleRouter> router_;
   std::unique_ptr<RingbufLoader> loader_;
+  mutable std::mutex attachments_mu_;  // guards attachments_ and stopped_
   std::vector<std::unique_ptr<Attachment>> attachments_;
   bool stopped_ = false;
 };

@@ -116,6 +116,12 @@ class Kind : public Aggregation {
   // only while requests hold them (HTTP serves it, the run writes no files
   // of it: capture/program_links.h).
   void link_on_demand(std::shared_ptr<HoldSource> links) const { on_demand_.store(std::move(links)); }
+  // Drops `links` if link_on_demand() last set it: a stand-in set while the
+  // kind loads (app/late_kinds.h) that its attach did not replace.
+  void unlink_on_demand(const HoldSource* links) const {
+    auto current = on_demand_.load();
+    if (current.get() == links) on_demand_.compare_exchange_strong(current, nullptr);
+  }
   // Whether its programs run now (profbufd_kind_running): always, unless
   // linked on demand; nullopt for a kind probed per process (heap).
   virtual std::optional<bool> running() const {
