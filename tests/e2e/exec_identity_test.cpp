@@ -65,6 +65,55 @@ TEST(ExecIdentityE2E, TheWindowsAfterAnExecNameTheNewProgram) {
       1);
 }
 
+// One window open across the exec: the records before it are named from
+// exec_alpha, those after from exec_beta, each from its own snapshot
+// (ProcessTable::epoch splits the pid's stacks by program). With one snapshot
+// per pid and window, exec_beta's code, where exec_alpha's was, would be named
+// alpha_spin, and beta_spin would be missing.
+void expect_a_window_across_an_exec_named_by_program(const std::string& unwind) {
+  TempDir dir;
+  const std::string go = (dir.path / "go").string();
+  Subprocess proc({build_dir() + "/tests/programs/exec_alpha", go, "10"});
+  ASSERT_TRUE(proc.started());
+  SessionOptions o;
+  o.pids = {proc.pid()};
+  o.duration = 5s;
+  o.unwind = unwind;
+  ProfbufdSession session(o);
+  ASSERT_TRUE(session.ready()) << session.err();
+  std::this_thread::sleep_for(2s);  // sampled: exec_alpha's mappings are read
+  std::ofstream(go) << "go";
+  ASSERT_EQ(session.finish(), 0) << session.err();
+
+  // Samples by the program their stack was named from.
+  std::uint64_t alpha = 0, beta = 0, alpha_spin = 0, beta_spin = 0;
+  std::set<std::string> seen;
+  for (const Stack& st : session.profile().of(static_cast<std::uint32_t>(proc.pid()))) {
+    bool in_alpha = false, in_beta = false;
+    for (const Frame& f : st.user) {
+      seen.insert(f.module + ":" + f.function);
+      in_alpha = in_alpha || f.module == "exec_alpha";
+      in_beta = in_beta || f.module == "exec_beta";
+      if (f.function == "alpha_spin") alpha_spin += st.samples;
+      if (f.function == "beta_spin") beta_spin += st.samples;
+    }
+    if (in_alpha) alpha += st.samples;
+    if (in_beta) beta += st.samples;
+  }
+  std::string all;
+  for (const std::string& n : seen) all += " " + n;
+  // About 2 s of exec_alpha and 3 s of exec_beta at 99 Hz; a tenth is plenty.
+  EXPECT_GE(alpha, 20u) << all;
+  EXPECT_GE(beta, 30u) << all;
+  EXPECT_GE(alpha_spin, 20u) << all;
+  EXPECT_GE(beta_spin, 30u) << all;
+}
+
+TEST(ExecIdentityE2E, AWindowOpenAcrossAnExecNamesEachProgramFromItsOwnMappings) {
+  PROFBUFD_REQUIRE_BPF_OR_SKIP();
+  expect_a_window_across_an_exec_named_by_program("auto");
+}
+
 // A pid freed by an exit and taken by a fork that never execs: no exec says
 // the program changed, the exit's time does. exec_pid_taker's child gets
 // exec_alpha's pid (ns_last_pid) and runs its code where exec_alpha's was, so

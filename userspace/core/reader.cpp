@@ -77,6 +77,7 @@ bool Reader::pass() {
   const std::uint64_t now = clock_.monotonic_ns();
   bool all_eof, stopping;
   {
+    processes_.sync();  // the ends so far, for the epochs of this drain's records
     std::lock_guard lock(mu_);
     all_eof = drain_all();
     account_drops(now);
@@ -207,11 +208,12 @@ void Reader::add_sample(std::size_t cpu, std::uint64_t time,
     return;
   }
   const auto& task = *static_cast<const TaskIdentity*>(tag);
-  // Key: pid/tid, task id and flags, cgroup, stack info, frames. The CPU is
-  // left out so the same stack on two CPUs aggregates. The decoder bounded the
-  // stack to kMaxStackWords.
+  // Key: pid/tid, task id, flags and the program's epoch, cgroup, stack info,
+  // frames. The CPU is left out so the same stack on two CPUs aggregates. The
+  // decoder bounded the stack to kMaxStackWords.
+  const std::uint16_t epoch = h.pid != 0 ? processes_.epoch(h.pid, time) : 0;
   key_[StackTable::kPidTidWord] = hdr[0];
-  key_[StackTable::kTaskWord] = StackTable::task_word(task.id, h.flags);
+  key_[StackTable::kTaskWord] = StackTable::task_word(task.id, h.flags, epoch);
   key_[StackTable::kCgroupWord] = h.cgroup_id;
   key_[StackTable::kInfoWord] = hdr[4];
   const std::size_t nframes = std::min(stack.size(), kMaxStackWords);
@@ -237,16 +239,17 @@ void Reader::add_sample(std::size_t cpu, std::uint64_t time,
       v = clipped.data();
     }
     const std::span<const std::uint64_t> values(v, w.stacks.accumulators());
-    if (w.stacks.add(key, values)) note_new_stack(w, h.pid, time, task);
+    if (w.stacks.add(key, values)) note_new_stack(w, h.pid, epoch, time, task);
   }
 }
 
-void Reader::note_new_stack(Window& w, std::uint32_t pid, std::uint64_t time,
-                            const TaskIdentity& task) {
+void Reader::note_new_stack(Window& w, std::uint32_t pid, std::uint16_t epoch,
+                            std::uint64_t time, const TaskIdentity& task) {
   w.tasks.try_emplace(task.id, task.comm);
   // The maps are read after this drain, outside the lock (resolve_new_pids);
   // until then the window holds a null placeholder.
-  if (pid != 0 && w.maps.try_emplace(pid, nullptr).second) new_pids_.push_back({pid, time});
+  const ProcessKey key = process_key(pid, epoch);
+  if (pid != 0 && w.maps.try_emplace(key, nullptr).second) new_pids_.push_back({key, time});
 }
 
 void Reader::add_overflow(std::size_t cpu, std::uint64_t time, std::uint64_t count) {
@@ -286,13 +289,15 @@ void Reader::account_drops(std::uint64_t now) {
 }
 
 void Reader::resolve_new_pids() {
-  // One snapshot per pid and drain, of the program it ran at its earliest
-  // record here: a window names all of a pid's stacks from one snapshot.
+  // One snapshot per program (pid and epoch) and drain, of the program the
+  // pid ran at its earliest record here: a window names all of one program's
+  // stacks from one snapshot.
   std::sort(new_pids_.begin(), new_pids_.end());
   new_pids_.erase(std::unique(new_pids_.begin(), new_pids_.end(),
                               [](const auto& a, const auto& b) { return a.first == b.first; }),
                   new_pids_.end());
-  for (const auto& [pid, time] : new_pids_) resolved_.emplace_back(pid, processes_.get(pid, time));
+  for (const auto& [key, time] : new_pids_)
+    resolved_.emplace_back(key, processes_.get(key_pid(key), time));
   new_pids_.clear();
 }
 
@@ -300,11 +305,11 @@ void Reader::attach_maps() {
   if (resolved_.empty()) return;
   for (Open& o : open_) {
     auto& maps = o.window->maps;
-    for (const auto& [pid, snapshot] : resolved_) {
-      auto it = maps.find(pid);
+    for (const auto& [key, snapshot] : resolved_) {
+      auto it = maps.find(key);
       if (it != maps.end() && !it->second) {
         it->second = snapshot.maps;
-        o.window->identities[pid] = snapshot.identity;
+        o.window->identities[key] = snapshot.identity;
       }
     }
   }

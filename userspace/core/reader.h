@@ -122,7 +122,8 @@ class Reader {
   void consume(std::size_t cpu, const ProfBuf::ReadResult& r);
   void add_sample(std::size_t cpu, std::uint64_t time, std::span<const std::uint64_t> hdr,
                   std::span<const std::uint64_t> stack, const void* tag);
-  void note_new_stack(Window& w, std::uint32_t pid, std::uint64_t time, const TaskIdentity& task);
+  void note_new_stack(Window& w, std::uint32_t pid, std::uint16_t epoch, std::uint64_t time,
+                      const TaskIdentity& task);
   void add_overflow(std::size_t cpu, std::uint64_t time, std::uint64_t count);
   void account_drops(std::uint64_t now);
   // Reads the maps of the pids first seen in the last drain (no lock held).
@@ -160,9 +161,9 @@ class Reader {
   // Scratch: the stack key being routed (fixed words, then at most every frame).
   std::array<std::uint64_t, StackTable::kFixedWords + kMaxStackWords> key_;
   std::vector<std::uint64_t> drops_seen_;  // by kind
-  // (pid, record time) first seen by a window in this drain
-  std::vector<std::pair<std::uint32_t, std::uint64_t>> new_pids_;
-  std::vector<std::pair<std::uint32_t, ProcessTable::Snapshot>> resolved_;
+  // (program, record time) first seen by a window in this drain
+  std::vector<std::pair<ProcessKey, std::uint64_t>> new_pids_;
+  std::vector<std::pair<ProcessKey, ProcessTable::Snapshot>> resolved_;
 
   std::atomic<std::uint64_t> samples_{0};
   std::atomic<std::uint64_t> lost_{0};  // ringbuf_full_ + profbuf_overflow_

@@ -25,13 +25,22 @@ class StackTable {
  public:
   // Words of a key before the frames.
   static constexpr std::size_t kPidTidWord = 0,  // RecordHeader::pid_tid()
-      kTaskWord = 1,                            // task id | flags << 32
+      kTaskWord = 1,                            // task id | flags << 32 | epoch << 48
       kCgroupWord = 2, kInfoWord = 3,           // cgroup id, StackInfo
       kFixedWords = 4;
   static constexpr std::size_t kMaxAccumulators = 4;
 
-  static constexpr std::uint64_t task_word(std::uint32_t task_id, std::uint16_t flags) {
-    return std::uint64_t{task_id} | std::uint64_t{flags} << 32;
+  // The epoch tells apart the programs one pid ran in a window
+  // (ProcessTable::epoch): the same stack under two of them is two entries.
+  static constexpr std::uint64_t task_word(std::uint32_t task_id, std::uint16_t flags,
+                                           std::uint16_t epoch = 0) {
+    return std::uint64_t{task_id} | std::uint64_t{flags} << 32 | std::uint64_t{epoch} << 48;
+  }
+  static constexpr std::uint16_t task_flags(std::uint64_t task_word) {
+    return static_cast<std::uint16_t>(task_word >> 32);
+  }
+  static constexpr std::uint16_t task_epoch(std::uint64_t task_word) {
+    return static_cast<std::uint16_t>(task_word >> 48);
   }
 
   struct Entry {

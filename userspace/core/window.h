@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -28,6 +29,20 @@ class ProcessMaps;
 struct ProcessIdentity;
 
 inline constexpr std::uint64_t kOpenEnded = std::numeric_limits<std::uint64_t>::max();
+
+// One program that a pid ran in a window: the pid, and its epoch
+// (ProcessTable::epoch, StackTable::task_word) above it. A pid that ran one
+// program has the pid itself as its key.
+using ProcessKey = std::uint64_t;
+constexpr ProcessKey process_key(std::uint32_t pid, std::uint16_t epoch) {
+  return std::uint64_t{pid} | std::uint64_t{epoch} << 32;
+}
+constexpr std::uint32_t key_pid(ProcessKey k) { return static_cast<std::uint32_t>(k); }
+// The key of a StackTable entry's process.
+inline ProcessKey process_key_of(std::span<const std::uint64_t> key) {
+  return process_key(static_cast<std::uint32_t>(key[StackTable::kPidTidWord]),
+                     StackTable::task_epoch(key[StackTable::kTaskWord]));
+}
 
 struct Window {
   Window(std::uint16_t kind, std::size_t accumulators, std::uint64_t start_ns,
@@ -73,12 +88,13 @@ struct Window {
   std::uint64_t ringbuf_full = 0;                       // BPF reservations that failed
   // The comm of every task id some stack here holds.
   std::unordered_map<std::uint32_t, std::array<char, PROFBUFD_COMM_LEN>> tasks;
-  // The /proc/PID/maps snapshot of every process with a stack here, taken when
-  // profbufd first saw the pid (null if the process was gone by then).
-  std::unordered_map<std::uint32_t, std::shared_ptr<const ProcessMaps>> maps;
+  // The /proc/PID/maps snapshot of every program with a stack here, by
+  // process key: taken when profbufd first saw the pid run it (null if the
+  // process was gone by then, or the program ended before it was read).
+  std::unordered_map<ProcessKey, std::shared_ptr<const ProcessMaps>> maps;
   // Who each of those processes is (namespaced pid, cgroups), read with its
   // maps; null where maps is.
-  std::unordered_map<std::uint32_t, std::shared_ptr<const ProcessIdentity>> identities;
+  std::unordered_map<ProcessKey, std::shared_ptr<const ProcessIdentity>> identities;
   std::unique_ptr<WindowBooks> books;  // the kind's, or null
 
   std::uint64_t lost() const {

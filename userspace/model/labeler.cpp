@@ -26,19 +26,19 @@ void Labeler::prepare(const Window& w) {
   resolver_.resolve(ids);
 }
 
-const cgroup::CgroupInfo* Labeler::identify(std::uint64_t cgroup_id, std::uint32_t pid) {
+const cgroup::CgroupInfo* Labeler::identify(std::uint64_t cgroup_id, ProcessKey process) {
   const bool v2 = !resolver_.mount().empty();
   // On a v1-only host every task reports the v2 root's id: it says nothing.
   if (v2)
     if (const cgroup::CgroupInfo* info = resolver_.find(cgroup_id)) return info;
   if (window_ == nullptr) return nullptr;
-  if (auto it = fallback_.find(pid); it != fallback_.end()) return &it->second;
-  const auto id = window_->identities.find(pid);
+  if (auto it = fallback_.find(process); it != fallback_.end()) return &it->second;
+  const auto id = window_->identities.find(process);
   if (id == window_->identities.end() || !id->second) return nullptr;
   std::string path = cgroup::identity_path(id->second->cgroups, v2);
   if (path.empty()) return nullptr;
   cgroup::CgroupInfo info{path, cgroup::describe_cgroup(path)};
-  return &fallback_.emplace(pid, std::move(info)).first->second;
+  return &fallback_.emplace(process, std::move(info)).first->second;
 }
 
 bool Labeler::selected(const Window& w, const cgroup::CgroupInfo* who) {
@@ -55,7 +55,7 @@ bool Labeler::selected(const Window& w, const cgroup::CgroupInfo* who) {
   return false;
 }
 
-void Labeler::labels(const cgroup::CgroupInfo* who, std::uint32_t pid, std::string_view comm,
+void Labeler::labels(const cgroup::CgroupInfo* who, ProcessKey process, std::string_view comm,
                      std::vector<Label>& out) const {
   std::string service(comm);
   if (who != nullptr) {
@@ -71,7 +71,7 @@ void Labeler::labels(const cgroup::CgroupInfo* who, std::uint32_t pid, std::stri
   }
   add_str(out, kLabelServiceName, service);
   if (window_ != nullptr)
-    if (const auto it = window_->identities.find(pid);
+    if (const auto it = window_->identities.find(process);
         it != window_->identities.end() && it->second && it->second->nspid != 0)
       out.push_back(Label{std::string(kLabelNsPid), {}, it->second->nspid, true});
 }

@@ -48,22 +48,23 @@ class Labeler {
   // the window holds.
   void prepare(const Window& w);
 
-  // The identity of one stack of the window last prepared; null when
-  // nothing is known. Valid until the next prepare().
-  const cgroup::CgroupInfo* identify(std::uint64_t cgroup_id, std::uint32_t pid);
+  // The identity of one stack of the window last prepared, of the program
+  // `process` (core/window.h); null when nothing is known. Valid until the
+  // next prepare().
+  const cgroup::CgroupInfo* identify(std::uint64_t cgroup_id, ProcessKey process);
 
   // Whether a stack of this identity passes the window's selection.
   static bool selected(const Window& w, const cgroup::CgroupInfo* who);
 
-  // Appends the labels above for a sample of `pid` with `comm`.
-  void labels(const cgroup::CgroupInfo* who, std::uint32_t pid, std::string_view comm,
+  // Appends the labels above for a sample of `process` with `comm`.
+  void labels(const cgroup::CgroupInfo* who, ProcessKey process, std::string_view comm,
               std::vector<Label>& out) const;
 
  private:
   cgroup::CgroupResolver& resolver_;
   const Window* window_ = nullptr;
-  // Identities read from /proc/PID/cgroup for the prepared window, by pid.
-  std::unordered_map<std::uint32_t, cgroup::CgroupInfo> fallback_;
+  // Identities read from /proc/PID/cgroup for the prepared window, by program.
+  std::unordered_map<ProcessKey, cgroup::CgroupInfo> fallback_;
 };
 
 // Label keys, as profiles carry them.

@@ -18,10 +18,10 @@ std::uint32_t LocationTable::kernel(std::uint64_t addr) {
 }
 
 std::uint32_t LocationTable::user(std::uint32_t pid, const ProcessMaps* maps,
-                                  std::uint64_t addr) {
+                                  std::uint64_t addr, bool may_refresh) {
   // Same binary mapped at the same place in two processes: same location.
   const MapEntry* m = maps ? maps->find(addr) : nullptr;
-  if (m == nullptr && maps != nullptr) {
+  if (m == nullptr && maps != nullptr && may_refresh) {
     // Mapped after the snapshot (dlopen, or the snapshot caught the process
     // inside the dynamic loader): look again, if the process is still there.
     // Never without a snapshot: the process was gone when it was read, or its

@@ -28,8 +28,10 @@ class LocationTable final : public ProfileAssembly {
   // `maps` is the snapshot taken when pid was first seen (null: none). An
   // address outside it is looked up once more in a fresh read of the maps
   // (once per process per profile), for code mapped after the snapshot;
-  // without a snapshot, never (the pid may run another program by now).
-  std::uint32_t user(std::uint32_t pid, const ProcessMaps* maps, std::uint64_t addr);
+  // without a snapshot, never (the pid may run another program by now), nor
+  // when `may_refresh` is false (a program the pid ran before its newest).
+  std::uint32_t user(std::uint32_t pid, const ProcessMaps* maps, std::uint64_t addr,
+                     bool may_refresh = true);
   // A Python frame of pid (its two words, bpf/python.h). Frames of one
   // function at one line are one location, whatever process ran them.
   std::uint32_t python(std::uint32_t pid, std::uint64_t word0, std::uint64_t word1);

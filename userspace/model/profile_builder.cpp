@@ -92,11 +92,17 @@ void add_frames(const Window& w, const StackTable::Entry& e, const StackInfo& in
   s.locations.reserve(frames.size() + python.size() / 2 + 2);
   for (std::size_t i = 0; i < nk; ++i)
     s.locations.push_back(locs.kernel(lookup_address(frames[i], i)));
+  const ProcessKey process = process_key_of(e.key);
   const ProcessMaps* maps = nullptr;
-  if (auto it = w.maps.find(s.pid); it != w.maps.end()) maps = it->second.get();
+  if (auto it = w.maps.find(process); it != w.maps.end()) maps = it->second.get();
+  // Only the pid's newest program here may look at /proc again for an address
+  // its snapshot lacks: what runs under the pid now is not an earlier one.
+  const std::uint16_t epoch = StackTable::task_epoch(e.key[StackTable::kTaskWord]);
+  const bool newest = epoch == 0xffff || !w.maps.contains(process_key(s.pid, epoch + 1));
   PythonSplice splice(locs, s.pid, python, info.python_status);
   for (std::size_t i = nk; i < frames.size(); ++i)
-    splice.native(locs.user(s.pid, maps, lookup_address(frames[i], i - nk)), s.locations);
+    splice.native(locs.user(s.pid, maps, lookup_address(frames[i], i - nk), newest),
+                  s.locations);
   splice.finish(s.locations);
   // No kernel frames is normal (the record was taken in user mode); only a
   // failed walk is worth a frame.
@@ -118,7 +124,7 @@ Sample to_sample(const Window& w, const kinds::Kind& kind, const StackTable::Ent
   s.tid = static_cast<std::uint32_t>(pid_tid >> 32);
   const std::uint64_t task = e.key[StackTable::kTaskWord];
   s.comm = task_name(w, static_cast<std::uint32_t>(task));
-  kind.labels(static_cast<std::uint16_t>(task >> 32), s.labels);
+  kind.labels(StackTable::task_flags(task), s.labels);
   kind.stack_values(w, e.key, e.values, s.values);
   const StackInfo info = StackInfo::unpack(e.key[StackTable::kInfoWord]);
   add_frames(w, e, info, s, locs);
@@ -159,8 +165,9 @@ void prefetch_user_frames(const Window& w, Symbolizer& sym) {
   };
   std::vector<Want> wants;
   w.stacks.for_each([&](const StackTable::Entry& e) {
-    const auto pid = static_cast<std::uint32_t>(e.key[StackTable::kPidTidWord]);
-    const auto it = w.maps.find(pid);
+    const ProcessKey process = process_key_of(e.key);
+    const std::uint32_t pid = key_pid(process);
+    const auto it = w.maps.find(process);
     if (it == w.maps.end() || !it->second) return;
     const auto [frames, nk, python] = frames_of(e, StackInfo::unpack(e.key[StackTable::kInfoWord]));
     for (std::size_t i = nk; i < frames.size(); ++i) {
@@ -188,12 +195,12 @@ void add_stacks(const Window& w, const kinds::Kind& kind, Labeler* labeler, Prof
   if (labeler) labeler->prepare(w);
   p.samples.reserve(w.stacks.size());
   w.stacks.for_each([&](const StackTable::Entry& e) {
-    const auto pid = static_cast<std::uint32_t>(e.key[StackTable::kPidTidWord]);
+    const ProcessKey process = process_key_of(e.key);
     const cgroup::CgroupInfo* who =
-        labeler ? labeler->identify(e.key[StackTable::kCgroupWord], pid) : nullptr;
+        labeler ? labeler->identify(e.key[StackTable::kCgroupWord], process) : nullptr;
     if (selective && !Labeler::selected(w, who)) return;
     Sample s = to_sample(w, kind, e, locs, p.metadata);
-    if (labeler) labeler->labels(who, pid, s.comm, s.labels);
+    if (labeler) labeler->labels(who, process, s.comm, s.labels);
     p.samples.push_back(std::move(s));
   });
 }

@@ -1,5 +1,7 @@
 #include "process/process_table.h"
 
+#include <algorithm>
+
 #include "process/proc_maps.h"
 #include "process/process_identity.h"
 
@@ -19,7 +21,9 @@ void ProcessTable::apply_ends() {
     } else if (end.why == ProcessEnds::Why::kExec) {
       // Never looked up yet, but its records from before the exec may still
       // be on their way: they must not be named from the new program.
-      insert(end.pid).gens.push_back(ended(end));
+      Entry& e = insert(end.pid);
+      e.gens.push_back(ended(end));
+      e.ends = 1;
     }
     // An exit of a pid never looked up: a read for its late records finds it
     // gone (or, if the pid was taken again within that instant, its successor).
@@ -36,13 +40,16 @@ void ProcessTable::apply(Entry& e, const ProcessEnds::End& end) {
     if (!last.snapshot.maps || last.read_ns <= end.time_ns) {
       last.end_ns = end.time_ns;
       last.why = end.why;
+      ++e.ends;
       return;
     }
     if (e.gens.size() > 1 && e.gens[e.gens.size() - 2].end_ns >= end.time_ns) return;
     e.gens.insert(e.gens.end() - 1, ended(end));
+    ++e.ends;
   } else if (end.time_ns > last.end_ns) {
     // Two ends with no read between (an exec, then the new program's exit).
     e.gens.push_back(ended(end));
+    ++e.ends;
   } else {
     return;  // a repeat (two threads' exits both reported the last)
   }
@@ -91,6 +98,18 @@ ProcessTable::Entry& ProcessTable::insert(std::uint32_t pid) {
   Entry e;
   e.lru = lru_.begin();
   return entries_.emplace(pid, std::move(e)).first->second;
+}
+
+std::uint16_t ProcessTable::epoch(std::uint32_t pid, std::uint64_t time_ns) const {
+  const auto it = entries_.find(pid);
+  if (it == entries_.end()) return 0;
+  const Entry& e = it->second;
+  std::uint64_t after = 0;  // ends kept at or after time_ns
+  for (const Generation& g : e.gens)
+    if (g.end_ns != kLive && g.end_ns >= time_ns) ++after;
+  // Older than every end kept: as many earlier ones as were forgotten, which
+  // get() leaves unnamed anyway.
+  return static_cast<std::uint16_t>(e.ends - std::min(after, e.ends));
 }
 
 ProcessTable::Snapshot ProcessTable::get(std::uint32_t pid, std::uint64_t time_ns) {

@@ -68,6 +68,19 @@ class ProcessTable {
   // covers that time yet.
   Snapshot get(std::uint32_t pid, std::uint64_t time_ns);
 
+  // Takes the ends reported since the last call (get() does too). The reader
+  // calls it once per drain, before it asks for epochs.
+  void sync() { apply_ends(); }
+  // Which of pid's programs ran at time_ns, as far as the ends taken so far
+  // tell: the number of its ends before that time (0: the first program seen,
+  // or no end known). It splits a window's records of one pid into one set per
+  // program (core/window.h ProcessKey), each then named from get() at its
+  // earliest record's time. An end heard after records past it were counted
+  // leaves those records with the epoch before it: named as the program
+  // before, as they were before epochs. Counts restart when a pid's entry is
+  // evicted. Reads nothing from /proc, and creates no entry.
+  std::uint16_t epoch(std::uint32_t pid, std::uint64_t time_ns) const;
+
   std::size_t size() const { return entries_.size(); }
   const Stats& stats() const { return stats_; }
 
@@ -82,6 +95,7 @@ class ProcessTable {
   struct Entry {
     std::vector<Generation> gens;  // oldest first; only the last may be live
     std::uint64_t forgotten_end = 0;  // the end of the newest generation dropped
+    std::uint64_t ends = 0;  // ends recorded, forgotten ones included (epoch())
     std::list<std::uint32_t>::iterator lru;
   };
 

@@ -95,8 +95,9 @@ struct Harness {
   }
   std::vector<std::unique_ptr<ProfBuf>> bufs;
   std::vector<std::shared_ptr<Window>> closed;  // written by the reader thread, read after finish
-  ProcessTable processes{"/proc", 16};
   testing::FakeClock clock;
+  std::shared_ptr<ProcessEnds> ends = std::make_shared<ProcessEnds>();
+  ProcessTable processes{"/proc", 16, ends, clock};
 };
 
 std::vector<std::uint64_t> values_of(const Window& w) {
@@ -409,6 +410,63 @@ TEST(Reader, SnapshotsMapsOfNewPidsOnly) {
   }
   EXPECT_EQ(h.processes.stats().snapshots, 1u);
   EXPECT_EQ(h.processes.stats().vanished, 1u);
+}
+
+// A pid that execs while a window is open: its records before the exec and
+// after it are two stacks, each named from its own program's snapshot
+// (ProcessTable::epoch), though their frames are the same words.
+TEST(Reader, AnExecWithinAWindowSplitsThePidsStacksByProgram) {
+  Harness h(1);
+  const TaskIdentity t = task("t");
+  const auto self = static_cast<std::uint32_t>(getpid());
+  auto r = h.reader();
+  auto w = window(0, kOpenEnded, 1);
+  r->open_window(w, h.collect());
+  h.clock.set(15);
+  write(*h.bufs[0], t, {.time = 10, .pid = self, .tid = self, .user = {0x1}});
+  r->run_pass();  // the first program is read
+  h.ends->add({.pid = self, .why = ProcessEnds::Why::kExec, .time_ns = 20});
+  h.clock.set(35);
+  write(*h.bufs[0], t, {.time = 30, .pid = self, .tid = self, .user = {0x1}});
+  write(*h.bufs[0], t, {.time = 31, .pid = self, .tid = self, .user = {0x1}});
+  h.close_all();
+  r->finish(100);
+
+  ASSERT_EQ(w->stacks.size(), 2u);
+  std::vector<std::uint16_t> epochs;
+  w->stacks.for_each([&](const StackTable::Entry& e) {
+    epochs.push_back(StackTable::task_epoch(e.key[StackTable::kTaskWord]));
+  });
+  EXPECT_EQ(epochs, (std::vector<std::uint16_t>{0, 1}));
+  EXPECT_EQ(values_of(*w), (std::vector<std::uint64_t>{1, 2}));
+  const ProcessKey before = process_key(self, 0), after = process_key(self, 1);
+  ASSERT_TRUE(w->maps.contains(before) && w->maps.contains(after));
+  EXPECT_NE(w->maps.at(before), nullptr);
+  EXPECT_NE(w->maps.at(after), nullptr);
+  EXPECT_NE(w->maps.at(before), w->maps.at(after)) << "one snapshot per program";
+  EXPECT_NE(w->identities.at(after), nullptr);
+  EXPECT_EQ(h.processes.stats().refreshed, 1u);
+}
+
+// An exec heard before the pid's first look-up: the records before it have
+// no snapshot (what /proc shows is the later program), those after have one.
+TEST(Reader, RecordsBeforeAnExecHeardFirstStayUnnamedAndApart) {
+  Harness h(1);
+  const TaskIdentity t = task("t");
+  const auto self = static_cast<std::uint32_t>(getpid());
+  h.ends->add({.pid = self, .why = ProcessEnds::Why::kExec, .time_ns = 20});
+  h.clock.set(50);
+  write(*h.bufs[0], t, {.time = 10, .pid = self, .tid = self, .user = {0x1}});
+  write(*h.bufs[0], t, {.time = 30, .pid = self, .tid = self, .user = {0x1}});
+  h.close_all();
+  auto r = h.reader();
+  auto w = window(0, kOpenEnded, 1);
+  r->open_window(w, h.collect());
+  r->finish(100);
+  EXPECT_EQ(w->stacks.size(), 2u);
+  ASSERT_TRUE(w->maps.contains(process_key(self, 0)) && w->maps.contains(process_key(self, 1)));
+  EXPECT_EQ(w->maps.at(process_key(self, 0)), nullptr);
+  EXPECT_NE(w->maps.at(process_key(self, 1)), nullptr);
 }
 
 }  // namespace

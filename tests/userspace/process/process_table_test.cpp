@@ -151,6 +151,73 @@ TEST(ProcessTable, RecordsOlderThanTheGenerationsKeptAreUnnamedAndCounted) {
   EXPECT_EQ(t.at(105), "/usr/bin/prog1");
 }
 
+// Epochs split one window's records of a pid by program: the same before an
+// end as the look-ups are, and no /proc read for them.
+TEST(ProcessTable, EpochsCountTheEndsBeforeARecord) {
+  Told t;
+  EXPECT_EQ(t.table.epoch(1234, 50), 0) << "never seen: the first program";
+  EXPECT_EQ(t.table.size(), 0u) << "an epoch creates no entry";
+  t.procfs.maps_of("/usr/bin/bash");
+  t.clock.set(100);
+  EXPECT_EQ(t.at(50), "/usr/bin/bash");
+  t.end(Why::kExec, 200);
+  EXPECT_EQ(t.table.epoch(1234, 250), 0) << "not taken yet";
+  t.table.sync();
+  EXPECT_EQ(t.table.epoch(1234, 150), 0);
+  EXPECT_EQ(t.table.epoch(1234, 200), 0) << "a record at the end's time is the program's";
+  EXPECT_EQ(t.table.epoch(1234, 201), 1);
+  t.end(Why::kExit, 300);
+  t.end(Why::kExit, 300);  // a repeat counts once
+  t.table.sync();
+  EXPECT_EQ(t.table.epoch(1234, 250), 1);
+  EXPECT_EQ(t.table.epoch(1234, 350), 2);
+  EXPECT_EQ(t.table.stats().snapshots, 1u) << "epochs read nothing";
+}
+
+// The program of each epoch is the one the look-up at its time names.
+TEST(ProcessTable, EachEpochIsOneProgram) {
+  Told t;
+  t.procfs.maps_of("/usr/bin/bash");
+  t.clock.set(100);
+  EXPECT_EQ(t.at(50), "/usr/bin/bash");
+  t.end(Why::kExec, 200);
+  t.procfs.maps_of("/usr/bin/python3.11");
+  t.clock.set(300);
+  t.table.sync();
+  const std::uint16_t before = t.table.epoch(1234, 150), after = t.table.epoch(1234, 250);
+  EXPECT_NE(before, after);
+  EXPECT_EQ(t.at(150), "/usr/bin/bash");
+  EXPECT_EQ(t.at(250), "/usr/bin/python3.11");
+  EXPECT_EQ(t.table.epoch(1234, 150), before) << "a read changes no epoch";
+  EXPECT_EQ(t.table.epoch(1234, 250), after);
+}
+
+// An exec reported before the pid's first look-up: the records before it are
+// epoch 0, those after epoch 1, as for a pid seen first.
+TEST(ProcessTable, AnExecOfAPidNeverLookedUpStartsItsSecondEpoch) {
+  Told t;
+  t.end(Why::kExec, 200);
+  t.table.sync();
+  EXPECT_EQ(t.table.epoch(1234, 150), 0);
+  EXPECT_EQ(t.table.epoch(1234, 250), 1);
+}
+
+// Past the generations kept, the epochs go on counting: a record newer than
+// the ends forgotten still gets the epoch after all of them.
+TEST(ProcessTable, EpochsCountEndsNoLongerKept) {
+  Told t;
+  for (std::uint64_t i = 0; i <= ProcessTable::kMaxGenerations + 1; ++i) {
+    t.procfs.maps_of("/usr/bin/prog" + std::to_string(i));
+    t.clock.set(100 * i + 10);
+    EXPECT_EQ(t.at(100 * i + 5), "/usr/bin/prog" + std::to_string(i));
+    t.end(Why::kExec, 100 * i + 50);
+  }
+  t.table.sync();
+  const std::uint64_t n = ProcessTable::kMaxGenerations + 2;
+  EXPECT_EQ(t.table.epoch(1234, 100 * n), n);
+  EXPECT_EQ(t.table.epoch(1234, 100 * (n - 1) + 5), n - 1);
+}
+
 TEST(ProcessTable, WithoutEndsASnapshotStays) {
   FakeProcfs procfs;
   ProcessTable table(procfs.root.string(), 16);
