@@ -6,8 +6,9 @@
  * told so it forgets the process too; so is its Python interpreter
  * (python.bpf.h), and the thread state of every thread that exits. Each report
  * carries its time, which splits the pid's samples between the program that
- * ended and whatever runs under the pid next. Loaded only
- * when the walker is on.
+ * ended and whatever runs under the pid next. Loaded with the walker and
+ * without it (--unwind fp), where only the reports matter
+ * (userspace/unwind/end_listener.h).
  */
 #include "vmlinux.h"
 

@@ -70,6 +70,8 @@ TEST(ExecIdentityE2E, TheWindowsAfterAnExecNameTheNewProgram) {
 // (ProcessTable::epoch splits the pid's stacks by program). With one snapshot
 // per pid and window, exec_beta's code, where exec_alpha's was, would be named
 // alpha_spin, and beta_spin would be missing.
+// With --unwind fp too: no walker then, and the exec is heard by the end
+// listener alone (unwind/end_listener.h).
 void expect_a_window_across_an_exec_named_by_program(const std::string& unwind) {
   TempDir dir;
   const std::string go = (dir.path / "go").string();
@@ -112,6 +114,11 @@ void expect_a_window_across_an_exec_named_by_program(const std::string& unwind) 
 TEST(ExecIdentityE2E, AWindowOpenAcrossAnExecNamesEachProgramFromItsOwnMappings) {
   PROFBUFD_REQUIRE_BPF_OR_SKIP();
   expect_a_window_across_an_exec_named_by_program("auto");
+}
+
+TEST(ExecIdentityE2E, WithFramePointerWalkingTooAWindowAcrossAnExecIsNamedByProgram) {
+  PROFBUFD_REQUIRE_BPF_OR_SKIP();
+  expect_a_window_across_an_exec_named_by_program("fp");
 }
 
 // A pid freed by an exit and taken by a fork that never execs: no exec says

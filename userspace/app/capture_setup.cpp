@@ -10,6 +10,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "kinds/registry.h"
+#include "unwind/end_listener.h"
 #include "unwind/process_events.h"
 
 namespace profbufd {
@@ -76,6 +77,26 @@ std::unique_ptr<LateKinds> late_kinds(const std::vector<const kinds::Registratio
   return std::make_unique<LateKinds>(std::move(late), [capture](auto a) {
     capture->add(std::move(a));
   });
+}
+
+// Without the walker, the process events load on their own, and a listener
+// passes their execs and exits on to the pipeline's ProcessTable. Optional:
+// without them a pid's samples are named from the first program it ran, as
+// one warning says.
+void listen_for_ends(CaptureSetup& setup, const capture::AttachContext& ctx) {
+  auto unavailable = [](const Error& e) {
+    log::warning("exec and exit reports unavailable, so each pid's samples stay named from "
+                 "the first program it ran: " + e.what + ": " + e.why);
+  };
+  auto events = unwind::attach_process_events(ctx);
+  if (!events) return unavailable(events.error());
+  if (!setup.ends) setup.ends = std::make_shared<ProcessEnds>();
+  auto listener = unwind::EndListener::create(
+      setup.capture->maps().fd(capture::SharedMap::kUwEvents), setup.ends);
+  if (!listener) return unavailable(listener.error());  // the events detach here
+  setup.capture->add(std::move(events).value());
+  setup.end_listener = std::move(listener).value();
+  setup.end_listener->start();
 }
 
 unwind::Unwinder::Fds unwinder_fds(const capture::SharedMaps& m) {
@@ -201,6 +222,7 @@ Result<CaptureSetup> open_capture(const cli::Options& options, capture::CaptureO
   }
   if (!attached) return attached.error();
   if (setup.unwinder) setup.unwinder->start();
+  if (mode == 0) listen_for_ends(setup, setup.capture->attach_context(btf_path, mode, walk));
   for (auto& a : *attached) setup.capture->add(std::move(a));
   setup.late = late_kinds(needs.optional, setup, std::move(btf), mode, walk);
   return setup;

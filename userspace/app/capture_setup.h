@@ -16,6 +16,7 @@
 #include "kinds/kind.h"
 #include "kinds/registry.h"
 #include "process/process_ends.h"
+#include "unwind/end_listener.h"
 #include "unwind/unwinder.h"
 
 namespace profbufd {
@@ -30,10 +31,13 @@ struct CaptureSetup {
   // The Python processes the unwinder found, for the symbolizer; null when
   // Python frames are off (--no-python, or no unwinder).
   std::shared_ptr<python::Registry> python;
-  // The execs and exits of processes, as the unwinder hears of them, for the
-  // pipeline's ProcessTable; null without the unwinder (--unwind fp: a
-  // snapshot then stays the first program's until evicted).
+  // The execs and exits of processes, as the unwinder hears of them (or,
+  // without it, end_listener), for the pipeline's ProcessTable; null when
+  // neither runs (a snapshot then stays the first program's until evicted).
   std::shared_ptr<ProcessEnds> ends;
+  // Hears the execs and exits when the walker is off (--unwind fp, or auto
+  // fallen back); null with the walker. After the capture, like the unwinder.
+  std::unique_ptr<unwind::EndListener> end_listener;
   // Why --unwind auto walks frame pointers only (the walker did not load).
   std::optional<Error> unwind_fallback;
   // Whether CO-RE relocation used the build's minimized BTF (capture/core_btf.h)
