@@ -38,6 +38,7 @@ constexpr ProcessKey process_key(std::uint32_t pid, std::uint16_t epoch) {
   return std::uint64_t{pid} | std::uint64_t{epoch} << 32;
 }
 constexpr std::uint32_t key_pid(ProcessKey k) { return static_cast<std::uint32_t>(k); }
+constexpr std::uint16_t key_epoch(ProcessKey k) { return static_cast<std::uint16_t>(k >> 32); }
 // The key of a StackTable entry's process.
 inline ProcessKey process_key_of(std::span<const std::uint64_t> key) {
   return process_key(static_cast<std::uint32_t>(key[StackTable::kPidTidWord]),

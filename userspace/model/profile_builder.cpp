@@ -86,19 +86,17 @@ StackFrames frames_of(const StackTable::Entry& e, const StackInfo& info) {
 // The kernel then the user frames of a stack (with its Python frames spliced
 // in: model/python_splice.h), and a root frame for each stack that failed or
 // stopped early.
-void add_frames(const Window& w, const StackTable::Entry& e, const StackInfo& info, Sample& s,
-                LocationTable& locs) {
+// `newest`: the stack is of the newest program its pid ran in the window.
+void add_frames(const Window& w, const StackTable::Entry& e, const StackInfo& info, bool newest,
+                Sample& s, LocationTable& locs) {
   const auto [frames, nk, python] = frames_of(e, info);
   s.locations.reserve(frames.size() + python.size() / 2 + 2);
   for (std::size_t i = 0; i < nk; ++i)
     s.locations.push_back(locs.kernel(lookup_address(frames[i], i)));
-  const ProcessKey process = process_key_of(e.key);
   const ProcessMaps* maps = nullptr;
-  if (auto it = w.maps.find(process); it != w.maps.end()) maps = it->second.get();
+  if (auto it = w.maps.find(process_key_of(e.key)); it != w.maps.end()) maps = it->second.get();
   // Only the pid's newest program here may look at /proc again for an address
   // its snapshot lacks: what runs under the pid now is not an earlier one.
-  const std::uint16_t epoch = StackTable::task_epoch(e.key[StackTable::kTaskWord]);
-  const bool newest = epoch == 0xffff || !w.maps.contains(process_key(s.pid, epoch + 1));
   PythonSplice splice(locs, s.pid, python, info.python_status);
   for (std::size_t i = nk; i < frames.size(); ++i)
     splice.native(locs.user(s.pid, maps, lookup_address(frames[i], i - nk), newest),
@@ -117,7 +115,7 @@ void add_frames(const Window& w, const StackTable::Entry& e, const StackInfo& in
 // kind's values, and its frames (who it belongs to is the labeler's). A stack
 // that stopped early is counted in the metadata by why.
 Sample to_sample(const Window& w, const kinds::Kind& kind, const StackTable::Entry& e,
-                 LocationTable& locs, ProfileMetadata& md) {
+                 bool newest, LocationTable& locs, ProfileMetadata& md) {
   Sample s;
   const std::uint64_t pid_tid = e.key[StackTable::kPidTidWord];
   s.pid = static_cast<std::uint32_t>(pid_tid);
@@ -127,7 +125,7 @@ Sample to_sample(const Window& w, const kinds::Kind& kind, const StackTable::Ent
   kind.labels(StackTable::task_flags(task), s.labels);
   kind.stack_values(w, e.key, e.values, s.values);
   const StackInfo info = StackInfo::unpack(e.key[StackTable::kInfoWord]);
-  add_frames(w, e, info, s, locs);
+  add_frames(w, e, info, newest, s, locs);
   if (const auto t = truncation_index(info.user_status))
     md.truncated_stacks[std::string(kTruncationNames[*t])] += records_of(kind, e);
   if (const auto p = python::stack_end_index(info.python_status))
@@ -189,17 +187,30 @@ void prefetch_user_frames(const Window& w, Symbolizer& sym) {
 
 // The stacks of the window, each labelled with who it belongs to and kept
 // only when inside the window's selection.
+// The epoch of the newest program each pid ran in the window.
+std::unordered_map<std::uint32_t, std::uint16_t> newest_epochs(const Window& w) {
+  std::unordered_map<std::uint32_t, std::uint16_t> newest;
+  for (const auto& [key, maps] : w.maps) {
+    std::uint16_t& e = newest[key_pid(key)];
+    e = std::max(e, key_epoch(key));
+  }
+  return newest;
+}
+
 void add_stacks(const Window& w, const kinds::Kind& kind, Labeler* labeler, Profile& p,
                 LocationTable& locs) {
   const bool selective = !w.cgroups.empty() || !w.containers.empty();
   if (labeler) labeler->prepare(w);
   p.samples.reserve(w.stacks.size());
+  const auto newest = newest_epochs(w);
   w.stacks.for_each([&](const StackTable::Entry& e) {
     const ProcessKey process = process_key_of(e.key);
     const cgroup::CgroupInfo* who =
         labeler ? labeler->identify(e.key[StackTable::kCgroupWord], process) : nullptr;
     if (selective && !Labeler::selected(w, who)) return;
-    Sample s = to_sample(w, kind, e, locs, p.metadata);
+    const auto n = newest.find(key_pid(process));
+    const bool is_newest = n == newest.end() || n->second == key_epoch(process);
+    Sample s = to_sample(w, kind, e, is_newest, locs, p.metadata);
     if (labeler) labeler->labels(who, process, s.comm, s.labels);
     p.samples.push_back(std::move(s));
   });
