@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "unwind.h"
+#include "unwind/walker_reports.h"
 
 namespace profbufd::unwind {
 namespace {
@@ -62,12 +62,9 @@ int EndListener::on_event(void* ctx, void* data, std::size_t size) {
   if (size < sizeof(uw_event)) return 0;
   uw_event e;
   std::memcpy(&e, data, sizeof e);
-  if (e.kind != UW_EVENT_EXEC && e.kind != UW_EVENT_EXIT) return 0;
-  self->ends_->add({.pid = e.pid,
-                    .why = e.kind == UW_EVENT_EXEC ? ProcessEnds::Why::kExec
-                                                   : ProcessEnds::Why::kExit,
-                    .time_ns = e.time_ns});
-  self->heard_.fetch_add(1, std::memory_order_relaxed);
+  const auto end = end_of(e);
+  if (!end) return 0;
+  self->ends_->add(*end);
   return 0;
 }
 

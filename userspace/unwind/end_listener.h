@@ -7,7 +7,6 @@
 // are ignored.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <thread>
@@ -33,8 +32,6 @@ class EndListener {
   // Joins the thread after passing on what the ring holds. Idempotent.
   void stop();
 
-  std::uint64_t heard() const { return heard_.load(std::memory_order_relaxed); }
-
  private:
   explicit EndListener(std::shared_ptr<ProcessEnds> ends) : ends_(std::move(ends)) {}
   static int on_event(void* ctx, void* data, std::size_t size);
@@ -45,7 +42,6 @@ class EndListener {
   int stop_fd_ = -1;
   int epoll_fd_ = -1;
   std::thread thread_;
-  std::atomic<std::uint64_t> heard_{0};
 };
 
 }  // namespace profbufd::unwind

@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "unwind/build_order.h"
 #include "unwind/cfi_rows.h"
+#include "unwind/walker_reports.h"
 #include "process/binary_path.h"
 
 namespace profbufd::unwind {
@@ -156,12 +157,8 @@ void Unwinder::enqueue(std::vector<TableBuild>& builds) {
 
 void Unwinder::handle(const uw_event& e) {
   if (e.kind == UW_EVENT_TABLE_WANTED) return;  // the loop starts the build
-  if (e.kind == UW_EVENT_EXEC || e.kind == UW_EVENT_EXIT) {
-    if (options_.ends)
-      options_.ends->add({.pid = e.pid,
-                          .why = e.kind == UW_EVENT_EXEC ? ProcessEnds::Why::kExec
-                                                         : ProcessEnds::Why::kExit,
-                          .time_ns = e.time_ns});
+  if (const auto end = end_of(e)) {
+    if (options_.ends) options_.ends->add(*end);
     forget(e.pid, false);
     return;
   }
@@ -291,15 +288,8 @@ UnwinderStats Unwinder::stats() const {
     std::lock_guard lock(mu_);
     s = shared_;
   }
-  // The walker's counters, read here: one lookup returns every CPU's copy.
+  s.walker = sum_walker_counters(fds_.counters);
   const int ncpus = libbpf_num_possible_cpus();
-  if (ncpus > 0 && fds_.counters >= 0) {
-    std::vector<uw_counters> per_cpu(static_cast<std::size_t>(ncpus));
-    const std::uint32_t zero = 0;
-    if (bpf_map_lookup_elem(fds_.counters, &zero, per_cpu.data()) == 0)
-      for (const uw_counters& c : per_cpu)
-        for (int i = 0; i < UW_C__COUNT; ++i) s.walker.c[i] += c.c[i];
-  }
   if (ncpus > 0 && fds_.py_counters >= 0) {
     std::vector<py_counters> per_cpu(static_cast<std::size_t>(ncpus));
     const std::uint32_t zero = 0;
