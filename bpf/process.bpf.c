@@ -29,7 +29,7 @@ static __always_inline void uw_forget(__u32 kind, __u32 pid)
 	struct uw_event *e = bpf_ringbuf_reserve(&uw_events, sizeof(*e), 0);
 	if (!e) {
 		__u32 zero = 0;
-		uw_count(bpf_map_lookup_elem(&uw_counters, &zero), UW_C_REQUESTS_FULL);
+		uw_count(bpf_map_lookup_elem(&uw_counters, &zero), UW_C_ENDS_FULL);
 		return;
 	}
 	e->kind = kind;

@@ -97,6 +97,7 @@ enum uw_counter {
 	UW_C_WINDOW_READS = 9,   /* stack windows copied */
 	UW_C_REQUESTS = 10,      /* mapping requests sent to userspace */
 	UW_C_REQUESTS_FULL = 11, /* ...that found the event ring full */
+	UW_C_ENDS_FULL = 12,     /* exec/exit reports (process.bpf.c) lost: the ring was full */
 	UW_C_END_BASE = 16,      /* + enum uw_end: walks by how they ended */
 	UW_C__COUNT = 32,
 };

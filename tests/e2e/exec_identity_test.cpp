@@ -63,6 +63,9 @@ TEST(ExecIdentityE2E, TheWindowsAfterAnExecNameTheNewProgram) {
   EXPECT_GE(
       metric(metrics, "profbufd_process_snapshots_refreshed_total{after=\"exec\"}").value_or(0),
       1);
+  EXPECT_EQ(
+      metric(metrics, "profbufd_process_end_events_dropped_total{reason=\"ring_full\"}"),
+      0.0);
 }
 
 // One window open across the exec: the records before it are named from

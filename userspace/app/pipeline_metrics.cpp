@@ -12,6 +12,7 @@
 #include "metrics/process_collector.h"
 #include "sinks/pyroscope/pyroscope_sink.h"
 #include "symbolize/kallsyms.h"
+#include "unwind/walker_reports.h"
 
 namespace profbufd {
 namespace {
@@ -107,7 +108,10 @@ void debuginfod_metrics(metrics::MetricWriter& w, const symbolize::Debuginfod::S
     w.counter("profbufd_debuginfod_requests_total", kDebuginfodHelp, {{"result", result}}, n);
 }
 
-void process_end_metrics(metrics::MetricWriter& w, const ProcessEnds& e) {
+// `ring_full`: the reports the BPF side lost to a full event ring
+// (UW_C_ENDS_FULL), with the walker or without it.
+void process_end_metrics(metrics::MetricWriter& w, const ProcessEnds& e,
+                         std::uint64_t ring_full) {
   constexpr const char* kRefreshedHelp =
       "Process mappings read again for the records after a program's end: after=exec (the "
       "process exec'd another program) or after=exit (a new process took the pid)";
@@ -123,10 +127,14 @@ void process_end_metrics(metrics::MetricWriter& w, const ProcessEnds& e) {
             {{"reason", "ended_unread"}}, e.missing(ProcessEnds::Missing::kEndedUnread));
   w.counter("profbufd_process_snapshots_missing_total", kMissingHelp,
             {{"reason", "older_than_kept"}}, e.missing(ProcessEnds::Missing::kOlderThanKept));
-  w.counter("profbufd_process_end_events_dropped_total",
-            "Execs and exits not applied to the mappings (more than 65536 waiting): those "
-            "pids keep their old program's mappings until evicted",
-            e.dropped());
+  constexpr const char* kDroppedHelp =
+      "Execs and exits not applied to the mappings, by reason: ring_full (the BPF report "
+      "found the event ring full) or queue_full (more than 65536 waiting): those pids keep "
+      "their old program's mappings until evicted";
+  w.counter("profbufd_process_end_events_dropped_total", kDroppedHelp,
+            {{"reason", "ring_full"}}, ring_full);
+  w.counter("profbufd_process_end_events_dropped_total", kDroppedHelp,
+            {{"reason", "queue_full"}}, e.dropped());
 }
 
 void symbolizer_metrics(metrics::MetricWriter& w, const Symbolizer& symbolizer) {
@@ -233,7 +241,11 @@ std::vector<metrics::Registry::CollectorId> register_pipeline_metrics(
     unwind_metrics(w, unwinder);
     symbolizer_metrics(w, pipeline.symbolizer());
     if (const auto p = pipeline.python_prefetch_stats()) python_prefetch_metrics(w, *p);
-    if (const ProcessEnds* e = pipeline.process_ends()) process_end_metrics(w, *e);
+    if (const ProcessEnds* e = pipeline.process_ends())
+      process_end_metrics(w, *e,
+                          unwind::sum_walker_counters(
+                              capture.maps().fd(capture::SharedMap::kUwCounters))
+                              .c[UW_C_ENDS_FULL]);
     cgroup_metrics(w, pipeline);
     publisher_metrics(w, pipeline);
     sink_metrics(w, pipeline);
