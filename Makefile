@@ -32,7 +32,7 @@ DEB_PACKAGES := \
 	bpftool clang llvm libbpf-dev libelf-dev libdw-dev libdebuginfod-dev liblzma-dev zlib1g-dev pkg-config \
 	g++ make nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev \
 	golang-go libcpp-httplib-dev libsystemd-dev prometheus lintian dpkg-dev fakeroot \
-	systemd python3 python3.11 \
+	systemd python3 python3.11 python3.11-dbg \
 	libc6-dbg linux-perf zstd bzip2 xz-utils nodejs debuginfod \
 	libcurl4-openssl-dev npm chromium chromium-driver protobuf-compiler libprotobuf-dev \
 	podman runc busybox-static libclang-rt-14-dev \
