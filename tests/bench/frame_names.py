@@ -34,7 +34,7 @@ def start_mix(build, work):
         for i in range(400000):
             f.write(f"line {i} {i * i % 9973} of generated text\n")
     return [
-        subprocess.Popen(["python3.11", "-c",
+        subprocess.Popen(["/usr/bin/python3.11", "-c",
                           "def work(n): return sum(i*i for i in range(n))\n"
                           "while True: work(1000)\n"]),
         subprocess.Popen(["sh", "-c", f"while :; do gzip -c {data} > /dev/null; done"]),

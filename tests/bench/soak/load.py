@@ -41,7 +41,7 @@ def compressor(tool: str, data: str) -> list[str]:
 
 def real_programs(data: str) -> dict[str, list[str]]:
     progs = {
-        "python3.11": ["python3.11", "-c", PYTHON_LOOP],
+        "python3.11": ["/usr/bin/python3.11", "-c", PYTHON_LOOP],
         "node": ["node", "-e", NODE_LOOP],
         "gzip": compressor("gzip -6", data),
         "bzip2": compressor("bzip2 -9", data),
