@@ -3,49 +3,36 @@
 #include <bpf/libbpf.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
-#include <deque>
 #include <mutex>
 
 namespace profbufd::capture {
 namespace {
 
-// libbpf calls the print function from whichever thread is inside libbpf;
-// the mutex serializes those calls with lines() on the owner's thread.
-struct LogState {
-  std::mutex mu;
-  std::deque<std::string> lines;
-  std::string partial;  // a message not yet ended by '\n'
-};
+// The capture live on this thread, innermost first through outer_.
+thread_local LibbpfLogCapture* t_capture = nullptr;
 
-LogState& state() {
-  static LogState s;
-  return s;
-}
-
-void append_locked(LogState& s, std::string_view text) {
-  for (char ch : text) {
-    if (ch != '\n') {
-      s.partial.push_back(ch);
-      continue;
-    }
-    s.lines.push_back(std::move(s.partial));
-    s.partial.clear();
-    if (s.lines.size() > LibbpfLogCapture::kMaxLines) s.lines.pop_front();
-  }
-}
+// Captures live on all threads; the printer they replaced is put back when the
+// last one ends. forward stays set after that, for a print already under way.
+std::mutex g_mu;
+int g_live = 0;  // guarded by g_mu
+std::atomic<libbpf_print_fn_t> g_forward{nullptr};
 
 int print_fn(enum libbpf_print_level level, const char* fmt, va_list args) {
+  LibbpfLogCapture* c = t_capture;
+  if (c == nullptr) {
+    const libbpf_print_fn_t forward = g_forward.load();
+    return forward ? forward(level, fmt, args) : 0;
+  }
   if (level == LIBBPF_DEBUG) return 0;
   char buf[1024];
   const int n = std::vsnprintf(buf, sizeof(buf), fmt, args);
   if (n < 0) return 0;
-  LogState& s = state();
-  std::lock_guard lock(s.mu);
-  append_locked(s, std::string_view(buf, std::min<std::size_t>(n, sizeof(buf) - 1)));
+  c->append(std::string_view(buf, std::min<std::size_t>(n, sizeof(buf) - 1)));
   return n;
 }
 
@@ -57,23 +44,33 @@ std::string lower(std::string_view s) {
 
 }  // namespace
 
-LibbpfLogCapture::LibbpfLogCapture() {
-  LogState& s = state();
-  {
-    std::lock_guard lock(s.mu);
-    s.lines.clear();
-    s.partial.clear();
-  }
-  previous_ = libbpf_set_print(print_fn);
+LibbpfLogCapture::LibbpfLogCapture() : outer_(t_capture) {
+  t_capture = this;
+  std::lock_guard lock(g_mu);
+  if (g_live++ == 0) g_forward.store(libbpf_set_print(print_fn));
 }
 
-LibbpfLogCapture::~LibbpfLogCapture() { libbpf_set_print(previous_); }
+LibbpfLogCapture::~LibbpfLogCapture() {
+  t_capture = outer_;
+  std::lock_guard lock(g_mu);
+  if (--g_live == 0) libbpf_set_print(g_forward.load());
+}
+
+void LibbpfLogCapture::append(std::string_view text) {
+  for (char ch : text) {
+    if (ch != '\n') {
+      partial_.push_back(ch);
+      continue;
+    }
+    lines_.push_back(std::move(partial_));
+    partial_.clear();
+    if (lines_.size() > kMaxLines) lines_.pop_front();
+  }
+}
 
 std::vector<std::string> LibbpfLogCapture::lines() const {
-  LogState& s = state();
-  std::lock_guard lock(s.mu);
-  std::vector<std::string> out(s.lines.begin(), s.lines.end());
-  if (!s.partial.empty()) out.push_back(s.partial);
+  std::vector<std::string> out(lines_.begin(), lines_.end());
+  if (!partial_.empty()) out.push_back(partial_);
   return out;
 }
 

@@ -1,16 +1,22 @@
 // Collects libbpf's log output instead of letting it spam stderr, so that a
 // failed load can be reported as one line with the relevant libbpf message.
 //
-// libbpf has a single process-wide print callback (libbpf_set_print). While a
-// LibbpfLogCapture is alive, every libbpf message at WARN or INFO level is
-// kept (the last kMaxLines lines); DEBUG messages are dropped. Captures must
-// not overlap in time (the previous callback is restored on destruction, so
-// nesting in LIFO order works; unrelated threads loading BPF at the same time
-// would see each other's lines).
+// libbpf has a single process-wide print callback (libbpf_set_print), and
+// calls it on the thread inside libbpf. So the first live capture installs one
+// callback that hands each message to the capture live on the calling thread
+// (the innermost, when they nest), and passes the messages of other threads to
+// the printer that was there before; the last capture to end, on whichever
+// thread, puts that printer back. Two threads loading or attaching BPF at once
+// (the late kinds' thread, an HTTP request linking its kind) each get their own
+// lines. A capture keeps every libbpf message at WARN or INFO level (the last
+// kMaxLines lines); DEBUG messages are dropped.
+//
+// Threads: a capture lives on one thread; lines() and relevant_line() there.
 #pragma once
 
 #include <bpf/libbpf.h>
 
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,8 +48,14 @@ class LibbpfLogCapture {
   // Exposed for tests: the same choice over given lines.
   static std::string pick_relevant(const std::vector<std::string>& lines);
 
+  // The text of one message, for the capture live on this thread (the print
+  // callback's side).
+  void append(std::string_view text);
+
  private:
-  libbpf_print_fn_t previous_ = nullptr;  // restored on destruction
+  std::deque<std::string> lines_;
+  std::string partial_;                  // a message not yet ended by '\n'
+  LibbpfLogCapture* outer_ = nullptr;    // the capture live on this thread before
 };
 
 // An Error for a failed libbpf call: `err` (negative or positive errno) as the

@@ -3,7 +3,10 @@
 #include <bpf/libbpf.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace profbufd::capture {
@@ -78,6 +81,100 @@ TEST(LibbpfLogTest, EachCaptureStartsEmptyAndRestoresThePreviousPrinter) {
   bpf_object__open_file("/nonexistent/c.bpf.o", nullptr);
   EXPECT_GT(calls, 0);  // the previous printer is back
   libbpf_set_print(before);
+}
+
+// Opens a missing object named for `tag`, so that libbpf warns with the name.
+void warn_about(const std::string& tag) {
+  bpf_object__open_file(("/nonexistent/" + tag + ".bpf.o").c_str(), nullptr);
+}
+
+// The lines of `log` that name a missing object, and whether every one names
+// one of `tag`'s.
+std::size_t lines_naming(const LibbpfLogCapture& log, const std::string& tag, bool& only_tag) {
+  std::size_t n = 0;
+  only_tag = true;
+  for (const std::string& l : log.lines()) {
+    if (l.find("/nonexistent/") == std::string::npos) continue;
+    ++n;
+    if (l.find("/nonexistent/" + tag + "-") == std::string::npos) only_tag = false;
+  }
+  return n;
+}
+
+TEST(LibbpfLogTest, CapturesOnTwoThreadsAtOnceEachKeepTheirOwnThreadsLines) {
+  constexpr int kOpens = 40;
+  std::atomic<int> ready{0};
+  auto run = [&](const std::string& tag, std::size_t& named, bool& only_own) {
+    LibbpfLogCapture log;
+    ready.fetch_add(1);
+    while (ready.load() < 2) std::this_thread::yield();
+    for (int i = 0; i < kOpens; ++i) warn_about(tag + "-" + std::to_string(i));
+    named = lines_naming(log, tag, only_own);
+    ready.fetch_add(1);
+    while (ready.load() < 4) std::this_thread::yield();  // both live to the end
+  };
+  std::size_t named_a = 0, named_b = 0;
+  bool only_a = false, only_b = false;
+  std::thread a(run, "a", std::ref(named_a), std::ref(only_a));
+  std::thread b(run, "b", std::ref(named_b), std::ref(only_b));
+  a.join();
+  b.join();
+  EXPECT_GE(named_a, static_cast<std::size_t>(kOpens));
+  EXPECT_GE(named_b, static_cast<std::size_t>(kOpens));
+  EXPECT_TRUE(only_a) << "thread a's capture holds another thread's lines";
+  EXPECT_TRUE(only_b) << "thread b's capture holds another thread's lines";
+}
+
+// Captures on two threads that end in the order they began (not nested): the
+// one still live keeps capturing, and the printer from before comes back only
+// when the last ends. Messages of a thread without a capture go to it meanwhile.
+TEST(LibbpfLogTest, ThePreviousPrinterIsBackOnlyWhenTheLastCaptureOnAnyThreadEnds) {
+  static std::atomic<int> calls{0};
+  const libbpf_print_fn_t counting = [](libbpf_print_level, const char*, va_list) {
+    calls.fetch_add(1);
+    return 0;
+  };
+  const libbpf_print_fn_t before = libbpf_set_print(counting);
+  auto first = std::make_unique<LibbpfLogCapture>();
+  std::atomic<int> step{0};
+  std::size_t named = 0;
+  bool only_own = false;
+  std::thread other([&] {
+    LibbpfLogCapture log;
+    step = 1;
+    while (step.load() < 2) std::this_thread::yield();  // `first` has ended
+    warn_about("late-0");
+    named = lines_naming(log, "late", only_own);
+  });
+  while (step.load() < 1) std::this_thread::yield();
+  first.reset();
+  warn_about("uncaptured-0");  // this thread has no capture now
+  const int while_other_lives = calls.load();
+  step = 2;
+  other.join();
+  EXPECT_GT(while_other_lives, 0) << "a thread without a capture prints to the printer before";
+  EXPECT_GE(named, 1u) << "the other thread's capture went on capturing";
+  EXPECT_TRUE(only_own);
+  const int after_all = calls.load();
+  warn_about("after-0");
+  EXPECT_GT(calls.load(), after_all) << "the printer from before is back";
+  libbpf_set_print(before);
+}
+
+TEST(LibbpfLogTest, ANestedCaptureKeepsItsLinesApartFromTheOuterOnes) {
+  LibbpfLogCapture outer;
+  warn_about("outer-0");
+  {
+    LibbpfLogCapture inner;
+    warn_about("inner-0");
+    bool only_inner = false;
+    EXPECT_GE(lines_naming(inner, "inner", only_inner), 1u);
+    EXPECT_TRUE(only_inner);
+  }
+  warn_about("outer-1");
+  bool only_outer = false;
+  EXPECT_GE(lines_naming(outer, "outer", only_outer), 2u);
+  EXPECT_TRUE(only_outer);
 }
 
 TEST(LibbpfLogTest, KeepsOnlyTheLastLines) {
