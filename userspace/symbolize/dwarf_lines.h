@@ -8,7 +8,9 @@
 // inlined call; the last is the out-of-line function (DW_TAG_subprogram).
 //
 // Memory: libdw reads the DWARF sections (inflating SHF_COMPRESSED ones, as
-// Debian's debug files have them, all at once) and parses the CUs that lookups
+// Debian's debug files have them, all at once; open() hides from it those that
+// lines and inlines never read, location lists above all, so they are neither
+// inflated nor counted) and parses the CUs that lookups
 // touch (their line tables, abbreviations, and this class's index). open()
 // refuses a file whose DWARF is over a budget; the rest grows with the CUs
 // touched, so the symbolizer opens a DwarfLines while it symbolizes one
@@ -55,8 +57,9 @@ class DwarfLines {
   // What bytes() of the ELF file at `fd` would be; 0 if it is not ELF.
   static std::size_t bytes_of(int fd);
 
-  // The DWARF sections' bytes, uncompressed: what libdw holds in memory once
-  // it has read them (Debian compresses them, so libdw inflates them all).
+  // The bytes of the DWARF sections libdw is given, uncompressed: what it
+  // holds in memory once it has read them (Debian compresses them, so libdw
+  // inflates them all).
   std::size_t bytes() const { return bytes_; }
 
  private:

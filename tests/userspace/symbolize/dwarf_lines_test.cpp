@@ -6,12 +6,14 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "common/fd.h"
@@ -130,6 +132,66 @@ TEST(SymbolizeDwarfLinesTest, OverTheBudgetIsRefusedAndSaysSo) {
   EXPECT_FALSE(refused);
   EXPECT_TRUE(over);
   EXPECT_TRUE(DwarfLines::open(fd.get(), prog, bytes, over));
+}
+
+// The inflated size of each .debug_* section of `path`, as binutils sees them
+// in a copy objcopy has decompressed.
+std::map<std::string, std::size_t> inflated_debug_sections(const std::string& path) {
+  testing::TempDir dir;
+  const std::string copy = dir.path() + "/inflated.debug";
+  std::map<std::string, std::size_t> out;
+  const auto listed = run("objcopy --decompress-debug-sections '" + path + "' '" + copy +
+                          "' && readelf -S -W '" + copy + "' 2>/dev/null");
+  if (!listed) return out;
+  std::istringstream in(*listed);
+  for (std::string line; std::getline(in, line);) {
+    const auto at = line.find(" .debug_");
+    if (at == std::string::npos) continue;
+    std::istringstream fields(line.substr(at));
+    std::string name, type, addr, off, size;
+    if (fields >> name >> type >> addr >> off >> size) out[name] = std::stoull(size, nullptr, 16);
+  }
+  return out;
+}
+
+// libc6-dbg's libc has 1.4 MB of location lists among its 10 MB of DWARF:
+// lines and inlined calls never read them, so libdw is not given them to
+// inflate, and the budget does not count them; lookups work as before.
+TEST(SymbolizeDwarfLinesTest, LocationListsAreNeitherInflatedNorCounted) {
+  const std::string libc = "/lib/x86_64-linux-gnu/libc.so.6";
+  const std::string id = testing::readelf_build_id(libc);
+  ASSERT_GT(id.size(), 2u);
+  const std::string debug = "/usr/lib/debug/.build-id/" + id.substr(0, 2) + "/" + id.substr(2) + ".debug";
+  const auto sections = inflated_debug_sections(debug);
+  ASSERT_TRUE(sections.count(".debug_loclists") && sections.count(".debug_info"))
+      << "libc6-dbg missing? (make deps)";
+  std::size_t all = 0;
+  for (const auto& [name, size] : sections) all += size;
+  const std::size_t loclists = sections.at(".debug_loclists");
+  ASSERT_GT(loclists, 1u << 20);
+  for (const char* unread : {".debug_loc", ".debug_macro", ".debug_frame"})
+    ASSERT_FALSE(sections.count(unread)) << "the test counts on only loclists to hide";
+
+  Fd fd(::open(debug.c_str(), O_RDONLY | O_CLOEXEC));
+  ASSERT_TRUE(fd);
+  EXPECT_EQ(DwarfLines::bytes_of(fd.get()), all - loclists);
+  const auto heap = [] {
+    const struct mallinfo2 m = ::mallinfo2();
+    return m.uordblks + m.hblkhd;  // chunks in use, and mmapped ones
+  };
+  const std::size_t before = heap();
+  bool over = false;
+  auto d = DwarfLines::open(fd.get(), debug, SIZE_MAX, over);
+  ASSERT_TRUE(d) << d.error().line();
+  const std::size_t grew = heap() - before;
+  EXPECT_EQ((*d)->bytes(), all - loclists);
+  EXPECT_LT(grew, all - loclists + (1u << 20)) << "inflated " << grew << " bytes";
+  const auto qsort = testing::nm_address(debug, "qsort");
+  ASSERT_TRUE(qsort);
+  const auto lines = (*d)->lookup(*qsort + 4);
+  ASSERT_FALSE(lines.empty());
+  EXPECT_TRUE(lines.back().function.ends_with("qsort")) << lines.back().function;  // __GI_qsort
+  EXPECT_GT(lines.back().line, 0);
 }
 
 TEST(SymbolizeDwarfLinesTest, NoDwarfIsAnErrorNotACrash) {
