@@ -152,8 +152,9 @@ void add_lost(const Window& w, const kinds::Kind& kind, Profile& p, LocationTabl
 
 // Symbolizes the user frames binary by binary (Symbolizer::prefetch) before
 // the stacks ask for them in their own order, so that DWARF readers open one
-// after another instead of all at once. Selective windows skip it: they would
-// symbolize stacks they leave out.
+// after another instead of all at once, each closed when its binary is done
+// (Symbolizer::binary_done). Selective windows skip it: they would symbolize
+// stacks they leave out.
 void prefetch_user_frames(const Window& w, Symbolizer& sym) {
   struct Want {
     const MapEntry* m;
@@ -177,12 +178,17 @@ void prefetch_user_frames(const Window& w, Symbolizer& sym) {
   auto key = [](const Want& x) {
     return std::tie(x.m->dev_major, x.m->dev_minor, x.m->inode, x.m->path, x.addr);
   };
+  auto file = [](const Want& x) {
+    return std::tie(x.m->dev_major, x.m->dev_minor, x.m->inode, x.m->path);
+  };
   std::sort(wants.begin(), wants.end(), [&](const Want& a, const Want& b) { return key(a) < key(b); });
   for (std::size_t i = 0; i < wants.size(); ++i) {
     if (i > 0 && key(wants[i - 1]) == key(wants[i])) continue;  // same file offset
+    if (i > 0 && file(wants[i - 1]) != file(wants[i])) sym.binary_done();
     const Want& x = wants[i];
     sym.prefetch(x.pid, *x.maps, x.addr - x.m->offset + x.m->start);
   }
+  sym.binary_done();
 }
 
 // The stacks of the window, each labelled with who it belongs to and kept

@@ -113,6 +113,13 @@ struct Symbolizer::DwarfReaders {
   // lines, counted over_budget): reopening would inflate its DWARF once per
   // alternation between binaries. The profile builder asks binary by binary
   // (Symbolizer::prefetch), so a reader closes once its binary is done.
+  // Every reader, and what "not retried this profile" says: a binary asked
+  // for again opens anew.
+  void close_all() {
+    open.clear();
+    bytes = 0;
+  }
+
   void make_room(std::size_t more, std::size_t max) {
     while (bytes + more > max) {
       auto lru = open.end();
@@ -212,6 +219,7 @@ Symbolizer::Stats Symbolizer::keep_reading_locked() const {
 
 Symbolizer::Stats Symbolizer::read_stats_locked() const {
   Stats s = stats_;
+  s.dwarf_open_bytes = dwarf_->bytes;
   s.addresses_evicted = addresses_->evictions();
   s.addresses_cached = addresses_->size();
   s.address_bytes = addresses_->weight();
@@ -293,11 +301,13 @@ void Symbolizer::begin_profile() {
 void Symbolizer::end_profile() {
   std::lock_guard lock(mu_);
   if (profiles_open_ > 0) --profiles_open_;
-  if (profiles_open_ == 0) {  // no other profile is reading them
-    dwarf_->open.clear();
-    dwarf_->bytes = 0;
-  }
+  if (profiles_open_ == 0) dwarf_->close_all();  // no other profile is reading them
   keep_reading_locked();
+}
+
+void Symbolizer::binary_done() {
+  std::lock_guard lock(mu_);
+  if (profiles_open_ <= 1) dwarf_->close_all();
 }
 
 void Symbolizer::prefetch(std::uint32_t pid, const ProcessMaps& maps, std::uint64_t addr) {

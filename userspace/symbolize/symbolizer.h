@@ -140,6 +140,7 @@ class Symbolizer {
     std::uint64_t dwarf_opened = 0;    // DWARF readers opened (one per binary per profile)
     std::uint64_t dwarf_failures = 0;  // ... that failed to open
     std::uint64_t dwarf_over_budget = 0;  // binaries with more DWARF than max_dwarf_bytes
+    std::size_t dwarf_open_bytes = 0;     // DWARF of the readers open now (DwarfLines::bytes)
     symbolize::Debuginfod::Stats debuginfod;  // all 0 when off
     symbolize::PerfMapCache::Stats perf_maps;
     python::FrameResolver::Stats python;
@@ -183,6 +184,12 @@ class Symbolizer {
   // (profiles of the two publisher threads may overlap).
   void begin_profile();
   void end_profile();
+  // The profile builder's prefetch is done with one binary (it goes binary by
+  // binary): the DWARF readers close now, with the line tables libdw built
+  // for the CUs looked up, so that only one binary's DWARF is in memory at a
+  // time. Not while another profile is open, which may still read them. A
+  // later lookup that needs a closed reader opens it again.
+  void binary_done();
 
   // Why kernel symbols are unavailable, once kernel() tried to load them; nullopt
   // if they loaded or were not needed yet. KernelSymbols::is_hidden(error) tells

@@ -351,6 +351,37 @@ TEST_F(SymbolizeLinesProcessTest, AClosedReaderStaysClosedForTheProfile) {
   EXPECT_EQ(s.stats().dwarf_opened, 3u);
 }
 
+// The prefetch is done with a binary: its reader closes at once, its lines
+// stay answered from the address cache, and the next binary's opens alone.
+// While another profile is open, the readers stay.
+TEST_F(SymbolizeLinesProcessTest, ABinaryDoneClosesItsReaderUnlessAnotherProfileIsOpen) {
+  ASSERT_NE(libc(), nullptr);
+  Symbolizer s;
+  const auto pid = static_cast<std::uint32_t>(pid_);
+  const std::uint64_t spin = runtime(spin_range(prog_).first);
+  s.begin_profile();
+  s.prefetch(pid, *maps_, spin + 4);
+  const std::size_t prog_dwarf = s.stats().dwarf_open_bytes;
+  EXPECT_GT(prog_dwarf, 0u);
+  s.binary_done();
+  EXPECT_EQ(s.stats().dwarf_open_bytes, 0u);
+  s.prefetch(pid, *maps_, qsort_address());
+  const std::size_t libc_dwarf = s.stats().dwarf_open_bytes;
+  EXPECT_GT(libc_dwarf, 1u << 20) << "libc6-dbg missing? (make deps)";
+  EXPECT_FALSE(s.user(pid, *maps_, spin + 4).lines.empty());  // from the cache
+  EXPECT_EQ(s.stats().dwarf_open_bytes, libc_dwarf);         // inline_chain's not reopened
+  EXPECT_FALSE(s.user(pid, *maps_, spin + 5).lines.empty());  // not cached: reopened
+  EXPECT_EQ(s.stats().dwarf_open_bytes, libc_dwarf + prog_dwarf);
+  EXPECT_EQ(s.stats().dwarf_opened, 3u);
+  s.begin_profile();  // another publisher's profile overlaps
+  s.binary_done();
+  EXPECT_EQ(s.stats().dwarf_open_bytes, libc_dwarf + prog_dwarf);
+  s.end_profile();
+  s.binary_done();
+  EXPECT_EQ(s.stats().dwarf_open_bytes, 0u);
+  s.end_profile();
+}
+
 // The two publisher threads' profiles overlap: the end of one must not close
 // the readers the other still reads; the end of the last one does.
 TEST_F(SymbolizeLinesProcessTest, ReadersCloseWhenTheLastOverlappingProfileEnds) {
