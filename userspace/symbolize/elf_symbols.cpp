@@ -74,6 +74,7 @@ class ElfReader {
   // whether it has .symtab and what its .gnu_debuglink names.
   Sections read_sections(Elf* elf, bool from_debug) {
     Sections found;
+    reserve_for_tables(elf);
     std::size_t shstrndx = 0;
     if (elf_getshdrstrndx(elf, &shstrndx) != 0) shstrndx = 0;
     Elf_Scn* scn = nullptr;
@@ -96,6 +97,31 @@ class ElfReader {
         found.mini_debuginfo = bytes;
     }
     return found;
+  }
+
+  // Room for every symbol of `elf`'s symbol tables in candidates_ and for
+  // their string tables in names_, at once. The sizes are those of the bytes
+  // the file holds (a section with data in it: libelf checks that it lies
+  // inside the file; SHT_NOBITS has none), counted in real symbol entries,
+  // never what headers a hostile file can inflate say.
+  void reserve_for_tables(Elf* elf) {
+    const std::size_t entry = gelf_fsize(elf, ELF_T_SYM, 1, EV_CURRENT);
+    std::size_t symbols = 0, name_bytes = 0;
+    Elf_Scn* scn = nullptr;
+    while (entry != 0 && (scn = elf_nextscn(elf, scn)) != nullptr) {
+      GElf_Shdr shdr;
+      if (gelf_getshdr(scn, &shdr) == nullptr ||
+          (shdr.sh_type != SHT_SYMTAB && shdr.sh_type != SHT_DYNSYM))
+        continue;
+      const Elf_Data* syms = elf_getdata(scn, nullptr);
+      const Elf_Data* strs = elf_getdata(elf_getscn(elf, shdr.sh_link), nullptr);
+      if (syms == nullptr || strs == nullptr || syms->d_buf == nullptr || strs->d_buf == nullptr)
+        continue;
+      symbols += syms->d_size / entry;
+      name_bytes += strs->d_size;
+    }
+    candidates_.reserve(candidates_.size() + symbols);
+    names_.reserve(name_bytes);
   }
 
   // MiniDebugInfo: an xz-compressed ELF file holding the .symtab that
@@ -149,33 +175,39 @@ class ElfReader {
     return an.size() < bn.size();
   }
 
-  void finish_symbols() {
-    std::stable_sort(candidates_.begin(), candidates_.end(),
-                     [](const Candidate& a, const Candidate& b) { return a.start < b.start; });
-    auto& syms = out_.symbols_;
-    const Candidate* best = nullptr;
-    std::uint64_t widest = 0;  // aliases may disagree on size; keep the widest
-    auto flush = [&] {
-      if (best == nullptr) return;
-      const std::uint32_t name = out_.arena_.add(names_.get(best->name));
-      if (name >= ElfSymbols::kFromDebug) return;  // 2 GiB of names: not a real binary
-      syms.push_back(ElfSymbols::Symbol{
-          best->start, static_cast<std::uint32_t>(std::min<std::uint64_t>(widest, UINT32_MAX)),
-          name | (best->from_debug ? ElfSymbols::kFromDebug : 0)});
-    };
+  // The candidate that names each start address: the better of those at
+  // one address, with the widest size among them (aliases may disagree).
+  std::vector<std::pair<const Candidate*, std::uint64_t>> survivors() const {
+    std::vector<std::pair<const Candidate*, std::uint64_t>> out;
     for (const Candidate& c : candidates_) {
-      if (best != nullptr && c.start == best->start) {
+      if (!out.empty() && c.start == out.back().first->start) {
+        auto& [best, widest] = out.back();
         widest = std::max(widest, c.size);
         if (better(c, *best)) best = &c;
         continue;
       }
-      flush();
-      best = &c;
-      widest = c.size;
+      out.emplace_back(&c, c.size);
     }
-    flush();
-    syms.shrink_to_fit();
-    out_.arena_.shrink_to_fit();
+    return out;
+  }
+
+  // The survivors into the result, each table allocated once at its size.
+  void finish_symbols() {
+    std::stable_sort(candidates_.begin(), candidates_.end(),
+                     [](const Candidate& a, const Candidate& b) { return a.start < b.start; });
+    const auto kept = survivors();
+    std::size_t name_bytes = 0;
+    for (const auto& [c, widest] : kept) name_bytes += names_.get(c->name).size() + 1;
+    auto& syms = out_.symbols_;
+    syms.reserve(kept.size());
+    out_.arena_.reserve(name_bytes);
+    for (const auto& [c, widest] : kept) {
+      const std::uint32_t name = out_.arena_.add(names_.get(c->name));
+      if (name >= ElfSymbols::kFromDebug) break;  // 2 GiB of names: not a real binary
+      syms.push_back(ElfSymbols::Symbol{
+          c->start, static_cast<std::uint32_t>(std::min<std::uint64_t>(widest, UINT32_MAX)),
+          name | (c->from_debug ? ElfSymbols::kFromDebug : 0)});
+    }
     out_.layout_.segments.shrink_to_fit();
   }
 

@@ -10,8 +10,8 @@
 
 #include <cstdint>
 #include <stdexcept>
-#include <string>
 #include <string_view>
+#include <vector>
 
 namespace profbufd::symbolize {
 
@@ -27,10 +27,16 @@ class StringArena {
       throw std::length_error("StringArena: more than 4 GiB of names");
     }
     const auto at = static_cast<Offset>(buf_.size());
-    buf_.append(s);
+    buf_.insert(buf_.end(), s.begin(), s.end());
     buf_.push_back('\0');
     return at;
   }
+
+  // Room for `more` bytes of names (their NULs included) beyond those held, in
+  // one allocation of exactly that size: a table whose size is known up front
+  // is built without the doubling growth (and the old and the new buffer
+  // alive at once) that appending alone costs.
+  void reserve(std::size_t more) { buf_.reserve(buf_.size() + more); }
 
   std::string_view get(Offset at) const {
     // c_str() semantics: the view ends at the NUL add() wrote.
@@ -42,7 +48,7 @@ class StringArena {
   void clear() { buf_.clear(); }
 
  private:
-  std::string buf_;
+  std::vector<char> buf_;  // std::vector: its reserve() allocates exactly
 };
 
 }  // namespace profbufd::symbolize
