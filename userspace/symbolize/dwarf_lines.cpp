@@ -23,12 +23,19 @@ Error dwarf_error(std::string_view name, std::string_view why) {
   return make_error(ExitCode::kRuntime, "reading DWARF of " + std::string(name), std::string(why));
 }
 
-bool section_has_bytes(Elf* elf, std::size_t shstrndx, Elf_Scn* scn, const char* want) {
-  GElf_Shdr shdr;
-  if (gelf_getshdr(scn, &shdr) == nullptr || shdr.sh_type != SHT_PROGBITS || shdr.sh_size == 0)
-    return false;
-  const char* name = elf_strptr(elf, shstrndx, shdr.sh_name);
-  return name != nullptr && std::strcmp(name, want) == 0;
+// Calls fn(scn, shdr, name) for each section of `elf` with a header and a
+// name; false when the section names cannot be read.
+template <typename Fn>
+bool for_each_named_section(Elf* elf, Fn&& fn) {
+  std::size_t shstrndx = 0;
+  if (elf == nullptr || elf_getshdrstrndx(elf, &shstrndx) != 0) return false;
+  Elf_Scn* scn = nullptr;
+  while ((scn = elf_nextscn(elf, scn)) != nullptr) {
+    GElf_Shdr shdr;
+    if (gelf_getshdr(scn, &shdr) == nullptr) continue;
+    if (const char* name = elf_strptr(elf, shstrndx, shdr.sh_name)) fn(scn, shdr, name);
+  }
+  return true;
 }
 
 std::string die_function_name(Dwarf_Die* die) {
@@ -92,47 +99,36 @@ bool unread_section(const char* name) {
 // headers (ELF_C_READ_MMAP_PRIVATE: the file is untouched), which libdw skips
 // as it would a stripped section.
 void hide_unread_sections(Elf* elf) {
-  std::size_t shstrndx = 0;
-  if (elf_getshdrstrndx(elf, &shstrndx) != 0) return;
-  Elf_Scn* scn = nullptr;
-  while ((scn = elf_nextscn(elf, scn)) != nullptr) {
-    GElf_Shdr shdr;
-    if (gelf_getshdr(scn, &shdr) == nullptr || shdr.sh_type == SHT_NOBITS) continue;
-    const char* name = elf_strptr(elf, shstrndx, shdr.sh_name);
-    if (name == nullptr || !unread_section(name)) continue;
+  for_each_named_section(elf, [](Elf_Scn* scn, GElf_Shdr shdr, const char* name) {
+    if (shdr.sh_type == SHT_NOBITS || !unread_section(name)) return;
     shdr.sh_type = SHT_NOBITS;
     gelf_update_shdr(scn, &shdr);
-  }
+  });
 }
 
 }  // namespace
 
 std::size_t dwarf_bytes(Elf* elf) {
-  std::size_t shstrndx = 0, total = 0;
-  if (elf == nullptr || elf_getshdrstrndx(elf, &shstrndx) != 0) return 0;
-  Elf_Scn* scn = nullptr;
-  while ((scn = elf_nextscn(elf, scn)) != nullptr) {
-    GElf_Shdr shdr;
-    if (gelf_getshdr(scn, &shdr) == nullptr || shdr.sh_type != SHT_PROGBITS) continue;
-    const char* name = elf_strptr(elf, shstrndx, shdr.sh_name);
-    if (name == nullptr || std::strncmp(name, ".debug_", 7) != 0 || unread_section(name)) continue;
+  std::size_t total = 0;
+  for_each_named_section(elf, [&](Elf_Scn* scn, const GElf_Shdr& shdr, const char* name) {
+    if (shdr.sh_type != SHT_PROGBITS || std::strncmp(name, ".debug_", 7) != 0 ||
+        unread_section(name))
+      return;
     GElf_Chdr chdr;
     const bool compressed =
         (shdr.sh_flags & SHF_COMPRESSED) != 0 && gelf_getchdr(scn, &chdr) != nullptr;
     total += compressed ? chdr.ch_size : shdr.sh_size;
-  }
+  });
   return total;
 }
 
 bool has_dwarf_lines(Elf* elf) {
-  std::size_t shstrndx = 0;
-  if (elf == nullptr || elf_getshdrstrndx(elf, &shstrndx) != 0) return false;
   bool info = false, line = false;
-  Elf_Scn* scn = nullptr;
-  while ((scn = elf_nextscn(elf, scn)) != nullptr) {
-    info = info || section_has_bytes(elf, shstrndx, scn, ".debug_info");
-    line = line || section_has_bytes(elf, shstrndx, scn, ".debug_line");
-  }
+  for_each_named_section(elf, [&](Elf_Scn*, const GElf_Shdr& shdr, const char* name) {
+    if (shdr.sh_type != SHT_PROGBITS || shdr.sh_size == 0) return;
+    info = info || std::strcmp(name, ".debug_info") == 0;
+    line = line || std::strcmp(name, ".debug_line") == 0;
+  });
   return info && line;
 }
 
