@@ -108,18 +108,19 @@ struct Symbolizer::DwarfReaders {
   std::size_t bytes = 0;  // DWARF bytes of the open readers
   std::uint64_t uses = 0;
 
-  // Closes the least recently used readers until `more` bytes fit in `max`.
-  // A closed one is not opened again during this profile (its frames get no
-  // lines, counted over_budget): reopening would inflate its DWARF once per
-  // alternation between binaries. The profile builder asks binary by binary
-  // (Symbolizer::prefetch), so a reader closes once its binary is done.
-  // Every reader, and what "not retried this profile" says: a binary asked
-  // for again opens anew.
+  // Closes every reader and forgets what "not retried this profile" says: a
+  // binary asked for again opens anew (Symbolizer::binary_done, end_profile).
   void close_all() {
     open.clear();
     bytes = 0;
   }
 
+  // Closes the least recently used readers until `more` bytes fit in `max`.
+  // A closed one is not opened again during this profile (its frames get no
+  // lines, counted over_budget): reopening would inflate its DWARF once per
+  // alternation between binaries. The prefetch closes each binary's reader
+  // itself (binary_done); this bounds the lookups outside it (selective
+  // windows, addresses the address cache evicted) and overlapping profiles.
   void make_room(std::size_t more, std::size_t max) {
     while (bytes + more > max) {
       auto lru = open.end();

@@ -173,9 +173,10 @@ class Symbolizer {
   Stats stats() const;
 
   // Symbolizes a user address into the address cache without returning or
-  // counting it: the profile builder calls it binary by binary before asking
-  // for the frames in sample order, so that one DWARF reader at a time is
-  // open. A later user() of the address is a cache hit.
+  // counting it: the profile builder calls it binary by binary (then
+  // binary_done) before asking for the frames in sample order, so that one
+  // DWARF reader at a time is open. A later user() of the address is a cache
+  // hit.
   void prefetch(std::uint32_t pid, const ProcessMaps& maps, std::uint64_t addr);
 
   // Mark the start and the end of a profile's symbolization. A debug file that
