@@ -175,12 +175,10 @@ void prefetch_user_frames(const Window& w, Symbolizer& sym) {
         wants.push_back(Want{m, pid, it->second.get(), addr - m->start + m->offset});
     }
   });
-  auto key = [](const Want& x) {
-    return std::tie(x.m->dev_major, x.m->dev_minor, x.m->inode, x.m->path, x.addr);
-  };
   auto file = [](const Want& x) {
     return std::tie(x.m->dev_major, x.m->dev_minor, x.m->inode, x.m->path);
   };
+  auto key = [&](const Want& x) { return std::tuple_cat(file(x), std::tie(x.addr)); };
   std::sort(wants.begin(), wants.end(), [&](const Want& a, const Want& b) { return key(a) < key(b); });
   for (std::size_t i = 0; i < wants.size(); ++i) {
     if (i > 0 && key(wants[i - 1]) == key(wants[i])) continue;  // same file offset
