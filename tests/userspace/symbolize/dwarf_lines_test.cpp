@@ -158,10 +158,8 @@ std::map<std::string, std::size_t> inflated_debug_sections(const std::string& pa
 // lines and inlined calls never read them, so libdw is not given them to
 // inflate, and the budget does not count them; lookups work as before.
 TEST(SymbolizeDwarfLinesTest, LocationListsAreNeitherInflatedNorCounted) {
-  const std::string libc = "/lib/x86_64-linux-gnu/libc.so.6";
-  const std::string id = testing::readelf_build_id(libc);
-  ASSERT_GT(id.size(), 2u);
-  const std::string debug = "/usr/lib/debug/.build-id/" + id.substr(0, 2) + "/" + id.substr(2) + ".debug";
+  const std::string debug = testing::host_debug_file("/lib/x86_64-linux-gnu/libc.so.6");
+  ASSERT_FALSE(debug.empty());
   const auto sections = inflated_debug_sections(debug);
   ASSERT_TRUE(sections.count(".debug_loclists") && sections.count(".debug_info"))
       << "libc6-dbg missing? (make deps)";
@@ -328,9 +326,7 @@ TEST_F(SymbolizeLinesProcessTest, AClosedReaderStaysClosedForTheProfile) {
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     return DwarfLines::bytes_of(fd.get());
   };
-  const auto id = testing::readelf_build_id(libc()->path);
-  const std::size_t libc_dwarf =
-      dwarf_of("/usr/lib/debug/.build-id/" + id.substr(0, 2) + "/" + id.substr(2) + ".debug");
+  const std::size_t libc_dwarf = dwarf_of(testing::host_debug_file(libc()->path));
   ASSERT_GT(libc_dwarf, 1u << 20) << "libc6-dbg missing? (make deps)";
   o.max_dwarf_bytes = libc_dwarf + dwarf_of(prog_) - 1;
   Symbolizer s(o);

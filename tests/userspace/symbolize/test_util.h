@@ -73,6 +73,14 @@ inline std::string readelf_build_id(const std::string& path) {
   return out->substr(begin, out->find('\n', begin) - begin);
 }
 
+// Where the host's debug file of `path` lives by its build ID
+// (/usr/lib/debug/.build-id/xx/yyyy.debug), or "" when it has none.
+inline std::string host_debug_file(const std::string& path) {
+  const std::string id = readelf_build_id(path);
+  if (id.size() < 3) return "";
+  return "/usr/lib/debug/.build-id/" + id.substr(0, 2) + "/" + id.substr(2) + ".debug";
+}
+
 // The value of `symbol` as `nm` prints it (ELF virtual address).
 inline std::optional<unsigned long long> nm_address(const std::string& path,
                                                     const std::string& symbol) {
